@@ -1,0 +1,54 @@
+//! The top bar: product name, the areas this person may open, and sign-out.
+use leptos::prelude::*;
+
+use crate::dto::{Role, Viewer};
+use crate::shell::ViewerResource;
+
+#[component]
+pub fn Header() -> impl IntoView {
+    let viewer = expect_context::<ViewerResource>();
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/" rel="external">
+                <span class="brand-mark" aria-hidden="true">"⛲"</span>
+                "Fountain"
+            </a>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match viewer.await {
+                        Ok(Some(v)) => view! { <SignedInNav viewer=v /> }.into_any(),
+                        _ => view! {
+                            <nav class="nav">
+                                <a class="button" href="/auth/login" rel="external">"Sign in"</a>
+                            </nav>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </header>
+    }
+}
+
+#[component]
+fn SignedInNav(viewer: Viewer) -> impl IntoView {
+    // Full page loads (rel="external") so every area passes the server's role gate.
+    let areas = [
+        (Role::User, "/me", "My migration"),
+        (Role::Helpdesk, "/helpdesk", "Helpdesk"),
+        (Role::It, "/it", "IT"),
+    ];
+    let links = areas
+        .into_iter()
+        .filter(|(role, _, _)| viewer.has(*role))
+        .map(|(_, href, label)| view! { <a href=href rel="external">{label}</a> })
+        .collect_view();
+    view! {
+        <nav class="nav">
+            {links}
+            <span class="who" title=viewer.email.clone()>{viewer.display_name.clone()}</span>
+            <form method="post" action="/auth/logout" class="inline">
+                <button type="submit" class="link">"Sign out"</button>
+            </form>
+        </nav>
+    }
+}

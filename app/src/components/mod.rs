@@ -1,0 +1,3 @@
+pub mod gate;
+pub mod header;
+pub mod people_table;

@@ -1,0 +1,63 @@
+//! Data exchanged between the portal's pages and its server functions.
+use serde::{Deserialize, Serialize};
+
+/// What a person may do in Fountain. Granted from the identity provider's group claim at sign-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Role {
+    /// Migrates their own mailbox.
+    User,
+    /// Reviews stuck, failed or attention-needing requests.
+    Helpdesk,
+    /// Division IT: waves, corrupt mailboxes, server limits.
+    It,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::User, Role::Helpdesk, Role::It];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::Helpdesk => "helpdesk",
+            Role::It => "it",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::User => "User",
+            Role::Helpdesk => "Helpdesk",
+            Role::It => "Division IT",
+        }
+    }
+}
+
+/// The signed-in person, as every page and server function sees them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Viewer {
+    pub user_id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub roles: Vec<Role>,
+}
+
+impl Viewer {
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+}
+
+/// A person who has signed in at least once, as helpdesk and IT see them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    pub user_id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub roles: Vec<Role>,
+    /// Unix seconds.
+    pub last_login_at: i64,
+}

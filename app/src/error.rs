@@ -1,0 +1,38 @@
+//! Errors a server function returns to the page: each says what happened and what to do next.
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("You are not signed in (or your session has ended). Sign in again to continue.")]
+    Unauthenticated,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("Fountain could not complete this just now ({0}). Try again in a minute; if it persists, contact your helpdesk.")]
+    Internal(String),
+    #[error("The request did not reach Fountain correctly ({0}). Reload the page and try again.")]
+    Transport(String),
+}
+
+impl AppError {
+    /// The HTTP status the portal answers with.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::Unauthenticated => 401,
+            AppError::Forbidden(_) => 403,
+            AppError::BadRequest(_) => 400,
+            AppError::Internal(_) | AppError::Transport(_) => 500,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Transport(value.to_string())
+    }
+}

@@ -1,0 +1,5 @@
+pub mod helpdesk;
+pub mod it;
+pub mod landing;
+pub mod my_migration;
+pub mod not_found;

@@ -1,0 +1,56 @@
+//! The ports the body (`server`) implements for the face. Server functions reach the database and
+//! the engine only through these, injected as Leptos context per request.
+use std::sync::Arc;
+
+use actix_web::HttpMessage;
+use leptos::prelude::*;
+
+use crate::dto::{Person, Role, Viewer};
+use crate::error::AppError;
+
+/// Everything server functions need from the body.
+#[async_trait::async_trait]
+pub trait Portal: Send + Sync + 'static {
+    /// People who have signed in, newest first, whose name or email contains `filter`.
+    async fn people(&self, filter: &str, limit: u64) -> Result<Vec<Person>, AppError>;
+}
+
+/// Shared handle placed in context.
+pub type PortalHandle = Arc<dyn Portal>;
+
+pub fn portal() -> Result<PortalHandle, AppError> {
+    use_context::<PortalHandle>().ok_or_else(|| AppError::Internal("portal not wired".into()))
+}
+
+/// The signed-in person of this request: the body's session middleware puts it in the request's extensions.
+pub fn viewer() -> Option<Viewer> {
+    let req = use_context::<leptos_actix::Request>()?;
+    let viewer = req.extensions().get::<Viewer>().cloned();
+    viewer
+}
+
+/// The caller, if they hold one of `roles`; otherwise the error (with its HTTP status set).
+pub fn require_any(roles: &[Role]) -> Result<Viewer, AppError> {
+    let outcome = match viewer() {
+        None => Err(AppError::Unauthenticated),
+        Some(v) if roles.iter().any(|r| v.has(*r)) => Ok(v),
+        Some(_) => Err(AppError::Forbidden(format!(
+            "This needs the {} role, which your account does not have. Ask your IT team if you think it should.",
+            roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(" or ")
+        ))),
+    };
+    if let Err(e) = &outcome {
+        set_status(e.status());
+    }
+    outcome
+}
+
+/// Sets the HTTP status of the current response (server function or page).
+pub fn set_status(code: u16) {
+    if let (Some(res), Ok(status)) = (
+        use_context::<leptos_actix::ResponseOptions>(),
+        actix_web::http::StatusCode::from_u16(code),
+    ) {
+        res.set_status(status);
+    }
+}

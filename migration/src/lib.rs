@@ -1,0 +1,14 @@
+//! Fountain's schema. Timestamps are Unix seconds (`BIGINT`): portable between SQLite and PostgreSQL
+//! and compared as numbers, never as text.
+pub use sea_orm_migration::prelude::*;
+
+mod m20261128_000001_identity;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261128_000001_identity::Migration)]
+    }
+}

@@ -1,0 +1,7 @@
+//! Sign-in with the organisation's OpenID provider, browser sessions, roles, and the request guard.
+pub mod error;
+pub mod guard;
+pub mod oidc;
+pub mod roles;
+pub mod routes;
+pub mod session;

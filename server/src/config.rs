@@ -1,0 +1,329 @@
+//! Typed configuration: a TOML file, then environment overrides (`FOUNTAIN__SECTION__KEY=value`,
+//! and `DATABASE_URL`). Every error names the key and what is wrong with it.
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use url::Url;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub server: ServerConfig,
+    #[serde(default)]
+    pub database: DatabaseConfig,
+    pub auth: AuthConfig,
+    #[serde(default)]
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address the portal listens on.
+    #[serde(default = "default_listen")]
+    pub listen: SocketAddr,
+    /// The address people type in their browser. Decides the sign-in redirect URL, whether cookies are
+    /// `Secure` (https), and which origin may post forms.
+    #[serde(default = "default_public_url")]
+    pub public_url: Url,
+    /// Where `cargo leptos build` put the site (the wasm bundle and the stylesheet).
+    #[serde(default = "default_site_root")]
+    pub site_root: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `sqlite://PATH?mode=rwc` (embedded, the default) or `postgres://user:pass@host/db`.
+    #[serde(default = "default_database_url")]
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    /// The OpenID Connect issuer; its discovery document is read from `/.well-known/openid-configuration`.
+    pub issuer: Url,
+    pub client_id: String,
+    /// The client secret, inline or (better) in a file readable only by Fountain.
+    pub client_secret: Option<String>,
+    pub client_secret_file: Option<PathBuf>,
+    /// How long a sign-in lasts.
+    #[serde(default = "default_session_hours")]
+    pub session_hours: u32,
+    #[serde(default)]
+    pub roles: RolesConfig,
+}
+
+/// Which claim of the ID token carries group names, and which group grants which role.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RolesConfig {
+    #[serde(default = "default_claim")]
+    pub claim: String,
+    /// Group that may migrate their own mailbox; empty means every signed-in person.
+    #[serde(default)]
+    pub user_group: String,
+    #[serde(default = "default_helpdesk_group")]
+    pub helpdesk_group: String,
+    #[serde(default = "default_it_group")]
+    pub it_group: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    /// `text` (default) or `json`.
+    #[serde(default)]
+    pub format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 3000))
+}
+fn default_public_url() -> Url {
+    Url::parse("http://127.0.0.1:3000/").expect("valid default")
+}
+fn default_site_root() -> PathBuf {
+    PathBuf::from("target/site")
+}
+fn default_database_url() -> String {
+    "sqlite://fountain.db?mode=rwc".into()
+}
+fn default_session_hours() -> u32 {
+    12
+}
+fn default_claim() -> String {
+    "groups".into()
+}
+fn default_helpdesk_group() -> String {
+    "helpdesk".into()
+}
+fn default_it_group() -> String {
+    "it".into()
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self { listen: default_listen(), public_url: default_public_url(), site_root: default_site_root() }
+    }
+}
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self { url: default_database_url() }
+    }
+}
+impl Default for RolesConfig {
+    fn default() -> Self {
+        Self {
+            claim: default_claim(),
+            user_group: String::new(),
+            helpdesk_group: default_helpdesk_group(),
+            it_group: default_it_group(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the configuration file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("invalid configuration{origin}: {message}")]
+    Invalid { origin: String, message: String },
+    #[error("environment variable {var}: {message}")]
+    Env { var: String, message: String },
+}
+
+const ENV_PREFIX: &str = "FOUNTAIN__";
+
+impl Config {
+    /// Reads `path` (if any), applies the environment, and checks the result.
+    pub fn load(path: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> Result<Self, ConfigError> {
+        let (mut table, file_label) = match path {
+            Some(p) => {
+                let text =
+                    std::fs::read_to_string(p).map_err(|source| ConfigError::Read { path: p.to_owned(), source })?;
+                let table: toml::Table = text.parse().map_err(|e: toml::de::Error| ConfigError::Invalid {
+                    origin: format!(" in {}", p.display()),
+                    message: e.to_string(),
+                })?;
+                (table, format!(" in {}", p.display()))
+            }
+            None => (toml::Table::new(), String::new()),
+        };
+        let overridden = apply_env(&mut table, env)?;
+        let origin = match (file_label.is_empty(), overridden.is_empty()) {
+            (_, true) => file_label,
+            (true, false) => format!(" (from environment: {})", overridden.join(", ")),
+            (false, false) => format!("{file_label} (with environment overrides: {})", overridden.join(", ")),
+        };
+        let config: Config = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError::Invalid { origin: origin.clone(), message: e.to_string() })?;
+        config.validate().map_err(|message| ConfigError::Invalid { origin, message })?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if !matches!(self.server.public_url.scheme(), "http" | "https") {
+            return Err("server.public_url must start with http:// or https://".into());
+        }
+        if self.auth.client_id.trim().is_empty() {
+            return Err("auth.client_id must not be empty".into());
+        }
+        if self.auth.client_secret.is_some() == self.auth.client_secret_file.is_some() {
+            return Err("set exactly one of auth.client_secret and auth.client_secret_file".into());
+        }
+        if self.auth.session_hours == 0 || self.auth.session_hours > 24 * 30 {
+            return Err("auth.session_hours must be between 1 and 720".into());
+        }
+        if !(self.database.url.starts_with("sqlite:") || self.database.url.starts_with("postgres")) {
+            return Err("database.url must be sqlite://… or postgres://…".into());
+        }
+        Ok(())
+    }
+
+    /// The client secret, read from its file when configured that way.
+    pub fn client_secret(&self) -> Result<String, ConfigError> {
+        match (&self.auth.client_secret, &self.auth.client_secret_file) {
+            (Some(s), _) => Ok(s.clone()),
+            (None, Some(p)) => std::fs::read_to_string(p)
+                .map(|s| s.trim().to_owned())
+                .map_err(|source| ConfigError::Read { path: p.clone(), source }),
+            (None, None) => unreachable!("validated at load"),
+        }
+    }
+
+    /// Whether cookies must be `Secure`.
+    pub fn https(&self) -> bool {
+        self.server.public_url.scheme() == "https"
+    }
+}
+
+/// Overlays `FOUNTAIN__A__B=v` as `a.b = v` (a TOML value when it parses as one, else a string) and
+/// `DATABASE_URL` as `database.url`. Returns the variables used, for error messages.
+fn apply_env(table: &mut toml::Table, env: impl IntoIterator<Item = (String, String)>) -> Result<Vec<String>, ConfigError> {
+    let mut used = Vec::new();
+    let vars: BTreeMap<String, String> = env.into_iter().collect();
+    for (var, raw) in &vars {
+        let path: Vec<String> = if var == "DATABASE_URL" {
+            vec!["database".into(), "url".into()]
+        } else if let Some(rest) = var.strip_prefix(ENV_PREFIX) {
+            rest.split("__").map(|s| s.to_ascii_lowercase()).collect()
+        } else {
+            continue;
+        };
+        if path.iter().any(|p| p.is_empty()) {
+            return Err(ConfigError::Env { var: var.clone(), message: "empty key segment (use FOUNTAIN__SECTION__KEY)".into() });
+        }
+        let value = parse_env_value(raw);
+        let (leaf, parents) = path.split_last().expect("non-empty");
+        let mut cursor = &mut *table;
+        for p in parents {
+            let entry = cursor.entry(p.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            cursor = entry.as_table_mut().ok_or_else(|| ConfigError::Env {
+                var: var.clone(),
+                message: format!("`{p}` is a value, not a section"),
+            })?;
+        }
+        cursor.insert(leaf.clone(), value);
+        used.push(var.clone());
+    }
+    Ok(used)
+}
+
+fn parse_env_value(raw: &str) -> toml::Value {
+    format!("v = {raw}")
+        .parse::<toml::Table>()
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(raw.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = "[auth]\nissuer = \"https://id.example.org\"\nclient_id = \"fountain\"\nclient_secret = \"s\"\n";
+
+    fn load_str(text: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fountain.toml");
+        std::fs::write(&path, text).unwrap();
+        Config::load(Some(&path), env.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+    }
+
+    #[test]
+    fn minimal_file_gets_defaults() {
+        let c = load_str(MINIMAL, &[]).unwrap();
+        assert_eq!(c.server.listen, default_listen());
+        assert_eq!(c.database.url, "sqlite://fountain.db?mode=rwc");
+        assert_eq!(c.auth.roles.claim, "groups");
+        assert_eq!(c.auth.session_hours, 12);
+        assert!(!c.https());
+    }
+
+    #[test]
+    fn environment_overrides_file() {
+        let c = load_str(
+            MINIMAL,
+            &[
+                ("FOUNTAIN__SERVER__LISTEN", "0.0.0.0:8080"),
+                ("FOUNTAIN__AUTH__SESSION_HOURS", "2"),
+                ("FOUNTAIN__AUTH__ROLES__IT_GROUP", "division-it"),
+                ("FOUNTAIN__SERVER__PUBLIC_URL", "https://mail-move.example.org"),
+                ("DATABASE_URL", "postgres://fountain@db/fountain"),
+                ("UNRELATED", "x"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(c.server.listen.to_string(), "0.0.0.0:8080");
+        assert_eq!(c.auth.session_hours, 2);
+        assert_eq!(c.auth.roles.it_group, "division-it");
+        assert_eq!(c.database.url, "postgres://fountain@db/fountain");
+        assert!(c.https());
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let err = load_str(&format!("{MINIMAL}[server]\nlisten_port = 3\n"), &[]).unwrap_err().to_string();
+        assert!(err.contains("listen_port"), "{err}");
+        assert!(err.contains("fountain.toml"), "{err}");
+    }
+
+    #[test]
+    fn bad_value_is_named() {
+        let err = load_str(MINIMAL, &[("FOUNTAIN__SERVER__LISTEN", "not-an-address")]).unwrap_err().to_string();
+        assert!(err.contains("FOUNTAIN__SERVER__LISTEN"), "{err}");
+        assert!(err.contains("socket address"), "{err}");
+    }
+
+    #[test]
+    fn missing_auth_is_reported() {
+        let err = load_str("", &[]).unwrap_err().to_string();
+        assert!(err.contains("auth"), "{err}");
+    }
+
+    #[test]
+    fn secret_must_be_given_once() {
+        let err = load_str(&MINIMAL.replace("client_secret = \"s\"\n", ""), &[]).unwrap_err().to_string();
+        assert!(err.contains("client_secret"), "{err}");
+    }
+
+    #[test]
+    fn malformed_toml_is_located() {
+        let err = load_str("[auth\n", &[]).unwrap_err().to_string();
+        assert!(err.contains("line 1"), "{err}");
+    }
+}

@@ -1,0 +1,30 @@
+//! Small server-rendered pages for answers that come before the Leptos app (sign-in errors, 403 gate).
+use actix_web::http::StatusCode;
+use actix_web::HttpResponse;
+
+pub fn message_page(status: StatusCode, title: &str, message: &str, action: (&str, &str)) -> HttpResponse {
+    let (href, label) = action;
+    let body = format!(
+        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} — Fountain</title><link rel="stylesheet" href="/pkg/fountain.css"></head>
+<body><header class="topbar"><a class="brand" href="/"><span class="brand-mark" aria-hidden="true">⛲</span>Fountain</a></header>
+<main class="page"><section class="card" role="alert"><h1>{title}</h1><p>{message}</p><a class="button" href="{href}">{label}</a></section></main></body></html>"#,
+        title = escape(title),
+        message = escape(message),
+        href = escape(href),
+        label = escape(label),
+    );
+    HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body)
+}
+
+pub fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(super::escape(r#"<a href="x">&'"#), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+    }
+}
