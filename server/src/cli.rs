@@ -27,13 +27,12 @@ pub fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config = Config::load(cli.config.as_deref(), std::env::vars())?;
     crate::telemetry::init(config.log.format);
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = || tokio::runtime::Builder::new_multi_thread().enable_all().build();
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => actix_web::rt::System::with_tokio_rt(|| {
-            tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime")
-        })
-        .block_on(crate::web::serve(config)),
-        Command::Check => runtime.block_on(async {
+        Command::Serve => {
+            actix_web::rt::System::with_tokio_rt(|| runtime().expect("tokio runtime")).block_on(crate::web::serve(config))
+        }
+        Command::Check => runtime()?.block_on(async {
             crate::db::connect(&config.database.url).await?;
             println!("configuration and database OK ({})", crate::db::redact(&config.database.url));
             Ok(())

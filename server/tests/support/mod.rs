@@ -1,0 +1,219 @@
+//! Test helpers in the style of zero2prod's `spawn_app`: every test gets its own portal process on a
+//! random port, a fresh database (SQLite file or PostgreSQL database), and its own real OpenID provider.
+#![allow(dead_code)]
+
+pub mod idp;
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use reqwest::redirect::Policy;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use tokio::process::{Child, Command};
+
+pub use idp::Idp;
+
+pub const CLIENT_SECRET: &str = "test-client-secret";
+
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub db_url: String,
+    pub idp: Idp,
+    pub dir: tempfile::TempDir,
+    child: Child,
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
+}
+
+/// Where `cargo leptos build` put the site (overridable for unusual layouts).
+pub fn site_root() -> PathBuf {
+    std::env::var_os("LEPTOS_SITE_ROOT").map(PathBuf::from).unwrap_or_else(|| repo_root().join("target/site"))
+}
+
+/// PostgreSQL server used by the scale-out tests (the setup script makes sure one answers).
+pub fn postgres_admin_url() -> String {
+    std::env::var("FOUNTAIN_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres:postgres@127.0.0.1:5432/postgres".into())
+}
+
+async fn fresh_database(backend: Backend, dir: &tempfile::TempDir) -> String {
+    match backend {
+        Backend::Sqlite => format!("sqlite://{}?mode=rwc", dir.path().join("fountain.db").display()),
+        Backend::Postgres => {
+            let name = format!("fountain_test_{}", uuid_like());
+            let admin = Database::connect(postgres_admin_url()).await.expect("PostgreSQL must answer (run .ci/setup)");
+            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+            let base = postgres_admin_url();
+            let (prefix, _) = base.rsplit_once('/').unwrap();
+            format!("{prefix}/{name}")
+        }
+    }
+}
+
+fn uuid_like() -> String {
+    use rand::Rng;
+    let mut rng = rand::thread_rng();
+    (0..16).map(|_| format!("{:x}", rng.gen_range(0..16u8))).collect()
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, &[]).await
+    }
+
+    /// Starts the `fountain` binary with extra environment overrides.
+    pub async fn spawn_with(backend: Backend, env: &[(&str, &str)]) -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let address = format!("http://127.0.0.1:{port}");
+        let idp = Idp::start(&format!("{address}/auth/callback")).await;
+        let db_url = fresh_database(backend, &dir).await;
+        let config = dir.path().join("fountain.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "[server]\nlisten = \"127.0.0.1:{port}\"\npublic_url = \"{address}\"\nsite_root = \"{site}\"\n\n\
+                 [database]\nurl = \"{db_url}\"\n\n\
+                 [auth]\nissuer = \"{issuer}\"\nclient_id = \"fountain\"\nclient_secret = \"{CLIENT_SECRET}\"\n\n\
+                 [auth.roles]\nuser_group = \"msd\"\nhelpdesk_group = \"helpdesk\"\nit_group = \"msd-it\"\n",
+                site = site_root().display(),
+                issuer = idp.issuer,
+            ),
+        )
+        .unwrap();
+        let log = std::fs::File::create(dir.path().join("fountain.log")).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_fountain"))
+            .arg("--config")
+            .arg(&config)
+            .arg("serve")
+            .envs(env.iter().copied())
+            .env("RUST_LOG", "info")
+            .env_remove("DATABASE_URL")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start fountain");
+        let app = TestApp { address, db_url, idp, dir, child };
+        app.wait_healthy().await;
+        app
+    }
+
+    async fn wait_healthy(&self) {
+        let client = reqwest::Client::new();
+        for _ in 0..300 {
+            if let Ok(r) = client.get(format!("{}/healthz", self.address)).send().await {
+                if r.status().is_success() {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("fountain did not become healthy; its log:\n{}", self.log());
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("fountain.log")).unwrap_or_default()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// A browser-like client: keeps cookies, follows no redirects by itself.
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().unwrap()
+    }
+
+    pub async fn db(&self) -> DatabaseConnection {
+        Database::connect(&self.db_url).await.unwrap()
+    }
+
+    /// Starts a sign-in; returns the provider's login form URL (after the authorize redirect chain).
+    pub async fn begin_sign_in(&self, client: &reqwest::Client, return_to: Option<&str>) -> String {
+        let start = match return_to {
+            Some(p) => self.url(&format!("/auth/login?return_to={}", urlencode(p))),
+            None => self.url("/auth/login"),
+        };
+        let (url, resp) = follow(client, client.get(start).send().await.unwrap()).await;
+        assert_eq!(resp.status(), 200, "expected the provider's login form at {url}");
+        let body = resp.text().await.unwrap();
+        assert!(body.contains("Organisation sign-in"), "not the login form: {body}");
+        url
+    }
+
+    /// Submits the provider's login form; returns the redirect to Fountain's callback (not followed).
+    pub async fn submit_login(&self, client: &reqwest::Client, form_url: &str, user: &str, password: &str) -> reqwest::Response {
+        let resp = client
+            .post(format!("{form_url}/login"))
+            .form(&[("login", user), ("password", password)])
+            .send()
+            .await
+            .unwrap();
+        // Through the provider's own resume redirects, stopping at the first URL on Fountain.
+        let mut resp = resp;
+        loop {
+            let Some(next) = location(&resp) else { return resp };
+            if next.starts_with(&self.address) {
+                return resp;
+            }
+            resp = client.get(next).send().await.unwrap();
+        }
+    }
+
+    /// Full sign-in; returns the client (with its session cookie) and the page Fountain lands on.
+    pub async fn sign_in(&self, user: &str, password: &str) -> (reqwest::Client, String) {
+        let client = self.client();
+        let form = self.begin_sign_in(&client, None).await;
+        let to_callback = self.submit_login(&client, &form, user, password).await;
+        let callback = location(&to_callback).expect("redirect to the callback");
+        let resp = client.get(callback).send().await.unwrap();
+        assert_eq!(resp.status(), 302, "callback failed: {}", resp.text().await.unwrap());
+        let landing = location(&resp).unwrap();
+        (client, landing)
+    }
+
+    /// Calls a server function the way a browser's fetch does.
+    pub async fn server_fn(&self, client: &reqwest::Client, name: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        client.post(self.url(&format!("/api/{name}"))).form(form).send().await.unwrap()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+    }
+}
+
+pub fn location(resp: &reqwest::Response) -> Option<String> {
+    let loc = resp.headers().get("location")?.to_str().ok()?;
+    Some(resp.url().join(loc).ok()?.to_string())
+}
+
+/// Follows redirects by hand (so cookies of every hop are kept); returns the final URL and response.
+pub async fn follow(client: &reqwest::Client, mut resp: reqwest::Response) -> (String, reqwest::Response) {
+    for _ in 0..10 {
+        match location(&resp) {
+            Some(next) if resp.status().is_redirection() => resp = client.get(next).send().await.unwrap(),
+            _ => break,
+        }
+    }
+    (resp.url().to_string(), resp)
+}
+
+pub fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
