@@ -16,7 +16,9 @@ pub async fn people(filter: String) -> Result<Vec<Person>, AppError> {
     crate::port::require_any(crate::areas::HELPDESK)?;
     let filter = filter.trim();
     if filter.chars().count() > 200 {
-        return Err(AppError::BadRequest("That search is too long: use at most 200 characters.".into()));
+        return Err(AppError::BadRequest(
+            "That search is too long: use at most 200 characters.".into(),
+        ));
     }
     crate::port::portal()?.people(filter, 100).await
 }

@@ -8,7 +8,11 @@ pub const IT: &[Role] = &[Role::It];
 
 /// The roles needed for a page path, or `None` for open pages.
 pub fn required_roles(path: &str) -> Option<&'static [Role]> {
-    let first = path.trim_start_matches('/').split(['/', '?']).next().unwrap_or("");
+    let first = path
+        .trim_start_matches('/')
+        .split(['/', '?'])
+        .next()
+        .unwrap_or("");
     match first {
         "me" => Some(MY_MIGRATION),
         "helpdesk" => Some(HELPDESK),

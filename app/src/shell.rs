@@ -6,7 +6,9 @@ use leptos_router::path;
 
 use crate::api::whoami;
 use crate::components::header::Header;
-use crate::pages::{helpdesk::Helpdesk, it::It, landing::Landing, my_migration::MyMigration, not_found::NotFound};
+use crate::pages::{
+    helpdesk::Helpdesk, it::It, landing::Landing, my_migration::MyMigration, not_found::NotFound,
+};
 
 /// The whole document, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {

@@ -43,8 +43,19 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(Users::Table)
-                    .col(ColumnDef::new(Users::Id).big_integer().not_null().auto_increment().primary_key())
-                    .col(ColumnDef::new(Users::Subject).string().not_null().unique_key())
+                    .col(
+                        ColumnDef::new(Users::Id)
+                            .big_integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(Users::Subject)
+                            .string()
+                            .not_null()
+                            .unique_key(),
+                    )
                     .col(ColumnDef::new(Users::Email).string().not_null())
                     .col(ColumnDef::new(Users::DisplayName).string().not_null())
                     .col(ColumnDef::new(Users::Roles).string().not_null())
@@ -54,13 +65,24 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(Index::create().name("idx_users_email").table(Users::Table).col(Users::Email).to_owned())
+            .create_index(
+                Index::create()
+                    .name("idx_users_email")
+                    .table(Users::Table)
+                    .col(Users::Email)
+                    .to_owned(),
+            )
             .await?;
         manager
             .create_table(
                 Table::create()
                     .table(Sessions::Table)
-                    .col(ColumnDef::new(Sessions::TokenHash).string().not_null().primary_key())
+                    .col(
+                        ColumnDef::new(Sessions::TokenHash)
+                            .string()
+                            .not_null()
+                            .primary_key(),
+                    )
                     .col(ColumnDef::new(Sessions::UserId).big_integer().not_null())
                     .col(ColumnDef::new(Sessions::Roles).string().not_null())
                     .col(ColumnDef::new(Sessions::CreatedAt).big_integer().not_null())
@@ -76,26 +98,49 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                Index::create().name("idx_sessions_expires").table(Sessions::Table).col(Sessions::ExpiresAt).to_owned(),
+                Index::create()
+                    .name("idx_sessions_expires")
+                    .table(Sessions::Table)
+                    .col(Sessions::ExpiresAt)
+                    .to_owned(),
             )
             .await?;
         manager
             .create_table(
                 Table::create()
                     .table(LoginAttempts::Table)
-                    .col(ColumnDef::new(LoginAttempts::State).string().not_null().primary_key())
+                    .col(
+                        ColumnDef::new(LoginAttempts::State)
+                            .string()
+                            .not_null()
+                            .primary_key(),
+                    )
                     .col(ColumnDef::new(LoginAttempts::Nonce).string().not_null())
-                    .col(ColumnDef::new(LoginAttempts::PkceVerifier).string().not_null())
+                    .col(
+                        ColumnDef::new(LoginAttempts::PkceVerifier)
+                            .string()
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(LoginAttempts::ReturnTo).string().not_null())
-                    .col(ColumnDef::new(LoginAttempts::CreatedAt).big_integer().not_null())
+                    .col(
+                        ColumnDef::new(LoginAttempts::CreatedAt)
+                            .big_integer()
+                            .not_null(),
+                    )
                     .to_owned(),
             )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(LoginAttempts::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(Sessions::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(Users::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(LoginAttempts::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(Sessions::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(Users::Table).to_owned())
+            .await
     }
 }

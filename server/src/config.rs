@@ -116,12 +116,18 @@ fn default_it_group() -> String {
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        Self { listen: default_listen(), public_url: default_public_url(), site_root: default_site_root() }
+        Self {
+            listen: default_listen(),
+            public_url: default_public_url(),
+            site_root: default_site_root(),
+        }
     }
 }
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        Self { url: default_database_url() }
+        Self {
+            url: default_database_url(),
+        }
     }
 }
 impl Default for RolesConfig {
@@ -138,7 +144,10 @@ impl Default for RolesConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read the configuration file {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("invalid configuration{origin}: {message}")]
     Invalid { origin: String, message: String },
     #[error("environment variable {var}: {message}")]
@@ -149,15 +158,22 @@ const ENV_PREFIX: &str = "FOUNTAIN__";
 
 impl Config {
     /// Reads `path` (if any), applies the environment, and checks the result.
-    pub fn load(path: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> Result<Self, ConfigError> {
+    pub fn load(
+        path: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
         let (mut table, file_label) = match path {
             Some(p) => {
-                let text =
-                    std::fs::read_to_string(p).map_err(|source| ConfigError::Read { path: p.to_owned(), source })?;
-                let table: toml::Table = text.parse().map_err(|e: toml::de::Error| ConfigError::Invalid {
-                    origin: format!(" in {}", p.display()),
-                    message: e.to_string(),
+                let text = std::fs::read_to_string(p).map_err(|source| ConfigError::Read {
+                    path: p.to_owned(),
+                    source,
                 })?;
+                let table: toml::Table =
+                    text.parse()
+                        .map_err(|e: toml::de::Error| ConfigError::Invalid {
+                            origin: format!(" in {}", p.display()),
+                            message: e.to_string(),
+                        })?;
                 (table, format!(" in {}", p.display()))
             }
             None => (toml::Table::new(), String::new()),
@@ -166,12 +182,21 @@ impl Config {
         let origin = match (file_label.is_empty(), overridden.is_empty()) {
             (_, true) => file_label,
             (true, false) => format!(" (from environment: {})", overridden.join(", ")),
-            (false, false) => format!("{file_label} (with environment overrides: {})", overridden.join(", ")),
+            (false, false) => format!(
+                "{file_label} (with environment overrides: {})",
+                overridden.join(", ")
+            ),
         };
-        let config: Config = toml::Value::Table(table)
-            .try_into()
-            .map_err(|e: toml::de::Error| ConfigError::Invalid { origin: origin.clone(), message: e.to_string() })?;
-        config.validate().map_err(|message| ConfigError::Invalid { origin, message })?;
+        let config: Config =
+            toml::Value::Table(table)
+                .try_into()
+                .map_err(|e: toml::de::Error| ConfigError::Invalid {
+                    origin: origin.clone(),
+                    message: e.to_string(),
+                })?;
+        config
+            .validate()
+            .map_err(|message| ConfigError::Invalid { origin, message })?;
         Ok(config)
     }
 
@@ -188,7 +213,8 @@ impl Config {
         if self.auth.session_hours == 0 || self.auth.session_hours > 24 * 30 {
             return Err("auth.session_hours must be between 1 and 720".into());
         }
-        if !(self.database.url.starts_with("sqlite:") || self.database.url.starts_with("postgres")) {
+        if !(self.database.url.starts_with("sqlite:") || self.database.url.starts_with("postgres"))
+        {
             return Err("database.url must be sqlite://… or postgres://…".into());
         }
         Ok(())
@@ -200,7 +226,10 @@ impl Config {
             (Some(s), _) => Ok(s.clone()),
             (None, Some(p)) => std::fs::read_to_string(p)
                 .map(|s| s.trim().to_owned())
-                .map_err(|source| ConfigError::Read { path: p.clone(), source }),
+                .map_err(|source| ConfigError::Read {
+                    path: p.clone(),
+                    source,
+                }),
             (None, None) => unreachable!("validated at load"),
         }
     }
@@ -213,7 +242,10 @@ impl Config {
 
 /// Overlays `FOUNTAIN__A__B=v` as `a.b = v` (a TOML value when it parses as one, else a string) and
 /// `DATABASE_URL` as `database.url`. Returns the variables used, for error messages.
-fn apply_env(table: &mut toml::Table, env: impl IntoIterator<Item = (String, String)>) -> Result<Vec<String>, ConfigError> {
+fn apply_env(
+    table: &mut toml::Table,
+    env: impl IntoIterator<Item = (String, String)>,
+) -> Result<Vec<String>, ConfigError> {
     let mut used = Vec::new();
     let vars: BTreeMap<String, String> = env.into_iter().collect();
     for (var, raw) in &vars {
@@ -225,13 +257,18 @@ fn apply_env(table: &mut toml::Table, env: impl IntoIterator<Item = (String, Str
             continue;
         };
         if path.iter().any(|p| p.is_empty()) {
-            return Err(ConfigError::Env { var: var.clone(), message: "empty key segment (use FOUNTAIN__SECTION__KEY)".into() });
+            return Err(ConfigError::Env {
+                var: var.clone(),
+                message: "empty key segment (use FOUNTAIN__SECTION__KEY)".into(),
+            });
         }
         let value = parse_env_value(raw);
         let (leaf, parents) = path.split_last().expect("non-empty");
         let mut cursor = &mut *table;
         for p in parents {
-            let entry = cursor.entry(p.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            let entry = cursor
+                .entry(p.clone())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
             cursor = entry.as_table_mut().ok_or_else(|| ConfigError::Env {
                 var: var.clone(),
                 message: format!("`{p}` is a value, not a section"),
@@ -261,7 +298,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("fountain.toml");
         std::fs::write(&path, text).unwrap();
-        Config::load(Some(&path), env.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+        Config::load(
+            Some(&path),
+            env.iter().map(|(k, v)| (k.to_string(), v.to_string())),
+        )
     }
 
     #[test]
@@ -282,7 +322,10 @@ mod tests {
                 ("FOUNTAIN__SERVER__LISTEN", "0.0.0.0:8080"),
                 ("FOUNTAIN__AUTH__SESSION_HOURS", "2"),
                 ("FOUNTAIN__AUTH__ROLES__IT_GROUP", "division-it"),
-                ("FOUNTAIN__SERVER__PUBLIC_URL", "https://mail-move.example.org"),
+                (
+                    "FOUNTAIN__SERVER__PUBLIC_URL",
+                    "https://mail-move.example.org",
+                ),
                 ("DATABASE_URL", "postgres://fountain@db/fountain"),
                 ("UNRELATED", "x"),
             ],
@@ -297,14 +340,18 @@ mod tests {
 
     #[test]
     fn unknown_key_is_named() {
-        let err = load_str(&format!("{MINIMAL}[server]\nlisten_port = 3\n"), &[]).unwrap_err().to_string();
+        let err = load_str(&format!("{MINIMAL}[server]\nlisten_port = 3\n"), &[])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("listen_port"), "{err}");
         assert!(err.contains("fountain.toml"), "{err}");
     }
 
     #[test]
     fn bad_value_is_named() {
-        let err = load_str(MINIMAL, &[("FOUNTAIN__SERVER__LISTEN", "not-an-address")]).unwrap_err().to_string();
+        let err = load_str(MINIMAL, &[("FOUNTAIN__SERVER__LISTEN", "not-an-address")])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("FOUNTAIN__SERVER__LISTEN"), "{err}");
         assert!(err.contains("socket address"), "{err}");
     }
@@ -317,7 +364,9 @@ mod tests {
 
     #[test]
     fn secret_must_be_given_once() {
-        let err = load_str(&MINIMAL.replace("client_secret = \"s\"\n", ""), &[]).unwrap_err().to_string();
+        let err = load_str(&MINIMAL.replace("client_secret = \"s\"\n", ""), &[])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("client_secret"), "{err}");
     }
 

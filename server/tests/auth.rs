@@ -29,11 +29,21 @@ async fn signs_in_and_lands_on_my_migration(backend: Backend) {
 
     // Signing in again updates the same person.
     app.sign_in("alice", "alice-pass").await;
-    assert_eq!(user::Entity::find().all(&app.db().await).await.unwrap().len(), 1);
+    assert_eq!(
+        user::Entity::find()
+            .all(&app.db().await)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 
     let health = client.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(health.status(), 200);
-    assert_eq!(health.json::<serde_json::Value>().await.unwrap()["database"], "ok");
+    assert_eq!(
+        health.json::<serde_json::Value>().await.unwrap()["database"],
+        "ok"
+    );
 }
 
 #[tokio::test]
@@ -51,14 +61,29 @@ async fn session_cookie_is_locked_down() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let client = app.client();
     let form = app.begin_sign_in(&client, None).await;
-    let to_callback = app.submit_login(&client, &form, "alice", "alice-pass").await;
-    let resp = client.get(location(&to_callback).unwrap()).send().await.unwrap();
-    let cookie = resp.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
+    let to_callback = app
+        .submit_login(&client, &form, "alice", "alice-pass")
+        .await;
+    let resp = client
+        .get(location(&to_callback).unwrap())
+        .send()
+        .await
+        .unwrap();
+    let cookie = resp
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(cookie.starts_with("fountain_session="), "{cookie}");
     for attr in ["HttpOnly", "SameSite=Lax", "Path=/"] {
         assert!(cookie.contains(attr), "{cookie} lacks {attr}");
     }
-    assert!(!cookie.contains("Secure"), "plain-http test site must not set Secure: {cookie}");
+    assert!(
+        !cookie.contains("Secure"),
+        "plain-http test site must not set Secure: {cookie}"
+    );
 }
 
 #[tokio::test]
@@ -68,7 +93,10 @@ async fn areas_are_gated_by_role() {
     for path in ["/me", "/helpdesk", "/it"] {
         let resp = anonymous.get(app.url(path)).send().await.unwrap();
         assert_eq!(resp.status(), 302, "{path}");
-        assert_eq!(location(&resp).unwrap(), app.url(&format!("/auth/login?return_to=%2F{}", &path[1..])));
+        assert_eq!(
+            location(&resp).unwrap(),
+            app.url(&format!("/auth/login?return_to=%2F{}", &path[1..]))
+        );
     }
     assert_eq!(status(&anonymous, app.url("/")).await, 200);
 
@@ -85,31 +113,73 @@ async fn areas_are_gated_by_role() {
     assert_eq!(status(&ivan, app.url("/it")).await, 200);
     assert_eq!(status(&ivan, app.url("/helpdesk")).await, 200);
 
-    let forbidden = alice.get(app.url("/it")).send().await.unwrap().text().await.unwrap();
-    assert!(forbidden.contains("Not available to your account"), "{forbidden}");
+    let forbidden = alice
+        .get(app.url("/it"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        forbidden.contains("Not available to your account"),
+        "{forbidden}"
+    );
     assert!(forbidden.contains("Division IT"), "{forbidden}");
 
     // The IT page lists the people with their roles, rendered on the server.
-    let it_page = ivan.get(app.url("/it")).send().await.unwrap().text().await.unwrap();
-    assert!(it_page.contains("Hana Holt") && it_page.contains("Helpdesk"), "{it_page}");
+    let it_page = ivan
+        .get(app.url("/it"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        it_page.contains("Hana Holt") && it_page.contains("Helpdesk"),
+        "{it_page}"
+    );
 
     // Server functions check the role themselves, whatever page called them.
-    assert_eq!(app.server_fn(&anonymous, "people", &[("filter", "")]).await.status(), 401);
+    assert_eq!(
+        app.server_fn(&anonymous, "people", &[("filter", "")])
+            .await
+            .status(),
+        401
+    );
     let refused = app.server_fn(&alice, "people", &[("filter", "")]).await;
     assert_eq!(refused.status(), 403);
     assert!(refused.text().await.unwrap().contains("Helpdesk"));
-    let found = app.server_fn(&hana, "people", &[("filter", "ARCHER")]).await;
+    let found = app
+        .server_fn(&hana, "people", &[("filter", "ARCHER")])
+        .await;
     assert_eq!(found.status(), 200);
     let people: serde_json::Value = found.json().await.unwrap();
     assert_eq!(people.as_array().unwrap().len(), 1, "{people}");
     assert_eq!(people[0]["email"], "alice.archer@example.org");
     // LIKE wildcards are literal.
-    let none: serde_json::Value = app.server_fn(&ivan, "people", &[("filter", "%")]).await.json().await.unwrap();
+    let none: serde_json::Value = app
+        .server_fn(&ivan, "people", &[("filter", "%")])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(none.as_array().unwrap().len(), 0, "{none}");
 
-    let who: serde_json::Value = app.server_fn(&hana, "whoami", &[]).await.json().await.unwrap();
+    let who: serde_json::Value = app
+        .server_fn(&hana, "whoami", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(who["roles"], serde_json::json!(["User", "Helpdesk"]));
-    let nobody: serde_json::Value = app.server_fn(&anonymous, "whoami", &[]).await.json().await.unwrap();
+    let nobody: serde_json::Value = app
+        .server_fn(&anonymous, "whoami", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(nobody.is_null());
 }
 
@@ -119,11 +189,26 @@ async fn people_without_a_role_are_refused_clearly() {
     let client = app.client();
     let form = app.begin_sign_in(&client, None).await;
     let to_callback = app.submit_login(&client, &form, "olga", "olga-pass").await;
-    let resp = client.get(location(&to_callback).unwrap()).send().await.unwrap();
+    let resp = client
+        .get(location(&to_callback).unwrap())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 403);
     assert!(resp.headers().get("set-cookie").is_none());
-    assert!(resp.text().await.unwrap().contains("not enabled for Fountain"));
-    assert_eq!(session::Entity::find().all(&app.db().await).await.unwrap().len(), 0);
+    assert!(resp
+        .text()
+        .await
+        .unwrap()
+        .contains("not enabled for Fountain"));
+    assert_eq!(
+        session::Entity::find()
+            .all(&app.db().await)
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
 }
 
 #[tokio::test]
@@ -131,9 +216,15 @@ async fn wrong_password_stays_at_the_provider() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let client = app.client();
     let form = app.begin_sign_in(&client, None).await;
-    let resp = app.submit_login(&client, &form, "alice", "not-her-password").await;
+    let resp = app
+        .submit_login(&client, &form, "alice", "not-her-password")
+        .await;
     assert_eq!(resp.status(), 200);
-    assert!(resp.text().await.unwrap().contains("Wrong username or password"));
+    assert!(resp
+        .text()
+        .await
+        .unwrap()
+        .contains("Wrong username or password"));
 }
 
 #[tokio::test]
@@ -142,14 +233,24 @@ async fn return_to_brings_you_back() {
     let client = app.client();
     let form = app.begin_sign_in(&client, Some("/helpdesk?q=bob")).await;
     let to_callback = app.submit_login(&client, &form, "hana", "hana-pass").await;
-    let resp = client.get(location(&to_callback).unwrap()).send().await.unwrap();
+    let resp = client
+        .get(location(&to_callback).unwrap())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(location(&resp).unwrap(), app.url("/helpdesk?q=bob"));
 
     // An off-site return_to is ignored (a new browser: the provider would otherwise skip its form).
     let client = app.client();
-    let form = app.begin_sign_in(&client, Some("https://evil.example/")).await;
+    let form = app
+        .begin_sign_in(&client, Some("https://evil.example/"))
+        .await;
     let to_callback = app.submit_login(&client, &form, "hana", "hana-pass").await;
-    let resp = client.get(location(&to_callback).unwrap()).send().await.unwrap();
+    let resp = client
+        .get(location(&to_callback).unwrap())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(location(&resp).unwrap(), app.url("/me"));
 }
 
@@ -158,18 +259,26 @@ async fn unknown_or_replayed_state_is_rejected() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let client = app.client();
     let form = app.begin_sign_in(&client, None).await;
-    let to_callback = app.submit_login(&client, &form, "alice", "alice-pass").await;
+    let to_callback = app
+        .submit_login(&client, &form, "alice", "alice-pass")
+        .await;
     let callback = location(&to_callback).unwrap();
 
     let mut forged = url::Url::parse(&callback).unwrap();
     let pairs: Vec<(String, String)> = forged.query_pairs().into_owned().collect();
     forged.query_pairs_mut().clear();
     for (k, v) in &pairs {
-        forged.query_pairs_mut().append_pair(k, if k == "state" { "forged-state" } else { v });
+        forged
+            .query_pairs_mut()
+            .append_pair(k, if k == "state" { "forged-state" } else { v });
     }
     let resp = client.get(forged.as_str()).send().await.unwrap();
     assert_eq!(resp.status(), 400);
-    assert!(resp.text().await.unwrap().contains("expired or was already used"));
+    assert!(resp
+        .text()
+        .await
+        .unwrap()
+        .contains("expired or was already used"));
 
     assert_eq!(client.get(&callback).send().await.unwrap().status(), 302);
     // The same callback a second time (a replay) is refused.
@@ -183,14 +292,31 @@ async fn nonce_mismatch_is_rejected() {
     let client = app.client();
     let form = app.begin_sign_in(&client, None).await;
     // Someone swapped the nonce this sign-in expects: the ID token no longer matches it.
-    app.db().await.execute_unprepared("UPDATE login_attempts SET nonce = 'not-the-nonce-we-sent'").await.unwrap();
-    let to_callback = app.submit_login(&client, &form, "alice", "alice-pass").await;
-    let resp = client.get(location(&to_callback).unwrap()).send().await.unwrap();
+    app.db()
+        .await
+        .execute_unprepared("UPDATE login_attempts SET nonce = 'not-the-nonce-we-sent'")
+        .await
+        .unwrap();
+    let to_callback = app
+        .submit_login(&client, &form, "alice", "alice-pass")
+        .await;
+    let resp = client
+        .get(location(&to_callback).unwrap())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 400);
     let body = resp.text().await.unwrap();
     assert!(body.contains("could not be verified"), "{body}");
     assert!(body.to_lowercase().contains("nonce"), "{body}");
-    assert_eq!(session::Entity::find().all(&app.db().await).await.unwrap().len(), 0);
+    assert_eq!(
+        session::Entity::find()
+            .all(&app.db().await)
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
 }
 
 #[tokio::test]
@@ -198,11 +324,28 @@ async fn tampered_cookie_is_not_a_session() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let (client, _) = app.sign_in("alice", "alice-pass").await;
     assert_eq!(status(&client, app.url("/me")).await, 200);
-    let token_hash = session::Entity::find().one(&app.db().await).await.unwrap().unwrap().token_hash;
+    let token_hash = session::Entity::find()
+        .one(&app.db().await)
+        .await
+        .unwrap()
+        .unwrap()
+        .token_hash;
 
-    let forger = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    for value in [token_hash.as_str(), "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "x"] {
-        let resp = forger.get(app.url("/me")).header("cookie", format!("fountain_session={value}")).send().await.unwrap();
+    let forger = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for value in [
+        token_hash.as_str(),
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "x",
+    ] {
+        let resp = forger
+            .get(app.url("/me"))
+            .header("cookie", format!("fountain_session={value}"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(resp.status(), 302, "cookie {value:?} opened /me");
     }
 }
@@ -212,9 +355,18 @@ async fn expired_session_is_rejected() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let (client, _) = app.sign_in("alice", "alice-pass").await;
     assert_eq!(status(&client, app.url("/me")).await, 200);
-    app.db().await.execute_unprepared("UPDATE sessions SET expires_at = expires_at - 86400 * 365").await.unwrap();
+    app.db()
+        .await
+        .execute_unprepared("UPDATE sessions SET expires_at = expires_at - 86400 * 365")
+        .await
+        .unwrap();
     assert_eq!(status(&client, app.url("/me")).await, 302);
-    let who: serde_json::Value = app.server_fn(&client, "whoami", &[]).await.json().await.unwrap();
+    let who: serde_json::Value = app
+        .server_fn(&client, "whoami", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(who.is_null());
 }
 
@@ -222,11 +374,26 @@ async fn expired_session_is_rejected() {
 async fn sign_out_ends_the_session() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let (client, _) = app.sign_in("alice", "alice-pass").await;
-    let resp = client.post(app.url("/auth/logout")).header("origin", &app.address).send().await.unwrap();
+    let resp = client
+        .post(app.url("/auth/logout"))
+        .header("origin", &app.address)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 303);
     let cleared = resp.headers().get("set-cookie").unwrap().to_str().unwrap();
-    assert!(cleared.starts_with("fountain_session=;") && cleared.contains("Max-Age=0"), "{cleared}");
-    assert_eq!(session::Entity::find().all(&app.db().await).await.unwrap().len(), 0);
+    assert!(
+        cleared.starts_with("fountain_session=;") && cleared.contains("Max-Age=0"),
+        "{cleared}"
+    );
+    assert_eq!(
+        session::Entity::find()
+            .all(&app.db().await)
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
     assert_eq!(status(&client, app.url("/me")).await, 302);
 }
 
@@ -249,8 +416,21 @@ async fn cross_site_posts_are_refused() {
         .await
         .unwrap();
     assert_eq!(hostile_logout.status(), 403);
-    assert_eq!(session::Entity::find().all(&app.db().await).await.unwrap().len(), 1);
+    assert_eq!(
+        session::Entity::find()
+            .all(&app.db().await)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 
-    let same_site = hana.post(app.url("/api/people")).header("origin", &app.address).form(&[("filter", "")]).send().await.unwrap();
+    let same_site = hana
+        .post(app.url("/api/people"))
+        .header("origin", &app.address)
+        .form(&[("filter", "")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(same_site.status(), 200);
 }

@@ -12,10 +12,14 @@ fn run_with(config: &str, env: &[(&str, &str)]) -> (bool, String) {
         .current_dir(dir.path())
         .output()
         .unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout))
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout),
+    )
 }
 
-const GOOD: &str = "[auth]\nissuer = \"http://127.0.0.1:9\"\nclient_id = \"fountain\"\nclient_secret = \"s\"\n";
+const GOOD: &str =
+    "[auth]\nissuer = \"http://127.0.0.1:9\"\nclient_id = \"fountain\"\nclient_secret = \"s\"\n";
 
 #[test]
 fn good_configuration_checks_out_and_creates_the_sqlite_database() {
@@ -35,13 +39,22 @@ fn unknown_key_is_named() {
 fn bad_environment_override_is_named() {
     let (ok, out) = run_with(GOOD, &[("FOUNTAIN__AUTH__SESSION_HOURS", "forever")]);
     assert!(!ok);
-    assert!(out.contains("FOUNTAIN__AUTH__SESSION_HOURS") && out.contains("session_hours"), "{out}");
+    assert!(
+        out.contains("FOUNTAIN__AUTH__SESSION_HOURS") && out.contains("session_hours"),
+        "{out}"
+    );
 }
 
 #[test]
 fn unreachable_database_is_explained() {
-    let (ok, out) = run_with(GOOD, &[("DATABASE_URL", "postgres://nobody:pw@127.0.0.1:9/none")]);
+    let (ok, out) = run_with(
+        GOOD,
+        &[("DATABASE_URL", "postgres://nobody:pw@127.0.0.1:9/none")],
+    );
     assert!(!ok);
-    assert!(out.contains("cannot open the database") && out.contains("***"), "{out}");
+    assert!(
+        out.contains("cannot open the database") && out.contains("***"),
+        "{out}"
+    );
     assert!(!out.contains(":pw@"), "password leaked: {out}");
 }

@@ -11,7 +11,12 @@ pub fn PeopleTable(people: Vec<Person>) -> impl IntoView {
     let rows = people
         .into_iter()
         .map(|p| {
-            let roles = p.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", ");
+            let roles = p
+                .roles
+                .iter()
+                .map(|r| r.label())
+                .collect::<Vec<_>>()
+                .join(", ");
             view! {
                 <tr>
                     <td>{p.display_name}</td>
@@ -47,7 +52,11 @@ pub fn format_unix(secs: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}", rem / 3600, rem % 3600 / 60)
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60
+    )
 }
 
 #[cfg(test)]

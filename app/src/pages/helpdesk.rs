@@ -4,9 +4,9 @@ use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::people;
+use crate::areas;
 use crate::components::gate::Gate;
 use crate::components::people_table::PeopleTable;
-use crate::areas;
 
 #[component]
 pub fn Helpdesk() -> impl IntoView {

@@ -2,9 +2,9 @@
 use leptos::prelude::*;
 
 use crate::api::people;
+use crate::areas;
 use crate::components::gate::Gate;
 use crate::components::people_table::PeopleTable;
-use crate::areas;
 
 #[component]
 pub fn It() -> impl IntoView {

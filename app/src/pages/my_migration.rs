@@ -1,8 +1,8 @@
 //! "My migration": the signed-in user's own migration.
 use leptos::prelude::*;
 
-use crate::components::gate::{gated_viewer, Gate};
 use crate::areas;
+use crate::components::gate::{gated_viewer, Gate};
 
 #[component]
 pub fn MyMigration() -> impl IntoView {

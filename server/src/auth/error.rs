@@ -8,7 +8,9 @@ use crate::web::page::message_page;
 pub enum AuthError {
     #[error("The sign-in service could not be reached ({0}). Try again in a few minutes; if it persists, tell your IT team.")]
     ProviderUnreachable(String),
-    #[error("This sign-in link has expired or was already used. Start again from the sign-in button.")]
+    #[error(
+        "This sign-in link has expired or was already used. Start again from the sign-in button."
+    )]
     UnknownState,
     #[error("The sign-in service refused the sign-in: {0}. Start again from the sign-in button.")]
     ProviderRefused(String),
@@ -26,7 +28,9 @@ impl ResponseError for AuthError {
     fn status_code(&self) -> StatusCode {
         match self {
             AuthError::ProviderUnreachable(_) => StatusCode::BAD_GATEWAY,
-            AuthError::UnknownState | AuthError::ProviderRefused(_) | AuthError::Unverified(_) => StatusCode::BAD_REQUEST,
+            AuthError::UnknownState | AuthError::ProviderRefused(_) | AuthError::Unverified(_) => {
+                StatusCode::BAD_REQUEST
+            }
             AuthError::MissingEmail | AuthError::NoRole => StatusCode::FORBIDDEN,
             AuthError::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -38,6 +42,11 @@ impl ResponseError for AuthError {
         } else {
             tracing::warn!(error = %self, "sign-in refused");
         }
-        message_page(self.status_code(), "Sign-in did not complete", &self.to_string(), ("/auth/login", "Sign in again"))
+        message_page(
+            self.status_code(),
+            "Sign-in did not complete",
+            &self.to_string(),
+            ("/auth/login", "Sign in again"),
+        )
     }
 }

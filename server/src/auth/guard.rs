@@ -17,7 +17,10 @@ pub async fn guard(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
-    let state = req.app_data::<web::Data<AppState>>().cloned().expect("AppState is registered");
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .expect("AppState is registered");
 
     if is_cross_site_write(req.method(), req.headers(), &state.public_origin) {
         tracing::warn!(path = req.path(), "refused a cross-site write");
@@ -45,7 +48,9 @@ pub async fn guard(
             return Ok(req.into_response(denied).map_into_right_body());
         }
     }
-    next.call(req).await.map(ServiceResponse::map_into_left_body)
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
 }
 
 async fn resolve_viewer(state: &AppState, req: &ServiceRequest) -> Option<Viewer> {
@@ -64,13 +69,28 @@ fn page_gate(path: &str, query: &str, viewer: Option<&Viewer>) -> Option<HttpRes
     let roles = required_roles(path)?;
     match viewer {
         None => {
-            let target = if query.is_empty() { path.to_owned() } else { format!("{path}?{query}") };
-            let location = format!("/auth/login?return_to={}", url::form_urlencoded::byte_serialize(target.as_bytes()).collect::<String>());
-            Some(HttpResponse::Found().insert_header((LOCATION, location)).finish())
+            let target = if query.is_empty() {
+                path.to_owned()
+            } else {
+                format!("{path}?{query}")
+            };
+            let location = format!(
+                "/auth/login?return_to={}",
+                url::form_urlencoded::byte_serialize(target.as_bytes()).collect::<String>()
+            );
+            Some(
+                HttpResponse::Found()
+                    .insert_header((LOCATION, location))
+                    .finish(),
+            )
         }
         Some(v) if roles.iter().any(|r| v.has(*r)) => None,
         Some(v) => {
-            let needed = roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(" or ");
+            let needed = roles
+                .iter()
+                .map(|r| r.label())
+                .collect::<Vec<_>>()
+                .join(" or ");
             Some(message_page(
                 StatusCode::FORBIDDEN,
                 "Not available to your account",
@@ -108,7 +128,10 @@ mod tests {
     fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
         let mut h = HeaderMap::new();
         for (k, v) in pairs {
-            h.insert(HeaderName::from_bytes(k.as_bytes()).unwrap(), HeaderValue::from_str(v).unwrap());
+            h.insert(
+                HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                HeaderValue::from_str(v).unwrap(),
+            );
         }
         h
     }
@@ -117,34 +140,75 @@ mod tests {
 
     #[test]
     fn same_origin_posts_pass() {
-        assert!(!is_cross_site_write(&Method::POST, &headers(&[("origin", SITE)]), SITE));
-        assert!(!is_cross_site_write(&Method::POST, &headers(&[("sec-fetch-site", "same-origin")]), SITE));
+        assert!(!is_cross_site_write(
+            &Method::POST,
+            &headers(&[("origin", SITE)]),
+            SITE
+        ));
+        assert!(!is_cross_site_write(
+            &Method::POST,
+            &headers(&[("sec-fetch-site", "same-origin")]),
+            SITE
+        ));
         assert!(!is_cross_site_write(&Method::POST, &headers(&[]), SITE));
     }
 
     #[test]
     fn cross_site_posts_are_refused() {
-        assert!(is_cross_site_write(&Method::POST, &headers(&[("origin", "https://evil.example")]), SITE));
-        assert!(is_cross_site_write(&Method::POST, &headers(&[("origin", "null")]), SITE));
-        assert!(is_cross_site_write(&Method::DELETE, &headers(&[("sec-fetch-site", "cross-site")]), SITE));
-        assert!(is_cross_site_write(&Method::POST, &headers(&[("origin", "http://fountain.example.org")]), SITE));
+        assert!(is_cross_site_write(
+            &Method::POST,
+            &headers(&[("origin", "https://evil.example")]),
+            SITE
+        ));
+        assert!(is_cross_site_write(
+            &Method::POST,
+            &headers(&[("origin", "null")]),
+            SITE
+        ));
+        assert!(is_cross_site_write(
+            &Method::DELETE,
+            &headers(&[("sec-fetch-site", "cross-site")]),
+            SITE
+        ));
+        assert!(is_cross_site_write(
+            &Method::POST,
+            &headers(&[("origin", "http://fountain.example.org")]),
+            SITE
+        ));
     }
 
     #[test]
     fn reads_are_never_refused() {
-        assert!(!is_cross_site_write(&Method::GET, &headers(&[("origin", "https://evil.example")]), SITE));
+        assert!(!is_cross_site_write(
+            &Method::GET,
+            &headers(&[("origin", "https://evil.example")]),
+            SITE
+        ));
     }
 
     fn viewer(roles: &[Role]) -> Viewer {
-        Viewer { user_id: 1, email: "a@example.org".into(), display_name: "A".into(), roles: roles.to_vec() }
+        Viewer {
+            user_id: 1,
+            email: "a@example.org".into(),
+            display_name: "A".into(),
+            roles: roles.to_vec(),
+        }
     }
 
     #[test]
     fn gate_redirects_strangers_and_refuses_wrong_roles() {
         let r = page_gate("/it", "tab=waves", None).unwrap();
         assert_eq!(r.status(), StatusCode::FOUND);
-        assert_eq!(r.headers().get(LOCATION).unwrap(), "/auth/login?return_to=%2Fit%3Ftab%3Dwaves");
-        assert_eq!(page_gate("/it", "", Some(&viewer(&[Role::User]))).unwrap().status(), StatusCode::FORBIDDEN);
+        assert_eq!(
+            r.headers().get(LOCATION).unwrap(),
+            "/auth/login?return_to=%2Fit%3Ftab%3Dwaves"
+        );
+        assert_eq!(
+            page_gate("/it", "", Some(&viewer(&[Role::User])))
+                .unwrap()
+                .status(),
+            StatusCode::FORBIDDEN
+        );
         assert!(page_gate("/it", "", Some(&viewer(&[Role::It]))).is_none());
         assert!(page_gate("/helpdesk", "", Some(&viewer(&[Role::It]))).is_none());
         assert!(page_gate("/", "", None).is_none());

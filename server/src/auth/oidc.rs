@@ -6,15 +6,23 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
 use openidconnect::{
-    AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet, IssuerUrl,
-    Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet,
+    EndpointSet, IssuerUrl, Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope,
+    TokenResponse,
 };
 use serde_json::Value;
 use tokio::sync::RwLock;
 
 use super::error::AuthError;
 
-type Client = CoreClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointMaybeSet, EndpointMaybeSet>;
+type Client = CoreClient<
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointMaybeSet,
+    EndpointMaybeSet,
+>;
 
 /// Provider metadata and keys are re-read this often (key rotation).
 const DISCOVERY_TTL: Duration = Duration::from_secs(3600);
@@ -47,7 +55,12 @@ pub struct Identity {
 }
 
 impl Oidc {
-    pub fn new(issuer: &url::Url, client_id: &str, client_secret: String, redirect: url::Url) -> anyhow::Result<Self> {
+    pub fn new(
+        issuer: &url::Url,
+        client_id: &str,
+        client_secret: String,
+        redirect: url::Url,
+    ) -> anyhow::Result<Self> {
         let http = reqwest::Client::builder()
             // Following redirects from the provider's endpoints is an SSRF risk (openidconnect docs).
             .redirect(reqwest::redirect::Policy::none())
@@ -76,8 +89,12 @@ impl Oidc {
             .await
             .map_err(|e| AuthError::ProviderUnreachable(error_chain(&e)))?;
         let client = Arc::new(
-            CoreClient::from_provider_metadata(metadata, self.client_id.clone(), Some(self.client_secret.clone()))
-                .set_redirect_uri(self.redirect.clone()),
+            CoreClient::from_provider_metadata(
+                metadata,
+                self.client_id.clone(),
+                Some(self.client_secret.clone()),
+            )
+            .set_redirect_uri(self.redirect.clone()),
         );
         *self.discovered.write().await = Some((Instant::now(), client.clone()));
         Ok(client)
@@ -87,7 +104,11 @@ impl Oidc {
         let client = self.client(false).await?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let (authorize_url, state, nonce) = client
-            .authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random)
+            .authorize_url(
+                CoreAuthenticationFlow::AuthorizationCode,
+                CsrfToken::new_random,
+                Nonce::new_random,
+            )
             .add_scope(Scope::new("email".into()))
             .add_scope(Scope::new("profile".into()))
             .add_scope(Scope::new("groups".into()))
@@ -102,7 +123,12 @@ impl Oidc {
     }
 
     /// Exchanges the code and verifies the ID token. A signature failure re-reads the provider's keys once.
-    pub async fn finish(&self, code: String, pkce_verifier: String, nonce: String) -> Result<Identity, AuthError> {
+    pub async fn finish(
+        &self,
+        code: String,
+        pkce_verifier: String,
+        nonce: String,
+    ) -> Result<Identity, AuthError> {
         let client = self.client(false).await?;
         let token = client
             .exchange_code(AuthorizationCode::new(code))
@@ -110,10 +136,16 @@ impl Oidc {
             .set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier))
             .request_async(&self.http)
             .await
-            .map_err(|e| AuthError::Unverified(format!("token exchange failed: {}", error_chain(&e))))?;
-        let id_token = token.id_token().ok_or_else(|| AuthError::Unverified("no ID token in the answer".into()))?;
+            .map_err(|e| {
+                AuthError::Unverified(format!("token exchange failed: {}", error_chain(&e)))
+            })?;
+        let id_token = token
+            .id_token()
+            .ok_or_else(|| AuthError::Unverified("no ID token in the answer".into()))?;
         let nonce = Nonce::new(nonce);
-        let first = id_token.claims(&client.id_token_verifier(), &nonce).cloned();
+        let first = id_token
+            .claims(&client.id_token_verifier(), &nonce)
+            .cloned();
         let claims = match first {
             Ok(c) => c,
             Err(openidconnect::ClaimsVerificationError::SignatureVerification(_)) => {
@@ -124,7 +156,10 @@ impl Oidc {
             }
             Err(e) => return Err(AuthError::Unverified(e.to_string())),
         };
-        let email = claims.email().map(|e| e.as_str().to_owned()).ok_or(AuthError::MissingEmail)?;
+        let email = claims
+            .email()
+            .map(|e| e.as_str().to_owned())
+            .ok_or(AuthError::MissingEmail)?;
         let display_name = claims
             .name()
             .and_then(|n| n.get(None))
@@ -133,13 +168,20 @@ impl Oidc {
             .unwrap_or_else(|| email.clone());
         // The signature is verified above; the raw payload is read only for claims the core type drops.
         let all = raw_payload(&id_token.to_string()).unwrap_or(Value::Null);
-        Ok(Identity { subject: claims.subject().as_str().to_owned(), email, display_name, claims: all })
+        Ok(Identity {
+            subject: claims.subject().as_str().to_owned(),
+            email,
+            display_name,
+            claims: all,
+        })
     }
 }
 
 fn raw_payload(jwt: &str) -> Option<Value> {
     let payload = jwt.split('.').nth(1)?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
     serde_json::from_slice(&bytes).ok()
 }
 

@@ -7,8 +7,16 @@ use crate::config::RolesConfig;
 /// The groups named in `claim` (a JSON array of strings, or one string of space/comma-separated names).
 pub fn groups(claims: &Value, claim: &str) -> Vec<String> {
     match claims.get(claim) {
-        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
-        Some(Value::String(s)) => s.split([',', ' ']).filter(|g| !g.is_empty()).map(str::to_owned).collect(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+        Some(Value::String(s)) => s
+            .split([',', ' '])
+            .filter(|g| !g.is_empty())
+            .map(str::to_owned)
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -52,26 +60,41 @@ mod tests {
     #[test]
     fn user_group_restricts_users() {
         assert!(roles_from_claims(&json!({"groups": ["staff"]}), &config("msd")).is_empty());
-        assert_eq!(roles_from_claims(&json!({"groups": ["msd"]}), &config("msd")), vec![Role::User]);
+        assert_eq!(
+            roles_from_claims(&json!({"groups": ["msd"]}), &config("msd")),
+            vec![Role::User]
+        );
     }
 
     #[test]
     fn staff_roles_come_from_their_groups() {
         let claims = json!({"groups": ["msd", "helpdesk", "msd-it"]});
-        assert_eq!(roles_from_claims(&claims, &config("msd")), vec![Role::User, Role::Helpdesk, Role::It]);
+        assert_eq!(
+            roles_from_claims(&claims, &config("msd")),
+            vec![Role::User, Role::Helpdesk, Role::It]
+        );
     }
 
     #[test]
     fn string_claims_and_other_claim_names_work() {
         let mut c = config("");
         c.claim = "roles".into();
-        assert_eq!(roles_from_claims(&json!({"roles": "msd-it, helpdesk"}), &c), vec![Role::User, Role::Helpdesk, Role::It]);
+        assert_eq!(
+            roles_from_claims(&json!({"roles": "msd-it, helpdesk"}), &c),
+            vec![Role::User, Role::Helpdesk, Role::It]
+        );
         // A group that merely contains the configured name does not count.
-        assert_eq!(roles_from_claims(&json!({"roles": ["msd-it-old"]}), &c), vec![Role::User]);
+        assert_eq!(
+            roles_from_claims(&json!({"roles": ["msd-it-old"]}), &c),
+            vec![Role::User]
+        );
     }
 
     #[test]
     fn non_string_members_are_ignored() {
-        assert_eq!(groups(&json!({"groups": [1, null, "it"]}), "groups"), vec!["it".to_string()]);
+        assert_eq!(
+            groups(&json!({"groups": [1, null, "it"]}), "groups"),
+            vec!["it".to_string()]
+        );
     }
 }

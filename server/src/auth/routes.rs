@@ -26,7 +26,10 @@ struct LoginQuery {
 }
 
 #[get("/auth/login")]
-async fn login(state: web::Data<AppState>, query: web::Query<LoginQuery>) -> Result<HttpResponse, AuthError> {
+async fn login(
+    state: web::Data<AppState>,
+    query: web::Query<LoginQuery>,
+) -> Result<HttpResponse, AuthError> {
     let begin = state.oidc.begin().await?;
     let now = now();
     login_attempt::Entity::delete_many()
@@ -42,7 +45,9 @@ async fn login(state: web::Data<AppState>, query: web::Query<LoginQuery>) -> Res
     }
     .insert(&state.db)
     .await?;
-    Ok(HttpResponse::Found().insert_header((LOCATION, begin.authorize_url.to_string())).finish())
+    Ok(HttpResponse::Found()
+        .insert_header((LOCATION, begin.authorize_url.to_string()))
+        .finish())
 }
 
 #[derive(Deserialize)]
@@ -54,23 +59,39 @@ struct CallbackQuery {
 }
 
 #[get("/auth/callback")]
-async fn callback(state: web::Data<AppState>, query: web::Query<CallbackQuery>) -> Result<HttpResponse, AuthError> {
+async fn callback(
+    state: web::Data<AppState>,
+    query: web::Query<CallbackQuery>,
+) -> Result<HttpResponse, AuthError> {
     let query = query.into_inner();
     // One use only: the attempt is consumed whatever happens next.
     let attempt = match &query.state {
-        Some(s) => login_attempt::Entity::find_by_id(s.clone()).one(&state.db).await?,
+        Some(s) => {
+            login_attempt::Entity::find_by_id(s.clone())
+                .one(&state.db)
+                .await?
+        }
         None => None,
     };
     let attempt = attempt.ok_or(AuthError::UnknownState)?;
-    login_attempt::Entity::delete_by_id(attempt.state.clone()).exec(&state.db).await?;
+    login_attempt::Entity::delete_by_id(attempt.state.clone())
+        .exec(&state.db)
+        .await?;
     if attempt.created_at < now() - ATTEMPT_TTL_SECS {
         return Err(AuthError::UnknownState);
     }
     if let Some(error) = query.error {
-        return Err(AuthError::ProviderRefused(query.error_description.unwrap_or(error)));
+        return Err(AuthError::ProviderRefused(
+            query.error_description.unwrap_or(error),
+        ));
     }
-    let code = query.code.ok_or_else(|| AuthError::ProviderRefused("no authorization code".into()))?;
-    let identity = state.oidc.finish(code, attempt.pkce_verifier, attempt.nonce).await?;
+    let code = query
+        .code
+        .ok_or_else(|| AuthError::ProviderRefused("no authorization code".into()))?;
+    let identity = state
+        .oidc
+        .finish(code, attempt.pkce_verifier, attempt.nonce)
+        .await?;
     let roles = roles_from_claims(&identity.claims, &state.config.auth.roles);
     if roles.is_empty() {
         return Err(AuthError::NoRole);
@@ -88,7 +109,12 @@ async fn callback(state: web::Data<AppState>, query: web::Query<CallbackQuery>) 
     })
     .on_conflict(
         OnConflict::column(user::Column::Subject)
-            .update_columns([user::Column::Email, user::Column::DisplayName, user::Column::Roles, user::Column::LastLoginAt])
+            .update_columns([
+                user::Column::Email,
+                user::Column::DisplayName,
+                user::Column::Roles,
+                user::Column::LastLoginAt,
+            ])
             .to_owned(),
     )
     .exec(&state.db)
@@ -97,14 +123,23 @@ async fn callback(state: web::Data<AppState>, query: web::Query<CallbackQuery>) 
         .filter(user::Column::Subject.eq(identity.subject.as_str()))
         .one(&state.db)
         .await?
-        .ok_or_else(|| AuthError::Database(sea_orm::DbErr::RecordNotFound("user after upsert".into())))?;
+        .ok_or_else(|| {
+            AuthError::Database(sea_orm::DbErr::RecordNotFound("user after upsert".into()))
+        })?;
 
     let ttl = i64::from(state.config.auth.session_hours) * 3600;
     let token = session::create(&state.db, person.id, &roles, ttl).await?;
     tracing::info!(user_id = person.id, roles = %format_roles(&roles), "signed in");
     Ok(HttpResponse::Found()
         .cookie(session::cookie(token, state.config.https(), ttl))
-        .insert_header((LOCATION, if attempt.return_to.is_empty() { home_for(&roles) } else { attempt.return_to }))
+        .insert_header((
+            LOCATION,
+            if attempt.return_to.is_empty() {
+                home_for(&roles)
+            } else {
+                attempt.return_to
+            },
+        ))
         .finish())
 }
 
@@ -157,9 +192,19 @@ mod tests {
 
     #[test]
     fn return_to_stays_on_site() {
-        assert_eq!(safe_return_to(Some("/helpdesk?q=ann")).as_deref(), Some("/helpdesk?q=ann"));
+        assert_eq!(
+            safe_return_to(Some("/helpdesk?q=ann")).as_deref(),
+            Some("/helpdesk?q=ann")
+        );
         assert_eq!(safe_return_to(None), None);
-        for hostile in ["https://evil.example", "//evil.example", "/\\evil.example", "evil", "/a\r\nSet-Cookie: x", "/auth/logout"] {
+        for hostile in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "evil",
+            "/a\r\nSet-Cookie: x",
+            "/auth/logout",
+        ] {
             assert_eq!(safe_return_to(Some(hostile)), None, "{hostile:?}");
         }
     }

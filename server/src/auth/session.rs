@@ -4,12 +4,14 @@ use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
 use app::dto::{Role, Viewer};
 use base64::Engine;
 use rand::RngCore;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
+};
 use sha2::{Digest, Sha256};
 
 use crate::db::entity::{session, user};
-use crate::db::people::{format_roles, parse_roles};
 use crate::db::now;
+use crate::db::people::{format_roles, parse_roles};
 
 pub const COOKIE: &str = "fountain_session";
 
@@ -20,11 +22,19 @@ pub fn new_token() -> String {
 }
 
 pub fn hash_token(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Starts a session; returns the cookie token.
-pub async fn create(db: &DatabaseConnection, user_id: i64, roles: &[Role], ttl_secs: i64) -> Result<String, DbErr> {
+pub async fn create(
+    db: &DatabaseConnection,
+    user_id: i64,
+    roles: &[Role],
+    ttl_secs: i64,
+) -> Result<String, DbErr> {
     let token = new_token();
     let now = now();
     session::ActiveModel {
@@ -37,13 +47,19 @@ pub async fn create(db: &DatabaseConnection, user_id: i64, roles: &[Role], ttl_s
     .insert(db)
     .await?;
     // Housekeeping: expired sessions are useless rows.
-    session::Entity::delete_many().filter(session::Column::ExpiresAt.lte(now)).exec(db).await?;
+    session::Entity::delete_many()
+        .filter(session::Column::ExpiresAt.lte(now))
+        .exec(db)
+        .await?;
     Ok(token)
 }
 
 /// The person behind a cookie token, if the session exists and has not expired.
 pub async fn resolve(db: &DatabaseConnection, token: &str) -> Result<Option<Viewer>, DbErr> {
-    let Some(s) = session::Entity::find_by_id(hash_token(token)).one(db).await? else {
+    let Some(s) = session::Entity::find_by_id(hash_token(token))
+        .one(db)
+        .await?
+    else {
         return Ok(None);
     };
     if s.expires_at <= now() {
@@ -52,11 +68,18 @@ pub async fn resolve(db: &DatabaseConnection, token: &str) -> Result<Option<View
     let Some(u) = user::Entity::find_by_id(s.user_id).one(db).await? else {
         return Ok(None);
     };
-    Ok(Some(Viewer { user_id: u.id, email: u.email, display_name: u.display_name, roles: parse_roles(&s.roles) }))
+    Ok(Some(Viewer {
+        user_id: u.id,
+        email: u.email,
+        display_name: u.display_name,
+        roles: parse_roles(&s.roles),
+    }))
 }
 
 pub async fn revoke(db: &DatabaseConnection, token: &str) -> Result<(), DbErr> {
-    session::Entity::delete_by_id(hash_token(token)).exec(db).await?;
+    session::Entity::delete_by_id(hash_token(token))
+        .exec(db)
+        .await?;
     Ok(())
 }
 
@@ -89,7 +112,10 @@ mod tests {
         assert_eq!(a.len(), 43);
         assert_eq!(hash_token(&a), hash_token(&a));
         assert_ne!(hash_token(&a), hash_token(&b));
-        assert_eq!(hash_token(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        assert_eq!(
+            hash_token(""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
     }
 
     #[test]

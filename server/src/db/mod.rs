@@ -28,13 +28,24 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbSetupError> {
     }
     let db = Database::connect(options)
         .await
-        .map_err(|source| DbSetupError::Connect { url: redact(url), source })?;
+        .map_err(|source| DbSetupError::Connect {
+            url: redact(url),
+            source,
+        })?;
     if url.starts_with("sqlite:") {
-        for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA busy_timeout=5000", "PRAGMA foreign_keys=ON"] {
-            db.execute_unprepared(pragma).await.map_err(DbSetupError::Migrate)?;
+        for pragma in [
+            "PRAGMA journal_mode=WAL",
+            "PRAGMA busy_timeout=5000",
+            "PRAGMA foreign_keys=ON",
+        ] {
+            db.execute_unprepared(pragma)
+                .await
+                .map_err(DbSetupError::Migrate)?;
         }
     }
-    Migrator::up(&db, None).await.map_err(DbSetupError::Migrate)?;
+    Migrator::up(&db, None)
+        .await
+        .map_err(DbSetupError::Migrate)?;
     Ok(db)
 }
 
@@ -66,7 +77,13 @@ pub fn now() -> i64 {
 mod tests {
     #[test]
     fn redacts_passwords_only() {
-        assert_eq!(super::redact("postgres://u:secret@db/f"), "postgres://u:***@db/f");
-        assert_eq!(super::redact("sqlite://f.db?mode=rwc"), "sqlite://f.db?mode=rwc");
+        assert_eq!(
+            super::redact("postgres://u:secret@db/f"),
+            "postgres://u:***@db/f"
+        );
+        assert_eq!(
+            super::redact("sqlite://f.db?mode=rwc"),
+            "sqlite://f.db?mode=rwc"
+        );
     }
 }

@@ -1,7 +1,9 @@
 //! Queries about people (users) for the helpdesk and IT pages.
 use app::dto::{Person, Role};
 use sea_orm::sea_query::{Expr, Func, LikeExpr, SimpleExpr};
-use sea_orm::{Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 
 use super::entity::user;
 
@@ -11,19 +13,32 @@ pub fn parse_roles(s: &str) -> Vec<Role> {
 }
 
 pub fn format_roles(roles: &[Role]) -> String {
-    roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")
+    roles
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// People whose name or email contains `filter` (case-insensitive), most recent sign-in first.
-pub async fn search(db: &DatabaseConnection, filter: &str, limit: u64) -> Result<Vec<Person>, DbErr> {
-    let mut query = user::Entity::find().order_by_desc(user::Column::LastLoginAt).limit(limit);
+pub async fn search(
+    db: &DatabaseConnection,
+    filter: &str,
+    limit: u64,
+) -> Result<Vec<Person>, DbErr> {
+    let mut query = user::Entity::find()
+        .order_by_desc(user::Column::LastLoginAt)
+        .limit(limit);
     if !filter.is_empty() {
         let pattern = format!("%{}%", escape_like(&filter.to_lowercase()));
         let contains = |col: user::Column| -> SimpleExpr {
-            Expr::expr(Func::lower(Expr::col(col))).like(LikeExpr::new(pattern.clone()).escape('\\'))
+            Expr::expr(Func::lower(Expr::col(col)))
+                .like(LikeExpr::new(pattern.clone()).escape('\\'))
         };
         query = query.filter(
-            Condition::any().add(contains(user::Column::Email)).add(contains(user::Column::DisplayName)),
+            Condition::any()
+                .add(contains(user::Column::Email))
+                .add(contains(user::Column::DisplayName)),
         );
     }
     let rows = query.all(db).await?;
@@ -41,7 +56,9 @@ pub async fn search(db: &DatabaseConnection, filter: &str, limit: u64) -> Result
 
 /// `%` and `_` in a search are literal characters, not wildcards.
 fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 #[cfg(test)]
@@ -52,7 +69,10 @@ mod tests {
     fn roles_round_trip() {
         let roles = vec![Role::User, Role::It];
         assert_eq!(parse_roles(&format_roles(&roles)), roles);
-        assert_eq!(parse_roles("user, bogus ,helpdesk"), vec![Role::User, Role::Helpdesk]);
+        assert_eq!(
+            parse_roles("user, bogus ,helpdesk"),
+            vec![Role::User, Role::Helpdesk]
+        );
         assert!(parse_roles("").is_empty());
     }
 

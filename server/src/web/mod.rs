@@ -36,8 +36,17 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         pkg_dir.display()
     );
     let db = crate::db::connect(&config.database.url).await?;
-    let redirect = config.server.public_url.join("auth/callback").context("server.public_url")?;
-    let oidc = Oidc::new(&config.auth.issuer, &config.auth.client_id, config.client_secret()?, redirect)?;
+    let redirect = config
+        .server
+        .public_url
+        .join("auth/callback")
+        .context("server.public_url")?;
+    let oidc = Oidc::new(
+        &config.auth.issuer,
+        &config.auth.client_id,
+        config.client_secret()?,
+        redirect,
+    )?;
     let public_origin = config.server.public_url.origin().ascii_serialization();
     let listen = config.server.listen;
     let leptos_options = LeptosOptions::builder()
@@ -47,7 +56,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .site_addr(listen)
         .env(Env::PROD)
         .build();
-    let state = web::Data::new(AppState { db: db.clone(), oidc, config, public_origin });
+    let state = web::Data::new(AppState {
+        db: db.clone(),
+        oidc,
+        config,
+        public_origin,
+    });
     let portal: app::port::PortalHandle = Arc::new(portal::DbPortal { db });
     let routes = generate_route_list(app::App);
 
@@ -62,9 +76,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             .service(healthz)
             .configure(routes::configure)
             .service(Files::new("/pkg", pkg_dir.clone()).prefer_utf8(true))
-            .leptos_routes_with_context(routes.clone(), move || provide_context(portal.clone()), move || {
-                app::shell(options.clone())
-            })
+            .leptos_routes_with_context(
+                routes.clone(),
+                move || provide_context(portal.clone()),
+                move || app::shell(options.clone()),
+            )
     })
     .bind(listen)
     .with_context(|| format!("cannot listen on {listen} (server.listen)"))?
@@ -84,7 +100,8 @@ async fn healthz(state: web::Data<AppState>) -> HttpResponse {
         Ok(()) => HttpResponse::Ok().json(serde_json::json!({"status": "ok", "database": "ok"})),
         Err(e) => {
             tracing::error!(error = %e, "health check: database unreachable");
-            HttpResponse::ServiceUnavailable().json(serde_json::json!({"status": "unavailable", "database": "unreachable"}))
+            HttpResponse::ServiceUnavailable()
+                .json(serde_json::json!({"status": "unavailable", "database": "unreachable"}))
         }
     }
 }

@@ -2,7 +2,12 @@
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 
-pub fn message_page(status: StatusCode, title: &str, message: &str, action: (&str, &str)) -> HttpResponse {
+pub fn message_page(
+    status: StatusCode,
+    title: &str,
+    message: &str,
+    action: (&str, &str),
+) -> HttpResponse {
     let (href, label) = action;
     let body = format!(
         r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -14,17 +19,26 @@ pub fn message_page(status: StatusCode, title: &str, message: &str, action: (&st
         href = escape(href),
         label = escape(label),
     );
-    HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body)
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body)
 }
 
 pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn escapes_markup() {
-        assert_eq!(super::escape(r#"<a href="x">&'"#), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            super::escape(r#"<a href="x">&'"#),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
     }
 }

@@ -10,7 +10,9 @@ pub struct DbPortal {
 #[async_trait::async_trait]
 impl app::port::Portal for DbPortal {
     async fn people(&self, filter: &str, limit: u64) -> Result<Vec<Person>, AppError> {
-        crate::db::people::search(&self.db, filter, limit).await.map_err(internal)
+        crate::db::people::search(&self.db, filter, limit)
+            .await
+            .map_err(internal)
     }
 }
 

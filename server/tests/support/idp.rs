@@ -15,7 +15,12 @@ impl Idp {
         let mut child = Command::new("node")
             .arg(rig.join("idp.mjs"))
             .args(["--users", rig.join("users.json").to_str().unwrap()])
-            .args(["--client-id", "fountain", "--client-secret", super::CLIENT_SECRET])
+            .args([
+                "--client-id",
+                "fountain",
+                "--client-secret",
+                super::CLIENT_SECRET,
+            ])
             .args(["--redirect-uri", redirect_uri])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -30,7 +35,10 @@ impl Idp {
             .unwrap()
             .expect("the IdP exited before it was ready");
         let ready: serde_json::Value = serde_json::from_str(&line).unwrap();
-        Idp { issuer: ready["issuer"].as_str().unwrap().to_owned(), child }
+        Idp {
+            issuer: ready["issuer"].as_str().unwrap().to_owned(),
+            child,
+        }
     }
 }
 

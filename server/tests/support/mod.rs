@@ -32,30 +32,48 @@ pub struct TestApp {
 
 /// A port nobody listens on right now.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
 }
 
 /// Where `cargo leptos build` put the site (overridable for unusual layouts).
 pub fn site_root() -> PathBuf {
-    std::env::var_os("LEPTOS_SITE_ROOT").map(PathBuf::from).unwrap_or_else(|| repo_root().join("target/site"))
+    std::env::var_os("LEPTOS_SITE_ROOT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target/site"))
 }
 
 /// PostgreSQL server used by the scale-out tests (the setup script makes sure one answers).
 pub fn postgres_admin_url() -> String {
-    std::env::var("FOUNTAIN_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres:postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("FOUNTAIN_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres:postgres@127.0.0.1:5432/postgres".into())
 }
 
 async fn fresh_database(backend: Backend, dir: &tempfile::TempDir) -> String {
     match backend {
-        Backend::Sqlite => format!("sqlite://{}?mode=rwc", dir.path().join("fountain.db").display()),
+        Backend::Sqlite => format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("fountain.db").display()
+        ),
         Backend::Postgres => {
             let name = format!("fountain_test_{}", uuid_like());
-            let admin = Database::connect(postgres_admin_url()).await.expect("PostgreSQL must answer (run .ci/setup)");
-            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+            let admin = Database::connect(postgres_admin_url())
+                .await
+                .expect("PostgreSQL must answer (run .ci/setup)");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .unwrap();
             let base = postgres_admin_url();
             let (prefix, _) = base.rsplit_once('/').unwrap();
             format!("{prefix}/{name}")
@@ -66,7 +84,9 @@ async fn fresh_database(backend: Backend, dir: &tempfile::TempDir) -> String {
 fn uuid_like() -> String {
     use rand::Rng;
     let mut rng = rand::thread_rng();
-    (0..16).map(|_| format!("{:x}", rng.gen_range(0..16u8))).collect()
+    (0..16)
+        .map(|_| format!("{:x}", rng.gen_range(0..16u8)))
+        .collect()
 }
 
 impl TestApp {
@@ -107,7 +127,13 @@ impl TestApp {
             .kill_on_drop(true)
             .spawn()
             .expect("start fountain");
-        let app = TestApp { address, db_url, idp, dir, child };
+        let app = TestApp {
+            address,
+            db_url,
+            idp,
+            dir,
+            child,
+        };
         app.wait_healthy().await;
         app
     }
@@ -135,7 +161,11 @@ impl TestApp {
 
     /// A browser-like client: keeps cookies, follows no redirects by itself.
     pub fn client(&self) -> reqwest::Client {
-        reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().unwrap()
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .build()
+            .unwrap()
     }
 
     pub async fn db(&self) -> DatabaseConnection {
@@ -149,14 +179,27 @@ impl TestApp {
             None => self.url("/auth/login"),
         };
         let (url, resp) = follow(client, client.get(start).send().await.unwrap()).await;
-        assert_eq!(resp.status(), 200, "expected the provider's login form at {url}");
+        assert_eq!(
+            resp.status(),
+            200,
+            "expected the provider's login form at {url}"
+        );
         let body = resp.text().await.unwrap();
-        assert!(body.contains("Organisation sign-in"), "not the login form: {body}");
+        assert!(
+            body.contains("Organisation sign-in"),
+            "not the login form: {body}"
+        );
         url
     }
 
     /// Submits the provider's login form; returns the redirect to Fountain's callback (not followed).
-    pub async fn submit_login(&self, client: &reqwest::Client, form_url: &str, user: &str, password: &str) -> reqwest::Response {
+    pub async fn submit_login(
+        &self,
+        client: &reqwest::Client,
+        form_url: &str,
+        user: &str,
+        password: &str,
+    ) -> reqwest::Response {
         let resp = client
             .post(format!("{form_url}/login"))
             .form(&[("login", user), ("password", password)])
@@ -166,7 +209,9 @@ impl TestApp {
         // Through the provider's own resume redirects, stopping at the first URL on Fountain.
         let mut resp = resp;
         loop {
-            let Some(next) = location(&resp) else { return resp };
+            let Some(next) = location(&resp) else {
+                return resp;
+            };
             if next.starts_with(&self.address) {
                 return resp;
             }
@@ -181,14 +226,29 @@ impl TestApp {
         let to_callback = self.submit_login(&client, &form, user, password).await;
         let callback = location(&to_callback).expect("redirect to the callback");
         let resp = client.get(callback).send().await.unwrap();
-        assert_eq!(resp.status(), 302, "callback failed: {}", resp.text().await.unwrap());
+        assert_eq!(
+            resp.status(),
+            302,
+            "callback failed: {}",
+            resp.text().await.unwrap()
+        );
         let landing = location(&resp).unwrap();
         (client, landing)
     }
 
     /// Calls a server function the way a browser's fetch does.
-    pub async fn server_fn(&self, client: &reqwest::Client, name: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        client.post(self.url(&format!("/api/{name}"))).form(form).send().await.unwrap()
+    pub async fn server_fn(
+        &self,
+        client: &reqwest::Client,
+        name: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        client
+            .post(self.url(&format!("/api/{name}")))
+            .form(form)
+            .send()
+            .await
+            .unwrap()
     }
 }
 
@@ -204,10 +264,15 @@ pub fn location(resp: &reqwest::Response) -> Option<String> {
 }
 
 /// Follows redirects by hand (so cookies of every hop are kept); returns the final URL and response.
-pub async fn follow(client: &reqwest::Client, mut resp: reqwest::Response) -> (String, reqwest::Response) {
+pub async fn follow(
+    client: &reqwest::Client,
+    mut resp: reqwest::Response,
+) -> (String, reqwest::Response) {
     for _ in 0..10 {
         match location(&resp) {
-            Some(next) if resp.status().is_redirection() => resp = client.get(next).send().await.unwrap(),
+            Some(next) if resp.status().is_redirection() => {
+                resp = client.get(next).send().await.unwrap()
+            }
             _ => break,
         }
     }

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Starts a private Dovecot instance for Fountain's demo and tests, bound to 127.0.0.1, all state under DIR.
+#
+#   dovecot.sh start old|new DIR PORT USERS_FILE [MASTER_USER MASTER_PASSWORD]
+#   dovecot.sh stop DIR
+#
+# old: a Cyrus-2.x-like layout (namespace prefix "INBOX.", separator "."), like the seed's aging server.
+# new: a modern layout (no prefix, "/" separator, SPECIAL-USE folders) with an optional master user
+#      (log in as "user*MASTER" with the master password), like the destination.
+# USERS_FILE has one "name:password" a line.
+set -euo pipefail
+
+cmd=${1:?usage: dovecot.sh start old|new DIR PORT USERS_FILE [MASTER PASSWORD] | stop DIR}
+case "$cmd" in
+  stop)
+    dir=${2:?DIR}
+    [ -f "$dir/dovecot.conf" ] && doveadm -c "$dir/dovecot.conf" stop 2>/dev/null || true
+    exit 0 ;;
+  start) ;;
+  *) echo "unknown command $cmd" >&2; exit 2 ;;
+esac
+
+layout=${2:?layout old|new}; dir=${3:?DIR}; port=${4:?PORT}; users=${5:?USERS_FILE}
+master=${6:-}; master_pw=${7:-}
+mkdir -p "$dir"/{run,state,home}
+dir=$(cd "$dir" && pwd)
+# Mail is owned by nobody (65534): the dirs it lives in must be reachable.
+chmod 755 "$dir"; chown 65534:65534 "$dir/home"
+
+: >"$dir/passwd"
+while IFS=: read -r name pw; do
+  [ -n "$name" ] && printf '%s:{PLAIN}%s::::::\n' "$name" "$pw" >>"$dir/passwd"
+done <"$users"
+
+if [ "$layout" = old ]; then
+  namespace='namespace inbox {
+  inbox = yes
+  prefix = INBOX.
+  separator = .
+}'
+else
+  namespace='namespace inbox {
+  inbox = yes
+  prefix =
+  separator = /
+  mailbox Sent {
+    special_use = \Sent
+    auto = subscribe
+  }
+  mailbox Drafts {
+    special_use = \Drafts
+    auto = subscribe
+  }
+  mailbox Trash {
+    special_use = \Trash
+    auto = subscribe
+  }
+  mailbox Junk {
+    special_use = \Junk
+    auto = subscribe
+  }
+  mailbox Archive {
+    special_use = \Archive
+    auto = subscribe
+  }
+}'
+fi
+
+master_conf=""
+if [ -n "$master" ]; then
+  printf '%s:{PLAIN}%s::::::\n' "$master" "$master_pw" >"$dir/masters"
+  master_conf="auth_master_user_separator = *
+passdb {
+  driver = passwd-file
+  master = yes
+  args = scheme=PLAIN $dir/masters
+  result_success = continue
+}"
+fi
+
+cat >"$dir/dovecot.conf" <<CONF
+instance_name = fountain-$(basename "$dir")-$port
+base_dir = $dir/run
+state_dir = $dir/state
+log_path = $dir/dovecot.log
+listen = 127.0.0.1
+protocols = imap
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+mail_location = maildir:~/Maildir
+mail_max_userip_connections = 64
+default_login_user = dovenull
+default_internal_user = dovecot
+mail_plugins = \$mail_plugins
+protocol imap {
+  mail_plugins = \$mail_plugins imap_zlib
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = $port
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service anvil {
+  chroot =
+}
+$master_conf
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN $dir/passwd
+}
+userdb {
+  driver = passwd-file
+  args = $dir/passwd
+  default_fields = uid=65534 gid=65534 home=$dir/home/%u
+}
+$namespace
+CONF
+
+# Its daemons must not hold our caller's stdout/stderr open (a caller waiting for EOF would hang).
+if ! dovecot -c "$dir/dovecot.conf" </dev/null >>"$dir/startup.log" 2>&1; then
+  cat "$dir/startup.log" >&2; exit 1
+fi
+for _ in $(seq 100); do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "ready imap://127.0.0.1:$port"; exit 0; fi
+  sleep 0.1
+done
+echo "dovecot did not start; its log:" >&2; cat "$dir/dovecot.log" >&2; exit 1

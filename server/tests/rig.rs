@@ -1,0 +1,211 @@
+//! The test rig itself: the repo's scripts start real Dovecot servers (old layout, new layout with a
+//! master user) and a real SMTP sink, on private ports, and stop them cleanly.
+mod support;
+
+use std::process::Command;
+use std::time::Duration;
+
+use support::{free_port, repo_root};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+struct Dovecot {
+    dir: tempfile::TempDir,
+    port: u16,
+}
+
+impl Dovecot {
+    fn start(layout: &str, master: Option<(&str, &str)>) -> Dovecot {
+        let dir = tempfile::tempdir().unwrap();
+        // Dovecot's unprivileged login processes must reach their sockets under this directory.
+        std::fs::set_permissions(
+            dir.path(),
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .unwrap();
+        let users = dir.path().join("users.txt");
+        std::fs::write(&users, "alice:alice-old\nbob:bob-old\n").unwrap();
+        let port = free_port();
+        let mut cmd = Command::new(repo_root().join("server/rig/dovecot.sh"));
+        cmd.arg("start")
+            .arg(layout)
+            .arg(dir.path().join("dovecot"))
+            .arg(port.to_string())
+            .arg(&users);
+        if let Some((name, pw)) = master {
+            cmd.args([name, pw]);
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Dovecot { dir, port }
+    }
+}
+
+impl Drop for Dovecot {
+    fn drop(&mut self) {
+        let _ = Command::new(repo_root().join("server/rig/dovecot.sh"))
+            .arg("stop")
+            .arg(self.dir.path().join("dovecot"))
+            .status();
+    }
+}
+
+/// Sends IMAP commands (tagged t1, t2, …) and returns everything the server said up to the last tagged reply.
+async fn imap(port: u16, commands: &[&str]) -> String {
+    let stream = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    let (read, mut write) = stream.into_split();
+    let mut lines = BufReader::new(read).lines();
+    let mut transcript = String::new();
+    loop {
+        let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        transcript.push_str(&line);
+        transcript.push('\n');
+        if line.contains("ready.") {
+            break;
+        }
+    }
+    for (i, command) in commands.iter().enumerate() {
+        let tag = format!("t{}", i + 1);
+        write
+            .write_all(format!("{tag} {command}\r\n").as_bytes())
+            .await
+            .unwrap();
+        loop {
+            let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
+                .await
+                .unwrap()
+                .unwrap()
+                .unwrap();
+            transcript.push_str(&line);
+            transcript.push('\n');
+            if line.starts_with(&format!("{tag} ")) {
+                break;
+            }
+        }
+    }
+    transcript
+}
+
+#[tokio::test]
+async fn old_dovecot_has_the_cyrus_like_layout() {
+    let old = Dovecot::start("old", None);
+    let t = imap(
+        old.port,
+        &[
+            "LOGIN alice alice-old",
+            "CREATE INBOX.Projects",
+            "LIST \"\" \"*\"",
+            "LOGOUT",
+        ],
+    )
+    .await;
+    assert!(t.contains("t1 OK"), "{t}");
+    assert!(t.contains("\".\" INBOX.Projects"), "{t}");
+    let bad = imap(old.port, &["LOGIN alice wrong-password"]).await;
+    assert!(bad.contains("t1 NO"), "{bad}");
+}
+
+#[tokio::test]
+async fn new_dovecot_has_special_use_folders_and_a_master_user() {
+    let new = Dovecot::start("new", Some(("admin", "admin-pass")));
+    let t = imap(
+        new.port,
+        &[
+            "LOGIN alice*admin admin-pass",
+            "LIST \"\" \"*\" RETURN (SPECIAL-USE)",
+            "LOGOUT",
+        ],
+    )
+    .await;
+    assert!(t.contains("t1 OK"), "{t}");
+    for (flag, name) in [
+        ("\\Sent", "Sent"),
+        ("\\Drafts", "Drafts"),
+        ("\\Trash", "Trash"),
+        ("\\Junk", "Junk"),
+        ("\\Archive", "Archive"),
+    ] {
+        assert!(
+            t.contains(&format!("({flag}) \"/\" {name}")),
+            "{flag} missing: {t}"
+        );
+    }
+    assert!(t.contains("UIDPLUS") && t.contains("MULTIAPPEND"), "{t}");
+}
+
+#[tokio::test]
+async fn smtp_sink_shows_what_was_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let (smtp, web) = (free_port(), free_port());
+    let mut sink = tokio::process::Command::new(repo_root().join("server/rig/smtp-sink.sh"))
+        .arg(dir.path())
+        .arg(smtp.to_string())
+        .arg(web.to_string())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let http = reqwest::Client::new();
+    let mut up = false;
+    for _ in 0..100 {
+        if http
+            .get(format!("http://127.0.0.1:{web}/email"))
+            .send()
+            .await
+            .is_ok()
+        {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(up, "maildev did not start");
+
+    let stream = TcpStream::connect(("127.0.0.1", smtp)).await.unwrap();
+    let (read, mut write) = stream.into_split();
+    let mut lines = BufReader::new(read).lines();
+    let mut expect = async |code: &str| loop {
+        let line = lines.next_line().await.unwrap().unwrap();
+        assert!(line.starts_with(code), "expected {code}, got {line}");
+        if line.as_bytes().get(3) == Some(&b' ') {
+            break;
+        }
+    };
+    expect("220").await;
+    for (send, code) in [
+        ("EHLO rig.test\r\n", "250"),
+        ("MAIL FROM:<fountain@example.org>\r\n", "250"),
+        ("RCPT TO:<alice.archer@example.org>\r\n", "250"),
+        ("DATA\r\n", "354"),
+        ("To: Alice <alice.archer@example.org>\r\nSubject: Your migration has started\r\n\r\nHello Alice.\r\n.\r\n", "250"),
+    ] {
+        write.write_all(send.as_bytes()).await.unwrap();
+        expect(code).await;
+    }
+    // The sink stores the message just after it answers 250.
+    let mut mails = serde_json::Value::Null;
+    for _ in 0..50 {
+        mails = http
+            .get(format!("http://127.0.0.1:{web}/email"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if mails.as_array().is_some_and(|m| !m.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(mails[0]["subject"], "Your migration has started", "{mails}");
+    assert_eq!(mails[0]["to"][0]["address"], "alice.archer@example.org");
+    sink.start_kill().unwrap();
+}
