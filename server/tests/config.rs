@@ -7,8 +7,8 @@ fn run_with(config: &str, env: &[(&str, &str)]) -> (bool, String) {
     std::fs::write(&path, config).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_fountain"))
         .args(["--config", path.to_str().unwrap(), "check"])
-        .envs(env.iter().copied())
         .env_remove("DATABASE_URL")
+        .envs(env.iter().copied())
         .current_dir(dir.path())
         .output()
         .unwrap();
