@@ -32,6 +32,12 @@ while IFS=: read -r name pw; do
   [ -n "$name" ] && printf '%s:{PLAIN}%s::::::\n' "$name" "$pw" >>"$dir/passwd"
 done <"$users"
 
+# Dovecot's auth and login processes run unprivileged: every parent of DIR must be traversable.
+if ! su -s /bin/sh dovecot -c "test -r '$dir/passwd'" 2>/dev/null; then
+  echo "dovecot.sh: $dir is not reachable by the unprivileged dovecot user (a parent directory is private?)" >&2
+  exit 1
+fi
+
 if [ "$layout" = old ]; then
   namespace='namespace inbox {
   inbox = yes

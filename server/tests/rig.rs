@@ -1,5 +1,5 @@
 //! The test rig itself: the repo's scripts start real Dovecot servers (old layout, new layout with a
-//! master user) and a real SMTP sink, on private ports, and stop them cleanly.
+//! master user), a real Cyrus IMAP (admin proxy) and a real SMTP sink, on private ports, and stop them.
 mod support;
 
 use std::process::Command;
@@ -68,7 +68,8 @@ async fn imap(port: u16, commands: &[&str]) -> String {
             .unwrap();
         transcript.push_str(&line);
         transcript.push('\n');
-        if line.contains("ready.") {
+        // Dovecot may first say it is waiting for its auth process; the greeting proper follows.
+        if line.starts_with("* OK") && !line.contains("Waiting for authentication") {
             break;
         }
     }
@@ -139,6 +140,84 @@ async fn new_dovecot_has_special_use_folders_and_a_master_user() {
         );
     }
     assert!(t.contains("UIDPLUS") && t.contains("MULTIAPPEND"), "{t}");
+}
+
+struct Cyrus {
+    dir: tempfile::TempDir,
+    port: u16,
+}
+
+impl Cyrus {
+    fn start() -> Cyrus {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(
+            dir.path(),
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .unwrap();
+        let users = dir.path().join("users.txt");
+        std::fs::write(&users, "alice:alice-old\nbob:bob-old\n").unwrap();
+        let port = free_port();
+        let out = Command::new(repo_root().join("server/rig/cyrus.sh"))
+            .arg("start")
+            .arg(dir.path().join("cyrus"))
+            .arg(port.to_string())
+            .arg(&users)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Cyrus { dir, port }
+    }
+}
+
+impl Drop for Cyrus {
+    fn drop(&mut self) {
+        let _ = Command::new(repo_root().join("server/rig/cyrus.sh"))
+            .arg("stop")
+            .arg(self.dir.path().join("cyrus"))
+            .status();
+    }
+}
+
+#[tokio::test]
+async fn cyrus_serves_users_and_admin_proxy() {
+    use base64::Engine;
+    let cyrus = Cyrus::start();
+    let t = imap(
+        cyrus.port,
+        &[
+            "LOGIN alice alice-old",
+            "CREATE INBOX.Projects",
+            "LIST \"\" \"*\"",
+            "LOGOUT",
+        ],
+    )
+    .await;
+    assert!(t.contains("Cyrus IMAP 3."), "{t}");
+    assert!(
+        t.contains("t2 OK") && t.contains("\".\" INBOX.Projects"),
+        "{t}"
+    );
+
+    // The admin logs in as bob (SASL PLAIN with authzid) and sees bob's mailbox, not its own.
+    let proxy = base64::engine::general_purpose::STANDARD.encode("bob\0cyradmin\0cyradmin-pass");
+    let t = imap(
+        cyrus.port,
+        &[
+            &format!("AUTHENTICATE PLAIN {proxy}"),
+            "SELECT INBOX",
+            "LOGOUT",
+        ],
+    )
+    .await;
+    assert!(t.contains("t1 OK") && t.contains("t2 OK"), "{t}");
+
+    let bad = imap(cyrus.port, &["LOGIN alice wrong-password"]).await;
+    assert!(bad.contains("t1 NO"), "{bad}");
 }
 
 #[tokio::test]
