@@ -371,6 +371,15 @@ mod tests {
     }
 
     #[test]
+    fn the_documented_example_file_loads() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fountain.example.toml");
+        let c = Config::load(Some(&path), std::iter::empty()).unwrap();
+        assert!(c.https());
+        assert_eq!(c.auth.roles.user_group, "staff");
+        assert_eq!(c.log.format, LogFormat::Text);
+    }
+
+    #[test]
     fn malformed_toml_is_located() {
         let err = load_str("[auth\n", &[]).unwrap_err().to_string();
         assert!(err.contains("line 1"), "{err}");

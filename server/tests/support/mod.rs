@@ -151,6 +151,19 @@ impl TestApp {
         panic!("fountain did not become healthy; its log:\n{}", self.log());
     }
 
+    /// Sends SIGTERM and waits (at most 35 s) for the process to exit.
+    pub async fn terminate(&mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().expect("still running");
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .unwrap();
+        tokio::time::timeout(Duration::from_secs(35), self.child.wait())
+            .await
+            .expect("did not stop")
+            .unwrap()
+    }
+
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("fountain.log")).unwrap_or_default()
     }
