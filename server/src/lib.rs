@@ -3,5 +3,6 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod engine;
 pub mod telemetry;
 pub mod web;

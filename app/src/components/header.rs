@@ -10,7 +10,9 @@ pub fn Header() -> impl IntoView {
     view! {
         <header class="topbar">
             <a class="brand" href="/" rel="external">
-                <span class="brand-mark" aria-hidden="true">"⛲"</span>
+                <svg class="brand-mark" viewBox="0 0 24 24" width="22" height="22" aria-hidden="true">
+                    <path d="M12 2C9 7 6 10.5 6 14a6 6 0 0 0 12 0c0-3.5-3-7-6-12z" fill="currentColor"></path>
+                </svg>
                 "Fountain"
             </a>
             <Suspense fallback=|| ()>

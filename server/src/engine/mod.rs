@@ -1,0 +1,3 @@
+//! The copy engine (imapsync done right). Decisions live in [`plan`] (pure, tested hard); the IMAP
+//! adapter, the copier, the throttle and the verifier are built on top of it.
+pub mod plan;
