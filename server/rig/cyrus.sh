@@ -46,6 +46,9 @@ notifysocket: $dir/socket/notify
 mboxname_lockpath: $dir/lock
 proc_path: $dir/proc
 syslog_prefix: fountain-cyrus-$port
+# Keep 8-bit header bytes as they are (the default replaces them with X).
+munge8bit: no
+reject8bit: no
 CONF
 
 cat >"$dir/cyrus.conf" <<CONF

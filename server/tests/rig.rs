@@ -2,57 +2,12 @@
 //! master user), a real Cyrus IMAP (admin proxy) and a real SMTP sink, on private ports, and stop them.
 mod support;
 
-use std::process::Command;
 use std::time::Duration;
 
+use support::servers::{Cyrus, Dovecot};
 use support::{free_port, repo_root};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
-
-struct Dovecot {
-    dir: tempfile::TempDir,
-    port: u16,
-}
-
-impl Dovecot {
-    fn start(layout: &str, master: Option<(&str, &str)>) -> Dovecot {
-        let dir = tempfile::tempdir().unwrap();
-        // Dovecot's unprivileged login processes must reach their sockets under this directory.
-        std::fs::set_permissions(
-            dir.path(),
-            std::os::unix::fs::PermissionsExt::from_mode(0o755),
-        )
-        .unwrap();
-        let users = dir.path().join("users.txt");
-        std::fs::write(&users, "alice:alice-old\nbob:bob-old\n").unwrap();
-        let port = free_port();
-        let mut cmd = Command::new(repo_root().join("server/rig/dovecot.sh"));
-        cmd.arg("start")
-            .arg(layout)
-            .arg(dir.path().join("dovecot"))
-            .arg(port.to_string())
-            .arg(&users);
-        if let Some((name, pw)) = master {
-            cmd.args([name, pw]);
-        }
-        let out = cmd.output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        Dovecot { dir, port }
-    }
-}
-
-impl Drop for Dovecot {
-    fn drop(&mut self) {
-        let _ = Command::new(repo_root().join("server/rig/dovecot.sh"))
-            .arg("stop")
-            .arg(self.dir.path().join("dovecot"))
-            .status();
-    }
-}
 
 /// Sends IMAP commands (tagged t1, t2, …) and returns everything the server said up to the last tagged reply.
 async fn imap(port: u16, commands: &[&str]) -> String {
@@ -140,47 +95,6 @@ async fn new_dovecot_has_special_use_folders_and_a_master_user() {
         );
     }
     assert!(t.contains("UIDPLUS") && t.contains("MULTIAPPEND"), "{t}");
-}
-
-struct Cyrus {
-    dir: tempfile::TempDir,
-    port: u16,
-}
-
-impl Cyrus {
-    fn start() -> Cyrus {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::set_permissions(
-            dir.path(),
-            std::os::unix::fs::PermissionsExt::from_mode(0o755),
-        )
-        .unwrap();
-        let users = dir.path().join("users.txt");
-        std::fs::write(&users, "alice:alice-old\nbob:bob-old\n").unwrap();
-        let port = free_port();
-        let out = Command::new(repo_root().join("server/rig/cyrus.sh"))
-            .arg("start")
-            .arg(dir.path().join("cyrus"))
-            .arg(port.to_string())
-            .arg(&users)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        Cyrus { dir, port }
-    }
-}
-
-impl Drop for Cyrus {
-    fn drop(&mut self) {
-        let _ = Command::new(repo_root().join("server/rig/cyrus.sh"))
-            .arg("stop")
-            .arg(self.dir.path().join("cyrus"))
-            .status();
-    }
 }
 
 #[tokio::test]

@@ -1,3 +1,4 @@
 //! The copy engine (imapsync done right). Decisions live in [`plan`] (pure, tested hard); the IMAP
 //! adapter, the copier, the throttle and the verifier are built on top of it.
+pub mod imap;
 pub mod plan;

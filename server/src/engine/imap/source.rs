@@ -1,0 +1,194 @@
+//! The source side: read-only. Folders are EXAMINEd and bodies fetched with `BODY.PEEK[]`, so reading
+//! never sets `\Seen`; there is no method that changes anything.
+use futures_util::TryStreamExt;
+
+use super::auth::Credentials;
+use super::connection::{open, Endpoint, ImapError, Link, Session};
+use super::transcript::Transcript;
+use crate::engine::plan::chunks::Listed;
+use crate::engine::plan::folders::SpecialUse;
+
+/// A folder from LIST.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedFolder {
+    pub wire_name: String,
+    pub separator: Option<char>,
+    pub special_use: Option<SpecialUse>,
+    /// `\Noselect` folders only hold others.
+    pub selectable: bool,
+}
+
+/// What STATUS / EXAMINE say about a folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FolderStatus {
+    pub messages: u32,
+    pub uid_next: Option<u32>,
+    pub uid_validity: Option<u32>,
+}
+
+/// One message as fetched, ready to append elsewhere.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceMessage {
+    pub uid: u32,
+    /// System flags (`\Seen`, …) and keywords, as IMAP atoms.
+    pub flags: Vec<String>,
+    /// INTERNALDATE as an IMAP date-time (`"17-Jul-1996 02:44:25 -0700"` without the quotes).
+    pub internal_date: Option<String>,
+    pub body: Vec<u8>,
+}
+
+pub struct Source {
+    session: Session,
+    link: Link,
+    pub capabilities: Vec<String>,
+}
+
+impl Source {
+    pub async fn connect(
+        endpoint: &Endpoint,
+        credentials: &Credentials,
+        transcript: Transcript,
+    ) -> Result<Self, ImapError> {
+        let (session, link, capabilities) = open(endpoint, credentials, transcript).await?;
+        Ok(Source {
+            session,
+            link,
+            capabilities,
+        })
+    }
+
+    pub async fn list(&mut self) -> Result<Vec<ListedFolder>, ImapError> {
+        list(&mut self.session, &self.link).await
+    }
+
+    pub async fn status(&mut self, wire_name: &str) -> Result<FolderStatus, ImapError> {
+        status(&mut self.session, &self.link, wire_name).await
+    }
+
+    /// Opens a folder read-only.
+    pub async fn examine(&mut self, wire_name: &str) -> Result<FolderStatus, ImapError> {
+        let mailbox = self
+            .link
+            .run("EXAMINE", self.session.examine(wire_name))
+            .await?;
+        Ok(FolderStatus {
+            messages: mailbox.exists,
+            uid_next: mailbox.uid_next,
+            uid_validity: mailbox.uid_validity,
+        })
+    }
+
+    /// UIDs and sizes of every message in the examined folder.
+    pub async fn list_messages(&mut self) -> Result<Vec<Listed>, ImapError> {
+        let link = &self.link;
+        let fetch = async {
+            let stream = self.session.uid_fetch("1:*", "(UID RFC822.SIZE)").await?;
+            stream.try_collect::<Vec<_>>().await
+        };
+        let fetched = link.run("UID FETCH (sizes)", fetch).await?;
+        Ok(fetched
+            .iter()
+            .filter_map(|f| {
+                Some(Listed {
+                    uid: f.uid?,
+                    size: u64::from(f.size.unwrap_or(0)),
+                })
+            })
+            .collect())
+    }
+
+    /// Fetches the messages of a UID set (one chunk: its size is bounded by the planner).
+    pub async fn fetch(&mut self, uid_set: &str) -> Result<Vec<SourceMessage>, ImapError> {
+        let link = &self.link;
+        let fetch = async {
+            let stream = self
+                .session
+                .uid_fetch(uid_set, "(UID FLAGS INTERNALDATE BODY.PEEK[])")
+                .await?;
+            stream.try_collect::<Vec<_>>().await
+        };
+        let fetched = link.run("UID FETCH (bodies)", fetch).await?;
+        Ok(fetched
+            .iter()
+            .filter_map(|f| {
+                Some(SourceMessage {
+                    uid: f.uid?,
+                    flags: f.flags().filter_map(|flag| flag_atom(&flag)).collect(),
+                    internal_date: f
+                        .internal_date()
+                        .map(|d| d.format("%d-%b-%Y %H:%M:%S %z").to_string()),
+                    body: f.body()?.to_vec(),
+                })
+            })
+            .collect())
+    }
+
+    pub async fn logout(mut self) {
+        let _ = tokio::time::timeout(self.link.timeout, self.session.logout()).await;
+    }
+}
+
+/// The flag as an atom to APPEND with, or `None` for flags a client cannot or must not set
+/// (`\Recent` is the server's; `\Deleted` is never carried to the destination).
+fn flag_atom(flag: &async_imap::types::Flag<'_>) -> Option<String> {
+    use async_imap::types::Flag;
+    match flag {
+        Flag::Seen => Some("\\Seen".into()),
+        Flag::Answered => Some("\\Answered".into()),
+        Flag::Flagged => Some("\\Flagged".into()),
+        Flag::Draft => Some("\\Draft".into()),
+        Flag::Deleted | Flag::Recent | Flag::MayCreate => None,
+        Flag::Custom(k) => Some(k.to_string()),
+    }
+}
+
+pub(super) async fn list(
+    session: &mut Session,
+    link: &Link,
+) -> Result<Vec<ListedFolder>, ImapError> {
+    use async_imap::imap_proto::NameAttribute;
+    let op = async {
+        let stream = session.list(Some(""), Some("*")).await?;
+        stream.try_collect::<Vec<_>>().await
+    };
+    let names = link.run("LIST", op).await?;
+    Ok(names
+        .iter()
+        .map(|n| {
+            let attrs = n.attributes();
+            let special_use = attrs.iter().find_map(|a| match a {
+                NameAttribute::Sent => Some(SpecialUse::Sent),
+                NameAttribute::Drafts => Some(SpecialUse::Drafts),
+                NameAttribute::Trash => Some(SpecialUse::Trash),
+                NameAttribute::Junk => Some(SpecialUse::Junk),
+                NameAttribute::Archive => Some(SpecialUse::Archive),
+                NameAttribute::Extension(e) => SpecialUse::from_attribute(e),
+                _ => None,
+            });
+            ListedFolder {
+                wire_name: n.name().to_owned(),
+                separator: n.delimiter().and_then(|d| d.chars().next()),
+                special_use,
+                selectable: !attrs.iter().any(|a| matches!(a, NameAttribute::NoSelect)),
+            }
+        })
+        .collect())
+}
+
+pub(super) async fn status(
+    session: &mut Session,
+    link: &Link,
+    wire_name: &str,
+) -> Result<FolderStatus, ImapError> {
+    let mailbox = link
+        .run(
+            "STATUS",
+            session.status(wire_name, "(MESSAGES UIDNEXT UIDVALIDITY)"),
+        )
+        .await?;
+    Ok(FolderStatus {
+        messages: mailbox.exists,
+        uid_next: mailbox.uid_next,
+        uid_validity: mailbox.uid_validity,
+    })
+}

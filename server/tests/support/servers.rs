@@ -1,0 +1,117 @@
+//! Real IMAP servers from the repo's rig scripts, stopped when dropped.
+use std::process::Command;
+
+use super::{free_port, repo_root};
+
+/// The test users every rig server knows (old-server passwords).
+pub const USERS: &str = "alice:alice-old\nbob:bob-old\n";
+
+fn private_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    dir
+}
+
+pub struct Dovecot {
+    pub dir: tempfile::TempDir,
+    pub port: u16,
+}
+
+impl Dovecot {
+    pub fn start(layout: &str, master: Option<(&str, &str)>) -> Dovecot {
+        let dir = private_dir();
+        let users = dir.path().join("users.txt");
+        std::fs::write(&users, USERS).unwrap();
+        let port = free_port();
+        let mut cmd = Command::new(repo_root().join("server/rig/dovecot.sh"));
+        cmd.arg("start")
+            .arg(layout)
+            .arg(dir.path().join("dovecot"))
+            .arg(port.to_string())
+            .arg(&users);
+        if let Some((name, pw)) = master {
+            cmd.args([name, pw]);
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Dovecot { dir, port }
+    }
+}
+
+impl Drop for Dovecot {
+    fn drop(&mut self) {
+        let _ = Command::new(repo_root().join("server/rig/dovecot.sh"))
+            .arg("stop")
+            .arg(self.dir.path().join("dovecot"))
+            .status();
+    }
+}
+
+pub struct Cyrus {
+    pub dir: tempfile::TempDir,
+    pub port: u16,
+}
+
+impl Cyrus {
+    pub fn start() -> Cyrus {
+        let dir = private_dir();
+        let users = dir.path().join("users.txt");
+        std::fs::write(&users, USERS).unwrap();
+        let port = free_port();
+        let out = Command::new(repo_root().join("server/rig/cyrus.sh"))
+            .arg("start")
+            .arg(dir.path().join("cyrus"))
+            .arg(port.to_string())
+            .arg(&users)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Cyrus { dir, port }
+    }
+}
+
+impl Drop for Cyrus {
+    fn drop(&mut self) {
+        let _ = Command::new(repo_root().join("server/rig/cyrus.sh"))
+            .arg("stop")
+            .arg(self.dir.path().join("cyrus"))
+            .status();
+    }
+}
+
+impl Dovecot {
+    pub fn conf(&self) -> std::path::PathBuf {
+        self.dir.path().join("dovecot/dovecot.conf")
+    }
+
+    /// Stores a message exactly as given, with doveadm (bypassing IMAP).
+    pub fn save(&self, user: &str, mailbox: &str, message: &[u8]) {
+        use std::io::Write;
+        let _ = Command::new("doveadm")
+            .arg("-c")
+            .arg(self.conf())
+            .args(["mailbox", "create", "-u", user, mailbox])
+            .output();
+        let mut child = Command::new("doveadm")
+            .arg("-c")
+            .arg(self.conf())
+            .args(["save", "-u", user, "-m", mailbox])
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(message).unwrap();
+        assert!(child.wait().unwrap().success());
+    }
+}
