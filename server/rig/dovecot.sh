@@ -72,6 +72,16 @@ else
 }'
 fi
 
+# DOVECOT_MAX_MAIL_SIZE (e.g. 20k) makes the server refuse larger messages, like a destination's limits.
+limits_conf=""
+if [ -n "${DOVECOT_MAX_MAIL_SIZE:-}" ]; then
+  limits_conf="mail_plugins = \$mail_plugins quota
+plugin {
+  quota = maildir:User quota
+  quota_max_mail_size = $DOVECOT_MAX_MAIL_SIZE
+}"
+fi
+
 master_conf=""
 if [ -n "$master" ]; then
   printf '%s:{PLAIN}%s::::::\n' "$master" "$master_pw" >"$dir/masters"
@@ -99,6 +109,7 @@ mail_max_userip_connections = 64
 default_login_user = dovenull
 default_internal_user = dovecot
 mail_plugins = \$mail_plugins
+$limits_conf
 protocol imap {
   mail_plugins = \$mail_plugins imap_zlib
 }

@@ -23,6 +23,11 @@ pub struct Dovecot {
 
 impl Dovecot {
     pub fn start(layout: &str, master: Option<(&str, &str)>) -> Dovecot {
+        Self::start_with(layout, master, &[])
+    }
+
+    /// With extra environment for the rig script (e.g. `DOVECOT_MAX_MAIL_SIZE`).
+    pub fn start_with(layout: &str, master: Option<(&str, &str)>, env: &[(&str, &str)]) -> Dovecot {
         let dir = private_dir();
         let users = dir.path().join("users.txt");
         std::fs::write(&users, USERS).unwrap();
@@ -36,6 +41,7 @@ impl Dovecot {
         if let Some((name, pw)) = master {
             cmd.args([name, pw]);
         }
+        cmd.envs(env.iter().copied());
         let out = cmd.output().unwrap();
         assert!(
             out.status.success(),

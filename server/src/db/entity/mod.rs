@@ -1,4 +1,7 @@
 //! sea-orm entities, one table per file (schema in the `migration` crate).
+pub mod journal_folder;
+pub mod journal_message;
 pub mod login_attempt;
+pub mod quarantine;
 pub mod session;
 pub mod user;

@@ -126,7 +126,7 @@ pub(super) async fn open(
     endpoint: &Endpoint,
     credentials: &Credentials,
     transcript: Transcript,
-) -> Result<(Session, Link, Vec<String>), ImapError> {
+) -> Result<(Session, Link, Vec<String>, Option<(String, char)>), ImapError> {
     let link = Link {
         label: endpoint.to_string(),
         timeout: endpoint.timeout,
@@ -203,7 +203,7 @@ pub(super) async fn open(
         }
     };
     let capabilities = link.run("CAPABILITY", session.capabilities()).await?;
-    let capabilities = capabilities
+    let capabilities: Vec<String> = capabilities
         .iter()
         .map(|c| match c {
             async_imap::types::Capability::Imap4rev1 => "IMAP4REV1".to_owned(),
@@ -211,10 +211,103 @@ pub(super) async fn open(
             async_imap::types::Capability::Atom(a) => a.to_ascii_uppercase(),
         })
         .collect();
-    Ok((session, link, capabilities))
+    let namespace = if capabilities.iter().any(|c| c == "NAMESPACE") {
+        personal_namespace(&mut session, &link).await?
+    } else {
+        None
+    };
+    Ok((session, link, capabilities, namespace))
 }
 
 /// `"name"` with IMAP quoting.
 pub(super) fn quote(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// The personal namespace (prefix, separator) from NAMESPACE (RFC 2342). async-imap has no NAMESPACE, so
+/// this one exchange goes over the raw stream, right after login while nothing else is in flight.
+async fn personal_namespace(
+    session: &mut Session,
+    link: &Link,
+) -> Result<Option<(String, char)>, ImapError> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let exchange = async {
+        let stream = session.get_mut();
+        stream.write_all(b"FNS1 NAMESPACE\r\n").await?;
+        stream.flush().await?;
+        let mut reply = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !tagged_reply_complete(&reply) {
+            let n = stream.read(&mut buf).await?;
+            if n == 0 {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "closed",
+                ));
+            }
+            reply.extend_from_slice(&buf[..n]);
+        }
+        Ok::<_, std::io::Error>(reply)
+    };
+    let reply = match tokio::time::timeout(link.timeout, exchange).await {
+        Err(_) => return Err(link.timed_out("NAMESPACE")),
+        Ok(Err(e)) => {
+            return Err(ImapError::Lost {
+                endpoint: link.label.clone(),
+                during: "NAMESPACE".into(),
+                detail: e.to_string(),
+            })
+        }
+        Ok(Ok(r)) => r,
+    };
+    Ok(parse_personal_namespace(&String::from_utf8_lossy(&reply)))
+}
+
+fn tagged_reply_complete(reply: &[u8]) -> bool {
+    reply.ends_with(b"\r\n")
+        && String::from_utf8_lossy(reply)
+            .lines()
+            .any(|l| l.starts_with("FNS1 "))
+}
+
+/// `* NAMESPACE (("INBOX." ".")) NIL NIL` → `("INBOX.", '.')`; `NIL` personal namespace → `None`.
+pub fn parse_personal_namespace(reply: &str) -> Option<(String, char)> {
+    let line = reply
+        .lines()
+        .find(|l| l.to_ascii_uppercase().starts_with("* NAMESPACE "))?;
+    let rest = line["* NAMESPACE ".len()..].trim_start();
+    let rest = rest.strip_prefix("((")?;
+    let mut quoted = rest.split('"');
+    quoted.next()?; // before the first quote
+    let prefix = quoted.next()?.to_owned();
+    quoted.next()?; // between the strings
+    let separator = quoted.next()?.chars().next()?;
+    Some((prefix, separator))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_personal_namespace;
+
+    #[test]
+    fn namespace_replies() {
+        assert_eq!(
+            parse_personal_namespace(
+                "* NAMESPACE ((\"INBOX.\" \".\")) NIL NIL\r\nFNS1 OK done\r\n"
+            ),
+            Some(("INBOX.".to_owned(), '.'))
+        );
+        assert_eq!(
+            parse_personal_namespace("* NAMESPACE ((\"\" \"/\")) NIL ((\"shared/\" \"/\"))\r\n"),
+            Some((String::new(), '/'))
+        );
+        assert_eq!(
+            parse_personal_namespace("* NAMESPACE NIL NIL NIL\r\n"),
+            None
+        );
+        assert_eq!(
+            parse_personal_namespace("FNS1 BAD unknown command\r\n"),
+            None
+        );
+    }
 }

@@ -20,6 +20,8 @@ pub struct Destination {
     session: Session,
     link: Link,
     pub capabilities: Vec<String>,
+    /// The personal namespace (prefix, separator), when the server has NAMESPACE.
+    pub namespace: Option<(String, char)>,
 }
 
 impl Destination {
@@ -28,11 +30,13 @@ impl Destination {
         credentials: &Credentials,
         transcript: Transcript,
     ) -> Result<Self, ImapError> {
-        let (session, link, capabilities) = open(endpoint, credentials, transcript).await?;
+        let (session, link, capabilities, namespace) =
+            open(endpoint, credentials, transcript).await?;
         Ok(Destination {
             session,
             link,
             capabilities,
+            namespace,
         })
     }
 

@@ -41,6 +41,8 @@ pub struct Source {
     session: Session,
     link: Link,
     pub capabilities: Vec<String>,
+    /// The personal namespace (prefix, separator), when the server has NAMESPACE.
+    pub namespace: Option<(String, char)>,
 }
 
 impl Source {
@@ -49,11 +51,13 @@ impl Source {
         credentials: &Credentials,
         transcript: Transcript,
     ) -> Result<Self, ImapError> {
-        let (session, link, capabilities) = open(endpoint, credentials, transcript).await?;
+        let (session, link, capabilities, namespace) =
+            open(endpoint, credentials, transcript).await?;
         Ok(Source {
             session,
             link,
             capabilities,
+            namespace,
         })
     }
 

@@ -50,6 +50,26 @@ pub struct Layout {
     pub separator: char,
 }
 
+/// A server's personal namespace from its LIST: the separator it reports, and an `INBOX<sep>` prefix when
+/// every other folder lives under INBOX (Cyrus 2.x style).
+pub fn infer_layout(listed: &[(String, Option<char>)]) -> Layout {
+    let separator = listed.iter().find_map(|(_, s)| *s).unwrap_or('/');
+    let prefix = format!("INBOX{separator}");
+    let others: Vec<&String> = listed
+        .iter()
+        .map(|(n, _)| n)
+        .filter(|n| !n.eq_ignore_ascii_case("INBOX"))
+        .collect();
+    let under_inbox = !others.is_empty()
+        && others
+            .iter()
+            .all(|n| n.len() > prefix.len() && n[..prefix.len()].eq_ignore_ascii_case(&prefix));
+    Layout {
+        prefix: if under_inbox { prefix } else { String::new() },
+        separator,
+    }
+}
+
 /// A folder as the source's LIST reported it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceFolder {
@@ -397,6 +417,40 @@ mod tests {
             .iter()
             .map(|p| (p.source_display.as_str(), p.destination_display.as_str()))
             .collect()
+    }
+
+    #[test]
+    fn layouts_are_inferred_from_list() {
+        let l = |names: &[&str], sep: char| {
+            infer_layout(
+                &names
+                    .iter()
+                    .map(|n| ((*n).to_owned(), Some(sep)))
+                    .collect::<Vec<_>>(),
+            )
+        };
+        assert_eq!(l(&["INBOX", "INBOX.Sent", "INBOX.a.b"], '.'), cyrus());
+        assert_eq!(
+            l(&["INBOX", "Sent", "a/b"], '/'),
+            Layout {
+                prefix: String::new(),
+                separator: '/'
+            }
+        );
+        assert_eq!(
+            l(&["INBOX", "INBOX/x", "Sent"], '/'),
+            Layout {
+                prefix: String::new(),
+                separator: '/'
+            }
+        );
+        assert_eq!(
+            l(&["INBOX"], '.'),
+            Layout {
+                prefix: String::new(),
+                separator: '.'
+            }
+        );
     }
 
     #[test]

@@ -1,4 +1,6 @@
 //! The `fountain` command line.
+mod copy;
+
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
@@ -25,18 +27,28 @@ pub enum Command {
     Serve,
     /// Check the configuration and the database, then exit.
     Check,
+    /// Copy one mailbox from an old IMAP server to a new one (journalled, resumable).
+    /// Exit codes: 0 done, 2 needs attention (quarantined messages, nothing lost), 1 failed.
+    Copy(Box<copy::CopyArgs>),
 }
 
 pub fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let config = Config::load(cli.config.as_deref(), std::env::vars())?;
-    crate::telemetry::init(config.log.format);
     let runtime = || {
         tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
     };
-    match cli.command.unwrap_or(Command::Serve) {
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::Copy(args) = command {
+        // The CLI copy needs no portal configuration.
+        crate::telemetry::init(crate::config::LogFormat::Text);
+        let code = runtime()?.block_on(copy::run(*args))?;
+        std::process::exit(code);
+    }
+    let config = Config::load(cli.config.as_deref(), std::env::vars())?;
+    crate::telemetry::init(config.log.format);
+    match command {
         Command::Serve => {
             actix_web::rt::System::with_tokio_rt(|| runtime().expect("tokio runtime"))
                 .block_on(crate::web::serve(config))
@@ -49,5 +61,6 @@ pub fn run() -> anyhow::Result<()> {
             );
             Ok(())
         }),
+        Command::Copy(_) => unreachable!("handled above"),
     }
 }

@@ -1,0 +1,263 @@
+//! `fountain copy`: one mailbox from an old IMAP server to a new one, journalled and resumable.
+//! Exit codes: 0 done, 2 needs attention (messages quarantined, nothing lost), 1 failed.
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use clap::Args;
+
+use crate::engine::copy::{copy_mailbox, CopyJob, Outcome, Progress, Report, Side};
+use crate::engine::imap::{Credentials, Endpoint};
+use crate::engine::plan::chunks::ChunkLimits;
+use crate::engine::plan::select::Pattern;
+
+#[derive(Debug, Args)]
+pub struct CopyArgs {
+    /// Source mailbox, `imap://user@host:port`.
+    #[arg(long)]
+    pub from: String,
+    /// Destination mailbox, `imap://user@host:port`.
+    #[arg(long)]
+    pub to: String,
+    /// Copy only folders matching this pattern (`*` any, `%` any but the separator); repeatable.
+    #[arg(long = "folder")]
+    pub folders: Vec<String>,
+    /// Leave out folders matching this pattern; repeatable; wins over --folder.
+    #[arg(long)]
+    pub exclude: Vec<String>,
+    /// How to log in at the source: `login`, `proxy:ADMIN` (SASL PLAIN authzid) or `master:ADMIN`.
+    #[arg(long, default_value = "login")]
+    pub source_auth: String,
+    /// How to log in at the destination (same forms as --source-auth).
+    #[arg(long, default_value = "login")]
+    pub dest_auth: String,
+    /// Source password (or the admin's, for proxy/master) in a file; else $FOUNTAIN_SOURCE_PASSWORD.
+    #[arg(long)]
+    pub source_password_file: Option<PathBuf>,
+    /// Destination password in a file; else $FOUNTAIN_DEST_PASSWORD.
+    #[arg(long)]
+    pub dest_password_file: Option<PathBuf>,
+    /// The journal (a SQLite file): what is already copied. Keep it to resume or re-run.
+    #[arg(long, default_value = "fountain-journal.db")]
+    pub journal: PathBuf,
+    /// Plan and count only.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the report as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Deadline for every network operation, in seconds.
+    #[arg(long, default_value_t = 120)]
+    pub timeout: u64,
+    /// Upper bound of one FETCH, in MiB (memory stays around this).
+    #[arg(long, default_value_t = 16)]
+    pub chunk_mib: u64,
+}
+
+/// Parses `imap://user@host:port` into the user and the endpoint.
+pub fn parse_mailbox_url(url: &str, timeout: Duration) -> anyhow::Result<(String, Endpoint)> {
+    let parsed = url::Url::parse(url)
+        .with_context(|| format!("{url:?} is not a URL like imap://user@host:993"))?;
+    match parsed.scheme() {
+        "imap" => {}
+        "imaps" => bail!("{url}: TLS (imaps://) is not supported by this build yet; use imap:// on a trusted network"),
+        other => bail!("{url}: unsupported scheme {other:?} (use imap://)"),
+    }
+    if parsed.password().is_some() {
+        bail!("{url}: do not put passwords in URLs (they end up in shell history); use the password file or environment variable");
+    }
+    let user = url::form_urlencoded::parse(format!("u={}", parsed.username()).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    if user.is_empty() {
+        bail!("{url}: the user is missing (imap://USER@host:port)");
+    }
+    let host = parsed.host_str().context("the host is missing")?.to_owned();
+    Ok((
+        user,
+        Endpoint {
+            host,
+            port: parsed.port().unwrap_or(143),
+            timeout,
+        },
+    ))
+}
+
+fn credentials(user: String, auth: &str, password: String) -> anyhow::Result<Credentials> {
+    Ok(match auth.split_once(':') {
+        None if auth == "login" => Credentials::Login { user, password },
+        Some(("proxy", admin)) if !admin.is_empty() => Credentials::Proxy {
+            user,
+            admin: admin.to_owned(),
+            password,
+        },
+        Some(("master", master)) if !master.is_empty() => Credentials::Master {
+            user,
+            master: master.to_owned(),
+            password,
+        },
+        _ => bail!("unknown auth {auth:?}: use login, proxy:ADMIN or master:ADMIN"),
+    })
+}
+
+fn password(file: &Option<PathBuf>, var: &str) -> anyhow::Result<String> {
+    match file {
+        Some(path) => Ok(std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the password file {}", path.display()))?
+            .trim_end_matches(['\r', '\n'])
+            .to_owned()),
+        None => std::env::var(var)
+            .with_context(|| format!("no password: set {var} or pass the password file option")),
+    }
+}
+
+pub async fn run(args: CopyArgs) -> anyhow::Result<i32> {
+    let timeout = Duration::from_secs(args.timeout.max(1));
+    let (source_user, source_endpoint) = parse_mailbox_url(&args.from, timeout)?;
+    let (dest_user, dest_endpoint) = parse_mailbox_url(&args.to, timeout)?;
+    let job = CopyJob {
+        source: Side {
+            endpoint: source_endpoint,
+            credentials: credentials(
+                source_user,
+                &args.source_auth,
+                password(&args.source_password_file, "FOUNTAIN_SOURCE_PASSWORD")?,
+            )?,
+        },
+        destination: Side {
+            endpoint: dest_endpoint,
+            credentials: credentials(
+                dest_user,
+                &args.dest_auth,
+                password(&args.dest_password_file, "FOUNTAIN_DEST_PASSWORD")?,
+            )?,
+        },
+        include: args.folders.iter().map(|p| Pattern::new(p)).collect(),
+        exclude: args.exclude.iter().map(|p| Pattern::new(p)).collect(),
+        limits: ChunkLimits {
+            max_bytes: args.chunk_mib.max(1) * 1024 * 1024,
+            max_messages: 500,
+        },
+        dry_run: args.dry_run,
+    };
+    let db = crate::db::connect(&format!("sqlite://{}?mode=rwc", args.journal.display())).await?;
+    let started = Instant::now();
+    let mut last = Instant::now() - Duration::from_secs(1);
+    let mut on_progress = |p: &Progress<'_>| {
+        if last.elapsed() >= Duration::from_millis(500) || p.messages_done == p.messages_total {
+            last = Instant::now();
+            let rate = p.bytes_done as f64 / started.elapsed().as_secs_f64().max(0.001);
+            eprintln!(
+                "{}: {}/{} messages, {:.1}/{:.1} MB, {:.1} MB/s",
+                p.folder,
+                p.messages_done,
+                p.messages_total,
+                p.bytes_done as f64 / 1e6,
+                p.bytes_total as f64 / 1e6,
+                rate / 1e6
+            );
+        }
+    };
+    let report = copy_mailbox(&db, &job, &mut on_progress).await?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    }
+    eprint!("{}", summary(&report, started.elapsed()));
+    Ok(match report.outcome {
+        Outcome::Done => 0,
+        Outcome::NeedsAttention => 2,
+    })
+}
+
+/// The human summary at the end of a run.
+pub fn summary(report: &Report, took: Duration) -> String {
+    let mut out = String::new();
+    for f in &report.folders {
+        out.push_str(&format!(
+            "{} -> {}: {} messages ({:.1} MB); copied now {}, before {}{}{}\n",
+            f.source,
+            f.destination,
+            f.source_messages,
+            f.source_bytes as f64 / 1e6,
+            f.copied_now,
+            f.copied_before,
+            if f.quarantined.is_empty() {
+                String::new()
+            } else {
+                format!(", QUARANTINED {}", f.quarantined.len())
+            },
+            if f.notes.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", f.notes.join("; "))
+            },
+        ));
+    }
+    let verdict = match (report.dry_run, report.outcome) {
+        (true, _) => "dry run: nothing was copied",
+        (false, Outcome::Done) => "done: every selected message is on the destination",
+        (false, Outcome::NeedsAttention) => {
+            "needs attention: some messages could not be copied (see QUARANTINED above); nothing was lost, re-run to retry"
+        }
+    };
+    out.push_str(&format!(
+        "{} messages copied in {:.1} s; {verdict}\n",
+        report.messages_copied_now(),
+        took.as_secs_f64()
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mailbox_urls() {
+        let (user, ep) = parse_mailbox_url(
+            "imap://alice%40example.org@mail.example.org:1143",
+            Duration::from_secs(5),
+        )
+        .unwrap();
+        assert_eq!(user, "alice@example.org");
+        assert_eq!((ep.host.as_str(), ep.port), ("mail.example.org", 1143));
+        assert_eq!(
+            parse_mailbox_url("imap://bob@h", Duration::from_secs(5))
+                .unwrap()
+                .1
+                .port,
+            143
+        );
+        for bad in [
+            "imap://h:1",
+            "http://a@h",
+            "imap://a:pw@h",
+            "imaps://a@h",
+            "nonsense",
+        ] {
+            assert!(
+                parse_mailbox_url(bad, Duration::from_secs(5)).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn auth_forms() {
+        assert!(matches!(
+            credentials("a".into(), "login", "p".into()).unwrap(),
+            Credentials::Login { .. }
+        ));
+        assert!(matches!(
+            credentials("a".into(), "proxy:cyradmin", "p".into()).unwrap(),
+            Credentials::Proxy { .. }
+        ));
+        assert!(matches!(
+            credentials("a".into(), "master:admin", "p".into()).unwrap(),
+            Credentials::Master { .. }
+        ));
+        assert!(credentials("a".into(), "proxy:", "p".into()).is_err());
+        assert!(credentials("a".into(), "kerberos", "p".into()).is_err());
+    }
+}

@@ -1,0 +1,20 @@
+use sea_orm::entity::prelude::*;
+
+/// One source folder (at one UIDVALIDITY) copied from one mailbox into another.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "journal_folders")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub mailbox: String,
+    pub dest_mailbox: String,
+    pub source_folder: String,
+    pub uid_validity: i64,
+    pub dest_folder: String,
+    pub created_at: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,310 @@
+//! Copies one mailbox: plan the folders, then per folder fetch what the journal lacks in byte-bounded
+//! chunks, append each message, and journal it at once. A message the source cannot give or the
+//! destination refuses is quarantined and the run goes on; the result then says "needs attention".
+use std::collections::BTreeMap;
+
+use sea_orm::DatabaseConnection;
+use serde::Serialize;
+
+use super::imap::transcript::Transcript;
+use super::imap::{Credentials, Destination, Endpoint, ImapError, ListedFolder, Source};
+use super::journal::{FolderKey, Journal};
+use super::plan::chunks::{plan_chunks, ChunkLimits};
+use super::plan::folders::{
+    infer_layout, plan_folders, DestinationRules, Layout, Rename, SourceFolder,
+};
+use super::plan::select::{selected, Pattern};
+
+/// One end of a copy.
+#[derive(Debug, Clone)]
+pub struct Side {
+    pub endpoint: Endpoint,
+    pub credentials: Credentials,
+}
+
+impl Side {
+    /// `user@host:port`, the mailbox's identity in the journal.
+    pub fn mailbox(&self) -> String {
+        format!("{}@{}", self.credentials.user(), self.endpoint)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct CopyJob {
+    pub source: Side,
+    pub destination: Side,
+    pub include: Vec<Pattern>,
+    pub exclude: Vec<Pattern>,
+    pub limits: ChunkLimits,
+    /// Plan and count, copy nothing.
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Every selected message is on the destination.
+    Done,
+    /// Some messages are quarantined: nothing was lost, IT has to look.
+    NeedsAttention,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FolderReport {
+    pub source: String,
+    pub destination: String,
+    pub notes: Vec<String>,
+    pub source_messages: u64,
+    pub source_bytes: u64,
+    pub copied_before: u64,
+    pub copied_now: u64,
+    pub bytes_copied_now: u64,
+    pub quarantined: Vec<QuarantinedMessage>,
+    /// Messages in the destination folder after the copy (it may hold more: merged or earlier mail).
+    pub destination_messages: Option<u32>,
+}
+
+impl FolderReport {
+    /// Every listed message is journalled as copied.
+    pub fn complete(&self) -> bool {
+        self.copied_before + self.copied_now == self.source_messages
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct QuarantinedMessage {
+    pub uid: u32,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub outcome: Outcome,
+    pub dry_run: bool,
+    pub folders: Vec<FolderReport>,
+}
+
+impl Report {
+    pub fn messages_copied_now(&self) -> u64 {
+        self.folders.iter().map(|f| f.copied_now).sum()
+    }
+}
+
+/// Progress after each message.
+#[derive(Debug, Clone)]
+pub struct Progress<'a> {
+    pub folder: &'a str,
+    pub messages_done: u64,
+    pub messages_total: u64,
+    pub bytes_done: u64,
+    pub bytes_total: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CopyError {
+    #[error(transparent)]
+    Imap(#[from] ImapError),
+    #[error("the journal database failed: {0}")]
+    Journal(#[from] sea_orm::DbErr),
+}
+
+pub async fn copy_mailbox(
+    db: &DatabaseConnection,
+    job: &CopyJob,
+    progress: &mut dyn FnMut(&Progress<'_>),
+) -> Result<Report, CopyError> {
+    let journal = Journal { db };
+    let mut source = Source::connect(
+        &job.source.endpoint,
+        &job.source.credentials,
+        Transcript::default(),
+    )
+    .await?;
+    let mut dest = Destination::connect(
+        &job.destination.endpoint,
+        &job.destination.credentials,
+        Transcript::default(),
+    )
+    .await?;
+
+    let source_list = source.list().await?;
+    let from = layout(source.namespace.clone(), &source_list);
+    let dest_list = dest.list().await?;
+    let to = DestinationRules {
+        layout: layout(dest.namespace.clone(), &dest_list),
+        special_folders: dest_list
+            .iter()
+            .filter_map(|f| {
+                Some((
+                    f.special_use?,
+                    super::plan::mutf7::decode(&f.wire_name).unwrap_or(f.wire_name.clone()),
+                ))
+            })
+            .collect::<BTreeMap<_, _>>(),
+        reserved: Vec::new(),
+        forbidden_chars: Vec::new(),
+        case_insensitive: false,
+    };
+    let wanted: Vec<SourceFolder> = source_list
+        .iter()
+        .filter(|f| f.selectable)
+        .filter(|f| {
+            let name = super::plan::mutf7::decode(&f.wire_name).unwrap_or(f.wire_name.clone());
+            selected(&name, from.separator, &job.include, &job.exclude)
+        })
+        .map(|f| SourceFolder {
+            wire_name: f.wire_name.clone(),
+            special_use: f.special_use,
+        })
+        .collect();
+    let plans = plan_folders(&wanted, &from, &to);
+    let existing: Vec<&str> = dest_list.iter().map(|f| f.wire_name.as_str()).collect();
+    let (mailbox, dest_mailbox) = (job.source.mailbox(), job.destination.mailbox());
+
+    let mut reports = Vec::new();
+    for plan in &plans {
+        let status = source.examine(&plan.source_wire).await?;
+        let listed = source.list_messages().await?;
+        let mut report = FolderReport {
+            source: plan.source_display.clone(),
+            destination: plan.destination_display.clone(),
+            notes: plan.notes.iter().map(describe).collect(),
+            source_messages: listed.len() as u64,
+            source_bytes: listed.iter().map(|m| m.size).sum(),
+            copied_before: 0,
+            copied_now: 0,
+            bytes_copied_now: 0,
+            quarantined: Vec::new(),
+            destination_messages: None,
+        };
+        let folder_id = if job.dry_run {
+            None
+        } else {
+            Some(
+                journal
+                    .folder(&FolderKey {
+                        mailbox: &mailbox,
+                        dest_mailbox: &dest_mailbox,
+                        source_folder: &plan.source_wire,
+                        uid_validity: status.uid_validity.unwrap_or(0),
+                        dest_folder: &plan.destination_wire,
+                    })
+                    .await?,
+            )
+        };
+        let copied = match folder_id {
+            Some(id) => journal.copied(id).await?,
+            None => Default::default(),
+        };
+        report.copied_before = listed.iter().filter(|m| copied.contains(&m.uid)).count() as u64;
+        let Some(folder_id) = folder_id else {
+            reports.push(report);
+            continue;
+        };
+        if !existing.contains(&plan.destination_wire.as_str()) {
+            dest.create(&plan.destination_wire).await?;
+        }
+        for chunk in plan_chunks(&listed, &copied, job.limits) {
+            let messages = source.fetch(&chunk.uid_set()).await?;
+            for uid in &chunk.uids {
+                let Some(message) = messages.iter().find(|m| m.uid == *uid) else {
+                    // Listed but not returned (expunged meanwhile, or unreadable): nothing to copy now.
+                    let reason = "the source server listed this message but did not return it";
+                    journal.quarantine(folder_id, *uid, reason, None).await?;
+                    report.quarantined.push(QuarantinedMessage {
+                        uid: *uid,
+                        reason: reason.into(),
+                    });
+                    continue;
+                };
+                match dest
+                    .append(
+                        &plan.destination_wire,
+                        &message.flags,
+                        message.internal_date.as_deref(),
+                        &message.body,
+                    )
+                    .await
+                {
+                    Ok(appended) => {
+                        journal
+                            .record(
+                                folder_id,
+                                *uid,
+                                appended.map(|a| a.uid),
+                                message.body.len() as u64,
+                            )
+                            .await?;
+                        report.copied_now += 1;
+                        report.bytes_copied_now += message.body.len() as u64;
+                    }
+                    Err(ImapError::Refused { text, .. }) => {
+                        let reason = format!("the destination refused it: {text}");
+                        journal
+                            .quarantine(folder_id, *uid, &reason, Some(&message.body))
+                            .await?;
+                        report
+                            .quarantined
+                            .push(QuarantinedMessage { uid: *uid, reason });
+                    }
+                    Err(other) => return Err(other.into()),
+                }
+                progress(&Progress {
+                    folder: &plan.source_display,
+                    messages_done: report.copied_before + report.copied_now,
+                    messages_total: report.source_messages,
+                    bytes_done: report.bytes_copied_now,
+                    bytes_total: report.source_bytes,
+                });
+            }
+        }
+        report.destination_messages = Some(dest.status(&plan.destination_wire).await?.messages);
+        reports.push(report);
+    }
+    source.logout().await;
+    dest.logout().await;
+    // A partial folder is never "done": every listed message must be journalled as copied.
+    let outcome = if job.dry_run
+        || reports
+            .iter()
+            .all(|r| r.complete() && r.quarantined.is_empty())
+    {
+        Outcome::Done
+    } else {
+        Outcome::NeedsAttention
+    };
+    Ok(Report {
+        outcome,
+        dry_run: job.dry_run,
+        folders: reports,
+    })
+}
+
+/// The server's own NAMESPACE answer when it gave one, else what its LIST suggests.
+fn layout(namespace: Option<(String, char)>, listed: &[ListedFolder]) -> Layout {
+    match namespace {
+        Some((prefix, separator)) => Layout {
+            prefix: super::plan::mutf7::decode(&prefix).unwrap_or(prefix),
+            separator,
+        },
+        None => infer_layout(
+            &listed
+                .iter()
+                .map(|f| (f.wire_name.clone(), f.separator))
+                .collect::<Vec<_>>(),
+        ),
+    }
+}
+
+fn describe(note: &Rename) -> String {
+    match note {
+        Rename::SpecialUse(kind) => format!("lands in the destination's {kind:?} folder"),
+        Rename::MergedWith { other_source } => format!("merged with {other_source}"),
+        Rename::Reserved { name } => format!("\"{name}\" is reserved on the destination: renamed"),
+        Rename::IllegalCharacter(c) => {
+            format!("{c:?} is not allowed on the destination: replaced by _")
+        }
+        Rename::Collision { with_source } => format!("name taken by {with_source}: numbered"),
+        Rename::UndecodableName(e) => format!("name is not valid modified UTF-7 ({e}): kept as is"),
+    }
+}

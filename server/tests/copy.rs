@@ -1,0 +1,325 @@
+//! `fountain copy` end to end against real servers: old Dovecot (Cyrus-like layout) → new Dovecot
+//! (master user) and old Dovecot → Cyrus (admin proxy). Byte-exact, special-use mapping, no-op re-runs, deltas,
+//! exclusions, and quarantine of what the destination refuses (exit 2, nothing lost, no duplicates).
+mod support;
+
+use std::process::Command;
+use std::time::Duration;
+
+use server::engine::imap::transcript::Transcript;
+use server::engine::imap::{Credentials, Endpoint, Source};
+use support::repo_root;
+use support::servers::{Cyrus, Dovecot};
+
+fn endpoint(port: u16) -> Endpoint {
+    Endpoint {
+        host: "127.0.0.1".into(),
+        port,
+        timeout: Duration::from_secs(20),
+    }
+}
+
+/// Runs `fountain copy`; returns the exit code, the JSON report and stderr.
+fn fountain_copy(
+    args: &[String],
+    source_pw: &str,
+    dest_pw: &str,
+) -> (i32, serde_json::Value, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_fountain"))
+        .arg("copy")
+        .args(args)
+        .arg("--json")
+        .env("FOUNTAIN_SOURCE_PASSWORD", source_pw)
+        .env("FOUNTAIN_DEST_PASSWORD", dest_pw)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let report = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    (out.status.code().unwrap_or(-1), report, stderr)
+}
+
+fn folder<'a>(report: &'a serde_json::Value, source: &str) -> &'a serde_json::Value {
+    report["folders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["source"] == source)
+        .unwrap_or_else(|| panic!("{source} not in {report}"))
+}
+
+fn total(report: &serde_json::Value, key: &str) -> u64 {
+    report["folders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f[key].as_u64().unwrap())
+        .sum()
+}
+
+/// Every body in a folder, sorted (order on the destination is not the point).
+async fn bodies(port: u16, credentials: &Credentials, folder: &str) -> Vec<Vec<u8>> {
+    let mut s = Source::connect(&endpoint(port), credentials, Transcript::default())
+        .await
+        .unwrap();
+    let status = s.examine(folder).await.unwrap();
+    let mut all = if status.messages == 0 {
+        Vec::new()
+    } else {
+        s.fetch("1:*")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| m.body)
+            .collect()
+    };
+    all.sort();
+    all
+}
+
+#[tokio::test]
+async fn copies_a_mailbox_byte_exact_and_reruns_are_noops() {
+    let old = Dovecot::start("old", None);
+    let new = Dovecot::start("new", Some(("admin", "admin-pass")));
+    let seeded = Command::new("python3")
+        .arg(repo_root().join("server/rig/sample-mail.py"))
+        .arg(old.conf())
+        .args(["alice", "--messages", "60", "--seed", "11"])
+        .output()
+        .unwrap();
+    assert!(
+        seeded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+    let journal = old.dir.path().join("journal.db");
+    let args: Vec<String> = vec![
+        "--from".into(),
+        format!("imap://alice@127.0.0.1:{}", old.port),
+        "--to".into(),
+        format!("imap://alice@127.0.0.1:{}", new.port),
+        "--dest-auth".into(),
+        "master:admin".into(),
+        "--exclude".into(),
+        "INBOX.Trash".into(),
+        "--journal".into(),
+        journal.display().to_string(),
+        "--chunk-mib".into(),
+        "1".into(),
+    ];
+
+    let (code, report, stderr) = fountain_copy(&args, "alice-old", "admin-pass");
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(report["outcome"], "done", "{report}");
+    assert!(
+        stderr.contains("done: every selected message is on the destination"),
+        "{stderr}"
+    );
+    assert_eq!(folder(&report, "INBOX.Sent")["destination"], "Sent");
+    assert_eq!(
+        folder(&report, "INBOX.Projects.Fountain")["destination"],
+        "Projects/Fountain"
+    );
+    assert_eq!(folder(&report, "INBOX.Réunions")["destination"], "Réunions");
+    assert!(
+        report["folders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["source"] != "INBOX.Trash"),
+        "excluded"
+    );
+    let copied = total(&report, "copied_now");
+    let trash_count = {
+        let mut s = Source::connect(
+            &endpoint(old.port),
+            &Credentials::Login {
+                user: "alice".into(),
+                password: "alice-old".into(),
+            },
+            Transcript::default(),
+        )
+        .await
+        .unwrap();
+        s.status("INBOX.Trash").await.unwrap().messages as u64
+    };
+    assert_eq!(copied + trash_count, 60, "{report}");
+
+    // Byte-exact, folder by folder.
+    let src = Credentials::Login {
+        user: "alice".into(),
+        password: "alice-old".into(),
+    };
+    let dst = Credentials::Master {
+        user: "alice".into(),
+        master: "admin".into(),
+        password: "admin-pass".into(),
+    };
+    for (from, to) in [
+        ("INBOX", "INBOX"),
+        ("INBOX.Sent", "Sent"),
+        ("INBOX.Projects.Fountain", "Projects/Fountain"),
+        ("INBOX.R&AOk-unions", "R&AOk-unions"),
+    ] {
+        assert_eq!(
+            bodies(old.port, &src, from).await,
+            bodies(new.port, &dst, to).await,
+            "{from} -> {to}"
+        );
+    }
+    assert!(
+        bodies(new.port, &dst, "Trash").await.is_empty(),
+        "excluded Trash must stay empty"
+    );
+
+    // A re-run finds everything in the journal: nothing copied, nothing duplicated.
+    let (code, again, stderr) = fountain_copy(&args, "alice-old", "admin-pass");
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(total(&again, "copied_now"), 0, "{again}");
+    assert_eq!(total(&again, "copied_before"), copied);
+    assert_eq!(
+        folder(&again, "INBOX")["destination_messages"],
+        folder(&report, "INBOX")["destination_messages"]
+    );
+
+    // New mail after the first copy: only that is copied.
+    old.save(
+        "alice",
+        "INBOX",
+        b"From: late@example.org\r\nSubject: arrived later\r\n\r\nhello\r\n",
+    );
+    let (code, delta, stderr) = fountain_copy(&args, "alice-old", "admin-pass");
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(total(&delta, "copied_now"), 1, "{delta}");
+    assert_eq!(folder(&delta, "INBOX")["copied_now"], 1);
+}
+
+#[tokio::test]
+async fn refused_messages_are_quarantined_and_the_run_goes_on() {
+    let old = Dovecot::start("old", None);
+    // The destination refuses messages over 20 KB (like a server's size limit).
+    let new = Dovecot::start_with(
+        "new",
+        Some(("admin", "admin-pass")),
+        &[("DOVECOT_MAX_MAIL_SIZE", "20k")],
+    );
+    old.save(
+        "alice",
+        "INBOX.Projects",
+        b"From: a@example.org\r\nSubject: fine\r\n\r\nfine\r\n",
+    );
+    let mut big = b"From: b@example.org\r\nSubject: too big for the new server\r\n\r\n".to_vec();
+    big.extend(std::iter::repeat_n(b'x', 50_000));
+    big.extend_from_slice(b"\r\nthe end\r\n");
+    old.save("alice", "INBOX.Projects", &big);
+    old.save(
+        "alice",
+        "INBOX.Projects",
+        b"From: c@example.org\r\nSubject: also fine\r\n\r\nfine too\r\n",
+    );
+    let journal = old.dir.path().join("journal.db");
+    let args: Vec<String> = vec![
+        "--from".into(),
+        format!("imap://alice@127.0.0.1:{}", old.port),
+        "--to".into(),
+        format!("imap://alice@127.0.0.1:{}", new.port),
+        "--dest-auth".into(),
+        "master:admin".into(),
+        "--folder".into(),
+        "INBOX.Projects".into(),
+        "--journal".into(),
+        journal.display().to_string(),
+    ];
+    let (code, report, stderr) = fountain_copy(&args, "alice-old", "admin-pass");
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(report["outcome"], "needs_attention");
+    let projects = folder(&report, "INBOX.Projects");
+    assert_eq!(projects["copied_now"], 2, "{report}");
+    assert_eq!(projects["quarantined"].as_array().unwrap().len(), 1);
+    assert!(
+        projects["quarantined"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("refused"),
+        "{report}"
+    );
+    assert!(
+        stderr.contains("needs attention") && stderr.contains("nothing was lost"),
+        "{stderr}"
+    );
+
+    // The quarantine keeps the raw message for IT.
+    let db = sea_orm::Database::connect(format!("sqlite://{}", journal.display()))
+        .await
+        .unwrap();
+    use sea_orm::EntityTrait;
+    let held = server::db::entity::quarantine::Entity::find()
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].raw.as_deref().unwrap(), &big[..]);
+
+    // Re-running retries only the refused one: still refused, still no duplicates.
+    let (code, again, _) = fountain_copy(&args, "alice-old", "admin-pass");
+    assert_eq!(code, 2);
+    assert_eq!(folder(&again, "INBOX.Projects")["copied_now"], 0);
+    assert_eq!(folder(&again, "INBOX.Projects")["destination_messages"], 2);
+}
+
+#[test]
+fn wrong_password_fails_with_a_clear_message() {
+    let old = Dovecot::start("old", None);
+    let (code, _, stderr) = fountain_copy(
+        &[
+            "--from".into(),
+            format!("imap://alice@127.0.0.1:{}", old.port),
+            "--to".into(),
+            format!("imap://alice@127.0.0.1:{}", old.port),
+            "--journal".into(),
+            old.dir.path().join("j.db").display().to_string(),
+        ],
+        "wrong",
+        "wrong",
+    );
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("refused the login of alice")
+            && stderr.contains("Check the user name and password"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn into_cyrus_through_the_admin_proxy() {
+    let old = Dovecot::start("old", None);
+    let cyrus = Cyrus::start();
+    old.save(
+        "alice",
+        "INBOX.Projects",
+        b"From: a@example.org\r\nSubject: one\r\n\r\none\r\n",
+    );
+    old.save(
+        "alice",
+        "INBOX.Sent",
+        b"From: alice@example.org\r\nSubject: two\r\n\r\ntwo\r\n",
+    );
+    let args: Vec<String> = vec![
+        "--from".into(),
+        format!("imap://alice@127.0.0.1:{}", old.port),
+        "--to".into(),
+        format!("imap://bob@127.0.0.1:{}", cyrus.port),
+        "--dest-auth".into(),
+        "proxy:cyradmin".into(),
+        "--journal".into(),
+        old.dir.path().join("journal.db").display().to_string(),
+    ];
+    let (code, report, stderr) = fountain_copy(&args, "alice-old", "cyradmin-pass");
+    assert_eq!(code, 0, "{stderr}");
+    // Cyrus' personal namespace comes from NAMESPACE: INBOX. prefix, "." separator.
+    assert_eq!(
+        folder(&report, "INBOX.Projects")["destination"],
+        "INBOX.Projects"
+    );
+    assert_eq!(folder(&report, "INBOX.Projects")["destination_messages"], 1);
+    assert_eq!(folder(&report, "INBOX.Sent")["copied_now"], 1);
+}
