@@ -54,6 +54,9 @@ pub struct AuthConfig {
     /// How long a sign-in lasts.
     #[serde(default = "default_session_hours")]
     pub session_hours: u32,
+    /// Scopes asked for besides `openid` (add `groups` where the provider needs it for the group claim).
+    #[serde(default = "default_scopes")]
+    pub scopes: Vec<String>,
     #[serde(default)]
     pub roles: RolesConfig,
 }
@@ -103,6 +106,9 @@ fn default_database_url() -> String {
 }
 fn default_session_hours() -> u32 {
     12
+}
+fn default_scopes() -> Vec<String> {
+    vec!["email".into(), "profile".into()]
 }
 fn default_claim() -> String {
     "groups".into()
@@ -311,6 +317,7 @@ mod tests {
         assert_eq!(c.database.url, "sqlite://fountain.db?mode=rwc");
         assert_eq!(c.auth.roles.claim, "groups");
         assert_eq!(c.auth.session_hours, 12);
+        assert_eq!(c.auth.scopes, ["email", "profile"]);
         assert!(!c.https());
     }
 

@@ -323,3 +323,51 @@ fn into_cyrus_through_the_admin_proxy() {
     assert_eq!(folder(&report, "INBOX.Projects")["destination_messages"], 1);
     assert_eq!(folder(&report, "INBOX.Sent")["copied_now"], 1);
 }
+
+#[test]
+fn a_renumbered_folder_is_not_copied_twice() {
+    let old = Dovecot::start("old", None);
+    let new = Dovecot::start("new", Some(("admin", "admin-pass")));
+    let message = b"From: a@example.org\r\nSubject: once\r\n\r\nonly once\r\n";
+    old.save("alice", "INBOX.Projects", message);
+    let args: Vec<String> = vec![
+        "--from".into(),
+        format!("imap://alice@127.0.0.1:{}", old.port),
+        "--to".into(),
+        format!("imap://alice@127.0.0.1:{}", new.port),
+        "--dest-auth".into(),
+        "master:admin".into(),
+        "--journal".into(),
+        old.dir.path().join("journal.db").display().to_string(),
+    ];
+    let (code, _, stderr) = fountain_copy(&args, "alice-old", "admin-pass");
+    assert_eq!(code, 0, "{stderr}");
+
+    // The old server loses its index and renumbers the folder: same mail, new UIDVALIDITY.
+    let deleted = Command::new("doveadm")
+        .arg("-c")
+        .arg(old.conf())
+        .args(["mailbox", "delete", "-u", "alice", "INBOX.Projects"])
+        .output()
+        .unwrap();
+    assert!(
+        deleted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&deleted.stderr)
+    );
+    std::thread::sleep(Duration::from_millis(1100));
+    old.save("alice", "INBOX.Projects", message);
+
+    let (code, report, stderr) = fountain_copy(&args, "alice-old", "admin-pass");
+    assert_eq!(code, 2, "{stderr}");
+    let projects = folder(&report, "INBOX.Projects");
+    assert_eq!(projects["copied_now"], 0);
+    assert_eq!(projects["destination_messages"], serde_json::Value::Null);
+    assert!(
+        projects["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("UIDVALIDITY changed"),
+        "{report}"
+    );
+}

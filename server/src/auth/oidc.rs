@@ -33,6 +33,7 @@ pub struct Oidc {
     client_id: ClientId,
     client_secret: ClientSecret,
     redirect: RedirectUrl,
+    scopes: Vec<String>,
     discovered: RwLock<Option<(Instant, Arc<Client>)>>,
 }
 
@@ -60,6 +61,7 @@ impl Oidc {
         client_id: &str,
         client_secret: String,
         redirect: url::Url,
+        scopes: Vec<String>,
     ) -> anyhow::Result<Self> {
         let http = reqwest::Client::builder()
             // Following redirects from the provider's endpoints is an SSRF risk (openidconnect docs).
@@ -72,6 +74,7 @@ impl Oidc {
             client_id: ClientId::new(client_id.to_owned()),
             client_secret: ClientSecret::new(client_secret),
             redirect: RedirectUrl::from_url(redirect),
+            scopes,
             discovered: RwLock::new(None),
         })
     }
@@ -109,9 +112,12 @@ impl Oidc {
                 CsrfToken::new_random,
                 Nonce::new_random,
             )
-            .add_scope(Scope::new("email".into()))
-            .add_scope(Scope::new("profile".into()))
-            .add_scope(Scope::new("groups".into()))
+            .add_scopes(
+                self.scopes
+                    .iter()
+                    .filter(|s| *s != "openid")
+                    .map(|s| Scope::new(s.clone())),
+            )
             .set_pkce_challenge(challenge)
             .url();
         Ok(Begin {

@@ -177,20 +177,28 @@ pub async fn copy_mailbox(
             quarantined: Vec::new(),
             destination_messages: None,
         };
+        let key = FolderKey {
+            mailbox: &mailbox,
+            dest_mailbox: &dest_mailbox,
+            source_folder: &plan.source_wire,
+            uid_validity: status.uid_validity.unwrap_or(0),
+            dest_folder: &plan.destination_wire,
+        };
+        if let Some(earlier) = journal.earlier_validity(&key).await? {
+            // The server renumbered the folder: its UIDs no longer match the journal. Copying again
+            // would duplicate it, so it waits for attention instead.
+            report.notes.push(format!(
+                "UIDVALIDITY changed since an earlier copy (was {earlier}, now {}): not copied again, so nothing is \
+                 duplicated; needs attention",
+                key.uid_validity
+            ));
+            reports.push(report);
+            continue;
+        }
         let folder_id = if job.dry_run {
             None
         } else {
-            Some(
-                journal
-                    .folder(&FolderKey {
-                        mailbox: &mailbox,
-                        dest_mailbox: &dest_mailbox,
-                        source_folder: &plan.source_wire,
-                        uid_validity: status.uid_validity.unwrap_or(0),
-                        dest_folder: &plan.destination_wire,
-                    })
-                    .await?,
-            )
+            Some(journal.folder(&key).await?)
         };
         let copied = match folder_id {
             Some(id) => journal.copied(id).await?,

@@ -48,6 +48,18 @@ impl Journal<'_> {
         Ok(find().one(self.db).await?.expect("just inserted").id)
     }
 
+    /// The UIDVALIDITY of an earlier copy of this folder, if the source has renumbered it since.
+    pub async fn earlier_validity(&self, key: &FolderKey<'_>) -> Result<Option<u32>, DbErr> {
+        let earlier = journal_folder::Entity::find()
+            .filter(journal_folder::Column::Mailbox.eq(key.mailbox))
+            .filter(journal_folder::Column::DestMailbox.eq(key.dest_mailbox))
+            .filter(journal_folder::Column::SourceFolder.eq(key.source_folder))
+            .filter(journal_folder::Column::UidValidity.ne(i64::from(key.uid_validity)))
+            .one(self.db)
+            .await?;
+        Ok(earlier.and_then(|row| u32::try_from(row.uid_validity).ok()))
+    }
+
     /// Source UIDs already on the destination.
     pub async fn copied(&self, folder_id: i64) -> Result<BTreeSet<u32>, DbErr> {
         let uids: Vec<i64> = journal_message::Entity::find()

@@ -46,6 +46,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         &config.auth.client_id,
         config.client_secret()?,
         redirect,
+        config.auth.scopes.clone(),
     )?;
     let public_origin = config.server.public_url.origin().ascii_serialization();
     let listen = config.server.listen;
