@@ -6,6 +6,14 @@ use sea_orm::{ConnectionTrait, EntityTrait};
 use server::db::entity::{session, user};
 use support::{location, Backend, TestApp};
 
+async fn session_count(app: &TestApp) -> usize {
+    session::Entity::find()
+        .all(&app.db().await)
+        .await
+        .unwrap()
+        .len()
+}
+
 async fn status(client: &reqwest::Client, url: String) -> u16 {
     client.get(url).send().await.unwrap().status().as_u16()
 }
@@ -201,14 +209,7 @@ async fn people_without_a_role_are_refused_clearly() {
         .await
         .unwrap()
         .contains("not enabled for Fountain"));
-    assert_eq!(
-        session::Entity::find()
-            .all(&app.db().await)
-            .await
-            .unwrap()
-            .len(),
-        0
-    );
+    assert_eq!(session_count(&app).await, 0);
 }
 
 #[tokio::test]
@@ -309,14 +310,7 @@ async fn nonce_mismatch_is_rejected() {
     let body = resp.text().await.unwrap();
     assert!(body.contains("could not be verified"), "{body}");
     assert!(body.to_lowercase().contains("nonce"), "{body}");
-    assert_eq!(
-        session::Entity::find()
-            .all(&app.db().await)
-            .await
-            .unwrap()
-            .len(),
-        0
-    );
+    assert_eq!(session_count(&app).await, 0);
 }
 
 #[tokio::test]
@@ -386,14 +380,7 @@ async fn sign_out_ends_the_session() {
         cleared.starts_with("fountain_session=;") && cleared.contains("Max-Age=0"),
         "{cleared}"
     );
-    assert_eq!(
-        session::Entity::find()
-            .all(&app.db().await)
-            .await
-            .unwrap()
-            .len(),
-        0
-    );
+    assert_eq!(session_count(&app).await, 0);
     assert_eq!(status(&client, app.url("/me")).await, 302);
 }
 
@@ -416,14 +403,7 @@ async fn cross_site_posts_are_refused() {
         .await
         .unwrap();
     assert_eq!(hostile_logout.status(), 403);
-    assert_eq!(
-        session::Entity::find()
-            .all(&app.db().await)
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(session_count(&app).await, 1);
 
     let same_site = hana
         .post(app.url("/api/people"))

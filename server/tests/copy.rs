@@ -38,6 +38,26 @@ fn fountain_copy(
     (out.status.code().unwrap_or(-1), report, stderr)
 }
 
+/// `--from`, `--to`, `--dest-auth`, `--journal` for alice on `from` into `to_user` on `to`.
+fn copy_args(
+    from: u16,
+    to_user: &str,
+    to: u16,
+    dest_auth: &str,
+    journal: &std::path::Path,
+) -> Vec<String> {
+    vec![
+        "--from".into(),
+        format!("imap://alice@127.0.0.1:{from}"),
+        "--to".into(),
+        format!("imap://{to_user}@127.0.0.1:{to}"),
+        "--dest-auth".into(),
+        dest_auth.into(),
+        "--journal".into(),
+        journal.display().to_string(),
+    ]
+}
+
 fn folder<'a>(report: &'a serde_json::Value, source: &str) -> &'a serde_json::Value {
     report["folders"]
         .as_array()
@@ -92,20 +112,8 @@ async fn copies_a_mailbox_byte_exact_and_reruns_are_noops() {
         String::from_utf8_lossy(&seeded.stderr)
     );
     let journal = old.dir.path().join("journal.db");
-    let args: Vec<String> = vec![
-        "--from".into(),
-        format!("imap://alice@127.0.0.1:{}", old.port),
-        "--to".into(),
-        format!("imap://alice@127.0.0.1:{}", new.port),
-        "--dest-auth".into(),
-        "master:admin".into(),
-        "--exclude".into(),
-        "INBOX.Trash".into(),
-        "--journal".into(),
-        journal.display().to_string(),
-        "--chunk-mib".into(),
-        "1".into(),
-    ];
+    let mut args = copy_args(old.port, "alice", new.port, "master:admin", &journal);
+    args.extend(["--exclude", "INBOX.Trash", "--chunk-mib", "1"].map(String::from));
 
     let (code, report, stderr) = fountain_copy(&args, "alice-old", "admin-pass");
     assert_eq!(code, 0, "{stderr}");
@@ -217,18 +225,8 @@ async fn refused_messages_are_quarantined_and_the_run_goes_on() {
         b"From: c@example.org\r\nSubject: also fine\r\n\r\nfine too\r\n",
     );
     let journal = old.dir.path().join("journal.db");
-    let args: Vec<String> = vec![
-        "--from".into(),
-        format!("imap://alice@127.0.0.1:{}", old.port),
-        "--to".into(),
-        format!("imap://alice@127.0.0.1:{}", new.port),
-        "--dest-auth".into(),
-        "master:admin".into(),
-        "--folder".into(),
-        "INBOX.Projects".into(),
-        "--journal".into(),
-        journal.display().to_string(),
-    ];
+    let mut args = copy_args(old.port, "alice", new.port, "master:admin", &journal);
+    args.extend(["--folder", "INBOX.Projects"].map(String::from));
     let (code, report, stderr) = fountain_copy(&args, "alice-old", "admin-pass");
     assert_eq!(code, 2, "{stderr}");
     assert_eq!(report["outcome"], "needs_attention");
@@ -269,18 +267,14 @@ async fn refused_messages_are_quarantined_and_the_run_goes_on() {
 #[test]
 fn wrong_password_fails_with_a_clear_message() {
     let old = Dovecot::start("old", None);
-    let (code, _, stderr) = fountain_copy(
-        &[
-            "--from".into(),
-            format!("imap://alice@127.0.0.1:{}", old.port),
-            "--to".into(),
-            format!("imap://alice@127.0.0.1:{}", old.port),
-            "--journal".into(),
-            old.dir.path().join("j.db").display().to_string(),
-        ],
-        "wrong",
-        "wrong",
+    let args = copy_args(
+        old.port,
+        "alice",
+        old.port,
+        "login",
+        &old.dir.path().join("j.db"),
     );
+    let (code, _, stderr) = fountain_copy(&args, "wrong", "wrong");
     assert_eq!(code, 1);
     assert!(
         stderr.contains("refused the login of alice")
@@ -303,16 +297,13 @@ fn into_cyrus_through_the_admin_proxy() {
         "INBOX.Sent",
         b"From: alice@example.org\r\nSubject: two\r\n\r\ntwo\r\n",
     );
-    let args: Vec<String> = vec![
-        "--from".into(),
-        format!("imap://alice@127.0.0.1:{}", old.port),
-        "--to".into(),
-        format!("imap://bob@127.0.0.1:{}", cyrus.port),
-        "--dest-auth".into(),
-        "proxy:cyradmin".into(),
-        "--journal".into(),
-        old.dir.path().join("journal.db").display().to_string(),
-    ];
+    let args = copy_args(
+        old.port,
+        "bob",
+        cyrus.port,
+        "proxy:cyradmin",
+        &old.dir.path().join("journal.db"),
+    );
     let (code, report, stderr) = fountain_copy(&args, "alice-old", "cyradmin-pass");
     assert_eq!(code, 0, "{stderr}");
     // Cyrus' personal namespace comes from NAMESPACE: INBOX. prefix, "." separator.
@@ -330,16 +321,13 @@ fn a_renumbered_folder_is_not_copied_twice() {
     let new = Dovecot::start("new", Some(("admin", "admin-pass")));
     let message = b"From: a@example.org\r\nSubject: once\r\n\r\nonly once\r\n";
     old.save("alice", "INBOX.Projects", message);
-    let args: Vec<String> = vec![
-        "--from".into(),
-        format!("imap://alice@127.0.0.1:{}", old.port),
-        "--to".into(),
-        format!("imap://alice@127.0.0.1:{}", new.port),
-        "--dest-auth".into(),
-        "master:admin".into(),
-        "--journal".into(),
-        old.dir.path().join("journal.db").display().to_string(),
-    ];
+    let args = copy_args(
+        old.port,
+        "alice",
+        new.port,
+        "master:admin",
+        &old.dir.path().join("journal.db"),
+    );
     let (code, _, stderr) = fountain_copy(&args, "alice-old", "admin-pass");
     assert_eq!(code, 0, "{stderr}");
 
