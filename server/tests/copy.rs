@@ -359,3 +359,65 @@ fn a_renumbered_folder_is_not_copied_twice() {
         "{report}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropped_connections_reconnect_and_resume_exactly() {
+    let old = Dovecot::start("old", None);
+    let new = Dovecot::start("new", Some(("admin", "admin-pass")));
+    let seeded = Command::new("python3")
+        .arg(repo_root().join("server/rig/sample-mail.py"))
+        .arg(old.conf())
+        .args(["alice", "--messages", "40", "--seed", "5"])
+        .output()
+        .unwrap();
+    assert!(seeded.status.success());
+    // The source's first three connections die after 150 kB: mid-FETCH, mid-folder.
+    let proxy = support::proxy::FaultyProxy::start(old.port, 150_000, 3).await;
+    let mut args = copy_args(
+        proxy.port,
+        "alice",
+        new.port,
+        "master:admin",
+        &old.dir.path().join("journal.db"),
+    );
+    args.extend(["--chunk-mib", "1", "--retries", "5"].map(String::from));
+    let (code, report, stderr) =
+        tokio::task::spawn_blocking(move || fountain_copy(&args, "alice-old", "admin-pass"))
+            .await
+            .unwrap();
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        proxy.cuts.load(std::sync::atomic::Ordering::SeqCst),
+        3,
+        "the faults happened"
+    );
+    assert!(stderr.contains("retrying"), "{stderr}");
+    assert_eq!(report["outcome"], "done");
+    assert_eq!(
+        total(&report, "copied_now"),
+        total(&report, "source_messages"),
+        "{report}"
+    );
+
+    let src = Credentials::Login {
+        user: "alice".into(),
+        password: "alice-old".into(),
+    };
+    let dst = Credentials::Master {
+        user: "alice".into(),
+        master: "admin".into(),
+        password: "admin-pass".into(),
+    };
+    for (from, to) in [
+        ("INBOX", "INBOX"),
+        ("INBOX.Sent", "Sent"),
+        ("INBOX.Projects", "Projects"),
+        ("INBOX.Trash", "Trash"),
+    ] {
+        assert_eq!(
+            bodies(old.port, &src, from).await,
+            bodies(new.port, &dst, to).await,
+            "{from} -> {to}: lost or duplicated"
+        );
+    }
+}

@@ -49,6 +49,9 @@ pub struct CopyArgs {
     /// Deadline for every network operation, in seconds.
     #[arg(long, default_value_t = 120)]
     pub timeout: u64,
+    /// How often to reconnect and resume after a dropped connection or a timeout.
+    #[arg(long, default_value_t = 8)]
+    pub retries: u32,
     /// Upper bound of one FETCH, in MiB (memory stays around this).
     #[arg(long, default_value_t = 16)]
     pub chunk_mib: u64,
@@ -140,6 +143,8 @@ pub async fn run(args: CopyArgs) -> anyhow::Result<i32> {
             max_messages: 500,
         },
         dry_run: args.dry_run,
+        retries: args.retries,
+        backoff: Duration::from_secs(1),
     };
     let db = crate::db::connect(&format!("sqlite://{}?mode=rwc", args.journal.display())).await?;
     let started = Instant::now();

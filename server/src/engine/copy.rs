@@ -38,6 +38,11 @@ pub struct CopyJob {
     pub limits: ChunkLimits,
     /// Plan and count, copy nothing.
     pub dry_run: bool,
+    /// How many times a dropped connection or a timeout is retried (reconnect, then resume from the
+    /// journal) before the run fails.
+    pub retries: u32,
+    /// The first pause before retrying; it doubles each time.
+    pub backoff: std::time::Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -108,9 +113,41 @@ pub enum CopyError {
     Journal(#[from] sea_orm::DbErr),
 }
 
+/// Copies the mailbox, reconnecting with backoff after a dropped connection or a timeout: every attempt
+/// resumes from the journal, so nothing is copied twice and nothing is skipped.
 pub async fn copy_mailbox(
     db: &DatabaseConnection,
     job: &CopyJob,
+    progress: &mut dyn FnMut(&Progress<'_>),
+) -> Result<Report, CopyError> {
+    let mut this_run = CopiedThisRun::default();
+    let mut pause = job.backoff;
+    let mut attempt = 0;
+    loop {
+        match copy_once(db, job, &mut this_run, progress).await {
+            Err(CopyError::Imap(e)) if e.is_transient() && attempt < job.retries => {
+                attempt += 1;
+                tracing::warn!(error = %e, attempt, pause_ms = pause.as_millis() as u64, "connection trouble; retrying from the journal");
+                eprintln!(
+                    "{e}; retrying in {:.1} s (attempt {attempt} of {})",
+                    pause.as_secs_f64(),
+                    job.retries
+                );
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(std::time::Duration::from_secs(300));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Messages and bytes copied per source folder during this run, across reconnects.
+type CopiedThisRun = BTreeMap<String, (u64, u64)>;
+
+async fn copy_once(
+    db: &DatabaseConnection,
+    job: &CopyJob,
+    this_run: &mut CopiedThisRun,
     progress: &mut dyn FnMut(&Progress<'_>),
 ) -> Result<Report, CopyError> {
     let journal = Journal { db };
@@ -204,7 +241,12 @@ pub async fn copy_mailbox(
             Some(id) => journal.copied(id).await?,
             None => Default::default(),
         };
-        report.copied_before = listed.iter().filter(|m| copied.contains(&m.uid)).count() as u64;
+        let (earlier_now, earlier_bytes) =
+            this_run.get(&plan.source_wire).copied().unwrap_or_default();
+        let journalled = listed.iter().filter(|m| copied.contains(&m.uid)).count() as u64;
+        report.copied_before = journalled.saturating_sub(earlier_now);
+        report.copied_now = earlier_now;
+        report.bytes_copied_now = earlier_bytes;
         let Some(folder_id) = folder_id else {
             reports.push(report);
             continue;
@@ -245,6 +287,10 @@ pub async fn copy_mailbox(
                             .await?;
                         report.copied_now += 1;
                         report.bytes_copied_now += message.body.len() as u64;
+                        this_run.insert(
+                            plan.source_wire.clone(),
+                            (report.copied_now, report.bytes_copied_now),
+                        );
                     }
                     Err(ImapError::Refused { text, .. }) => {
                         let reason = format!("the destination refused it: {text}");

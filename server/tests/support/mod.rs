@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod idp;
+pub mod proxy;
 pub mod servers;
 
 use std::path::PathBuf;

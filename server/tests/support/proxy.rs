@@ -1,0 +1,76 @@
+//! A fault-injecting TCP proxy for the tests: the first `faulty` connections are cut after the server
+//! has sent `cut_after` bytes; later connections pass through untouched.
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+pub struct FaultyProxy {
+    pub port: u16,
+    /// How many connections were cut.
+    pub cuts: Arc<AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl FaultyProxy {
+    pub async fn start(target: u16, cut_after: usize, faulty: usize) -> FaultyProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let cuts = Arc::new(AtomicUsize::new(0));
+        let seen = Arc::new(AtomicUsize::new(0));
+        let counter = cuts.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let n = seen.fetch_add(1, Ordering::SeqCst);
+                let limit = (n < faulty).then_some(cut_after);
+                let counter = counter.clone();
+                tokio::spawn(async move {
+                    let Ok(server) = TcpStream::connect(("127.0.0.1", target)).await else {
+                        return;
+                    };
+                    if pipe(client, server, limit).await {
+                        counter.fetch_add(1, Ordering::SeqCst);
+                    }
+                });
+            }
+        });
+        FaultyProxy { port, cuts, task }
+    }
+}
+
+impl Drop for FaultyProxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Copies both ways; returns true when it cut the connection.
+async fn pipe(client: TcpStream, server: TcpStream, limit: Option<usize>) -> bool {
+    let (mut client_read, mut client_write) = client.into_split();
+    let (mut server_read, mut server_write) = server.into_split();
+    let upstream = tokio::spawn(async move {
+        let _ = tokio::io::copy(&mut client_read, &mut server_write).await;
+    });
+    let mut sent = 0usize;
+    let mut buf = vec![0u8; 16 * 1024];
+    let cut = loop {
+        let n = match server_read.read(&mut buf).await {
+            Ok(0) | Err(_) => break false,
+            Ok(n) => n,
+        };
+        let n = match limit {
+            Some(limit) if sent + n >= limit => {
+                let _ = client_write.write_all(&buf[..limit - sent]).await;
+                break true;
+            }
+            _ => n,
+        };
+        if client_write.write_all(&buf[..n]).await.is_err() {
+            break false;
+        }
+        sent += n;
+    };
+    upstream.abort();
+    cut
+}
