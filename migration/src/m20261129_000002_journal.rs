@@ -14,6 +14,8 @@ enum JournalFolders {
     SourceFolder,
     UidValidity,
     DestFolder,
+    SyncedUidNext,
+    SyncedBytes,
     CreatedAt,
 }
 
@@ -72,6 +74,18 @@ impl MigrationTrait for Migration {
                         ColumnDef::new(JournalFolders::DestFolder)
                             .string()
                             .not_null(),
+                    )
+                    // Set when every message up to this UIDNEXT is copied: an unchanged folder is then
+                    // skipped after one EXAMINE, so a no-op re-run costs O(folders), not O(messages).
+                    .col(
+                        ColumnDef::new(JournalFolders::SyncedUidNext)
+                            .big_integer()
+                            .null(),
+                    )
+                    .col(
+                        ColumnDef::new(JournalFolders::SyncedBytes)
+                            .big_integer()
+                            .null(),
                     )
                     .col(
                         ColumnDef::new(JournalFolders::CreatedAt)

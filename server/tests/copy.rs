@@ -183,6 +183,15 @@ async fn copies_a_mailbox_byte_exact_and_reruns_are_noops() {
     let (code, again, stderr) = fountain_copy(&args, "alice-old", "admin-pass");
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(total(&again, "copied_now"), 0, "{again}");
+    // Every folder was recognised as unchanged from its UIDNEXT alone: no message listing at all.
+    assert!(
+        again["folders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["unchanged"] == true),
+        "{again}"
+    );
     assert_eq!(total(&again, "copied_before"), copied);
     assert_eq!(
         folder(&again, "INBOX")["destination_messages"],
@@ -199,6 +208,8 @@ async fn copies_a_mailbox_byte_exact_and_reruns_are_noops() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(total(&delta, "copied_now"), 1, "{delta}");
     assert_eq!(folder(&delta, "INBOX")["copied_now"], 1);
+    assert_eq!(folder(&delta, "INBOX")["unchanged"], false);
+    assert_eq!(folder(&delta, "INBOX.Sent")["unchanged"], true);
 }
 
 #[tokio::test]

@@ -61,6 +61,8 @@ pub struct FolderReport {
     pub notes: Vec<String>,
     pub source_messages: u64,
     pub source_bytes: u64,
+    /// Nothing new since the last complete copy (same UIDVALIDITY and UIDNEXT): not listed again.
+    pub unchanged: bool,
     pub copied_before: u64,
     pub copied_now: u64,
     pub bytes_copied_now: u64,
@@ -201,13 +203,13 @@ async fn copy_once(
     let mut reports = Vec::new();
     for plan in &plans {
         let status = source.examine(&plan.source_wire).await?;
-        let listed = source.list_messages().await?;
         let mut report = FolderReport {
             source: plan.source_display.clone(),
             destination: plan.destination_display.clone(),
             notes: plan.notes.iter().map(describe).collect(),
-            source_messages: listed.len() as u64,
-            source_bytes: listed.iter().map(|m| m.size).sum(),
+            source_messages: u64::from(status.messages),
+            source_bytes: 0,
+            unchanged: false,
             copied_before: 0,
             copied_now: 0,
             bytes_copied_now: 0,
@@ -232,25 +234,46 @@ async fn copy_once(
             reports.push(report);
             continue;
         }
-        let folder_id = if job.dry_run {
-            None
+        let row = if job.dry_run {
+            journal.find_folder(&key).await?
         } else {
             Some(journal.folder(&key).await?)
         };
-        let copied = match folder_id {
-            Some(id) => journal.copied(id).await?,
-            None => Default::default(),
-        };
         let (earlier_now, earlier_bytes) =
             this_run.get(&plan.source_wire).copied().unwrap_or_default();
+        // Nothing new since the last complete copy: one EXAMINE was enough (a no-op re-run is O(folders)).
+        if let (Some(row), Some(uid_next)) = (&row, status.uid_next) {
+            if row.synced_uid_next == Some(i64::from(uid_next)) {
+                report.unchanged = true;
+                report.source_bytes = row
+                    .synced_bytes
+                    .and_then(|b| u64::try_from(b).ok())
+                    .unwrap_or(0);
+                report.copied_before = report.source_messages.saturating_sub(earlier_now);
+                report.copied_now = earlier_now;
+                report.bytes_copied_now = earlier_bytes;
+                report.destination_messages =
+                    Some(dest.status(&plan.destination_wire).await?.messages);
+                reports.push(report);
+                continue;
+            }
+        }
+        let listed = source.list_messages().await?;
+        report.source_messages = listed.len() as u64;
+        report.source_bytes = listed.iter().map(|m| m.size).sum();
+        let copied = match &row {
+            Some(row) => journal.copied(row.id).await?,
+            None => Default::default(),
+        };
         let journalled = listed.iter().filter(|m| copied.contains(&m.uid)).count() as u64;
         report.copied_before = journalled.saturating_sub(earlier_now);
         report.copied_now = earlier_now;
         report.bytes_copied_now = earlier_bytes;
-        let Some(folder_id) = folder_id else {
+        let (Some(row), false) = (row, job.dry_run) else {
             reports.push(report);
             continue;
         };
+        let folder_id = row.id;
         if !existing.contains(&plan.destination_wire.as_str()) {
             dest.create(&plan.destination_wire).await?;
         }
@@ -313,6 +336,13 @@ async fn copy_once(
             }
         }
         report.destination_messages = Some(dest.status(&plan.destination_wire).await?.messages);
+        if report.complete() && report.quarantined.is_empty() {
+            if let Some(uid_next) = status.uid_next {
+                journal
+                    .mark_synced(folder_id, uid_next, report.source_bytes)
+                    .await?;
+            }
+        }
         reports.push(report);
     }
     source.logout().await;

@@ -22,17 +22,24 @@ pub struct Journal<'a> {
 }
 
 impl Journal<'_> {
-    /// The folder's journal id, created on first sight.
-    pub async fn folder(&self, key: &FolderKey<'_>) -> Result<i64, DbErr> {
-        let find = || {
-            journal_folder::Entity::find()
-                .filter(journal_folder::Column::Mailbox.eq(key.mailbox))
-                .filter(journal_folder::Column::DestMailbox.eq(key.dest_mailbox))
-                .filter(journal_folder::Column::SourceFolder.eq(key.source_folder))
-                .filter(journal_folder::Column::UidValidity.eq(i64::from(key.uid_validity)))
-        };
-        if let Some(row) = find().one(self.db).await? {
-            return Ok(row.id);
+    /// The folder's journal row, if it has one.
+    pub async fn find_folder(
+        &self,
+        key: &FolderKey<'_>,
+    ) -> Result<Option<journal_folder::Model>, DbErr> {
+        journal_folder::Entity::find()
+            .filter(journal_folder::Column::Mailbox.eq(key.mailbox))
+            .filter(journal_folder::Column::DestMailbox.eq(key.dest_mailbox))
+            .filter(journal_folder::Column::SourceFolder.eq(key.source_folder))
+            .filter(journal_folder::Column::UidValidity.eq(i64::from(key.uid_validity)))
+            .one(self.db)
+            .await
+    }
+
+    /// The folder's journal row, created on first sight.
+    pub async fn folder(&self, key: &FolderKey<'_>) -> Result<journal_folder::Model, DbErr> {
+        if let Some(row) = self.find_folder(key).await? {
+            return Ok(row);
         }
         journal_folder::Entity::insert(journal_folder::ActiveModel {
             mailbox: Set(key.mailbox.to_owned()),
@@ -40,12 +47,36 @@ impl Journal<'_> {
             source_folder: Set(key.source_folder.to_owned()),
             uid_validity: Set(i64::from(key.uid_validity)),
             dest_folder: Set(key.dest_folder.to_owned()),
+            synced_uid_next: Set(None),
+            synced_bytes: Set(None),
             created_at: Set(now()),
             ..Default::default()
         })
         .exec(self.db)
         .await?;
-        Ok(find().one(self.db).await?.expect("just inserted").id)
+        Ok(self.find_folder(key).await?.expect("just inserted"))
+    }
+
+    /// Records that every message below `uid_next` is copied.
+    pub async fn mark_synced(
+        &self,
+        folder_id: i64,
+        uid_next: u32,
+        bytes: u64,
+    ) -> Result<(), DbErr> {
+        journal_folder::Entity::update_many()
+            .col_expr(
+                journal_folder::Column::SyncedUidNext,
+                i64::from(uid_next).into(),
+            )
+            .col_expr(
+                journal_folder::Column::SyncedBytes,
+                i64::try_from(bytes).unwrap_or(i64::MAX).into(),
+            )
+            .filter(journal_folder::Column::Id.eq(folder_id))
+            .exec(self.db)
+            .await?;
+        Ok(())
     }
 
     /// The UIDVALIDITY of an earlier copy of this folder, if the source has renumbered it since.

@@ -11,6 +11,9 @@ pub struct Model {
     pub source_folder: String,
     pub uid_validity: i64,
     pub dest_folder: String,
+    /// Every message below this UIDNEXT is on the destination.
+    pub synced_uid_next: Option<i64>,
+    pub synced_bytes: Option<i64>,
     pub created_at: i64,
 }
 
