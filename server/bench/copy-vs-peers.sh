@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Benchmark: `fountain copy` against `doveadm backup -R` via imapc (and mbsync when installed), on the
+# same seeded mailbox copied from an "old" Dovecot to a "new" one over loopback. Prints a table:
+# first-copy wall time, msgs/s, MB/s, peak RSS (/usr/bin/time -v), no-op re-run time.
+#
+#   bash server/bench/copy-vs-peers.sh [MESSAGES] [AVG_KB]     (default 5000 messages of ~60 KB ≈ 300 MB)
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "$here/../../.ci/env"
+messages=${1:-5000}; avg_kb=${2:-60}
+rig="$FOUNTAIN_ROOT/server/rig"
+work=$(mktemp -d /tmp/fountain-bench.XXXXXX); chmod 755 "$work"
+old_port=$((20000 + RANDOM % 10000)); new_port=$((old_port + 1))
+
+cargo build -q --release -p server --bin fountain
+fountain="$CARGO_TARGET_DIR/release/fountain"
+
+cleanup() { "$rig/dovecot.sh" stop "$work/old"; "$rig/dovecot.sh" stop "$work/new"; }
+trap cleanup EXIT
+printf 'alice:alice-old\nbob:bob-old\ncarol:carol-old\n' >"$work/users"
+"$rig/dovecot.sh" start old "$work/old" "$old_port" "$work/users" >/dev/null
+"$rig/dovecot.sh" start new "$work/new" "$new_port" "$work/users" admin admin-pass >/dev/null
+
+echo "generating $messages messages (~$avg_kb KB each, seeded) on the old server..." >&2
+mkdir -p "$work/mbox"
+read -r total_msgs total_bytes < <(python3 - "$work/mbox/inbox" "$messages" "$avg_kb" <<'PY'
+import email.utils, random, sys, time
+path, n, avg = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]) * 1024
+rng = random.Random(42)
+total = 0
+with open(path, "wb") as out:
+    for i in range(n):
+        size = max(300, int(rng.expovariate(1 / avg)))
+        when = 1_200_000_000 + rng.randrange(500_000_000)
+        head = (f"From bench@example.org {time.asctime(time.gmtime(when))}\n"
+                f"From: Sender {i % 97} <s{i % 97}@example.org>\nTo: alice@example.org\n"
+                f"Subject: benchmark message {i}\nDate: {email.utils.formatdate(when)}\n"
+                f"Message-ID: <bench-{i}@example.org>\n\n")
+        line = "".join(rng.choice("abcdefghij klmnop") for _ in range(75)) + "\n"
+        body = (line * (size // 76 + 1))[:size]
+        out.write(head.encode() + body.encode() + b"\n")
+        total += len(head) + len(body) + 1
+print(n, total)
+PY
+)
+# Mail is owned by nobody (65534) on the rig: the import reads (and locks) as that user.
+chown -R 65534:65534 "$work/mbox"
+doveadm -c "$work/old/dovecot.conf" import -u alice mbox:"$work/mbox":INBOX="$work/mbox/inbox" "" all
+echo "source: $total_msgs messages, $((total_bytes / 1000000)) MB" >&2
+
+measure() { # name, then the command; prints "wall_s rss_kb"
+  local name=$1; shift
+  sync
+  /usr/bin/time -v -o "$work/$name.time" "$@" >"$work/$name.out" 2>"$work/$name.err" || true
+  local wall rss
+  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$work/$name.time")
+  rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/$name.time")
+  echo "$wall $rss"
+}
+
+export FOUNTAIN_SOURCE_PASSWORD=alice-old FOUNTAIN_DEST_PASSWORD=admin-pass
+fountain_args=(copy --from "imap://alice@127.0.0.1:$old_port" --to "imap://alice@127.0.0.1:$new_port"
+  --dest-auth master:admin --journal "$work/journal.db")
+read -r f_wall f_rss < <(measure fountain "$fountain" "${fountain_args[@]}")
+read -r f_noop _ < <(measure fountain-noop "$fountain" "${fountain_args[@]}")
+
+doveadm_args=(-c "$work/new/dovecot.conf" -o imapc_host=127.0.0.1 -o imapc_port="$old_port"
+  -o imapc_user=alice -o imapc_password=alice-old -o imapc_features="rfc822.size fetch-headers"
+  -o mail_prefetch_count=20 backup -R -u bob imapc:)
+read -r d_wall d_rss < <(measure doveadm doveadm "${doveadm_args[@]}")
+read -r d_noop _ < <(measure doveadm-noop doveadm "${doveadm_args[@]}")
+copied_by_doveadm=$(doveadm -c "$work/new/dovecot.conf" -f flow mailbox status -u bob messages '*' | awk -F'messages=' '{s+=$2} END {print s}')
+copied_by_fountain=$(doveadm -c "$work/new/dovecot.conf" -f flow mailbox status -u alice messages '*' | awk -F'messages=' '{s+=$2} END {print s}')
+
+row() { # tool wall rss noop copied
+  awk -v t="$1" -v w="$2" -v r="$3" -v n="$4" -v c="$5" -v m="$total_msgs" -v b="$total_bytes" 'BEGIN {
+    printf "| %-22s | %8.2f s | %8.0f | %7.1f | %7.1f MB | %9.2f s | %6d/%d |\n", t, w, (w>0? m/w : 0), (w>0? b/1e6/w : 0), r/1024, n, c, m }'
+}
+echo
+echo "| tool                   |  first copy |  msgs/s |    MB/s |  peak RSS | no-op run |  copied |"
+echo "|------------------------|-------------|---------|---------|-----------|-----------|---------|"
+row "fountain copy"          "$f_wall" "$f_rss" "$f_noop" "$copied_by_fountain"
+row "doveadm backup (imapc)" "$d_wall" "$d_rss" "$d_noop" "$copied_by_doveadm"
+if command -v mbsync >/dev/null; then
+  echo "(mbsync is installed but not wired into this script yet)"
+fi
+echo
+echo "logs: $work" >&2
