@@ -6,7 +6,7 @@ mod support;
 use std::time::Duration;
 
 use server::engine::imap::transcript::Transcript;
-use server::engine::imap::{Credentials, Destination, Endpoint, ImapError, Source};
+use server::engine::imap::{Credentials, Destination, Endpoint, ImapError, Outgoing, Source};
 use server::engine::plan::folders::SpecialUse;
 use support::servers::{Cyrus, Dovecot};
 
@@ -130,6 +130,24 @@ async fn old_dovecot_to_new_dovecot_byte_exact() {
         uids.push(appended.uid);
     }
     assert_eq!(uids.len(), 3);
+    // MULTIAPPEND: all at once, UIDs reported in order.
+    assert!(dest.can_append_many());
+    let batch: Vec<Vec<u8>> = (4..=6).map(message).collect();
+    let outgoing: Vec<Outgoing<'_>> = batch
+        .iter()
+        .map(|b| Outgoing {
+            flags: &[],
+            internal_date: None,
+            body: b,
+        })
+        .collect();
+    let batch_uids = dest.append_many("Projects", &outgoing).await.unwrap();
+    assert_eq!(batch_uids.len(), 3);
+    let first = batch_uids[0].expect("APPENDUID");
+    assert_eq!(
+        batch_uids,
+        vec![Some(first), Some(first + 1), Some(first + 2)]
+    );
     let refused = dest
         .append(
             "Projects",
@@ -142,7 +160,7 @@ async fn old_dovecot_to_new_dovecot_byte_exact() {
         matches!(refused, Err(ImapError::Refused { .. })),
         "{refused:?}"
     );
-    assert_eq!(dest.status("Projects").await.unwrap().messages, 3);
+    assert_eq!(dest.status("Projects").await.unwrap().messages, 6);
     dest.logout().await;
     let transcript = audit.text();
     assert_never_deletes(&transcript);

@@ -7,7 +7,7 @@ use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
 use super::imap::transcript::Transcript;
-use super::imap::{Credentials, Destination, Endpoint, ImapError, ListedFolder, Source};
+use super::imap::{Credentials, Destination, Endpoint, ImapError, ListedFolder, Outgoing, Source};
 use super::journal::{FolderKey, Journal};
 use super::plan::chunks::{plan_chunks, ChunkLimits};
 use super::plan::folders::{
@@ -278,62 +278,100 @@ async fn copy_once(
             dest.create(&plan.destination_wire).await?;
         }
         for chunk in plan_chunks(&listed, &copied, job.limits) {
-            let messages = source.fetch(&chunk.uid_set()).await?;
+            let fetched = source.fetch(&chunk.uid_set()).await?;
+            let mut present = Vec::with_capacity(fetched.len());
             for uid in &chunk.uids {
-                let Some(message) = messages.iter().find(|m| m.uid == *uid) else {
-                    // Listed but not returned (expunged meanwhile, or unreadable): nothing to copy now.
-                    let reason = "the source server listed this message but did not return it";
-                    journal.quarantine(folder_id, *uid, reason, None).await?;
-                    report.quarantined.push(QuarantinedMessage {
-                        uid: *uid,
-                        reason: reason.into(),
-                    });
-                    continue;
-                };
-                match dest
+                match fetched.iter().find(|m| m.uid == *uid) {
+                    Some(message) => present.push(message),
+                    None => {
+                        // Listed but not returned (expunged meanwhile, or unreadable): nothing to copy now.
+                        let reason = "the source server listed this message but did not return it";
+                        journal.quarantine(folder_id, *uid, reason, None).await?;
+                        report.quarantined.push(QuarantinedMessage {
+                            uid: *uid,
+                            reason: reason.into(),
+                        });
+                    }
+                }
+            }
+            // The whole chunk in one MULTIAPPEND (all or nothing) where the server can; one by one when
+            // it cannot, or when it refused the batch, to find and quarantine the message it refuses.
+            let mut remaining = present.as_slice();
+            if dest.can_append_many() && present.len() > 1 {
+                let outgoing: Vec<Outgoing<'_>> = present
+                    .iter()
+                    .map(|m| Outgoing {
+                        flags: &m.flags,
+                        internal_date: m.internal_date.as_deref(),
+                        body: &m.body,
+                    })
+                    .collect();
+                match dest.append_many(&plan.destination_wire, &outgoing).await {
+                    Ok(dest_uids) => {
+                        let copied: Vec<(u32, Option<u32>, u64)> = present
+                            .iter()
+                            .zip(dest_uids)
+                            .map(|(m, d)| (m.uid, d, m.body.len() as u64))
+                            .collect();
+                        journal.record_many(folder_id, &copied).await?;
+                        report.copied_now += copied.len() as u64;
+                        report.bytes_copied_now += copied.iter().map(|c| c.2).sum::<u64>();
+                        remaining = &[];
+                    }
+                    Err(ImapError::Refused { .. }) => {}
+                    Err(other) => return Err(other.into()),
+                }
+            }
+            for message in remaining {
+                let outcome = dest
                     .append(
                         &plan.destination_wire,
                         &message.flags,
                         message.internal_date.as_deref(),
                         &message.body,
                     )
-                    .await
-                {
+                    .await;
+                match outcome {
                     Ok(appended) => {
                         journal
                             .record(
                                 folder_id,
-                                *uid,
+                                message.uid,
                                 appended.map(|a| a.uid),
                                 message.body.len() as u64,
                             )
                             .await?;
                         report.copied_now += 1;
                         report.bytes_copied_now += message.body.len() as u64;
-                        this_run.insert(
-                            plan.source_wire.clone(),
-                            (report.copied_now, report.bytes_copied_now),
-                        );
                     }
                     Err(ImapError::Refused { text, .. }) => {
                         let reason = format!("the destination refused it: {text}");
                         journal
-                            .quarantine(folder_id, *uid, &reason, Some(&message.body))
+                            .quarantine(folder_id, message.uid, &reason, Some(&message.body))
                             .await?;
-                        report
-                            .quarantined
-                            .push(QuarantinedMessage { uid: *uid, reason });
+                        report.quarantined.push(QuarantinedMessage {
+                            uid: message.uid,
+                            reason,
+                        });
                     }
                     Err(other) => return Err(other.into()),
                 }
-                progress(&Progress {
-                    folder: &plan.source_display,
-                    messages_done: report.copied_before + report.copied_now,
-                    messages_total: report.source_messages,
-                    bytes_done: report.bytes_copied_now,
-                    bytes_total: report.source_bytes,
-                });
+                this_run.insert(
+                    plan.source_wire.clone(),
+                    (report.copied_now, report.bytes_copied_now),
+                );
             }
+            this_run.insert(
+                plan.source_wire.clone(),
+                (report.copied_now, report.bytes_copied_now),
+            );
+            progress(&Progress {
+                folder: &plan.source_display,
+                messages_done: report.copied_before + report.copied_now,
+                messages_total: report.source_messages,
+                bytes_done: report.bytes_copied_now,
+                bytes_total: report.source_bytes,
+            });
         }
         report.destination_messages = Some(dest.status(&plan.destination_wire).await?.messages);
         if report.complete() && report.quarantined.is_empty() {

@@ -2,7 +2,10 @@
 use std::collections::BTreeSet;
 
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    Set, TransactionTrait,
+};
 
 use crate::db::entity::{journal_folder, journal_message, quarantine};
 use crate::db::now;
@@ -114,29 +117,20 @@ impl Journal<'_> {
         dest_uid: Option<u32>,
         size: u64,
     ) -> Result<(), DbErr> {
-        journal_message::Entity::insert(journal_message::ActiveModel {
-            folder_id: Set(folder_id),
-            source_uid: Set(i64::from(uid)),
-            dest_uid: Set(dest_uid.map(i64::from)),
-            size: Set(i64::try_from(size).unwrap_or(i64::MAX)),
-            copied_at: Set(now()),
-        })
-        .on_conflict(
-            OnConflict::columns([
-                journal_message::Column::FolderId,
-                journal_message::Column::SourceUid,
-            ])
-            .do_nothing()
-            .to_owned(),
-        )
-        .exec_without_returning(self.db)
-        .await?;
-        quarantine::Entity::delete_many()
-            .filter(quarantine::Column::FolderId.eq(folder_id))
-            .filter(quarantine::Column::SourceUid.eq(i64::from(uid)))
-            .exec(self.db)
-            .await?;
-        Ok(())
+        record_in(self.db, folder_id, uid, dest_uid, size).await
+    }
+
+    /// Records messages the destination accepted together (one MULTIAPPEND), in one transaction.
+    pub async fn record_many(
+        &self,
+        folder_id: i64,
+        copied: &[(u32, Option<u32>, u64)],
+    ) -> Result<(), DbErr> {
+        let txn = self.db.begin().await?;
+        for &(uid, dest_uid, size) in copied {
+            record_in(&txn, folder_id, uid, dest_uid, size).await?;
+        }
+        txn.commit().await
     }
 
     /// Puts a message aside with the reason (and its bytes, when they could be read).
@@ -168,4 +162,36 @@ impl Journal<'_> {
         .await?;
         Ok(())
     }
+}
+
+async fn record_in(
+    db: &impl ConnectionTrait,
+    folder_id: i64,
+    uid: u32,
+    dest_uid: Option<u32>,
+    size: u64,
+) -> Result<(), DbErr> {
+    journal_message::Entity::insert(journal_message::ActiveModel {
+        folder_id: Set(folder_id),
+        source_uid: Set(i64::from(uid)),
+        dest_uid: Set(dest_uid.map(i64::from)),
+        size: Set(i64::try_from(size).unwrap_or(i64::MAX)),
+        copied_at: Set(now()),
+    })
+    .on_conflict(
+        OnConflict::columns([
+            journal_message::Column::FolderId,
+            journal_message::Column::SourceUid,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    quarantine::Entity::delete_many()
+        .filter(quarantine::Column::FolderId.eq(folder_id))
+        .filter(quarantine::Column::SourceUid.eq(i64::from(uid)))
+        .exec(db)
+        .await?;
+    Ok(())
 }

@@ -1,7 +1,7 @@
 //! The destination side: it can only add. CREATE, LIST, STATUS, APPEND and STORE +FLAGS are all it
 //! offers; EXPUNGE, `\Deleted` and DELETE do not exist here.
 use async_imap::imap_proto::rfc4315::UidSetMember;
-use async_imap::imap_proto::{Response, ResponseCode, Status};
+use async_imap::imap_proto::{RequestId, Response, ResponseCode, Status};
 use tokio::io::AsyncWriteExt;
 
 use super::auth::Credentials;
@@ -66,6 +66,11 @@ impl Destination {
         }
     }
 
+    /// Whether [`append_many`](Self::append_many) can be used (MULTIAPPEND with LITERAL+).
+    pub fn can_append_many(&self) -> bool {
+        self.has("MULTIAPPEND") && self.has("LITERAL+")
+    }
+
     /// Appends one message byte for byte, with its flags and INTERNALDATE. Uses a non-synchronising
     /// literal where the server offers LITERAL+ (one round trip less per message).
     pub async fn append(
@@ -75,35 +80,14 @@ impl Destination {
         internal_date: Option<&str>,
         body: &[u8],
     ) -> Result<Option<Appended>, ImapError> {
-        if wire_name.chars().any(char::is_control)
-            || flags
-                .iter()
-                .any(|f| f.chars().any(|c| c.is_control() || c == ' '))
-        {
-            return Err(ImapError::Refused {
-                endpoint: self.link.label.clone(),
-                during: "APPEND".into(),
-                text: "a mailbox name or flag contains control characters".into(),
-            });
-        }
-        if flags.iter().any(|f| f.eq_ignore_ascii_case("\\Deleted")) {
-            return Err(ImapError::Refused {
-                endpoint: self.link.label.clone(),
-                during: "APPEND".into(),
-                text: "refusing to set \\Deleted on the destination".into(),
-            });
-        }
+        let message = Outgoing {
+            flags,
+            internal_date,
+            body,
+        };
+        self.check(wire_name, std::slice::from_ref(&message))?;
         let plus = self.has("LITERAL+");
-        let command = format!(
-            "APPEND {} ({}){} {{{}{}}}",
-            quote(wire_name),
-            flags.join(" "),
-            internal_date
-                .map(|d| format!(" \"{d}\""))
-                .unwrap_or_default(),
-            body.len(),
-            if plus { "+" } else { "" },
-        );
+        let command = format!("APPEND {} {}", quote(wire_name), message.announce(plus));
         let link = &self.link;
         let session = &mut self.session;
         let op = async {
@@ -119,45 +103,140 @@ impl Destination {
             stream.write_all(body).await?;
             stream.write_all(b"\r\n").await?;
             stream.flush().await?;
-            loop {
-                let Some(response) = session.read_response().await? else {
-                    return Err(async_imap::error::Error::ConnectionLost);
-                };
-                if let Response::Done {
-                    tag: done,
-                    status,
-                    outcome,
-                } = response.parsed()
-                {
-                    if *done != tag {
-                        continue;
-                    }
-                    if *status != Status::Ok {
-                        return Err(refusal(response.parsed()));
-                    }
-                    return Ok(match &outcome.code {
-                        Some(ResponseCode::AppendUid(uid_validity, set)) => match set.first() {
-                            Some(UidSetMember::Uid(uid)) => Some(Appended {
-                                uid_validity: *uid_validity,
-                                uid: *uid,
-                            }),
-                            Some(UidSetMember::UidRange(r)) => Some(Appended {
-                                uid_validity: *uid_validity,
-                                uid: *r.start(),
-                            }),
-                            None => None,
-                        },
-                        _ => None,
-                    });
+            read_appenduid(session, &tag).await
+        };
+        let uids = link.run("APPEND", op).await?;
+        Ok(uids.and_then(|(uid_validity, uids)| {
+            Some(Appended {
+                uid_validity,
+                uid: *uids.first()?,
+            })
+        }))
+    }
+
+    /// Appends several messages with one MULTIAPPEND (RFC 3502): the server stores all of them or none.
+    /// Returns the destination UIDs in order when the server reports them (UIDPLUS).
+    pub async fn append_many(
+        &mut self,
+        wire_name: &str,
+        messages: &[Outgoing<'_>],
+    ) -> Result<Vec<Option<u32>>, ImapError> {
+        self.check(wire_name, messages)?;
+        let Some(first) = messages.first() else {
+            return Ok(Vec::new());
+        };
+        let command = format!("APPEND {} {}", quote(wire_name), first.announce(true));
+        let link = &self.link;
+        let session = &mut self.session;
+        let op = async {
+            let tag = session.run_command(&command).await?;
+            let stream = session.get_mut();
+            for (i, message) in messages.iter().enumerate() {
+                stream.write_all(message.body).await?;
+                if let Some(next) = messages.get(i + 1) {
+                    stream
+                        .write_all(format!(" {}\r\n", next.announce(true)).as_bytes())
+                        .await?;
                 }
             }
+            stream.write_all(b"\r\n").await?;
+            stream.flush().await?;
+            read_appenduid(session, &tag).await
         };
-        link.run("APPEND", op).await
+        let uids = link.run("MULTIAPPEND", op).await?;
+        Ok(match uids {
+            Some((_, uids)) if uids.len() == messages.len() => uids.into_iter().map(Some).collect(),
+            _ => vec![None; messages.len()],
+        })
+    }
+
+    /// Refuses, before anything is sent, what must never reach the destination.
+    fn check(&self, wire_name: &str, messages: &[Outgoing<'_>]) -> Result<(), ImapError> {
+        let refuse = |text: &str| {
+            Err(ImapError::Refused {
+                endpoint: self.link.label.clone(),
+                during: "APPEND".into(),
+                text: text.into(),
+            })
+        };
+        let flags = || messages.iter().flat_map(|m| m.flags.iter());
+        if wire_name.chars().any(char::is_control)
+            || flags().any(|f| f.chars().any(|c| c.is_control() || c == ' '))
+        {
+            return refuse("a mailbox name or flag contains control characters");
+        }
+        if flags().any(|f| f.eq_ignore_ascii_case("\\Deleted")) {
+            return refuse("refusing to set \\Deleted on the destination");
+        }
+        Ok(())
     }
 
     pub async fn logout(mut self) {
         let _ = tokio::time::timeout(self.link.timeout, self.session.logout()).await;
     }
+}
+
+/// One message to append.
+#[derive(Debug, Clone, Copy)]
+pub struct Outgoing<'a> {
+    pub flags: &'a [String],
+    pub internal_date: Option<&'a str>,
+    pub body: &'a [u8],
+}
+
+impl Outgoing<'_> {
+    /// `(flags) "date" {n+}`: what precedes the literal.
+    fn announce(&self, non_synchronising: bool) -> String {
+        format!(
+            "({}){} {{{}{}}}",
+            self.flags.join(" "),
+            self.internal_date
+                .map(|d| format!(" \"{d}\""))
+                .unwrap_or_default(),
+            self.body.len(),
+            if non_synchronising { "+" } else { "" }
+        )
+    }
+}
+
+/// Reads up to the tagged reply; its APPENDUID (validity, UIDs in order) when it has one.
+async fn read_appenduid(
+    session: &mut Session,
+    tag: &RequestId,
+) -> async_imap::error::Result<Option<(u32, Vec<u32>)>> {
+    loop {
+        let Some(response) = session.read_response().await? else {
+            return Err(async_imap::error::Error::ConnectionLost);
+        };
+        if let Response::Done {
+            tag: done,
+            status,
+            outcome,
+        } = response.parsed()
+        {
+            if done != tag {
+                continue;
+            }
+            if *status != Status::Ok {
+                return Err(refusal(response.parsed()));
+            }
+            return Ok(match &outcome.code {
+                Some(ResponseCode::AppendUid(uid_validity, set)) => {
+                    Some((*uid_validity, expand(set)))
+                }
+                _ => None,
+            });
+        }
+    }
+}
+
+fn expand(set: &[UidSetMember]) -> Vec<u32> {
+    set.iter()
+        .flat_map(|m| match m {
+            UidSetMember::Uid(u) => *u..=*u,
+            UidSetMember::UidRange(r) => r.clone(),
+        })
+        .collect()
 }
 
 fn refusal(response: &Response<'_>) -> async_imap::error::Error {

@@ -10,5 +10,5 @@ pub mod transcript;
 
 pub use auth::Credentials;
 pub use connection::{Endpoint, ImapError};
-pub use destination::{Appended, Destination};
+pub use destination::{Appended, Destination, Outgoing};
 pub use source::{FolderStatus, ListedFolder, Source, SourceMessage};
