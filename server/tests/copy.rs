@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use server::engine::imap::transcript::Transcript;
 use server::engine::imap::{Credentials, Endpoint, Source};
-use support::repo_root;
 use support::servers::{Cyrus, Dovecot};
 
 fn endpoint(port: u16) -> Endpoint {
@@ -76,6 +75,30 @@ fn total(report: &serde_json::Value, key: &str) -> u64 {
         .sum()
 }
 
+fn alice_via_master() -> Credentials {
+    Credentials::Master {
+        user: "alice".into(),
+        master: "admin".into(),
+        password: "admin-pass".into(),
+    }
+}
+
+/// Each source folder holds exactly the same messages (bytes) as its destination folder: nothing lost,
+/// nothing duplicated.
+async fn assert_same_mail(old: &Dovecot, new: &Dovecot, folders: &[(&str, &str)]) {
+    let src = Credentials::Login {
+        user: "alice".into(),
+        password: "alice-old".into(),
+    };
+    for (from, to) in folders {
+        assert_eq!(
+            bodies(old.port, &src, from).await,
+            bodies(new.port, &alice_via_master(), to).await,
+            "{from} -> {to}: lost or duplicated"
+        );
+    }
+}
+
 /// Every body in a folder, sorted (order on the destination is not the point).
 async fn bodies(port: u16, credentials: &Credentials, folder: &str) -> Vec<Vec<u8>> {
     let mut s = Source::connect(&endpoint(port), credentials, Transcript::default())
@@ -100,17 +123,7 @@ async fn bodies(port: u16, credentials: &Credentials, folder: &str) -> Vec<Vec<u
 async fn copies_a_mailbox_byte_exact_and_reruns_are_noops() {
     let old = Dovecot::start("old", None);
     let new = Dovecot::start("new", Some(("admin", "admin-pass")));
-    let seeded = Command::new("python3")
-        .arg(repo_root().join("server/rig/sample-mail.py"))
-        .arg(old.conf())
-        .args(["alice", "--messages", "60", "--seed", "11"])
-        .output()
-        .unwrap();
-    assert!(
-        seeded.status.success(),
-        "{}",
-        String::from_utf8_lossy(&seeded.stderr)
-    );
+    old.seed_sample("alice", 60, 11);
     let journal = old.dir.path().join("journal.db");
     let mut args = copy_args(old.port, "alice", new.port, "master:admin", &journal);
     args.extend(["--exclude", "INBOX.Trash", "--chunk-mib", "1"].map(String::from));
@@ -153,29 +166,21 @@ async fn copies_a_mailbox_byte_exact_and_reruns_are_noops() {
     assert_eq!(copied + trash_count, 60, "{report}");
 
     // Byte-exact, folder by folder.
-    let src = Credentials::Login {
-        user: "alice".into(),
-        password: "alice-old".into(),
-    };
-    let dst = Credentials::Master {
-        user: "alice".into(),
-        master: "admin".into(),
-        password: "admin-pass".into(),
-    };
-    for (from, to) in [
-        ("INBOX", "INBOX"),
-        ("INBOX.Sent", "Sent"),
-        ("INBOX.Projects.Fountain", "Projects/Fountain"),
-        ("INBOX.R&AOk-unions", "R&AOk-unions"),
-    ] {
-        assert_eq!(
-            bodies(old.port, &src, from).await,
-            bodies(new.port, &dst, to).await,
-            "{from} -> {to}"
-        );
-    }
+    assert_same_mail(
+        &old,
+        &new,
+        &[
+            ("INBOX", "INBOX"),
+            ("INBOX.Sent", "Sent"),
+            ("INBOX.Projects.Fountain", "Projects/Fountain"),
+            ("INBOX.R&AOk-unions", "R&AOk-unions"),
+        ],
+    )
+    .await;
     assert!(
-        bodies(new.port, &dst, "Trash").await.is_empty(),
+        bodies(new.port, &alice_via_master(), "Trash")
+            .await
+            .is_empty(),
         "excluded Trash must stay empty"
     );
 
@@ -375,13 +380,7 @@ fn a_renumbered_folder_is_not_copied_twice() {
 async fn dropped_connections_reconnect_and_resume_exactly() {
     let old = Dovecot::start("old", None);
     let new = Dovecot::start("new", Some(("admin", "admin-pass")));
-    let seeded = Command::new("python3")
-        .arg(repo_root().join("server/rig/sample-mail.py"))
-        .arg(old.conf())
-        .args(["alice", "--messages", "40", "--seed", "5"])
-        .output()
-        .unwrap();
-    assert!(seeded.status.success());
+    old.seed_sample("alice", 40, 5);
     // The source's first three connections die after 150 kB: mid-FETCH, mid-folder.
     let proxy = support::proxy::FaultyProxy::start(old.port, 150_000, 3).await;
     let mut args = copy_args(
@@ -410,25 +409,15 @@ async fn dropped_connections_reconnect_and_resume_exactly() {
         "{report}"
     );
 
-    let src = Credentials::Login {
-        user: "alice".into(),
-        password: "alice-old".into(),
-    };
-    let dst = Credentials::Master {
-        user: "alice".into(),
-        master: "admin".into(),
-        password: "admin-pass".into(),
-    };
-    for (from, to) in [
-        ("INBOX", "INBOX"),
-        ("INBOX.Sent", "Sent"),
-        ("INBOX.Projects", "Projects"),
-        ("INBOX.Trash", "Trash"),
-    ] {
-        assert_eq!(
-            bodies(old.port, &src, from).await,
-            bodies(new.port, &dst, to).await,
-            "{from} -> {to}: lost or duplicated"
-        );
-    }
+    assert_same_mail(
+        &old,
+        &new,
+        &[
+            ("INBOX", "INBOX"),
+            ("INBOX.Sent", "Sent"),
+            ("INBOX.Projects", "Projects"),
+            ("INBOX.Trash", "Trash"),
+        ],
+    )
+    .await;
 }

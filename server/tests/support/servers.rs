@@ -102,6 +102,27 @@ impl Dovecot {
         self.dir.path().join("dovecot/dovecot.conf")
     }
 
+    /// Fills a mailbox with the rig's seeded sample (folders, sizes, dates), as the demo does.
+    pub fn seed_sample(&self, user: &str, messages: u32, seed: u32) {
+        let out = Command::new("python3")
+            .arg(repo_root().join("server/rig/sample-mail.py"))
+            .arg(self.conf())
+            .arg(user)
+            .args([
+                "--messages",
+                &messages.to_string(),
+                "--seed",
+                &seed.to_string(),
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     /// Stores a message exactly as given, with doveadm (bypassing IMAP).
     pub fn save(&self, user: &str, mailbox: &str, message: &[u8]) {
         use std::io::Write;
