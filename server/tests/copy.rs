@@ -184,6 +184,25 @@ async fn copies_a_mailbox_byte_exact_and_reruns_are_noops() {
         "excluded Trash must stay empty"
     );
 
+    // Subscriptions follow their folders (the sample subscribes every folder it creates).
+    assert_eq!(
+        folder(&report, "INBOX.Projects.Fountain")["subscribed"],
+        true
+    );
+    let mut check = Source::connect(
+        &endpoint(new.port),
+        &alice_via_master(),
+        Transcript::default(),
+    )
+    .await
+    .unwrap();
+    let subscribed = check.subscribed().await.unwrap();
+    assert!(
+        subscribed.contains(&"Projects/Fountain".to_owned())
+            && subscribed.contains(&"R&AOk-unions".to_owned()),
+        "{subscribed:?}"
+    );
+
     // A re-run finds everything in the journal: nothing copied, nothing duplicated.
     let (code, again, stderr) = fountain_copy(&args, "alice-old", "admin-pass");
     assert_eq!(code, 0, "{stderr}");

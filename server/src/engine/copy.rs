@@ -63,6 +63,8 @@ pub struct FolderReport {
     pub source_bytes: u64,
     /// Nothing new since the last complete copy (same UIDVALIDITY and UIDNEXT): not listed again.
     pub unchanged: bool,
+    /// The source folder was subscribed, and so is its destination now.
+    pub subscribed: bool,
     pub copied_before: u64,
     pub copied_now: u64,
     pub bytes_copied_now: u64,
@@ -198,6 +200,7 @@ async fn copy_once(
         .collect();
     let plans = plan_folders(&wanted, &from, &to);
     let existing: Vec<&str> = dest_list.iter().map(|f| f.wire_name.as_str()).collect();
+    let subscribed = source.subscribed().await?;
     let (mailbox, dest_mailbox) = (job.source.mailbox(), job.destination.mailbox());
 
     let mut reports = Vec::new();
@@ -210,6 +213,7 @@ async fn copy_once(
             source_messages: u64::from(status.messages),
             source_bytes: 0,
             unchanged: false,
+            subscribed: false,
             copied_before: 0,
             copied_now: 0,
             bytes_copied_now: 0,
@@ -276,6 +280,11 @@ async fn copy_once(
         let folder_id = row.id;
         if !existing.contains(&plan.destination_wire.as_str()) {
             dest.create(&plan.destination_wire).await?;
+        }
+        // Subscriptions follow the folder, so it shows in the user's mail program on the new server.
+        if subscribed.contains(&plan.source_wire) {
+            dest.subscribe(&plan.destination_wire).await?;
+            report.subscribed = true;
         }
         for chunk in plan_chunks(&listed, &copied, job.limits) {
             let fetched = source.fetch(&chunk.uid_set()).await?;

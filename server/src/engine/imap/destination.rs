@@ -66,6 +66,13 @@ impl Destination {
         }
     }
 
+    /// Subscribes the user to a folder (adds to their folder list; changes no mail).
+    pub async fn subscribe(&mut self, wire_name: &str) -> Result<(), ImapError> {
+        self.link
+            .run("SUBSCRIBE", self.session.subscribe(wire_name))
+            .await
+    }
+
     /// Whether [`append_many`](Self::append_many) can be used (MULTIAPPEND with LITERAL+).
     pub fn can_append_many(&self) -> bool {
         self.has("MULTIAPPEND") && self.has("LITERAL+")

@@ -69,6 +69,16 @@ impl Source {
         status(&mut self.session, &self.link, wire_name).await
     }
 
+    /// The folders the user subscribed to (LSUB), by wire name.
+    pub async fn subscribed(&mut self) -> Result<Vec<String>, ImapError> {
+        let op = async {
+            let stream = self.session.lsub(Some(""), Some("*")).await?;
+            stream.try_collect::<Vec<_>>().await
+        };
+        let names = self.link.run("LSUB", op).await?;
+        Ok(names.iter().map(|n| n.name().to_owned()).collect())
+    }
+
     /// Opens a folder read-only.
     pub async fn examine(&mut self, wire_name: &str) -> Result<FolderStatus, ImapError> {
         let mailbox = self
