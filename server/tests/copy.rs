@@ -440,3 +440,39 @@ async fn dropped_connections_reconnect_and_resume_exactly() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hung_destination_times_out_and_the_copy_resumes() {
+    let old = Dovecot::start("old", None);
+    let new = Dovecot::start("new", Some(("admin", "admin-pass")));
+    old.seed_sample("alice", 30, 9);
+    // The destination's first two connections go silent after 3 kB of replies (mid-APPENDs).
+    let proxy =
+        support::proxy::FaultyProxy::start_with(new.port, support::proxy::Fault::Stall, 3_000, 2)
+            .await;
+    let mut args = copy_args(
+        old.port,
+        "alice",
+        proxy.port,
+        "master:admin",
+        &old.dir.path().join("journal.db"),
+    );
+    args.extend(["--timeout", "2", "--retries", "4", "--chunk-mib", "1"].map(String::from));
+    let (code, report, stderr) =
+        tokio::task::spawn_blocking(move || fountain_copy(&args, "alice-old", "admin-pass"))
+            .await
+            .unwrap();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("did not answer within 2 s"), "{stderr}");
+    assert_eq!(report["outcome"], "done");
+    assert_same_mail(
+        &old,
+        &new,
+        &[
+            ("INBOX", "INBOX"),
+            ("INBOX.Sent", "Sent"),
+            ("INBOX.Projects", "Projects"),
+        ],
+    )
+    .await;
+}

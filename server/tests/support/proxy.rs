@@ -1,20 +1,32 @@
-//! A fault-injecting TCP proxy for the tests: the first `faulty` connections are cut after the server
-//! has sent `cut_after` bytes; later connections pass through untouched.
+//! A fault-injecting TCP proxy for the tests: the first `faulty` connections fail after the server has
+//! sent `after` bytes (cut, or stalled: held open with no more data); later connections pass untouched.
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// The connection drops.
+    Cut,
+    /// The connection stays open but nothing more arrives (a hung server).
+    Stall,
+}
+
 pub struct FaultyProxy {
     pub port: u16,
-    /// How many connections were cut.
+    /// How many connections failed.
     pub cuts: Arc<AtomicUsize>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl FaultyProxy {
     pub async fn start(target: u16, cut_after: usize, faulty: usize) -> FaultyProxy {
+        Self::start_with(target, Fault::Cut, cut_after, faulty).await
+    }
+
+    pub async fn start_with(target: u16, fault: Fault, after: usize, faulty: usize) -> FaultyProxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let cuts = Arc::new(AtomicUsize::new(0));
@@ -23,13 +35,13 @@ impl FaultyProxy {
         let task = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 let n = seen.fetch_add(1, Ordering::SeqCst);
-                let limit = (n < faulty).then_some(cut_after);
+                let limit = (n < faulty).then_some(after);
                 let counter = counter.clone();
                 tokio::spawn(async move {
                     let Ok(server) = TcpStream::connect(("127.0.0.1", target)).await else {
                         return;
                     };
-                    if pipe(client, server, limit).await {
+                    if pipe(client, server, limit, fault).await {
                         counter.fetch_add(1, Ordering::SeqCst);
                     }
                 });
@@ -45,8 +57,8 @@ impl Drop for FaultyProxy {
     }
 }
 
-/// Copies both ways; returns true when it cut the connection.
-async fn pipe(client: TcpStream, server: TcpStream, limit: Option<usize>) -> bool {
+/// Copies both ways; returns true when it injected the fault.
+async fn pipe(client: TcpStream, server: TcpStream, limit: Option<usize>, fault: Fault) -> bool {
     let (mut client_read, mut client_write) = client.into_split();
     let (mut server_read, mut server_write) = server.into_split();
     let upstream = tokio::spawn(async move {
@@ -62,6 +74,11 @@ async fn pipe(client: TcpStream, server: TcpStream, limit: Option<usize>) -> boo
         let n = match limit {
             Some(limit) if sent + n >= limit => {
                 let _ = client_write.write_all(&buf[..limit - sent]).await;
+                if fault == Fault::Stall {
+                    // Hold both sockets open, silently, until the client gives up.
+                    let mut sink = vec![0u8; 16 * 1024];
+                    while matches!(server_read.read(&mut sink).await, Ok(n) if n > 0) {}
+                }
                 break true;
             }
             _ => n,
