@@ -27,6 +27,15 @@ impl Role {
         Role::ALL.into_iter().find(|r| r.as_str() == s)
     }
 
+    /// "Helpdesk or Division IT": the roles of an area, for messages.
+    pub fn any_of(roles: &[Role]) -> String {
+        roles
+            .iter()
+            .map(|r| r.label())
+            .collect::<Vec<_>>()
+            .join(" or ")
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Role::User => "User",

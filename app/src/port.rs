@@ -36,7 +36,7 @@ pub fn require_any(roles: &[Role]) -> Result<Viewer, AppError> {
         Some(v) if roles.iter().any(|r| v.has(*r)) => Ok(v),
         Some(_) => Err(AppError::Forbidden(format!(
             "This needs the {} role, which your account does not have. Ask your IT team if you think it should.",
-            roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(" or ")
+            Role::any_of(roles)
         ))),
     };
     if let Err(e) = &outcome {

@@ -67,16 +67,7 @@ async fn sign_in_with_postgres() {
 #[tokio::test]
 async fn session_cookie_is_locked_down() {
     let app = TestApp::spawn(Backend::Sqlite).await;
-    let client = app.client();
-    let form = app.begin_sign_in(&client, None).await;
-    let to_callback = app
-        .submit_login(&client, &form, "alice", "alice-pass")
-        .await;
-    let resp = client
-        .get(location(&to_callback).unwrap())
-        .send()
-        .await
-        .unwrap();
+    let (_client, resp) = app.complete_sign_in(None, "alice", "alice-pass").await;
     let cookie = resp
         .headers()
         .get("set-cookie")
@@ -194,14 +185,7 @@ async fn areas_are_gated_by_role() {
 #[tokio::test]
 async fn people_without_a_role_are_refused_clearly() {
     let app = TestApp::spawn(Backend::Sqlite).await;
-    let client = app.client();
-    let form = app.begin_sign_in(&client, None).await;
-    let to_callback = app.submit_login(&client, &form, "olga", "olga-pass").await;
-    let resp = client
-        .get(location(&to_callback).unwrap())
-        .send()
-        .await
-        .unwrap();
+    let (_client, resp) = app.complete_sign_in(None, "olga", "olga-pass").await;
     assert_eq!(resp.status(), 403);
     assert!(resp.headers().get("set-cookie").is_none());
     assert!(resp
@@ -231,27 +215,15 @@ async fn wrong_password_stays_at_the_provider() {
 #[tokio::test]
 async fn return_to_brings_you_back() {
     let app = TestApp::spawn(Backend::Sqlite).await;
-    let client = app.client();
-    let form = app.begin_sign_in(&client, Some("/helpdesk?q=bob")).await;
-    let to_callback = app.submit_login(&client, &form, "hana", "hana-pass").await;
-    let resp = client
-        .get(location(&to_callback).unwrap())
-        .send()
-        .await
-        .unwrap();
+    let (_client, resp) = app
+        .complete_sign_in(Some("/helpdesk?q=bob"), "hana", "hana-pass")
+        .await;
     assert_eq!(location(&resp).unwrap(), app.url("/helpdesk?q=bob"));
 
     // An off-site return_to is ignored (a new browser: the provider would otherwise skip its form).
-    let client = app.client();
-    let form = app
-        .begin_sign_in(&client, Some("https://evil.example/"))
+    let (_client, resp) = app
+        .complete_sign_in(Some("https://evil.example/"), "hana", "hana-pass")
         .await;
-    let to_callback = app.submit_login(&client, &form, "hana", "hana-pass").await;
-    let resp = client
-        .get(location(&to_callback).unwrap())
-        .send()
-        .await
-        .unwrap();
     assert_eq!(location(&resp).unwrap(), app.url("/me"));
 }
 

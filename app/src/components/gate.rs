@@ -34,11 +34,7 @@ pub fn Gate(roles: &'static [Role], children: ChildrenFn) -> impl IntoView {
 
 #[component]
 fn Forbidden(viewer: Viewer, roles: &'static [Role]) -> impl IntoView {
-    let needed = roles
-        .iter()
-        .map(|r| r.label())
-        .collect::<Vec<_>>()
-        .join(" or ");
+    let needed = Role::any_of(roles);
     view! {
         <section class="card">
             <h1>"Not available to your account"</h1>

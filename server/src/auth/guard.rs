@@ -86,11 +86,7 @@ fn page_gate(path: &str, query: &str, viewer: Option<&Viewer>) -> Option<HttpRes
         }
         Some(v) if roles.iter().any(|r| v.has(*r)) => None,
         Some(v) => {
-            let needed = roles
-                .iter()
-                .map(|r| r.label())
-                .collect::<Vec<_>>()
-                .join(" or ");
+            let needed = app::dto::Role::any_of(roles);
             Some(message_page(
                 StatusCode::FORBIDDEN,
                 "Not available to your account",

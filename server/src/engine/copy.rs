@@ -325,6 +325,10 @@ async fn copy_once(
                         journal.record_many(folder_id, &copied).await?;
                         report.copied_now += copied.len() as u64;
                         report.bytes_copied_now += copied.iter().map(|c| c.2).sum::<u64>();
+                        this_run.insert(
+                            plan.source_wire.clone(),
+                            (report.copied_now, report.bytes_copied_now),
+                        );
                         remaining = &[];
                     }
                     Err(ImapError::Refused { .. }) => {}
@@ -365,15 +369,12 @@ async fn copy_once(
                     }
                     Err(other) => return Err(other.into()),
                 }
+                // Kept per message: a reconnect after an error must still count what went before.
                 this_run.insert(
                     plan.source_wire.clone(),
                     (report.copied_now, report.bytes_copied_now),
                 );
             }
-            this_run.insert(
-                plan.source_wire.clone(),
-                (report.copied_now, report.bytes_copied_now),
-            );
             progress(&Progress {
                 folder: &plan.source_display,
                 messages_done: report.copied_before + report.copied_now,

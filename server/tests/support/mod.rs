@@ -235,13 +235,24 @@ impl TestApp {
         }
     }
 
-    /// Full sign-in; returns the client (with its session cookie) and the page Fountain lands on.
-    pub async fn sign_in(&self, user: &str, password: &str) -> (reqwest::Client, String) {
+    /// A new browser through the whole sign-in; returns it and Fountain's answer at the callback.
+    pub async fn complete_sign_in(
+        &self,
+        return_to: Option<&str>,
+        user: &str,
+        password: &str,
+    ) -> (reqwest::Client, reqwest::Response) {
         let client = self.client();
-        let form = self.begin_sign_in(&client, None).await;
+        let form = self.begin_sign_in(&client, return_to).await;
         let to_callback = self.submit_login(&client, &form, user, password).await;
         let callback = location(&to_callback).expect("redirect to the callback");
         let resp = client.get(callback).send().await.unwrap();
+        (client, resp)
+    }
+
+    /// Full sign-in; returns the client (with its session cookie) and the page Fountain lands on.
+    pub async fn sign_in(&self, user: &str, password: &str) -> (reqwest::Client, String) {
+        let (client, resp) = self.complete_sign_in(None, user, password).await;
         assert_eq!(
             resp.status(),
             302,
