@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_identity;
 mod m20261129_000002_journal;
+mod m20261129_000003_journal_delta;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261128_000001_identity::Migration),
             Box::new(m20261129_000002_journal::Migration),
+            Box::new(m20261129_000003_journal_delta::Migration),
         ]
     }
 }

@@ -82,6 +82,28 @@ plugin {
 }"
 fi
 
+# DOVECOT_IMAPS_PORT=N turns TLS on: STARTTLS on PORT and implicit TLS on N, with a certificate for
+# localhost/127.0.0.1 signed by a private CA written to DIR/tls/ca.pem (the file clients must trust).
+ssl_conf="ssl = no"
+imaps_port=0
+if [ -n "${DOVECOT_IMAPS_PORT:-}" ]; then
+  imaps_port=$DOVECOT_IMAPS_PORT
+  tls="$dir/tls"; mkdir -p "$tls"
+  if [ ! -f "$tls/cert.pem" ]; then
+    ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+    openssl req -x509 "${ec[@]}" -days 30 -subj "/CN=Fountain rig CA" \
+      -keyout "$tls/ca.key" -out "$tls/ca.pem" 2>/dev/null
+    openssl req "${ec[@]}" -subj "/CN=localhost" -keyout "$tls/key.pem" -out "$tls/cert.csr" 2>/dev/null
+    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' \
+      >"$tls/ext.cnf"
+    openssl x509 -req -in "$tls/cert.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" -CAcreateserial \
+      -days 30 -extfile "$tls/ext.cnf" -out "$tls/cert.pem" 2>/dev/null
+  fi
+  ssl_conf="ssl = yes
+ssl_cert = <$tls/cert.pem
+ssl_key = <$tls/key.pem"
+fi
+
 master_conf=""
 if [ -n "$master" ]; then
   printf '%s:{PLAIN}%s::::::\n' "$master" "$master_pw" >"$dir/masters"
@@ -101,7 +123,7 @@ state_dir = $dir/state
 log_path = $dir/dovecot.log
 listen = 127.0.0.1
 protocols = imap
-ssl = no
+$ssl_conf
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 mail_location = maildir:~/Maildir
@@ -119,7 +141,8 @@ service imap-login {
     port = $port
   }
   inet_listener imaps {
-    port = 0
+    address = 127.0.0.1
+    port = $imaps_port
   }
 }
 service anvil {

@@ -12,9 +12,8 @@ use support::servers::{Cyrus, Dovecot};
 
 fn endpoint(port: u16) -> Endpoint {
     Endpoint {
-        host: "127.0.0.1".into(),
-        port,
         timeout: Duration::from_secs(20),
+        ..Endpoint::new("127.0.0.1", port)
     }
 }
 
@@ -354,8 +353,10 @@ fn into_cyrus_through_the_admin_proxy() {
 fn a_renumbered_folder_is_not_copied_twice() {
     let old = Dovecot::start("old", None);
     let new = Dovecot::start("new", Some(("admin", "admin-pass")));
-    let message = b"From: a@example.org\r\nSubject: once\r\n\r\nonly once\r\n";
+    let message = b"From: a@example.org\r\nMessage-ID: <once@example.org>\r\nSubject: once\r\n\r\nonly once\r\n";
+    let no_id = b"From: b@example.org\r\nSubject: no id\r\n\r\nmatched by date and size\r\n";
     old.save("alice", "INBOX.Projects", message);
+    old.save("alice", "INBOX.Projects", no_id);
     let args = copy_args(
         old.port,
         "alice",
@@ -366,32 +367,107 @@ fn a_renumbered_folder_is_not_copied_twice() {
     let (code, _, stderr) = fountain_copy(&args, "alice-old", "admin-pass");
     assert_eq!(code, 0, "{stderr}");
 
-    // The old server loses its index and renumbers the folder: same mail, new UIDVALIDITY.
-    let deleted = Command::new("doveadm")
+    // The old server loses its index and renumbers the folder: same mail (same dates), new UIDVALIDITY.
+    let dates = |server: &Dovecot| {
+        let out = Command::new("doveadm")
+            .arg("-c")
+            .arg(server.conf())
+            .args([
+                "-f",
+                "flow",
+                "fetch",
+                "-u",
+                "alice",
+                "date.received guid",
+                "mailbox",
+                "INBOX.Projects",
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let before = dates(&old);
+    let renumber = Command::new("doveadm")
         .arg("-c")
         .arg(old.conf())
-        .args(["mailbox", "delete", "-u", "alice", "INBOX.Projects"])
+        .args([
+            "mailbox",
+            "update",
+            "-u",
+            "alice",
+            "--uid-validity",
+            "4242",
+            "INBOX.Projects",
+        ])
         .output()
         .unwrap();
     assert!(
-        deleted.status.success(),
+        renumber.status.success(),
         "{}",
-        String::from_utf8_lossy(&deleted.stderr)
+        String::from_utf8_lossy(&renumber.stderr)
     );
-    std::thread::sleep(Duration::from_millis(1100));
-    old.save("alice", "INBOX.Projects", message);
+    assert_eq!(dates(&old), before, "same mail, only renumbered");
 
     let (code, report, stderr) = fountain_copy(&args, "alice-old", "admin-pass");
-    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(code, 0, "{stderr}");
     let projects = folder(&report, "INBOX.Projects");
-    assert_eq!(projects["copied_now"], 0);
-    assert_eq!(projects["destination_messages"], serde_json::Value::Null);
+    assert_eq!(projects["copied_now"], 0, "{report}");
+    assert_eq!(projects["recovered"], 2, "{report}");
+    assert_eq!(projects["destination_messages"], 2, "{report}");
     assert!(
         projects["notes"][0]
             .as_str()
             .unwrap()
-            .contains("UIDVALIDITY changed"),
+            .contains("renumbered"),
         "{report}"
+    );
+
+    // Mail that arrives after the renumbering is copied, once.
+    old.save(
+        "alice",
+        "INBOX.Projects",
+        b"From: c@example.org\r\nSubject: later\r\n\r\nnew\r\n",
+    );
+    let (code, report, stderr) = fountain_copy(&args, "alice-old", "admin-pass");
+    assert_eq!(code, 0, "{stderr}");
+    let projects = folder(&report, "INBOX.Projects");
+    assert_eq!(projects["copied_now"], 1, "{report}");
+    assert_eq!(projects["destination_messages"], 3, "{report}");
+}
+
+/// A journal that starts afresh (lost, or another URL for the same server) does not duplicate what
+/// the destination already has.
+#[test]
+fn a_fresh_journal_does_not_duplicate() {
+    let old = Dovecot::start("old", None);
+    let new = Dovecot::start("new", Some(("admin", "admin-pass")));
+    old.seed_sample("alice", 25, 3);
+    let first = copy_args(
+        old.port,
+        "alice",
+        new.port,
+        "master:admin",
+        &old.dir.path().join("a.db"),
+    );
+    let (code, report, stderr) = fountain_copy(&first, "alice-old", "admin-pass");
+    assert_eq!(code, 0, "{stderr}");
+    let copied = total(&report, "copied_now");
+
+    let second = copy_args(
+        old.port,
+        "alice",
+        new.port,
+        "master:admin",
+        &old.dir.path().join("b.db"),
+    );
+    let (code, again, stderr) = fountain_copy(&second, "alice-old", "admin-pass");
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(total(&again, "copied_now"), 0, "{again}");
+    assert_eq!(total(&again, "recovered"), copied, "{again}");
+    assert_eq!(
+        total(&again, "destination_messages"),
+        total(&report, "destination_messages"),
+        "{again}"
     );
 }
 
@@ -475,4 +551,223 @@ async fn a_hung_destination_times_out_and_the_copy_resumes() {
         ],
     )
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_append_reply_is_found_not_copied_twice() {
+    let old = Dovecot::start("old", None);
+    let new = Dovecot::start("new", Some(("admin", "admin-pass")));
+    old.seed_sample("alice", 30, 13);
+    // The destination stores the messages, but the client never hears its OK: twice.
+    let proxy = support::proxy::FaultyProxy::start_with(
+        new.port,
+        support::proxy::Fault::LoseReplyWith(b"APPENDUID"),
+        0,
+        2,
+    )
+    .await;
+    let mut args = copy_args(
+        old.port,
+        "alice",
+        proxy.port,
+        "master:admin",
+        &old.dir.path().join("journal.db"),
+    );
+    args.extend(["--retries", "4", "--chunk-mib", "1"].map(String::from));
+    let (code, report, stderr) =
+        tokio::task::spawn_blocking(move || fountain_copy(&args, "alice-old", "admin-pass"))
+            .await
+            .unwrap();
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(proxy.cuts.load(std::sync::atomic::Ordering::SeqCst), 2);
+    assert!(total(&report, "recovered") >= 2, "{report}");
+    assert_same_mail(
+        &old,
+        &new,
+        &[
+            ("INBOX", "INBOX"),
+            ("INBOX.Sent", "Sent"),
+            ("INBOX.Projects", "Projects"),
+            ("INBOX.Trash", "Trash"),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_mid_copy_the_rerun_finishes_exactly() {
+    use std::io::BufRead;
+    let old = Dovecot::start("old", None);
+    let new = Dovecot::start("new", Some(("admin", "admin-pass")));
+    old.seed_sample("alice", 60, 17);
+    // A slow link on the first source connection, so the copy is surely still running when killed.
+    let proxy = support::proxy::FaultyProxy::start_with(
+        old.port,
+        support::proxy::Fault::Slow(150_000),
+        0,
+        1,
+    )
+    .await;
+    let mut args = copy_args(
+        proxy.port,
+        "alice",
+        new.port,
+        "master:admin",
+        &old.dir.path().join("journal.db"),
+    );
+    args.extend(["--chunk-mib", "1"].map(String::from));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fountain"))
+        .arg("copy")
+        .args(&args)
+        .env("FOUNTAIN_SOURCE_PASSWORD", "alice-old")
+        .env("FOUNTAIN_DEST_PASSWORD", "admin-pass")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let killed = tokio::task::spawn_blocking(move || {
+        let mut seen = String::new();
+        let mut progress_lines = 0;
+        for line in stderr.lines() {
+            let line = line.unwrap();
+            seen.push_str(&line);
+            seen.push('\n');
+            // "FOLDER: 12/40 messages, …": kill after a few chunks, well before the end.
+            progress_lines += usize::from(line.contains(" messages, "));
+            if progress_lines == 3 {
+                assert!(child.try_wait().unwrap().is_none(), "still running");
+                child.kill().unwrap(); // SIGKILL: no cleanup, no journal flush
+                child.wait().unwrap();
+                return seen;
+            }
+        }
+        panic!("no progress seen before the copy ended:\n{seen}");
+    })
+    .await
+    .unwrap();
+    assert!(!killed.contains("done:"), "{killed}");
+
+    let (code, report, stderr) =
+        tokio::task::spawn_blocking(move || fountain_copy(&args, "alice-old", "admin-pass"))
+            .await
+            .unwrap();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(total(&report, "copied_before") > 0, "{report}");
+    assert_same_mail(
+        &old,
+        &new,
+        &[
+            ("INBOX", "INBOX"),
+            ("INBOX.Sent", "Sent"),
+            ("INBOX.Projects", "Projects"),
+            ("INBOX.Trash", "Trash"),
+        ],
+    )
+    .await;
+}
+
+/// Flags of `folder` on a server, per Message-ID.
+async fn flags_by_message_id(
+    port: u16,
+    credentials: &Credentials,
+    folder: &str,
+) -> std::collections::BTreeMap<String, Vec<String>> {
+    let mut s = Source::connect(&endpoint(port), credentials, Transcript::default())
+        .await
+        .unwrap();
+    s.examine(folder).await.unwrap();
+    s.fingerprints("1:*")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| {
+            let mut flags = m.flags;
+            flags.sort();
+            (m.fingerprint.message_id.unwrap_or_default(), flags)
+        })
+        .collect()
+}
+
+fn doveadm_flags(server: &Dovecot, action: &str, flag: &str, message_id: &str) {
+    let out = Command::new("doveadm")
+        .arg("-c")
+        .arg(server.conf())
+        .args([
+            "flags",
+            action,
+            "-u",
+            "alice",
+            flag,
+            "mailbox",
+            "INBOX",
+            "header",
+            "Message-ID",
+            message_id,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test]
+async fn delta_runs_carry_flag_changes_and_keep_the_users_own() {
+    let old = Dovecot::start("old", None);
+    let new = Dovecot::start("new", Some(("admin", "admin-pass")));
+    old.save(
+        "alice",
+        "INBOX",
+        b"From: a@example.org\r\nMessage-ID: <one@x>\r\nSubject: 1\r\n\r\none\r\n",
+    );
+    old.save(
+        "alice",
+        "INBOX",
+        b"From: a@example.org\r\nMessage-ID: <two@x>\r\nSubject: 2\r\n\r\ntwo\r\n",
+    );
+    let args = copy_args(
+        old.port,
+        "alice",
+        new.port,
+        "master:admin",
+        &old.dir.path().join("journal.db"),
+    );
+    let (code, _, stderr) = fountain_copy(&args, "alice-old", "admin-pass");
+    assert_eq!(code, 0, "{stderr}");
+
+    // Before the cutover the user still reads on the old server; on the new one they label a message.
+    doveadm_flags(&old, "add", "\\Seen \\Flagged", "<one@x>");
+    doveadm_flags(&new, "add", "$Work", "<one@x>");
+    let (code, report, stderr) = fountain_copy(&args, "alice-old", "admin-pass");
+    assert_eq!(code, 0, "{stderr}");
+    let inbox = folder(&report, "INBOX");
+    assert_eq!(
+        inbox["unchanged"], false,
+        "a flag change is a change: {report}"
+    );
+    assert_eq!(inbox["flags_updated"], 1, "{report}");
+    assert_eq!(inbox["copied_now"], 0, "{report}");
+    let dest = flags_by_message_id(new.port, &alice_via_master(), "INBOX").await;
+    assert_eq!(
+        dest["<one@x>"],
+        ["$Work", "\\Flagged", "\\Seen"],
+        "{dest:?}"
+    );
+    assert!(dest["<two@x>"].is_empty(), "{dest:?}");
+
+    // The user marks it unread again on the old server: that change travels too, $Work stays.
+    doveadm_flags(&old, "remove", "\\Seen", "<one@x>");
+    let (code, report, stderr) = fountain_copy(&args, "alice-old", "admin-pass");
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(folder(&report, "INBOX")["flags_updated"], 1, "{report}");
+    let dest = flags_by_message_id(new.port, &alice_via_master(), "INBOX").await;
+    assert_eq!(dest["<one@x>"], ["$Work", "\\Flagged"], "{dest:?}");
+
+    // Nothing changed since: a no-op.
+    let (code, report, stderr) = fountain_copy(&args, "alice-old", "admin-pass");
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(folder(&report, "INBOX")["unchanged"], true, "{report}");
 }

@@ -12,9 +12,8 @@ use support::servers::{Cyrus, Dovecot};
 
 fn endpoint(port: u16) -> Endpoint {
     Endpoint {
-        host: "127.0.0.1".into(),
-        port,
         timeout: Duration::from_secs(20),
+        ..Endpoint::new("127.0.0.1", port)
     }
 }
 
@@ -41,7 +40,14 @@ fn message(n: usize) -> Vec<u8> {
 /// What the never-delete rule forbids on the destination's wire.
 fn assert_never_deletes(transcript: &str) {
     let upper = transcript.to_uppercase();
-    for forbidden in ["EXPUNGE", "DELETE ", "\\DELETED", "UID EXPUNGE", "MOVE "] {
+    for forbidden in [
+        "EXPUNGE",
+        "DELETE ",
+        "\\DELETED",
+        "UID EXPUNGE",
+        "MOVE ",
+        " CLOSE",
+    ] {
         assert!(
             !upper.contains(forbidden),
             "destination was sent {forbidden}: {transcript}"
@@ -160,6 +166,23 @@ async fn old_dovecot_to_new_dovecot_byte_exact() {
         matches!(refused, Err(ImapError::Refused { .. })),
         "{refused:?}"
     );
+    // Flag updates: carried ones go through, `\\Deleted` never leaves the process.
+    dest.open_folder("Projects", true).await.unwrap();
+    let mut change = server::engine::plan::flags::FlagChange::default();
+    change.add.push("\\Seen".into());
+    change.remove.push("$Label1".into());
+    dest.store_flags(&uids[0].to_string(), &change)
+        .await
+        .unwrap();
+    for bad in ["\\Deleted", "\\deleted"] {
+        let mut deleting = server::engine::plan::flags::FlagChange::default();
+        deleting.add.push(bad.into());
+        let refused = dest.store_flags(&uids[1].to_string(), &deleting).await;
+        assert!(
+            matches!(refused, Err(ImapError::Refused { .. })),
+            "{refused:?}"
+        );
+    }
     assert_eq!(dest.status("Projects").await.unwrap().messages, 6);
     dest.logout().await;
     let transcript = audit.text();
@@ -186,11 +209,23 @@ async fn old_dovecot_to_new_dovecot_byte_exact() {
         .await
         .unwrap();
     assert_eq!(copies.len(), 3);
-    for (copy, original) in copies.iter().zip(&originals) {
+    for (i, (copy, original)) in copies.iter().zip(&originals).enumerate() {
         assert_eq!(&copy.body, original);
         assert!(
-            copy.flags.contains(&"\\Flagged".to_owned())
-                && copy.flags.contains(&"$Label1".to_owned()),
+            copy.flags.contains(&"\\Flagged".to_owned()),
+            "{:?}",
+            copy.flags
+        );
+        // The first one's flags were changed after the copy: +\\Seen -$Label1.
+        assert_eq!(
+            copy.flags.contains(&"$Label1".to_owned()),
+            i != 0,
+            "{:?}",
+            copy.flags
+        );
+        assert_eq!(
+            copy.flags.contains(&"\\Seen".to_owned()),
+            i == 0,
             "{:?}",
             copy.flags
         );

@@ -7,18 +7,25 @@ use anyhow::{bail, Context};
 use clap::Args;
 
 use crate::engine::copy::{copy_mailbox, CopyJob, Outcome, Progress, Report, Side};
-use crate::engine::imap::{Credentials, Endpoint};
+use crate::engine::imap::{Credentials, Endpoint, Security, Trust};
 use crate::engine::plan::chunks::ChunkLimits;
 use crate::engine::plan::select::Pattern;
 
 #[derive(Debug, Args)]
 pub struct CopyArgs {
-    /// Source mailbox, `imap://user@host:port`.
+    /// Source mailbox: `imaps://user@host:993` (TLS) or `imap://user@host:143` (STARTTLS; plain text
+    /// only to a loopback address).
     #[arg(long)]
     pub from: String,
-    /// Destination mailbox, `imap://user@host:port`.
+    /// Destination mailbox, in the same form.
     #[arg(long)]
     pub to: String,
+    /// PEM file of the CA that signed the source server's certificate (default: the Mozilla roots).
+    #[arg(long)]
+    pub source_ca_file: Option<PathBuf>,
+    /// PEM file of the CA that signed the destination server's certificate.
+    #[arg(long)]
+    pub dest_ca_file: Option<PathBuf>,
     /// Copy only folders matching this pattern (`*` any, `%` any but the separator); repeatable.
     #[arg(long = "folder")]
     pub folders: Vec<String>,
@@ -57,15 +64,15 @@ pub struct CopyArgs {
     pub chunk_mib: u64,
 }
 
-/// Parses `imap://user@host:port` into the user and the endpoint.
+/// Parses `imap[s]://user@host:port` into the user and the endpoint.
 pub fn parse_mailbox_url(url: &str, timeout: Duration) -> anyhow::Result<(String, Endpoint)> {
     let parsed = url::Url::parse(url)
-        .with_context(|| format!("{url:?} is not a URL like imap://user@host:993"))?;
-    match parsed.scheme() {
-        "imap" => {}
-        "imaps" => bail!("{url}: TLS (imaps://) is not supported by this build yet; use imap:// on a trusted network"),
-        other => bail!("{url}: unsupported scheme {other:?} (use imap://)"),
-    }
+        .with_context(|| format!("{url:?} is not a URL like imaps://user@host:993"))?;
+    let (security, default_port) = match parsed.scheme() {
+        "imaps" => (Security::Tls, 993),
+        "imap" => (Security::StartTls, 143),
+        other => bail!("{url}: unsupported scheme {other:?} (use imaps:// or imap://)"),
+    };
     if parsed.password().is_some() {
         bail!("{url}: do not put passwords in URLs (they end up in shell history); use the password file or environment variable");
     }
@@ -81,8 +88,10 @@ pub fn parse_mailbox_url(url: &str, timeout: Duration) -> anyhow::Result<(String
         user,
         Endpoint {
             host,
-            port: parsed.port().unwrap_or(143),
+            port: parsed.port().unwrap_or(default_port),
             timeout,
+            security,
+            trust: Trust::default(),
         },
     ))
 }
@@ -117,8 +126,10 @@ fn password(file: &Option<PathBuf>, var: &str) -> anyhow::Result<String> {
 
 pub async fn run(args: CopyArgs) -> anyhow::Result<i32> {
     let timeout = Duration::from_secs(args.timeout.max(1));
-    let (source_user, source_endpoint) = parse_mailbox_url(&args.from, timeout)?;
-    let (dest_user, dest_endpoint) = parse_mailbox_url(&args.to, timeout)?;
+    let (source_user, mut source_endpoint) = parse_mailbox_url(&args.from, timeout)?;
+    source_endpoint.trust.ca_file = args.source_ca_file.clone();
+    let (dest_user, mut dest_endpoint) = parse_mailbox_url(&args.to, timeout)?;
+    dest_endpoint.trust.ca_file = args.dest_ca_file.clone();
     let job = CopyJob {
         source: Side {
             endpoint: source_endpoint,
@@ -180,13 +191,28 @@ pub fn summary(report: &Report, took: Duration) -> String {
     let mut out = String::new();
     for f in &report.folders {
         out.push_str(&format!(
-            "{} -> {}: {} messages ({:.1} MB); copied now {}, before {}{}{}\n",
+            "{} -> {}: {} messages ({:.1} MB); copied now {}, before {}{}{}{}{}{}\n",
             f.source,
             f.destination,
             f.source_messages,
             f.source_bytes as f64 / 1e6,
             f.copied_now,
             f.copied_before,
+            if f.recovered > 0 {
+                format!(" (of which {} found already there)", f.recovered)
+            } else {
+                String::new()
+            },
+            if f.flags_updated > 0 {
+                format!(", flags updated on {}", f.flags_updated)
+            } else {
+                String::new()
+            },
+            match (f.destination_messages, f.destination_bytes) {
+                (Some(n), Some(b)) => format!("; destination holds {n} ({:.1} MB)", b as f64 / 1e6),
+                (Some(n), None) => format!("; destination holds {n}"),
+                _ => String::new(),
+            },
             if f.quarantined.is_empty() {
                 String::new()
             } else {
@@ -227,18 +253,16 @@ mod tests {
         .unwrap();
         assert_eq!(user, "alice@example.org");
         assert_eq!((ep.host.as_str(), ep.port), ("mail.example.org", 1143));
-        assert_eq!(
-            parse_mailbox_url("imap://bob@h", Duration::from_secs(5))
-                .unwrap()
-                .1
-                .port,
-            143
-        );
+        assert_eq!(ep.security, Security::StartTls);
+        let plain = parse_mailbox_url("imap://bob@h", Duration::from_secs(5)).unwrap();
+        assert_eq!((plain.1.port, plain.1.security), (143, Security::StartTls));
+        let tls = parse_mailbox_url("imaps://bob@h", Duration::from_secs(5)).unwrap();
+        assert_eq!((tls.1.port, tls.1.security), (993, Security::Tls));
         for bad in [
             "imap://h:1",
             "http://a@h",
             "imap://a:pw@h",
-            "imaps://a@h",
+            "imaps://a:pw@h",
             "nonsense",
         ] {
             assert!(

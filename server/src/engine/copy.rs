@@ -1,19 +1,20 @@
-//! Copies one mailbox: plan the folders, then per folder fetch what the journal lacks in byte-bounded
-//! chunks, append each message, and journal it at once. A message the source cannot give or the
+//! Copies one mailbox: connect, plan the folders, copy each ([`super::folder`]), and retry from the
+//! journal after a dropped connection or a timeout. A message the source cannot give or the
 //! destination refuses is quarantined and the run goes on; the result then says "needs attention".
 use std::collections::BTreeMap;
 
 use sea_orm::DatabaseConnection;
-use serde::Serialize;
 
+use super::folder::{copy_folder, FolderRun};
 use super::imap::transcript::Transcript;
-use super::imap::{Credentials, Destination, Endpoint, ImapError, ListedFolder, Outgoing, Source};
-use super::journal::{FolderKey, Journal};
-use super::plan::chunks::{plan_chunks, ChunkLimits};
+use super::imap::{Credentials, Destination, Endpoint, ImapError, ListedFolder, Source};
+use super::journal::Journal;
+use super::plan::chunks::ChunkLimits;
 use super::plan::folders::{
     infer_layout, plan_folders, DestinationRules, Layout, Rename, SourceFolder,
 };
 use super::plan::select::{selected, Pattern};
+pub use super::report::{FolderReport, Outcome, Progress, QuarantinedMessage, Report};
 
 /// One end of a copy.
 #[derive(Debug, Clone)]
@@ -43,70 +44,6 @@ pub struct CopyJob {
     pub retries: u32,
     /// The first pause before retrying; it doubles each time.
     pub backoff: std::time::Duration,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// Every selected message is on the destination.
-    Done,
-    /// Some messages are quarantined: nothing was lost, IT has to look.
-    NeedsAttention,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct FolderReport {
-    pub source: String,
-    pub destination: String,
-    pub notes: Vec<String>,
-    pub source_messages: u64,
-    pub source_bytes: u64,
-    /// Nothing new since the last complete copy (same UIDVALIDITY and UIDNEXT): not listed again.
-    pub unchanged: bool,
-    /// The source folder was subscribed, and so is its destination now.
-    pub subscribed: bool,
-    pub copied_before: u64,
-    pub copied_now: u64,
-    pub bytes_copied_now: u64,
-    pub quarantined: Vec<QuarantinedMessage>,
-    /// Messages in the destination folder after the copy (it may hold more: merged or earlier mail).
-    pub destination_messages: Option<u32>,
-}
-
-impl FolderReport {
-    /// Every listed message is journalled as copied.
-    pub fn complete(&self) -> bool {
-        self.copied_before + self.copied_now == self.source_messages
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct QuarantinedMessage {
-    pub uid: u32,
-    pub reason: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Report {
-    pub outcome: Outcome,
-    pub dry_run: bool,
-    pub folders: Vec<FolderReport>,
-}
-
-impl Report {
-    pub fn messages_copied_now(&self) -> u64 {
-        self.folders.iter().map(|f| f.copied_now).sum()
-    }
-}
-
-/// Progress after each message.
-#[derive(Debug, Clone)]
-pub struct Progress<'a> {
-    pub folder: &'a str,
-    pub messages_done: u64,
-    pub messages_total: u64,
-    pub bytes_done: u64,
-    pub bytes_total: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -145,8 +82,17 @@ pub async fn copy_mailbox(
     }
 }
 
-/// Messages and bytes copied per source folder during this run, across reconnects.
-type CopiedThisRun = BTreeMap<String, (u64, u64)>;
+/// What each source folder's attempts did during this run, so the report after a reconnect still
+/// counts what the attempts before it did.
+pub(super) type CopiedThisRun = BTreeMap<String, ThisRun>;
+
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct ThisRun {
+    pub copied: u64,
+    pub bytes: u64,
+    pub recovered: u64,
+    pub flags_updated: u64,
+}
 
 async fn copy_once(
     db: &DatabaseConnection,
@@ -154,7 +100,6 @@ async fn copy_once(
     this_run: &mut CopiedThisRun,
     progress: &mut dyn FnMut(&Progress<'_>),
 ) -> Result<Report, CopyError> {
-    let journal = Journal { db };
     let mut source = Source::connect(
         &job.source.endpoint,
         &job.source.credentials,
@@ -199,202 +144,27 @@ async fn copy_once(
         })
         .collect();
     let plans = plan_folders(&wanted, &from, &to);
-    let existing: Vec<&str> = dest_list.iter().map(|f| f.wire_name.as_str()).collect();
     let subscribed = source.subscribed().await?;
-    let (mailbox, dest_mailbox) = (job.source.mailbox(), job.destination.mailbox());
-
-    let mut reports = Vec::new();
+    let mut run = FolderRun {
+        journal: Journal { db },
+        job,
+        source,
+        dest,
+        existing: dest_list.into_iter().map(|f| f.wire_name).collect(),
+        subscribed: subscribed.into_iter().collect(),
+        mailbox: job.source.mailbox(),
+        dest_mailbox: job.destination.mailbox(),
+        this_run,
+        progress,
+    };
+    let mut reports = Vec::with_capacity(plans.len());
     for plan in &plans {
-        let status = source.examine(&plan.source_wire).await?;
-        let mut report = FolderReport {
-            source: plan.source_display.clone(),
-            destination: plan.destination_display.clone(),
-            notes: plan.notes.iter().map(describe).collect(),
-            source_messages: u64::from(status.messages),
-            source_bytes: 0,
-            unchanged: false,
-            subscribed: false,
-            copied_before: 0,
-            copied_now: 0,
-            bytes_copied_now: 0,
-            quarantined: Vec::new(),
-            destination_messages: None,
-        };
-        let key = FolderKey {
-            mailbox: &mailbox,
-            dest_mailbox: &dest_mailbox,
-            source_folder: &plan.source_wire,
-            uid_validity: status.uid_validity.unwrap_or(0),
-            dest_folder: &plan.destination_wire,
-        };
-        if let Some(earlier) = journal.earlier_validity(&key).await? {
-            // The server renumbered the folder: its UIDs no longer match the journal. Copying again
-            // would duplicate it, so it waits for attention instead.
-            report.notes.push(format!(
-                "UIDVALIDITY changed since an earlier copy (was {earlier}, now {}): not copied again, so nothing is \
-                 duplicated; needs attention",
-                key.uid_validity
-            ));
-            reports.push(report);
-            continue;
-        }
-        let row = if job.dry_run {
-            journal.find_folder(&key).await?
-        } else {
-            Some(journal.folder(&key).await?)
-        };
-        let (earlier_now, earlier_bytes) =
-            this_run.get(&plan.source_wire).copied().unwrap_or_default();
-        // Nothing new since the last complete copy: one EXAMINE was enough (a no-op re-run is O(folders)).
-        if let (Some(row), Some(uid_next)) = (&row, status.uid_next) {
-            if row.synced_uid_next == Some(i64::from(uid_next)) {
-                report.unchanged = true;
-                report.source_bytes = row
-                    .synced_bytes
-                    .and_then(|b| u64::try_from(b).ok())
-                    .unwrap_or(0);
-                report.copied_before = report.source_messages.saturating_sub(earlier_now);
-                report.copied_now = earlier_now;
-                report.bytes_copied_now = earlier_bytes;
-                report.destination_messages =
-                    Some(dest.status(&plan.destination_wire).await?.messages);
-                reports.push(report);
-                continue;
-            }
-        }
-        let listed = source.list_messages().await?;
-        report.source_messages = listed.len() as u64;
-        report.source_bytes = listed.iter().map(|m| m.size).sum();
-        let copied = match &row {
-            Some(row) => journal.copied(row.id).await?,
-            None => Default::default(),
-        };
-        let journalled = listed.iter().filter(|m| copied.contains(&m.uid)).count() as u64;
-        report.copied_before = journalled.saturating_sub(earlier_now);
-        report.copied_now = earlier_now;
-        report.bytes_copied_now = earlier_bytes;
-        let (Some(row), false) = (row, job.dry_run) else {
-            reports.push(report);
-            continue;
-        };
-        let folder_id = row.id;
-        if !existing.contains(&plan.destination_wire.as_str()) {
-            dest.create(&plan.destination_wire).await?;
-        }
-        // Subscriptions follow the folder, so it shows in the user's mail program on the new server.
-        if subscribed.contains(&plan.source_wire) {
-            dest.subscribe(&plan.destination_wire).await?;
-            report.subscribed = true;
-        }
-        for chunk in plan_chunks(&listed, &copied, job.limits) {
-            let fetched = source.fetch(&chunk.uid_set()).await?;
-            let mut present = Vec::with_capacity(fetched.len());
-            for uid in &chunk.uids {
-                match fetched.iter().find(|m| m.uid == *uid) {
-                    Some(message) => present.push(message),
-                    None => {
-                        // Listed but not returned (expunged meanwhile, or unreadable): nothing to copy now.
-                        let reason = "the source server listed this message but did not return it";
-                        journal.quarantine(folder_id, *uid, reason, None).await?;
-                        report.quarantined.push(QuarantinedMessage {
-                            uid: *uid,
-                            reason: reason.into(),
-                        });
-                    }
-                }
-            }
-            // The whole chunk in one MULTIAPPEND (all or nothing) where the server can; one by one when
-            // it cannot, or when it refused the batch, to find and quarantine the message it refuses.
-            let mut remaining = present.as_slice();
-            if dest.can_append_many() && present.len() > 1 {
-                let outgoing: Vec<Outgoing<'_>> = present
-                    .iter()
-                    .map(|m| Outgoing {
-                        flags: &m.flags,
-                        internal_date: m.internal_date.as_deref(),
-                        body: &m.body,
-                    })
-                    .collect();
-                match dest.append_many(&plan.destination_wire, &outgoing).await {
-                    Ok(dest_uids) => {
-                        let copied: Vec<(u32, Option<u32>, u64)> = present
-                            .iter()
-                            .zip(dest_uids)
-                            .map(|(m, d)| (m.uid, d, m.body.len() as u64))
-                            .collect();
-                        journal.record_many(folder_id, &copied).await?;
-                        report.copied_now += copied.len() as u64;
-                        report.bytes_copied_now += copied.iter().map(|c| c.2).sum::<u64>();
-                        this_run.insert(
-                            plan.source_wire.clone(),
-                            (report.copied_now, report.bytes_copied_now),
-                        );
-                        remaining = &[];
-                    }
-                    Err(ImapError::Refused { .. }) => {}
-                    Err(other) => return Err(other.into()),
-                }
-            }
-            for message in remaining {
-                let outcome = dest
-                    .append(
-                        &plan.destination_wire,
-                        &message.flags,
-                        message.internal_date.as_deref(),
-                        &message.body,
-                    )
-                    .await;
-                match outcome {
-                    Ok(appended) => {
-                        journal
-                            .record(
-                                folder_id,
-                                message.uid,
-                                appended.map(|a| a.uid),
-                                message.body.len() as u64,
-                            )
-                            .await?;
-                        report.copied_now += 1;
-                        report.bytes_copied_now += message.body.len() as u64;
-                    }
-                    Err(ImapError::Refused { text, .. }) => {
-                        let reason = format!("the destination refused it: {text}");
-                        journal
-                            .quarantine(folder_id, message.uid, &reason, Some(&message.body))
-                            .await?;
-                        report.quarantined.push(QuarantinedMessage {
-                            uid: message.uid,
-                            reason,
-                        });
-                    }
-                    Err(other) => return Err(other.into()),
-                }
-                // Kept per message: a reconnect after an error must still count what went before.
-                this_run.insert(
-                    plan.source_wire.clone(),
-                    (report.copied_now, report.bytes_copied_now),
-                );
-            }
-            progress(&Progress {
-                folder: &plan.source_display,
-                messages_done: report.copied_before + report.copied_now,
-                messages_total: report.source_messages,
-                bytes_done: report.bytes_copied_now,
-                bytes_total: report.source_bytes,
-            });
-        }
-        report.destination_messages = Some(dest.status(&plan.destination_wire).await?.messages);
-        if report.complete() && report.quarantined.is_empty() {
-            if let Some(uid_next) = status.uid_next {
-                journal
-                    .mark_synced(folder_id, uid_next, report.source_bytes)
-                    .await?;
-            }
-        }
+        let mut report = copy_folder(&mut run, plan).await?;
+        report.notes.splice(0..0, plan.notes.iter().map(describe));
         reports.push(report);
     }
-    source.logout().await;
-    dest.logout().await;
+    run.source.logout().await;
+    run.dest.logout().await;
     // A partial folder is never "done": every listed message must be journalled as copied.
     let outcome = if job.dry_run
         || reports

@@ -1,5 +1,5 @@
 //! The journal adapter: what has been copied, so a run resumes exactly where the last one stopped.
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
@@ -9,6 +9,25 @@ use sea_orm::{
 
 use crate::db::entity::{journal_folder, journal_message, quarantine};
 use crate::db::now;
+use crate::engine::plan::flags;
+
+/// A message the destination accepted, as the journal records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Copied {
+    pub uid: u32,
+    /// From APPENDUID, when the destination has UIDPLUS.
+    pub dest_uid: Option<u32>,
+    pub size: u64,
+    /// The source's flags at the time: the base for flag updates on later runs.
+    pub flags: Vec<String>,
+}
+
+/// What the journal knows of one copied message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Journalled {
+    pub dest_uid: Option<u32>,
+    pub flags: Vec<String>,
+}
 
 /// Which copy a folder row belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +71,9 @@ impl Journal<'_> {
             dest_folder: Set(key.dest_folder.to_owned()),
             synced_uid_next: Set(None),
             synced_bytes: Set(None),
+            synced_modseq: Set(None),
+            inflight_uids: Set(None),
+            inflight_floor: Set(None),
             created_at: Set(now()),
             ..Default::default()
         })
@@ -60,12 +82,13 @@ impl Journal<'_> {
         Ok(self.find_folder(key).await?.expect("just inserted"))
     }
 
-    /// Records that every message below `uid_next` is copied.
+    /// Records that every message below `uid_next` is copied (and its flags carried up to `modseq`).
     pub async fn mark_synced(
         &self,
         folder_id: i64,
         uid_next: u32,
         bytes: u64,
+        modseq: Option<u64>,
     ) -> Result<(), DbErr> {
         journal_folder::Entity::update_many()
             .col_expr(
@@ -75,6 +98,10 @@ impl Journal<'_> {
             .col_expr(
                 journal_folder::Column::SyncedBytes,
                 i64::try_from(bytes).unwrap_or(i64::MAX).into(),
+            )
+            .col_expr(
+                journal_folder::Column::SyncedModseq,
+                modseq.and_then(|m| i64::try_from(m).ok()).into(),
             )
             .filter(journal_folder::Column::Id.eq(folder_id))
             .exec(self.db)
@@ -94,41 +121,73 @@ impl Journal<'_> {
         Ok(earlier.and_then(|row| u32::try_from(row.uid_validity).ok()))
     }
 
-    /// Source UIDs already on the destination.
-    pub async fn copied(&self, folder_id: i64) -> Result<BTreeSet<u32>, DbErr> {
-        let uids: Vec<i64> = journal_message::Entity::find()
+    /// Source messages already on the destination, by UID.
+    pub async fn copied(&self, folder_id: i64) -> Result<BTreeMap<u32, Journalled>, DbErr> {
+        let rows: Vec<(i64, Option<i64>, Option<String>)> = journal_message::Entity::find()
             .select_only()
             .column(journal_message::Column::SourceUid)
+            .column(journal_message::Column::DestUid)
+            .column(journal_message::Column::Flags)
             .filter(journal_message::Column::FolderId.eq(folder_id))
             .into_tuple()
             .all(self.db)
             .await?;
-        Ok(uids
+        Ok(rows
             .into_iter()
-            .filter_map(|u| u32::try_from(u).ok())
+            .filter_map(|(uid, dest_uid, stored)| {
+                Some((
+                    u32::try_from(uid).ok()?,
+                    Journalled {
+                        dest_uid: dest_uid.and_then(|d| u32::try_from(d).ok()),
+                        flags: flags::split(stored.as_deref().unwrap_or("")),
+                    },
+                ))
+            })
             .collect())
     }
 
-    /// Records one copied message (right after the destination accepted it) and clears any quarantine.
-    pub async fn record(
+    /// Write-ahead for appends: the source UIDs about to be sent and the destination's UIDNEXT (or
+    /// less) before them. Should the process die before [`record`](Self::record), the next run looks
+    /// above `floor` for these messages instead of appending them again.
+    pub async fn begin_appends(
         &self,
         folder_id: i64,
-        uid: u32,
-        dest_uid: Option<u32>,
-        size: u64,
+        uid_set: &str,
+        floor: u32,
     ) -> Result<(), DbErr> {
-        record_in(self.db, folder_id, uid, dest_uid, size).await
+        set_inflight(self.db, folder_id, Some(uid_set), Some(floor)).await
     }
 
-    /// Records messages the destination accepted together (one MULTIAPPEND), in one transaction.
-    pub async fn record_many(
+    /// Appends that ended without a record (refused, or found again after a crash): nothing in flight.
+    pub async fn end_appends(&self, folder_id: i64) -> Result<(), DbErr> {
+        set_inflight(self.db, folder_id, None, None).await
+    }
+
+    /// Records messages the destination accepted (one APPEND, or one MULTIAPPEND: all or none), clears
+    /// their quarantine and the in-flight marker, in one transaction.
+    pub async fn record(&self, folder_id: i64, copied: &[Copied]) -> Result<(), DbErr> {
+        let txn = self.db.begin().await?;
+        for message in copied {
+            record_in(&txn, folder_id, message).await?;
+        }
+        set_inflight(&txn, folder_id, None, None).await?;
+        txn.commit().await
+    }
+
+    /// The source flags now carried to the destination, per copied message, in one transaction.
+    pub async fn update_flags(
         &self,
         folder_id: i64,
-        copied: &[(u32, Option<u32>, u64)],
+        carried: &[(u32, Vec<String>)],
     ) -> Result<(), DbErr> {
         let txn = self.db.begin().await?;
-        for &(uid, dest_uid, size) in copied {
-            record_in(&txn, folder_id, uid, dest_uid, size).await?;
+        for (uid, now) in carried {
+            journal_message::Entity::update_many()
+                .col_expr(journal_message::Column::Flags, flags::join(now).into())
+                .filter(journal_message::Column::FolderId.eq(folder_id))
+                .filter(journal_message::Column::SourceUid.eq(i64::from(*uid)))
+                .exec(&txn)
+                .await?;
         }
         txn.commit().await
     }
@@ -164,19 +223,40 @@ impl Journal<'_> {
     }
 }
 
+async fn set_inflight(
+    db: &impl ConnectionTrait,
+    folder_id: i64,
+    uids: Option<&str>,
+    floor: Option<u32>,
+) -> Result<(), DbErr> {
+    journal_folder::Entity::update_many()
+        .col_expr(
+            journal_folder::Column::InflightUids,
+            uids.map(str::to_owned).into(),
+        )
+        .col_expr(
+            journal_folder::Column::InflightFloor,
+            floor.map(i64::from).into(),
+        )
+        .filter(journal_folder::Column::Id.eq(folder_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 async fn record_in(
     db: &impl ConnectionTrait,
     folder_id: i64,
-    uid: u32,
-    dest_uid: Option<u32>,
-    size: u64,
+    copied: &Copied,
 ) -> Result<(), DbErr> {
+    let uid = copied.uid;
     journal_message::Entity::insert(journal_message::ActiveModel {
         folder_id: Set(folder_id),
         source_uid: Set(i64::from(uid)),
-        dest_uid: Set(dest_uid.map(i64::from)),
-        size: Set(i64::try_from(size).unwrap_or(i64::MAX)),
+        dest_uid: Set(copied.dest_uid.map(i64::from)),
+        size: Set(i64::try_from(copied.size).unwrap_or(i64::MAX)),
         copied_at: Set(now()),
+        flags: Set(Some(flags::join(&copied.flags))),
     })
     .on_conflict(
         OnConflict::columns([

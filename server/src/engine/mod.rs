@@ -1,6 +1,11 @@
 //! The copy engine (imapsync done right). Decisions live in [`plan`] (pure, tested hard); the IMAP
-//! adapter, the copier, the throttle and the verifier are built on top of it.
+//! adapter ([`imap`]), the journal, and the copier ([`copy`] → [`folder`], with [`recover`] and
+//! [`flag_sync`]) are built on top of it.
 pub mod copy;
+mod flag_sync;
+mod folder;
 pub mod imap;
 pub mod journal;
 pub mod plan;
+mod recover;
+pub mod report;

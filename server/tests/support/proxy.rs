@@ -1,5 +1,6 @@
 //! A fault-injecting TCP proxy for the tests: the first `faulty` connections fail after the server has
-//! sent `after` bytes (cut, or stalled: held open with no more data); later connections pass untouched.
+//! sent `after` bytes (cut, or stalled: held open with no more data), lose the server's reply that
+//! holds a pattern, or crawl (a slow link); later connections pass untouched.
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -12,6 +13,11 @@ pub enum Fault {
     Cut,
     /// The connection stays open but nothing more arrives (a hung server).
     Stall,
+    /// The connection drops just before the server's reply containing this pattern reaches the client:
+    /// the server did the work, the client never hears of it (e.g. `b"APPENDUID"`).
+    LoseReplyWith(&'static [u8]),
+    /// The server's bytes arrive at this many bytes per second.
+    Slow(usize),
 }
 
 pub struct FaultyProxy {
@@ -27,7 +33,29 @@ impl FaultyProxy {
     }
 
     pub async fn start_with(target: u16, fault: Fault, after: usize, faulty: usize) -> FaultyProxy {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Self::bind(
+            std::net::Ipv4Addr::LOCALHOST.into(),
+            target,
+            fault,
+            after,
+            faulty,
+        )
+        .await
+    }
+
+    /// Passes everything through, listening on `ip` (e.g. a non-loopback address of this machine).
+    pub async fn passthrough_on(ip: std::net::IpAddr, target: u16) -> FaultyProxy {
+        Self::bind(ip, target, Fault::Cut, 0, 0).await
+    }
+
+    async fn bind(
+        ip: std::net::IpAddr,
+        target: u16,
+        fault: Fault,
+        after: usize,
+        faulty: usize,
+    ) -> FaultyProxy {
+        let listener = TcpListener::bind((ip, 0)).await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let cuts = Arc::new(AtomicUsize::new(0));
         let seen = Arc::new(AtomicUsize::new(0));
@@ -71,6 +99,28 @@ async fn pipe(client: TcpStream, server: TcpStream, limit: Option<usize>, fault:
             Ok(0) | Err(_) => break false,
             Ok(n) => n,
         };
+        match (limit, fault) {
+            (Some(_), Fault::LoseReplyWith(pattern))
+                if buf[..n].windows(pattern.len()).any(|w| w == pattern) =>
+            {
+                break true;
+            }
+            (Some(_), Fault::LoseReplyWith(_)) => {
+                if client_write.write_all(&buf[..n]).await.is_err() {
+                    break false;
+                }
+                continue;
+            }
+            (Some(_), Fault::Slow(rate)) => {
+                let pause = std::time::Duration::from_secs_f64(n as f64 / rate.max(1) as f64);
+                tokio::time::sleep(pause).await;
+                if client_write.write_all(&buf[..n]).await.is_err() {
+                    break false;
+                }
+                continue;
+            }
+            _ => {}
+        }
         let n = match limit {
             Some(limit) if sent + n >= limit => {
                 let _ = client_write.write_all(&buf[..limit - sent]).await;

@@ -98,6 +98,18 @@ impl Drop for Cyrus {
 }
 
 impl Dovecot {
+    /// With TLS: STARTTLS on `port`, implicit TLS on the returned `imaps` port, certificate signed by
+    /// the CA in [`Dovecot::ca_file`].
+    pub fn start_tls(layout: &str) -> (Dovecot, u16) {
+        let imaps = free_port();
+        let server = Self::start_with(layout, None, &[("DOVECOT_IMAPS_PORT", &imaps.to_string())]);
+        (server, imaps)
+    }
+
+    pub fn ca_file(&self) -> std::path::PathBuf {
+        self.dir.path().join("dovecot/tls/ca.pem")
+    }
+
     pub fn conf(&self) -> std::path::PathBuf {
         self.dir.path().join("dovecot/dovecot.conf")
     }

@@ -14,6 +14,12 @@ pub struct Model {
     /// Every message below this UIDNEXT is on the destination.
     pub synced_uid_next: Option<i64>,
     pub synced_bytes: Option<i64>,
+    /// HIGHESTMODSEQ at that time (CONDSTORE servers): flags changed since make the folder worth a look.
+    pub synced_modseq: Option<i64>,
+    /// Source UIDs (an IMAP UID set) whose APPEND was sent but not yet journalled.
+    pub inflight_uids: Option<String>,
+    /// The destination folder's UIDNEXT (or less) before those appends.
+    pub inflight_floor: Option<i64>,
     pub created_at: i64,
 }
 

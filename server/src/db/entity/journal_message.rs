@@ -12,6 +12,8 @@ pub struct Model {
     pub dest_uid: Option<i64>,
     pub size: i64,
     pub copied_at: i64,
+    /// The source's flags when copied (atoms separated by spaces): the base for flag updates later.
+    pub flags: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -6,18 +6,34 @@ use async_imap::Client;
 use tokio::net::TcpStream;
 
 use super::auth::{plain, xoauth2, Credentials, OneShot};
+use super::tls::{connector, is_loopback, server_name, Security, Trust, Wire};
 use super::transcript::{Recorded, Transcript};
 
-pub(super) type Stream = Recorded<TcpStream>;
+pub(super) type Stream = Recorded<Wire>;
 pub(super) type Session = async_imap::Session<Stream>;
 
-/// Where a server is. (TLS and STARTTLS come with the engine's next slice; loopback is plain.)
+/// Where a server is and how to reach it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoint {
     pub host: String,
     pub port: u16,
     /// Deadline for every single network operation (connect, a command, a chunk of a FETCH).
     pub timeout: Duration,
+    pub security: Security,
+    pub trust: Trust,
+}
+
+impl Endpoint {
+    /// `imap://host:port` with STARTTLS (plain text allowed to loopback only) and a 2-minute deadline.
+    pub fn new(host: impl Into<String>, port: u16) -> Endpoint {
+        Endpoint {
+            host: host.into(),
+            port,
+            timeout: Duration::from_secs(120),
+            security: Security::StartTls,
+            trust: Trust::default(),
+        }
+    }
 }
 
 impl std::fmt::Display for Endpoint {
@@ -33,6 +49,16 @@ pub enum ImapError {
         endpoint: String,
         source: std::io::Error,
     },
+    #[error("TLS with {endpoint} failed: {detail}. Check the server's certificate (or give its CA file), \
+             the host name, and that the port speaks {expected}.")]
+    Tls {
+        endpoint: String,
+        detail: String,
+        expected: &'static str,
+    },
+    #[error("{endpoint} does not offer STARTTLS, and the password would cross the network in clear text: \
+             use imaps:// (port 993), or enable TLS on the server")]
+    Insecure { endpoint: String },
     #[error("{endpoint} did not answer within {secs} s during {during}")]
     Timeout {
         endpoint: String,
@@ -143,24 +169,14 @@ pub(super) async fn open(
     })?;
     // Many small commands and replies: Nagle would add a round trip to each (Cyrus is slow without this).
     let _ = tcp.set_nodelay(true);
-    let mut client = Client::new(Recorded::new(tcp, transcript));
-    match tokio::time::timeout(endpoint.timeout, client.read_response()).await {
-        Err(_) => return Err(link.timed_out("greeting")),
-        Ok(Err(e)) => {
-            return Err(ImapError::Lost {
-                endpoint: link.label.clone(),
-                during: "greeting".into(),
-                detail: e.to_string(),
-            })
-        }
-        Ok(Ok(None)) => {
-            return Err(ImapError::Lost {
-                endpoint: link.label.clone(),
-                during: "greeting".into(),
-                detail: "closed".into(),
-            })
-        }
-        Ok(Ok(Some(_greeting))) => {}
+    let wire = match endpoint.security {
+        Security::Tls => handshake(endpoint, &link, tcp, "imaps (TLS from the first byte)").await?,
+        Security::StartTls => Wire::Plain(tcp),
+    };
+    let mut client = Client::new(Recorded::new(wire, transcript));
+    greeting(&mut client, &link).await?;
+    if endpoint.security == Security::StartTls {
+        client = start_tls(client, endpoint, &link).await?;
     }
     let login = async {
         match credentials {
@@ -219,25 +235,115 @@ pub(super) async fn open(
     Ok((session, link, capabilities, namespace))
 }
 
+async fn greeting(client: &mut Client<Stream>, link: &Link) -> Result<(), ImapError> {
+    let lost = |detail: String| ImapError::Lost {
+        endpoint: link.label.clone(),
+        during: "greeting".into(),
+        detail,
+    };
+    match tokio::time::timeout(link.timeout, client.read_response()).await {
+        Err(_) => Err(link.timed_out("greeting")),
+        Ok(Err(e)) => Err(lost(e.to_string())),
+        Ok(Ok(None)) => Err(lost("closed".into())),
+        Ok(Ok(Some(_greeting))) => Ok(()),
+    }
+}
+
+/// Upgrades the connection with STARTTLS. A server without it is spoken to in plain text only when
+/// it is on this machine.
+async fn start_tls(
+    mut client: Client<Stream>,
+    endpoint: &Endpoint,
+    link: &Link,
+) -> Result<Client<Stream>, ImapError> {
+    match link
+        .run(
+            "STARTTLS",
+            client.run_command_and_check_ok("STARTTLS", None),
+        )
+        .await
+    {
+        Ok(()) => {}
+        Err(ImapError::Refused { .. }) if is_loopback(&endpoint.host) => return Ok(client),
+        Err(ImapError::Refused { .. }) => {
+            return Err(ImapError::Insecure {
+                endpoint: link.label.clone(),
+            })
+        }
+        Err(other) => return Err(other),
+    }
+    let (wire, transcript) = client.into_inner().into_parts();
+    let Wire::Plain(tcp) = wire else {
+        unreachable!("STARTTLS is only sent on a plain connection")
+    };
+    let wire = handshake(endpoint, link, tcp, "IMAP with STARTTLS").await?;
+    Ok(Client::new(Recorded::new(wire, transcript)))
+}
+
+async fn handshake(
+    endpoint: &Endpoint,
+    link: &Link,
+    tcp: TcpStream,
+    expected: &'static str,
+) -> Result<Wire, ImapError> {
+    let tls_error = |detail: String| ImapError::Tls {
+        endpoint: link.label.clone(),
+        detail,
+        expected,
+    };
+    let connector = connector(&endpoint.trust).map_err(|e| tls_error(e.to_string()))?;
+    let name = server_name(&endpoint.host).map_err(|e| tls_error(e.to_string()))?;
+    match tokio::time::timeout(link.timeout, connector.connect(name, tcp)).await {
+        Err(_) => Err(link.timed_out("TLS handshake")),
+        Ok(Ok(tls)) => Ok(Wire::Tls(Box::new(tls))),
+        // A certificate or protocol problem will not go away by retrying; a dropped connection may.
+        Ok(Err(e))
+            if e.get_ref()
+                .is_some_and(|inner| inner.is::<tokio_rustls::rustls::Error>()) =>
+        {
+            Err(tls_error(e.to_string()))
+        }
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::InvalidData => Err(tls_error(e.to_string())),
+        Ok(Err(e)) => Err(ImapError::Lost {
+            endpoint: link.label.clone(),
+            during: "TLS handshake".into(),
+            detail: e.to_string(),
+        }),
+    }
+}
+
 /// `"name"` with IMAP quoting.
 pub(super) fn quote(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
-/// The personal namespace (prefix, separator) from NAMESPACE (RFC 2342). async-imap has no NAMESPACE, so
-/// this one exchange goes over the raw stream, right after login while nothing else is in flight.
+/// The personal namespace (prefix, separator) from NAMESPACE (RFC 2342), which async-imap lacks.
 async fn personal_namespace(
     session: &mut Session,
     link: &Link,
 ) -> Result<Option<(String, char)>, ImapError> {
+    let reply = raw_command(session, link, "NAMESPACE").await?;
+    Ok(parse_personal_namespace(&reply))
+}
+
+/// Runs a command async-imap cannot parse the answer of, over the raw stream, and returns the whole
+/// reply up to its tagged line. Only between commands, when nothing else is in flight.
+pub(super) async fn raw_command(
+    session: &mut Session,
+    link: &Link,
+    command: &str,
+) -> Result<String, ImapError> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    const TAG: &str = "FRAW";
     let exchange = async {
         let stream = session.get_mut();
-        stream.write_all(b"FNS1 NAMESPACE\r\n").await?;
+        stream
+            .write_all(format!("{TAG} {command}\r\n").as_bytes())
+            .await?;
         stream.flush().await?;
         let mut reply = Vec::new();
         let mut buf = [0u8; 4096];
-        while !tagged_reply_complete(&reply) {
+        while !tagged_reply_complete(&reply, TAG) {
             let n = stream.read(&mut buf).await?;
             if n == 0 {
                 return Err(std::io::Error::new(
@@ -249,25 +355,40 @@ async fn personal_namespace(
         }
         Ok::<_, std::io::Error>(reply)
     };
-    let reply = match tokio::time::timeout(link.timeout, exchange).await {
-        Err(_) => return Err(link.timed_out("NAMESPACE")),
-        Ok(Err(e)) => {
-            return Err(ImapError::Lost {
-                endpoint: link.label.clone(),
-                during: "NAMESPACE".into(),
-                detail: e.to_string(),
-            })
-        }
-        Ok(Ok(r)) => r,
-    };
-    Ok(parse_personal_namespace(&String::from_utf8_lossy(&reply)))
+    let during = command.split(' ').next().unwrap_or(command);
+    match tokio::time::timeout(link.timeout, exchange).await {
+        Err(_) => Err(link.timed_out(during)),
+        Ok(Err(e)) => Err(ImapError::Lost {
+            endpoint: link.label.clone(),
+            during: during.into(),
+            detail: e.to_string(),
+        }),
+        Ok(Ok(reply)) => Ok(String::from_utf8_lossy(&reply).into_owned()),
+    }
 }
 
-fn tagged_reply_complete(reply: &[u8]) -> bool {
+fn tagged_reply_complete(reply: &[u8], tag: &str) -> bool {
     reply.ends_with(b"\r\n")
         && String::from_utf8_lossy(reply)
             .lines()
-            .any(|l| l.starts_with("FNS1 "))
+            .any(|l| l.starts_with(tag) && l[tag.len()..].starts_with(' '))
+}
+
+/// The SIZE of `* STATUS name (SIZE n)` (RFC 8438), when the tagged reply is OK.
+pub fn parse_status_size(reply: &str) -> Option<u64> {
+    let ok = reply
+        .lines()
+        .any(|l| l.to_ascii_uppercase().starts_with("FRAW OK"));
+    let line = reply
+        .lines()
+        .find(|l| l.to_ascii_uppercase().starts_with("* STATUS "))?;
+    let upper = line.to_ascii_uppercase();
+    let at = upper.rfind("SIZE ")?;
+    let digits: String = line[at + 5..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok().filter(|_| ok)
 }
 
 /// `* NAMESPACE (("INBOX." ".")) NIL NIL` → `("INBOX.", '.')`; `NIL` personal namespace → `None`.
@@ -287,13 +408,30 @@ pub fn parse_personal_namespace(reply: &str) -> Option<(String, char)> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_personal_namespace;
+    use super::{parse_personal_namespace, parse_status_size};
+
+    #[test]
+    fn status_size_replies() {
+        assert_eq!(
+            parse_status_size("* STATUS \"INBOX\" (SIZE 12345)\r\nFRAW OK done\r\n"),
+            Some(12345)
+        );
+        assert_eq!(
+            parse_status_size("* STATUS \"SIZE 9\" (SIZE 7)\r\nFRAW OK done\r\n"),
+            Some(7)
+        );
+        assert_eq!(parse_status_size("FRAW BAD unknown status item\r\n"), None);
+        assert_eq!(
+            parse_status_size("* STATUS x (SIZE 5)\r\nFRAW NO no\r\n"),
+            None
+        );
+    }
 
     #[test]
     fn namespace_replies() {
         assert_eq!(
             parse_personal_namespace(
-                "* NAMESPACE ((\"INBOX.\" \".\")) NIL NIL\r\nFNS1 OK done\r\n"
+                "* NAMESPACE ((\"INBOX.\" \".\")) NIL NIL\r\nFRAW OK done\r\n"
             ),
             Some(("INBOX.".to_owned(), '.'))
         );
@@ -306,7 +444,7 @@ mod tests {
             None
         );
         assert_eq!(
-            parse_personal_namespace("FNS1 BAD unknown command\r\n"),
+            parse_personal_namespace("FRAW BAD unknown command\r\n"),
             None
         );
     }

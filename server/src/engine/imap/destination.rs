@@ -1,13 +1,19 @@
-//! The destination side: it can only add. CREATE, LIST, STATUS, APPEND and STORE +FLAGS are all it
-//! offers; EXPUNGE, `\Deleted` and DELETE do not exist here.
+//! The destination side: it can only add. CREATE, LIST, STATUS, EXAMINE/SELECT with FETCH of headers,
+//! APPEND and STORE of flags other than `\Deleted` are all it offers; EXPUNGE, CLOSE (which expunges),
+//! `\Deleted` and DELETE do not exist here.
 use async_imap::imap_proto::rfc4315::UidSetMember;
 use async_imap::imap_proto::{RequestId, Response, ResponseCode, Status};
 use tokio::io::AsyncWriteExt;
 
 use super::auth::Credentials;
-use super::connection::{open, quote, Endpoint, ImapError, Link, Session};
-use super::source::{list, status, FolderStatus, ListedFolder};
+use super::connection::{
+    open, parse_status_size, quote, raw_command, Endpoint, ImapError, Link, Session,
+};
+use super::source::{
+    fingerprints, list, list_messages, status, Fingerprinted, FolderStatus, ListedFolder,
+};
 use super::transcript::Transcript;
+use crate::engine::plan::flags::{carried, FlagChange};
 
 /// Where an appended message landed (from APPENDUID, when the server has UIDPLUS).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +56,95 @@ impl Destination {
 
     pub async fn status(&mut self, wire_name: &str) -> Result<FolderStatus, ImapError> {
         status(&mut self.session, &self.link, wire_name).await
+    }
+
+    /// Opens a folder: read-only to look for messages ([`fingerprints`](Self::fingerprints)), read-write
+    /// to update flags. Nothing here can expunge: there is no EXPUNGE, and no CLOSE (which would).
+    pub async fn open_folder(
+        &mut self,
+        wire_name: &str,
+        writable: bool,
+    ) -> Result<FolderStatus, ImapError> {
+        let mailbox = if writable {
+            self.link
+                .run("SELECT", self.session.select(wire_name))
+                .await?
+        } else {
+            self.link
+                .run("EXAMINE", self.session.examine(wire_name))
+                .await?
+        };
+        Ok(FolderStatus {
+            messages: mailbox.exists,
+            uid_next: mailbox.uid_next,
+            uid_validity: mailbox.uid_validity,
+            highest_modseq: mailbox.highest_modseq,
+        })
+    }
+
+    /// Message-ID, INTERNALDATE and size of the open folder's messages in `uid_set`.
+    pub async fn fingerprints(&mut self, uid_set: &str) -> Result<Vec<Fingerprinted>, ImapError> {
+        fingerprints(&mut self.session, &self.link, uid_set).await
+    }
+
+    /// Applies a flag change to messages (a UID set) of the folder opened writable. `\Deleted` is refused.
+    pub async fn store_flags(
+        &mut self,
+        uid_set: &str,
+        change: &FlagChange,
+    ) -> Result<(), ImapError> {
+        let all = change.add.iter().chain(&change.remove);
+        if let Some(bad) = all
+            .clone()
+            .find(|f| !carried(f) || f.chars().any(|c| c.is_control() || c == ' ' || c == ')'))
+        {
+            return Err(ImapError::Refused {
+                endpoint: self.link.label.clone(),
+                during: "STORE".into(),
+                text: format!("refusing to change the flag {bad:?} on the destination"),
+            });
+        }
+        for (sign, flags) in [("+", &change.add), ("-", &change.remove)] {
+            if flags.is_empty() {
+                continue;
+            }
+            let query = format!("{sign}FLAGS.SILENT ({})", flags.join(" "));
+            let op = async {
+                let stream = self.session.uid_store(uid_set, &query).await?;
+                futures_util::TryStreamExt::try_collect::<Vec<_>>(stream).await
+            };
+            self.link.run("UID STORE", op).await?;
+        }
+        Ok(())
+    }
+
+    /// The bytes a folder holds: STATUS=SIZE (RFC 8438) where the server has it, else (when `or_count`)
+    /// the sum of its messages' RFC822.SIZE, which opens the folder read-only and costs O(messages).
+    pub async fn folder_bytes(
+        &mut self,
+        wire_name: &str,
+        or_count: bool,
+    ) -> Result<Option<u64>, ImapError> {
+        if self.has("STATUS=SIZE") {
+            let reply = raw_command(
+                &mut self.session,
+                &self.link,
+                &format!("STATUS {} (SIZE)", quote(wire_name)),
+            )
+            .await?;
+            if let Some(size) = parse_status_size(&reply) {
+                return Ok(Some(size));
+            }
+        }
+        if !or_count {
+            return Ok(None);
+        }
+        let status = self.open_folder(wire_name, false).await?;
+        if status.messages == 0 {
+            return Ok(Some(0));
+        }
+        let sizes = list_messages(&mut self.session, &self.link).await?;
+        Ok(Some(sizes.iter().map(|m| m.size).sum()))
     }
 
     /// Creates a folder; one that already exists is fine.

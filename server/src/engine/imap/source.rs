@@ -6,6 +6,7 @@ use super::auth::Credentials;
 use super::connection::{open, Endpoint, ImapError, Link, Session};
 use super::transcript::Transcript;
 use crate::engine::plan::chunks::Listed;
+use crate::engine::plan::fingerprint::{message_id, Fingerprint};
 use crate::engine::plan::folders::SpecialUse;
 
 /// A folder from LIST.
@@ -24,6 +25,8 @@ pub struct FolderStatus {
     pub messages: u32,
     pub uid_next: Option<u32>,
     pub uid_validity: Option<u32>,
+    /// CONDSTORE's HIGHESTMODSEQ (from EXAMINE, when the server has it): any flag change raises it.
+    pub highest_modseq: Option<u64>,
 }
 
 /// One message as fetched, ready to append elsewhere.
@@ -35,6 +38,14 @@ pub struct SourceMessage {
     /// INTERNALDATE as an IMAP date-time (`"17-Jul-1996 02:44:25 -0700"` without the quotes).
     pub internal_date: Option<String>,
     pub body: Vec<u8>,
+}
+
+/// A message as the fingerprint query sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fingerprinted {
+    pub uid: u32,
+    pub fingerprint: Fingerprint,
+    pub flags: Vec<String>,
 }
 
 pub struct Source {
@@ -51,8 +62,17 @@ impl Source {
         credentials: &Credentials,
         transcript: Transcript,
     ) -> Result<Self, ImapError> {
-        let (session, link, capabilities, namespace) =
+        let (mut session, link, capabilities, namespace) =
             open(endpoint, credentials, transcript).await?;
+        // So that EXAMINE reports HIGHESTMODSEQ and FETCH takes CHANGEDSINCE (RFC 7162).
+        let has = |c: &str| capabilities.iter().any(|have| have == c);
+        if has("CONDSTORE") && has("ENABLE") {
+            link.run(
+                "ENABLE CONDSTORE",
+                session.run_command_and_check_ok("ENABLE CONDSTORE"),
+            )
+            .await?;
+        }
         Ok(Source {
             session,
             link,
@@ -89,26 +109,45 @@ impl Source {
             messages: mailbox.exists,
             uid_next: mailbox.uid_next,
             uid_validity: mailbox.uid_validity,
+            highest_modseq: mailbox.highest_modseq,
         })
+    }
+
+    /// Message-ID, INTERNALDATE, size and flags of the examined folder's messages in `uid_set`.
+    pub async fn fingerprints(&mut self, uid_set: &str) -> Result<Vec<Fingerprinted>, ImapError> {
+        fingerprints(&mut self.session, &self.link, uid_set).await
+    }
+
+    /// The flags of the examined folder's messages; with `changed_since` (a HIGHESTMODSEQ), only of
+    /// those whose flags changed after it.
+    pub async fn flags(
+        &mut self,
+        changed_since: Option<u64>,
+    ) -> Result<Vec<(u32, Vec<String>)>, ImapError> {
+        let query = match changed_since {
+            Some(modseq) => format!("(UID FLAGS) (CHANGEDSINCE {modseq})"),
+            None => "(UID FLAGS)".to_owned(),
+        };
+        let link = &self.link;
+        let fetch = async {
+            let stream = self.session.uid_fetch("1:*", &query).await?;
+            stream.try_collect::<Vec<_>>().await
+        };
+        let fetched = link.run("UID FETCH (flags)", fetch).await?;
+        Ok(fetched
+            .iter()
+            .filter_map(|f| {
+                Some((
+                    f.uid?,
+                    f.flags().filter_map(|flag| flag_atom(&flag)).collect(),
+                ))
+            })
+            .collect())
     }
 
     /// UIDs and sizes of every message in the examined folder.
     pub async fn list_messages(&mut self) -> Result<Vec<Listed>, ImapError> {
-        let link = &self.link;
-        let fetch = async {
-            let stream = self.session.uid_fetch("1:*", "(UID RFC822.SIZE)").await?;
-            stream.try_collect::<Vec<_>>().await
-        };
-        let fetched = link.run("UID FETCH (sizes)", fetch).await?;
-        Ok(fetched
-            .iter()
-            .filter_map(|f| {
-                Some(Listed {
-                    uid: f.uid?,
-                    size: u64::from(f.size.unwrap_or(0)),
-                })
-            })
-            .collect())
+        list_messages(&mut self.session, &self.link).await
     }
 
     /// Fetches the messages of a UID set (one chunk: its size is bounded by the planner).
@@ -154,6 +193,57 @@ fn flag_atom(flag: &async_imap::types::Flag<'_>) -> Option<String> {
         Flag::Deleted | Flag::Recent | Flag::MayCreate => None,
         Flag::Custom(k) => Some(k.to_string()),
     }
+}
+
+pub(super) async fn list_messages(
+    session: &mut Session,
+    link: &Link,
+) -> Result<Vec<Listed>, ImapError> {
+    let fetch = async {
+        let stream = session.uid_fetch("1:*", "(UID RFC822.SIZE)").await?;
+        stream.try_collect::<Vec<_>>().await
+    };
+    let fetched = link.run("UID FETCH (sizes)", fetch).await?;
+    Ok(fetched
+        .iter()
+        .filter_map(|f| {
+            Some(Listed {
+                uid: f.uid?,
+                size: u64::from(f.size.unwrap_or(0)),
+            })
+        })
+        .collect())
+}
+
+pub(super) async fn fingerprints(
+    session: &mut Session,
+    link: &Link,
+    uid_set: &str,
+) -> Result<Vec<Fingerprinted>, ImapError> {
+    let fetch = async {
+        let stream = session
+            .uid_fetch(
+                uid_set,
+                "(UID FLAGS RFC822.SIZE INTERNALDATE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])",
+            )
+            .await?;
+        stream.try_collect::<Vec<_>>().await
+    };
+    let fetched = link.run("UID FETCH (fingerprints)", fetch).await?;
+    Ok(fetched
+        .iter()
+        .filter_map(|f| {
+            Some(Fingerprinted {
+                uid: f.uid?,
+                fingerprint: Fingerprint {
+                    message_id: f.header().and_then(message_id),
+                    internal_date: f.internal_date().map(|d| d.timestamp()),
+                    size: u64::from(f.size?),
+                },
+                flags: f.flags().filter_map(|flag| flag_atom(&flag)).collect(),
+            })
+        })
+        .collect())
 }
 
 pub(super) async fn list(
@@ -204,5 +294,6 @@ pub(super) async fn status(
         messages: mailbox.exists,
         uid_next: mailbox.uid_next,
         uid_validity: mailbox.uid_validity,
+        highest_modseq: None,
     })
 }

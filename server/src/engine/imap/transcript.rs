@@ -105,6 +105,11 @@ impl<S> Recorded<S> {
     pub fn new(inner: S, transcript: Transcript) -> Self {
         Recorded { inner, transcript }
     }
+
+    /// The stream and its transcript, apart (to put TLS under the recorder after STARTTLS).
+    pub fn into_parts(self) -> (S, Transcript) {
+        (self.inner, self.transcript)
+    }
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for Recorded<S> {

@@ -1,6 +1,9 @@
 //! Pure planning, no I/O: where folders land ([`folders`], [`mutf7`]), which folders to copy
-//! ([`select`]), and which messages to fetch next in byte-bounded chunks ([`chunks`]).
+//! ([`select`]), which messages to fetch next in byte-bounded chunks ([`chunks`]), how to recognise a
+//! message already copied ([`fingerprint`]) and which flag changes a delta run carries ([`flags`]).
 pub mod chunks;
+pub mod fingerprint;
+pub mod flags;
 pub mod folders;
 pub mod mutf7;
 pub mod select;

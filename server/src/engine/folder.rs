@@ -1,0 +1,373 @@
+//! Copies one folder: skip it after one EXAMINE when nothing changed; else find what a lost reply or a
+//! renumbering left unjournalled, carry flag changes of copied messages, then fetch what the journal
+//! lacks in byte-bounded chunks, append, and journal. Every APPEND is announced in the journal first
+//! (write-ahead), so a crash at any point leaves enough to resume without a duplicate.
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::copy::{CopiedThisRun, CopyError, CopyJob, ThisRun};
+use super::flag_sync::carry_flag_changes;
+use super::imap::{Destination, ImapError, Outgoing, Source, SourceMessage};
+use super::journal::{Copied, FolderKey, Journal, Journalled};
+use super::plan::chunks::{plan_chunks, uid_set};
+use super::plan::folders::FolderPlan;
+use super::recover::find_already_copied;
+use super::report::{FolderReport, Progress, QuarantinedMessage};
+
+/// What copying the folders of one mailbox shares.
+pub(super) struct FolderRun<'a> {
+    pub journal: Journal<'a>,
+    pub job: &'a CopyJob,
+    pub source: Source,
+    pub dest: Destination,
+    /// Destination folders that exist (wire names).
+    pub existing: BTreeSet<String>,
+    /// Source folders the user subscribed to (wire names).
+    pub subscribed: BTreeSet<String>,
+    pub mailbox: String,
+    pub dest_mailbox: String,
+    pub this_run: &'a mut CopiedThisRun,
+    pub progress: &'a mut dyn FnMut(&Progress<'_>),
+}
+
+pub(super) async fn copy_folder(
+    run: &mut FolderRun<'_>,
+    plan: &FolderPlan,
+) -> Result<FolderReport, CopyError> {
+    let status = run.source.examine(&plan.source_wire).await?;
+    let mut report = FolderReport {
+        source: plan.source_display.clone(),
+        destination: plan.destination_display.clone(),
+        notes: Vec::new(),
+        source_messages: u64::from(status.messages),
+        source_bytes: 0,
+        unchanged: false,
+        subscribed: false,
+        copied_before: 0,
+        copied_now: 0,
+        bytes_copied_now: 0,
+        recovered: 0,
+        flags_updated: 0,
+        quarantined: Vec::new(),
+        destination_messages: None,
+        destination_bytes: None,
+    };
+    let key = FolderKey {
+        mailbox: &run.mailbox,
+        dest_mailbox: &run.dest_mailbox,
+        source_folder: &plan.source_wire,
+        uid_validity: status.uid_validity.unwrap_or(0),
+        dest_folder: &plan.destination_wire,
+    };
+    let renumbered = run.journal.earlier_validity(&key).await?;
+    if let Some(earlier) = renumbered {
+        report.notes.push(format!(
+            "the source renumbered this folder since an earlier copy (UIDVALIDITY {earlier}, now {}): \
+             messages already on the destination are recognised by Message-ID, date and size, not copied again",
+            key.uid_validity
+        ));
+    }
+    let row = if run.job.dry_run {
+        run.journal.find_folder(&key).await?
+    } else {
+        Some(run.journal.folder(&key).await?)
+    };
+    let before = run
+        .this_run
+        .get(&plan.source_wire)
+        .copied()
+        .unwrap_or_default();
+    report.recovered = before.recovered;
+    report.flags_updated = before.flags_updated;
+    // Nothing new and no flag changed since the last complete copy: one EXAMINE was enough (a no-op
+    // re-run is O(folders)). Without CONDSTORE, flag changes alone are not seen here.
+    if let (Some(row), Some(uid_next)) = (&row, status.uid_next) {
+        let modseq = status.highest_modseq.and_then(|m| i64::try_from(m).ok());
+        if row.synced_uid_next == Some(i64::from(uid_next)) && row.synced_modseq == modseq {
+            report.unchanged = true;
+            report.source_bytes = row
+                .synced_bytes
+                .and_then(|b| u64::try_from(b).ok())
+                .unwrap_or(0);
+            report.copied_before = report.source_messages.saturating_sub(before.copied);
+            report.copied_now = before.copied;
+            report.bytes_copied_now = before.bytes;
+            // Cheaply: an unchanged folder must stay O(1).
+            verify(&mut run.dest, &plan.destination_wire, false, &mut report).await?;
+            return Ok(report);
+        }
+    }
+    let listed = run.source.list_messages().await?;
+    report.source_messages = listed.len() as u64;
+    report.source_bytes = listed.iter().map(|m| m.size).sum();
+    let journalled_count = |copied: &BTreeMap<u32, Journalled>| {
+        listed
+            .iter()
+            .filter(|m| copied.contains_key(&m.uid))
+            .count() as u64
+    };
+    let row = match row {
+        Some(row) if !run.job.dry_run => row,
+        Some(row) => {
+            report.copied_before = journalled_count(&run.journal.copied(row.id).await?);
+            return Ok(report);
+        }
+        None => return Ok(report),
+    };
+    let folder_id = row.id;
+    let dest_exists = run.existing.contains(&plan.destination_wire);
+    let mut copied = run.journal.copied(folder_id).await?;
+
+    // What the journal cannot vouch for: appends in flight when the last attempt stopped; or, when it
+    // knows nothing of this folder yet (first copy, a source that renumbered the folder, a journal lost
+    // or started afresh), whatever the destination folder already holds.
+    let unsure = match (row.inflight_uids, row.inflight_floor) {
+        (Some(uids), Some(floor)) => Some((uids, u32::try_from(floor).unwrap_or(1))),
+        _ if copied.is_empty() && !listed.is_empty() => Some(("1:*".to_owned(), 1)),
+        _ => None,
+    };
+    if let Some((uids, floor)) = unsure {
+        let found = if dest_exists {
+            find_already_copied(
+                &mut run.source,
+                &mut run.dest,
+                &plan.destination_wire,
+                &uids,
+                floor,
+                &copied,
+            )
+            .await?
+        } else {
+            Vec::new()
+        };
+        run.journal.record(folder_id, &found).await?;
+        report.recovered += found.len() as u64;
+        remember(run.this_run, plan, &report);
+        if !found.is_empty() {
+            copied = run.journal.copied(folder_id).await?;
+        }
+    }
+    report.copied_before = journalled_count(&copied).saturating_sub(before.copied);
+    report.copied_now = before.copied;
+    report.bytes_copied_now = before.bytes;
+
+    if !dest_exists {
+        run.dest.create(&plan.destination_wire).await?;
+        run.existing.insert(plan.destination_wire.clone());
+    }
+    // Subscriptions follow the folder, so it shows in the user's mail program on the new server.
+    if run.subscribed.contains(&plan.source_wire) {
+        run.dest.subscribe(&plan.destination_wire).await?;
+        report.subscribed = true;
+    }
+    if !copied.is_empty() {
+        let since = row.synced_modseq.and_then(|m| u64::try_from(m).ok());
+        report.flags_updated += carry_flag_changes(
+            &mut run.source,
+            &mut run.dest,
+            &run.journal,
+            folder_id,
+            &plan.destination_wire,
+            &copied,
+            since.filter(|_| status.highest_modseq.is_some()),
+        )
+        .await?;
+        remember(run.this_run, plan, &report);
+    }
+
+    let done: BTreeSet<u32> = copied.keys().copied().collect();
+    let mut appender = Appender {
+        journal: &run.journal,
+        dest: &mut run.dest,
+        folder_id,
+        folder: &plan.destination_wire,
+        floor: None,
+    };
+    for chunk in plan_chunks(&listed, &done, run.job.limits) {
+        let fetched = run.source.fetch(&chunk.uid_set()).await?;
+        let mut present = Vec::with_capacity(fetched.len());
+        for uid in &chunk.uids {
+            match fetched.iter().find(|m| m.uid == *uid) {
+                Some(message) => present.push(message),
+                None => {
+                    // Listed but not returned (expunged meanwhile, or unreadable): nothing to copy now.
+                    let reason = "the source server listed this message but did not return it";
+                    run.journal
+                        .quarantine(folder_id, *uid, reason, None)
+                        .await?;
+                    report.quarantined.push(QuarantinedMessage {
+                        uid: *uid,
+                        reason: reason.into(),
+                    });
+                }
+            }
+        }
+        let result = appender.append_chunk(&present, &mut report).await;
+        // Kept before any error: a reconnect must still count what went before.
+        remember(run.this_run, plan, &report);
+        result?;
+        (run.progress)(&Progress {
+            folder: &plan.source_display,
+            messages_done: report.copied_before + report.copied_now,
+            messages_total: report.source_messages,
+            bytes_done: report.bytes_copied_now,
+            bytes_total: report.source_bytes,
+        });
+    }
+    verify(&mut run.dest, &plan.destination_wire, true, &mut report).await?;
+    if report.complete() && report.quarantined.is_empty() {
+        if let Some(uid_next) = status.uid_next {
+            run.journal
+                .mark_synced(
+                    folder_id,
+                    uid_next,
+                    report.source_bytes,
+                    status.highest_modseq,
+                )
+                .await?;
+        }
+    }
+    Ok(report)
+}
+
+/// Keeps what this attempt did, for the report of a later attempt after a reconnect.
+fn remember(this_run: &mut CopiedThisRun, plan: &FolderPlan, report: &FolderReport) {
+    this_run.insert(
+        plan.source_wire.clone(),
+        ThisRun {
+            copied: report.copied_now,
+            bytes: report.bytes_copied_now,
+            recovered: report.recovered,
+            flags_updated: report.flags_updated,
+        },
+    );
+}
+
+/// The destination folder's counts for the report, beside the source's.
+async fn verify(
+    dest: &mut Destination,
+    folder: &str,
+    thorough: bool,
+    report: &mut FolderReport,
+) -> Result<(), ImapError> {
+    report.destination_messages = Some(dest.status(folder).await?.messages);
+    report.destination_bytes = dest.folder_bytes(folder, thorough).await?;
+    Ok(())
+}
+
+/// Appends into one destination folder, journalling ahead of every APPEND.
+struct Appender<'r, 'j> {
+    journal: &'r Journal<'j>,
+    dest: &'r mut Destination,
+    folder_id: i64,
+    folder: &'r str,
+    /// The destination's UIDNEXT or less: whatever the next APPEND adds lands at or above it.
+    floor: Option<u32>,
+}
+
+impl Appender<'_, '_> {
+    async fn floor(&mut self) -> Result<u32, ImapError> {
+        if let Some(floor) = self.floor {
+            return Ok(floor);
+        }
+        let floor = self.dest.status(self.folder).await?.uid_next.unwrap_or(1);
+        self.floor = Some(floor);
+        Ok(floor)
+    }
+
+    /// After the destination reported where messages landed, the floor can rise past them.
+    fn landed(&mut self, dest_uids: impl IntoIterator<Item = Option<u32>>) {
+        if let Some(last) = dest_uids.into_iter().flatten().max() {
+            self.floor = Some(self.floor.unwrap_or(1).max(last + 1));
+        }
+    }
+
+    /// The whole chunk in one MULTIAPPEND (all or nothing) where the server can; one by one when it
+    /// cannot, or when it refused the batch, to find and quarantine the message it refuses.
+    async fn append_chunk(
+        &mut self,
+        present: &[&SourceMessage],
+        report: &mut FolderReport,
+    ) -> Result<(), CopyError> {
+        if self.dest.can_append_many() && present.len() > 1 {
+            let outgoing: Vec<Outgoing<'_>> = present.iter().map(|m| outgoing(m)).collect();
+            let uids: Vec<u32> = present.iter().map(|m| m.uid).collect();
+            let floor = self.floor().await?;
+            self.journal
+                .begin_appends(self.folder_id, &uid_set(&uids), floor)
+                .await?;
+            match self.dest.append_many(self.folder, &outgoing).await {
+                Ok(dest_uids) => {
+                    self.landed(dest_uids.iter().copied());
+                    let copied: Vec<Copied> = present
+                        .iter()
+                        .zip(dest_uids)
+                        .map(|(m, dest_uid)| copied(m, dest_uid))
+                        .collect();
+                    self.journal.record(self.folder_id, &copied).await?;
+                    report.copied_now += copied.len() as u64;
+                    report.bytes_copied_now += copied.iter().map(|c| c.size).sum::<u64>();
+                    return Ok(());
+                }
+                // Nothing of a refused MULTIAPPEND is stored: go one by one.
+                Err(ImapError::Refused { .. }) => self.journal.end_appends(self.folder_id).await?,
+                Err(other) => return Err(other.into()),
+            }
+        }
+        for message in present {
+            let floor = self.floor().await?;
+            self.journal
+                .begin_appends(self.folder_id, &message.uid.to_string(), floor)
+                .await?;
+            match self
+                .dest
+                .append(
+                    self.folder,
+                    &message.flags,
+                    message.internal_date.as_deref(),
+                    &message.body,
+                )
+                .await
+            {
+                Ok(appended) => {
+                    let dest_uid = appended.map(|a| a.uid);
+                    self.landed([dest_uid]);
+                    self.journal
+                        .record(self.folder_id, &[copied(message, dest_uid)])
+                        .await?;
+                    report.copied_now += 1;
+                    report.bytes_copied_now += message.body.len() as u64;
+                }
+                Err(ImapError::Refused { text, .. }) => {
+                    let reason = format!("the destination refused it: {text}");
+                    self.journal
+                        .quarantine(self.folder_id, message.uid, &reason, Some(&message.body))
+                        .await?;
+                    self.journal.end_appends(self.folder_id).await?;
+                    report.quarantined.push(QuarantinedMessage {
+                        uid: message.uid,
+                        reason,
+                    });
+                }
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Ok(())
+    }
+}
+
+fn outgoing(message: &SourceMessage) -> Outgoing<'_> {
+    Outgoing {
+        flags: &message.flags,
+        internal_date: message.internal_date.as_deref(),
+        body: &message.body,
+    }
+}
+
+fn copied(message: &SourceMessage, dest_uid: Option<u32>) -> Copied {
+    Copied {
+        uid: message.uid,
+        dest_uid,
+        size: message.body.len() as u64,
+        flags: message.flags.clone(),
+    }
+}

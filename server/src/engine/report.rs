@@ -1,0 +1,74 @@
+//! What a copy run reports: per folder, source against destination, and the run's outcome.
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Every selected message is on the destination.
+    Done,
+    /// Some messages are quarantined or a folder needs a decision: nothing was lost, IT has to look.
+    NeedsAttention,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FolderReport {
+    pub source: String,
+    pub destination: String,
+    pub notes: Vec<String>,
+    pub source_messages: u64,
+    pub source_bytes: u64,
+    /// Nothing new since the last complete copy (same UIDVALIDITY, UIDNEXT and HIGHESTMODSEQ): not
+    /// listed again.
+    pub unchanged: bool,
+    /// The source folder was subscribed, and so is its destination now.
+    pub subscribed: bool,
+    pub copied_before: u64,
+    pub copied_now: u64,
+    pub bytes_copied_now: u64,
+    /// Found on the destination without a journal entry (an append whose reply was lost, or a folder
+    /// the source renumbered), by Message-ID, INTERNALDATE and size: journalled, not copied again.
+    pub recovered: u64,
+    /// Copied messages whose flags changed on the source since, updated on the destination.
+    pub flags_updated: u64,
+    pub quarantined: Vec<QuarantinedMessage>,
+    /// Messages in the destination folder after the copy (it may hold more: merged or earlier mail).
+    pub destination_messages: Option<u32>,
+    /// Bytes in the destination folder after the copy.
+    pub destination_bytes: Option<u64>,
+}
+
+impl FolderReport {
+    /// Every listed message is journalled as copied.
+    pub fn complete(&self) -> bool {
+        self.copied_before + self.copied_now == self.source_messages
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct QuarantinedMessage {
+    pub uid: u32,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub outcome: Outcome,
+    pub dry_run: bool,
+    pub folders: Vec<FolderReport>,
+}
+
+impl Report {
+    pub fn messages_copied_now(&self) -> u64 {
+        self.folders.iter().map(|f| f.copied_now).sum()
+    }
+}
+
+/// Progress after each chunk.
+#[derive(Debug, Clone)]
+pub struct Progress<'a> {
+    pub folder: &'a str,
+    pub messages_done: u64,
+    pub messages_total: u64,
+    pub bytes_done: u64,
+    pub bytes_total: u64,
+}
