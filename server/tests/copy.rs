@@ -642,6 +642,7 @@ async fn killed_mid_copy_the_rerun_finishes_exactly() {
                 return seen;
             }
         }
+        let _ = child.wait();
         panic!("no progress seen before the copy ended:\n{seen}");
     })
     .await
