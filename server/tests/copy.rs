@@ -772,3 +772,55 @@ async fn delta_runs_carry_flag_changes_and_keep_the_users_own() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(folder(&report, "INBOX")["unchanged"], true, "{report}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn folders_in_parallel_within_the_connection_budget() {
+    let old = Dovecot::start("old", None);
+    let new = Dovecot::start("new", Some(("admin", "admin-pass")));
+    old.seed_sample("alice", 50, 23);
+    let proxy = support::proxy::FaultyProxy::passthrough_on([127, 0, 0, 1].into(), old.port).await;
+    let mut args = copy_args(
+        proxy.port,
+        "alice",
+        new.port,
+        "master:admin",
+        &old.dir.path().join("journal.db"),
+    );
+    let sources = |report: &serde_json::Value| -> Vec<String> {
+        report["folders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["source"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let mut one_by_one = args.clone();
+    one_by_one.extend(["--parallel", "1", "--dry-run"].map(String::from));
+    let (code, planned, stderr) = fountain_copy(&one_by_one, "alice-old", "admin-pass");
+    assert_eq!(code, 0, "{stderr}");
+    args.extend(["--parallel", "4", "--max-connections", "2"].map(String::from));
+    let (code, report, stderr) =
+        tokio::task::spawn_blocking(move || fountain_copy(&args, "alice-old", "admin-pass"))
+            .await
+            .unwrap();
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        proxy.peak.load(std::sync::atomic::Ordering::SeqCst),
+        2,
+        "two folders at once, never more connections than the budget"
+    );
+    // The report keeps the planned folder order, whatever order the workers finished in.
+    assert_eq!(sources(&report), sources(&planned));
+    assert_same_mail(
+        &old,
+        &new,
+        &[
+            ("INBOX", "INBOX"),
+            ("INBOX.Sent", "Sent"),
+            ("INBOX.Projects", "Projects"),
+            ("INBOX.Projects.Fountain", "Projects/Fountain"),
+            ("INBOX.Trash", "Trash"),
+        ],
+    )
+    .await;
+}

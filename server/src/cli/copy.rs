@@ -10,6 +10,9 @@ use crate::engine::copy::{copy_mailbox, CopyJob, Outcome, Progress, Report, Side
 use crate::engine::imap::{Credentials, Endpoint, Security, Trust};
 use crate::engine::plan::chunks::ChunkLimits;
 use crate::engine::plan::select::Pattern;
+use crate::engine::throttle::{Limits, Throttle};
+
+use super::progress::ProgressView;
 
 #[derive(Debug, Args)]
 pub struct CopyArgs {
@@ -59,9 +62,19 @@ pub struct CopyArgs {
     /// How often to reconnect and resume after a dropped connection or a timeout.
     #[arg(long, default_value_t = 8)]
     pub retries: u32,
-    /// Upper bound of one FETCH, in MiB (memory stays around this).
+    /// Upper bound of one FETCH, in MiB (memory stays around this, per folder in parallel).
     #[arg(long, default_value_t = 16)]
     pub chunk_mib: u64,
+    /// Folders copied at once, each over its own pair of connections.
+    #[arg(long, default_value_t = 2)]
+    pub parallel: usize,
+    /// Connections open at once to each server. Within it, how many operations run at once adapts
+    /// to the server's latency and errors.
+    #[arg(long, default_value_t = 4)]
+    pub max_connections: usize,
+    /// Cap on the bytes per second moved to or from each server, in MB/s (default: no cap).
+    #[arg(long)]
+    pub max_mb_per_sec: Option<f64>,
 }
 
 /// Parses `imap[s]://user@host:port` into the user and the endpoint.
@@ -156,26 +169,18 @@ pub async fn run(args: CopyArgs) -> anyhow::Result<i32> {
         dry_run: args.dry_run,
         retries: args.retries,
         backoff: Duration::from_secs(1),
+        parallel: args.parallel.max(1),
+        throttle: Throttle::new(Limits {
+            max_connections: args.max_connections.max(1),
+            bytes_per_second: args.max_mb_per_sec.map(|mb| (mb * 1e6) as u64),
+        }),
     };
     let db = crate::db::connect(&format!("sqlite://{}?mode=rwc", args.journal.display())).await?;
     let started = Instant::now();
-    let mut last = Instant::now() - Duration::from_secs(1);
-    let mut on_progress = |p: &Progress<'_>| {
-        if last.elapsed() >= Duration::from_millis(500) || p.messages_done == p.messages_total {
-            last = Instant::now();
-            let rate = p.bytes_done as f64 / started.elapsed().as_secs_f64().max(0.001);
-            eprintln!(
-                "{}: {}/{} messages, {:.1}/{:.1} MB, {:.1} MB/s",
-                p.folder,
-                p.messages_done,
-                p.messages_total,
-                p.bytes_done as f64 / 1e6,
-                p.bytes_total as f64 / 1e6,
-                rate / 1e6
-            );
-        }
-    };
-    let report = copy_mailbox(&db, &job, &mut on_progress).await?;
+    let view = ProgressView::new();
+    let report = copy_mailbox(&db, &job, &|p: &Progress<'_>| view.update(p)).await;
+    view.finish();
+    let report = report?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     }

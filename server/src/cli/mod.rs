@@ -1,5 +1,6 @@
 //! The `fountain` command line.
 mod copy;
+mod progress;
 
 use std::path::PathBuf;
 

@@ -1,20 +1,24 @@
 //! Copies one mailbox: connect, plan the folders, copy each ([`super::folder`]), and retry from the
 //! journal after a dropped connection or a timeout. A message the source cannot give or the
 //! destination refuses is quarantined and the run goes on; the result then says "needs attention".
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use sea_orm::DatabaseConnection;
+use tokio::sync::OwnedSemaphorePermit;
 
-use super::folder::{copy_folder, FolderRun};
+use super::folder::{copy_folder, FolderRun, Shared};
 use super::imap::transcript::Transcript;
 use super::imap::{Credentials, Destination, Endpoint, ImapError, ListedFolder, Source};
 use super::journal::Journal;
 use super::plan::chunks::ChunkLimits;
 use super::plan::folders::{
-    infer_layout, plan_folders, DestinationRules, Layout, Rename, SourceFolder,
+    infer_layout, plan_folders, DestinationRules, FolderPlan, Layout, Rename, SourceFolder,
 };
 use super::plan::select::{selected, Pattern};
 pub use super::report::{FolderReport, Outcome, Progress, QuarantinedMessage, Report};
+use super::throttle::{ServerBudget, Throttle};
 
 /// One end of a copy.
 #[derive(Debug, Clone)]
@@ -44,6 +48,10 @@ pub struct CopyJob {
     pub retries: u32,
     /// The first pause before retrying; it doubles each time.
     pub backoff: std::time::Duration,
+    /// Folders copied at once, each over its own pair of connections (within the servers' budgets).
+    pub parallel: usize,
+    /// The per-server budgets this copy shares with everything else running in the process.
+    pub throttle: Arc<Throttle>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -59,13 +67,13 @@ pub enum CopyError {
 pub async fn copy_mailbox(
     db: &DatabaseConnection,
     job: &CopyJob,
-    progress: &mut dyn FnMut(&Progress<'_>),
+    progress: &(dyn Fn(&Progress<'_>) + Sync),
 ) -> Result<Report, CopyError> {
-    let mut this_run = CopiedThisRun::default();
+    let this_run = Mutex::new(CopiedThisRun::default());
     let mut pause = job.backoff;
     let mut attempt = 0;
     loop {
-        match copy_once(db, job, &mut this_run, progress).await {
+        match copy_once(db, job, &this_run, progress).await {
             Err(CopyError::Imap(e)) if e.is_transient() && attempt < job.retries => {
                 attempt += 1;
                 tracing::warn!(error = %e, attempt, pause_ms = pause.as_millis() as u64, "connection trouble; retrying from the journal");
@@ -94,24 +102,63 @@ pub(super) struct ThisRun {
     pub flags_updated: u64,
 }
 
-async fn copy_once(
-    db: &DatabaseConnection,
+/// Both sessions of one worker, with the connection slots they hold.
+struct Sessions {
+    source: Source,
+    dest: Destination,
+    _slots: (OwnedSemaphorePermit, OwnedSemaphorePermit),
+}
+
+/// Takes a connection slot on each server, always in the same order, so two copies waiting for each
+/// other's slots cannot deadlock.
+async fn slots(
+    source_budget: &ServerBudget,
+    dest_budget: &ServerBudget,
+) -> (OwnedSemaphorePermit, OwnedSemaphorePermit) {
+    if source_budget.key() <= dest_budget.key() {
+        let s = source_budget.connection().await;
+        (s, dest_budget.connection().await)
+    } else {
+        let d = dest_budget.connection().await;
+        (source_budget.connection().await, d)
+    }
+}
+
+/// Connects both sides within the slots taken.
+async fn connect(
     job: &CopyJob,
-    this_run: &mut CopiedThisRun,
-    progress: &mut dyn FnMut(&Progress<'_>),
-) -> Result<Report, CopyError> {
-    let mut source = Source::connect(
+    slots: (OwnedSemaphorePermit, OwnedSemaphorePermit),
+) -> Result<Sessions, ImapError> {
+    let source = Source::connect(
         &job.source.endpoint,
         &job.source.credentials,
         Transcript::default(),
     )
     .await?;
-    let mut dest = Destination::connect(
+    let dest = Destination::connect(
         &job.destination.endpoint,
         &job.destination.credentials,
         Transcript::default(),
     )
     .await?;
+    Ok(Sessions {
+        source,
+        dest,
+        _slots: slots,
+    })
+}
+
+async fn copy_once(
+    db: &DatabaseConnection,
+    job: &CopyJob,
+    this_run: &Mutex<CopiedThisRun>,
+    progress: &(dyn Fn(&Progress<'_>) + Sync),
+) -> Result<Report, CopyError> {
+    let source_budget = job.throttle.server(&job.source.endpoint);
+    let dest_budget = job.throttle.server(&job.destination.endpoint);
+    let first = connect(job, slots(&source_budget, &dest_budget).await).await?;
+    let (mut source, mut dest) = (first.source, first.dest);
+    let first_slots = first._slots;
 
     let source_list = source.list().await?;
     let from = layout(source.namespace.clone(), &source_list);
@@ -145,26 +192,110 @@ async fn copy_once(
         .collect();
     let plans = plan_folders(&wanted, &from, &to);
     let subscribed = source.subscribed().await?;
-    let mut run = FolderRun {
-        journal: Journal { db },
-        job,
-        source,
-        dest,
-        existing: dest_list.into_iter().map(|f| f.wire_name).collect(),
+    // Sizes up front where the server tells them cheaply, so the first ETA already covers everything.
+    for plan in &plans {
+        if let Some(bytes) = source.folder_bytes(&plan.source_wire).await? {
+            progress(&Progress {
+                folder: &plan.source_display,
+                messages_done: 0,
+                messages_total: 0,
+                bytes_done: 0,
+                bytes_left: bytes,
+                estimate: true,
+            });
+        }
+    }
+    let shared = Shared {
+        existing: Mutex::new(dest_list.into_iter().map(|f| f.wire_name).collect()),
         subscribed: subscribed.into_iter().collect(),
         mailbox: job.source.mailbox(),
         dest_mailbox: job.destination.mailbox(),
         this_run,
         progress,
+        source_budget,
+        dest_budget,
     };
-    let mut reports = Vec::with_capacity(plans.len());
-    for plan in &plans {
-        let mut report = copy_folder(&mut run, plan).await?;
-        report.notes.splice(0..0, plan.notes.iter().map(describe));
-        reports.push(report);
+    // Folders landing in the same destination folder go together, to one worker.
+    let mut groups: Vec<Vec<(usize, &FolderPlan)>> = Vec::new();
+    for (i, plan) in plans.iter().enumerate() {
+        match groups
+            .iter_mut()
+            .find(|g| g[0].1.destination_wire == plan.destination_wire)
+        {
+            Some(group) => group.push((i, plan)),
+            None => groups.push(vec![(i, plan)]),
+        }
     }
-    run.source.logout().await;
-    run.dest.logout().await;
+    let workers = job.parallel.clamp(1, groups.len().max(1));
+    let queue = Mutex::new(groups.into_iter().collect::<VecDeque<_>>());
+    let failed = AtomicBool::new(false);
+    let results = Mutex::new(Vec::with_capacity(plans.len()));
+    let first = Sessions {
+        source,
+        dest,
+        _slots: first_slots,
+    };
+    let work = |sessions: Option<Sessions>| {
+        let (queue, failed, results, shared) = (&queue, &failed, &results, &shared);
+        async move {
+            let sessions = match sessions {
+                Some(sessions) => sessions,
+                // An extra worker that cannot connect (the server caps connections per user, say) leaves
+                // its share to the others.
+                None => {
+                    let slots = slots(&shared.source_budget, &shared.dest_budget).await;
+                    // Slots free up when other workers are done: by then there may be nothing left.
+                    if queue.lock().expect("queue lock").is_empty() {
+                        return Ok(());
+                    }
+                    match connect(job, slots).await {
+                        Ok(sessions) => sessions,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "an extra connection failed; fewer folders in parallel");
+                            return Ok::<(), CopyError>(());
+                        }
+                    }
+                }
+            };
+            let mut run = FolderRun {
+                journal: Journal { db },
+                job,
+                source: sessions.source,
+                dest: sessions.dest,
+                shared,
+            };
+            let outcome: Result<(), CopyError> = async {
+                loop {
+                    if failed.load(Ordering::SeqCst) {
+                        return Ok(());
+                    }
+                    let Some(group) = queue.lock().expect("queue lock").pop_front() else {
+                        return Ok(());
+                    };
+                    for (i, plan) in group {
+                        let mut report = copy_folder(&mut run, plan).await?;
+                        report.notes.splice(0..0, plan.notes.iter().map(describe));
+                        results.lock().expect("results lock").push((i, report));
+                    }
+                }
+            }
+            .await;
+            if outcome.is_err() {
+                failed.store(true, Ordering::SeqCst);
+            }
+            run.source.logout().await;
+            run.dest.logout().await;
+            outcome
+        }
+    };
+    let mut running = vec![work(Some(first))];
+    running.extend((1..workers).map(|_| work(None)));
+    for outcome in futures_util::future::join_all(running).await {
+        outcome?;
+    }
+    let mut reports = results.into_inner().expect("results lock");
+    reports.sort_by_key(|(i, _)| *i);
+    let reports: Vec<FolderReport> = reports.into_iter().map(|(_, r)| r).collect();
     // A partial folder is never "done": every listed message must be journalled as copied.
     let outcome = if job.dry_run
         || reports

@@ -3,6 +3,7 @@
 //! lacks in byte-bounded chunks, append, and journal. Every APPEND is announced in the journal first
 //! (write-ahead), so a crash at any point leaves enough to resume without a duplicate.
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
 
 use super::copy::{CopiedThisRun, CopyError, CopyJob, ThisRun};
 use super::flag_sync::carry_flag_changes;
@@ -12,21 +13,29 @@ use super::plan::chunks::{plan_chunks, uid_set};
 use super::plan::folders::FolderPlan;
 use super::recover::find_already_copied;
 use super::report::{FolderReport, Progress, QuarantinedMessage};
+use super::throttle::ServerBudget;
 
-/// What copying the folders of one mailbox shares.
+/// What the workers copying one mailbox's folders share.
+pub(super) struct Shared<'a> {
+    /// Destination folders that exist (wire names).
+    pub existing: Mutex<BTreeSet<String>>,
+    /// Source folders the user subscribed to (wire names).
+    pub subscribed: BTreeSet<String>,
+    pub mailbox: String,
+    pub dest_mailbox: String,
+    pub this_run: &'a Mutex<CopiedThisRun>,
+    pub progress: &'a (dyn Fn(&Progress<'_>) + Sync),
+    pub source_budget: Arc<ServerBudget>,
+    pub dest_budget: Arc<ServerBudget>,
+}
+
+/// One worker: its own connections, and what all share.
 pub(super) struct FolderRun<'a> {
     pub journal: Journal<'a>,
     pub job: &'a CopyJob,
     pub source: Source,
     pub dest: Destination,
-    /// Destination folders that exist (wire names).
-    pub existing: BTreeSet<String>,
-    /// Source folders the user subscribed to (wire names).
-    pub subscribed: BTreeSet<String>,
-    pub mailbox: String,
-    pub dest_mailbox: String,
-    pub this_run: &'a mut CopiedThisRun,
-    pub progress: &'a mut dyn FnMut(&Progress<'_>),
+    pub shared: &'a Shared<'a>,
 }
 
 pub(super) async fn copy_folder(
@@ -52,8 +61,8 @@ pub(super) async fn copy_folder(
         destination_bytes: None,
     };
     let key = FolderKey {
-        mailbox: &run.mailbox,
-        dest_mailbox: &run.dest_mailbox,
+        mailbox: &run.shared.mailbox,
+        dest_mailbox: &run.shared.dest_mailbox,
         source_folder: &plan.source_wire,
         uid_validity: status.uid_validity.unwrap_or(0),
         dest_folder: &plan.destination_wire,
@@ -72,7 +81,10 @@ pub(super) async fn copy_folder(
         Some(run.journal.folder(&key).await?)
     };
     let before = run
+        .shared
         .this_run
+        .lock()
+        .expect("this-run lock")
         .get(&plan.source_wire)
         .copied()
         .unwrap_or_default();
@@ -93,6 +105,14 @@ pub(super) async fn copy_folder(
             report.bytes_copied_now = before.bytes;
             // Cheaply: an unchanged folder must stay O(1).
             verify(&mut run.dest, &plan.destination_wire, false, &mut report).await?;
+            (run.shared.progress)(&Progress {
+                folder: &plan.source_display,
+                messages_done: report.source_messages,
+                messages_total: report.source_messages,
+                bytes_done: report.bytes_copied_now,
+                bytes_left: 0,
+                estimate: false,
+            });
             return Ok(report);
         }
     }
@@ -114,7 +134,12 @@ pub(super) async fn copy_folder(
         None => return Ok(report),
     };
     let folder_id = row.id;
-    let dest_exists = run.existing.contains(&plan.destination_wire);
+    let dest_exists = run
+        .shared
+        .existing
+        .lock()
+        .expect("existing lock")
+        .contains(&plan.destination_wire);
     let mut copied = run.journal.copied(folder_id).await?;
 
     // What the journal cannot vouch for: appends in flight when the last attempt stopped; or, when it
@@ -141,7 +166,7 @@ pub(super) async fn copy_folder(
         };
         run.journal.record(folder_id, &found).await?;
         report.recovered += found.len() as u64;
-        remember(run.this_run, plan, &report);
+        remember(run.shared.this_run, plan, &report);
         if !found.is_empty() {
             copied = run.journal.copied(folder_id).await?;
         }
@@ -152,10 +177,14 @@ pub(super) async fn copy_folder(
 
     if !dest_exists {
         run.dest.create(&plan.destination_wire).await?;
-        run.existing.insert(plan.destination_wire.clone());
+        run.shared
+            .existing
+            .lock()
+            .expect("existing lock")
+            .insert(plan.destination_wire.clone());
     }
     // Subscriptions follow the folder, so it shows in the user's mail program on the new server.
-    if run.subscribed.contains(&plan.source_wire) {
+    if run.shared.subscribed.contains(&plan.source_wire) {
         run.dest.subscribe(&plan.destination_wire).await?;
         report.subscribed = true;
     }
@@ -171,7 +200,7 @@ pub(super) async fn copy_folder(
             since.filter(|_| status.highest_modseq.is_some()),
         )
         .await?;
-        remember(run.this_run, plan, &report);
+        remember(run.shared.this_run, plan, &report);
     }
 
     let done: BTreeSet<u32> = copied.keys().copied().collect();
@@ -182,8 +211,28 @@ pub(super) async fn copy_folder(
         folder: &plan.destination_wire,
         floor: None,
     };
+    let mut bytes_left: u64 = listed
+        .iter()
+        .filter(|m| !done.contains(&m.uid))
+        .map(|m| m.size)
+        .sum();
+    let progress = |report: &FolderReport, bytes_left: u64| {
+        (run.shared.progress)(&Progress {
+            folder: &plan.source_display,
+            messages_done: report.copied_before + report.copied_now,
+            messages_total: report.source_messages,
+            bytes_done: report.bytes_copied_now,
+            bytes_left,
+            estimate: false,
+        })
+    };
+    progress(&report, bytes_left);
+    let (source_budget, dest_budget) = (&run.shared.source_budget, &run.shared.dest_budget);
     for chunk in plan_chunks(&listed, &done, run.job.limits) {
+        let reading = source_budget.operation().await;
+        source_budget.pace(chunk.bytes).await;
         let fetched = run.source.fetch(&chunk.uid_set()).await?;
+        reading.succeeded(chunk.bytes);
         let mut present = Vec::with_capacity(fetched.len());
         for uid in &chunk.uids {
             match fetched.iter().find(|m| m.uid == *uid) {
@@ -201,17 +250,18 @@ pub(super) async fn copy_folder(
                 }
             }
         }
+        let bytes: u64 = present.iter().map(|m| m.body.len() as u64).sum();
+        let writing = dest_budget.operation().await;
+        dest_budget.pace(bytes).await;
         let result = appender.append_chunk(&present, &mut report).await;
+        if result.is_ok() {
+            writing.succeeded(bytes);
+        }
         // Kept before any error: a reconnect must still count what went before.
-        remember(run.this_run, plan, &report);
+        remember(run.shared.this_run, plan, &report);
         result?;
-        (run.progress)(&Progress {
-            folder: &plan.source_display,
-            messages_done: report.copied_before + report.copied_now,
-            messages_total: report.source_messages,
-            bytes_done: report.bytes_copied_now,
-            bytes_total: report.source_bytes,
-        });
+        bytes_left = bytes_left.saturating_sub(chunk.bytes);
+        progress(&report, bytes_left);
     }
     verify(&mut run.dest, &plan.destination_wire, true, &mut report).await?;
     if report.complete() && report.quarantined.is_empty() {
@@ -230,8 +280,8 @@ pub(super) async fn copy_folder(
 }
 
 /// Keeps what this attempt did, for the report of a later attempt after a reconnect.
-fn remember(this_run: &mut CopiedThisRun, plan: &FolderPlan, report: &FolderReport) {
-    this_run.insert(
+fn remember(this_run: &Mutex<CopiedThisRun>, plan: &FolderPlan, report: &FolderReport) {
+    this_run.lock().expect("this-run lock").insert(
         plan.source_wire.clone(),
         ThisRun {
             copied: report.copied_now,

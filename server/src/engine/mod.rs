@@ -9,3 +9,4 @@ pub mod journal;
 pub mod plan;
 mod recover;
 pub mod report;
+pub mod throttle;

@@ -63,12 +63,17 @@ impl Report {
     }
 }
 
-/// Progress after each chunk.
+/// Progress of one folder: when it is sized (before copying; an estimate when `estimate`) and after
+/// each chunk.
 #[derive(Debug, Clone)]
 pub struct Progress<'a> {
     pub folder: &'a str,
     pub messages_done: u64,
     pub messages_total: u64,
+    /// Bytes copied from this folder in this run.
     pub bytes_done: u64,
-    pub bytes_total: u64,
+    /// Bytes of this folder still to copy.
+    pub bytes_left: u64,
+    /// Sized from STATUS=SIZE before the folder was listed: the journal has not been consulted yet.
+    pub estimate: bool,
 }

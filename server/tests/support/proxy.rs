@@ -24,6 +24,8 @@ pub struct FaultyProxy {
     pub port: u16,
     /// How many connections failed.
     pub cuts: Arc<AtomicUsize>,
+    /// The most connections open at once.
+    pub peak: Arc<AtomicUsize>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -60,22 +62,33 @@ impl FaultyProxy {
         let cuts = Arc::new(AtomicUsize::new(0));
         let seen = Arc::new(AtomicUsize::new(0));
         let counter = cuts.clone();
+        let peak = Arc::new(AtomicUsize::new(0));
+        let open = Arc::new(AtomicUsize::new(0));
+        let highest = peak.clone();
         let task = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 let n = seen.fetch_add(1, Ordering::SeqCst);
                 let limit = (n < faulty).then_some(after);
                 let counter = counter.clone();
+                let now_open = open.fetch_add(1, Ordering::SeqCst) + 1;
+                highest.fetch_max(now_open, Ordering::SeqCst);
+                let open = open.clone();
                 tokio::spawn(async move {
-                    let Ok(server) = TcpStream::connect(("127.0.0.1", target)).await else {
-                        return;
-                    };
-                    if pipe(client, server, limit, fault).await {
-                        counter.fetch_add(1, Ordering::SeqCst);
+                    if let Ok(server) = TcpStream::connect(("127.0.0.1", target)).await {
+                        if pipe(client, server, limit, fault).await {
+                            counter.fetch_add(1, Ordering::SeqCst);
+                        }
                     }
+                    open.fetch_sub(1, Ordering::SeqCst);
                 });
             }
         });
-        FaultyProxy { port, cuts, task }
+        FaultyProxy {
+            port,
+            cuts,
+            peak,
+            task,
+        }
     }
 }
 

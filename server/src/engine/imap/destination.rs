@@ -6,11 +6,10 @@ use async_imap::imap_proto::{RequestId, Response, ResponseCode, Status};
 use tokio::io::AsyncWriteExt;
 
 use super::auth::Credentials;
-use super::connection::{
-    open, parse_status_size, quote, raw_command, Endpoint, ImapError, Link, Session,
-};
+use super::connection::{open, quote, Endpoint, ImapError, Link, Session};
 use super::source::{
-    fingerprints, list, list_messages, status, Fingerprinted, FolderStatus, ListedFolder,
+    fingerprints, list, list_messages, status, status_size, Fingerprinted, FolderStatus,
+    ListedFolder,
 };
 use super::transcript::Transcript;
 use crate::engine::plan::flags::{carried, FlagChange};
@@ -125,16 +124,10 @@ impl Destination {
         wire_name: &str,
         or_count: bool,
     ) -> Result<Option<u64>, ImapError> {
-        if self.has("STATUS=SIZE") {
-            let reply = raw_command(
-                &mut self.session,
-                &self.link,
-                &format!("STATUS {} (SIZE)", quote(wire_name)),
-            )
-            .await?;
-            if let Some(size) = parse_status_size(&reply) {
-                return Ok(Some(size));
-            }
+        if let Some(size) =
+            status_size(&mut self.session, &self.link, &self.capabilities, wire_name).await?
+        {
+            return Ok(Some(size));
         }
         if !or_count {
             return Ok(None);

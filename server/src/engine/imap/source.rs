@@ -3,7 +3,9 @@
 use futures_util::TryStreamExt;
 
 use super::auth::Credentials;
-use super::connection::{open, Endpoint, ImapError, Link, Session};
+use super::connection::{
+    open, parse_status_size, quote, raw_command, Endpoint, ImapError, Link, Session,
+};
 use super::transcript::Transcript;
 use crate::engine::plan::chunks::Listed;
 use crate::engine::plan::fingerprint::{message_id, Fingerprint};
@@ -97,6 +99,11 @@ impl Source {
         };
         let names = self.link.run("LSUB", op).await?;
         Ok(names.iter().map(|n| n.name().to_owned()).collect())
+    }
+
+    /// The bytes a folder holds, where the server offers STATUS=SIZE (RFC 8438); else `None`.
+    pub async fn folder_bytes(&mut self, wire_name: &str) -> Result<Option<u64>, ImapError> {
+        status_size(&mut self.session, &self.link, &self.capabilities, wire_name).await
     }
 
     /// Opens a folder read-only.
@@ -193,6 +200,21 @@ fn flag_atom(flag: &async_imap::types::Flag<'_>) -> Option<String> {
         Flag::Deleted | Flag::Recent | Flag::MayCreate => None,
         Flag::Custom(k) => Some(k.to_string()),
     }
+}
+
+/// STATUS (SIZE) where the server has STATUS=SIZE. async-imap cannot parse it: over the raw stream.
+pub(super) async fn status_size(
+    session: &mut Session,
+    link: &Link,
+    capabilities: &[String],
+    wire_name: &str,
+) -> Result<Option<u64>, ImapError> {
+    if !capabilities.iter().any(|c| c == "STATUS=SIZE") {
+        return Ok(None);
+    }
+    let command = format!("STATUS {} (SIZE)", quote(wire_name));
+    let reply = raw_command(session, link, &command).await?;
+    Ok(parse_status_size(&reply))
 }
 
 pub(super) async fn list_messages(

@@ -1,6 +1,8 @@
 //! Pure planning, no I/O: where folders land ([`folders`], [`mutf7`]), which folders to copy
 //! ([`select`]), which messages to fetch next in byte-bounded chunks ([`chunks`]), how to recognise a
-//! message already copied ([`fingerprint`]) and which flag changes a delta run carries ([`flags`]).
+//! message already copied ([`fingerprint`]), which flag changes a delta run carries ([`flags`]), and
+//! how much load a server takes ([`adaptive`]).
+pub mod adaptive;
 pub mod chunks;
 pub mod fingerprint;
 pub mod flags;
