@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use server::engine::imap::transcript::Transcript;
 use server::engine::imap::{Credentials, Endpoint, Source};
+use support::copying::{copy_args, folder, fountain_copy, total};
 use support::servers::{Cyrus, Dovecot};
 
 fn endpoint(port: u16) -> Endpoint {
@@ -15,63 +16,6 @@ fn endpoint(port: u16) -> Endpoint {
         timeout: Duration::from_secs(20),
         ..Endpoint::new("127.0.0.1", port)
     }
-}
-
-/// Runs `fountain copy`; returns the exit code, the JSON report and stderr.
-fn fountain_copy(
-    args: &[String],
-    source_pw: &str,
-    dest_pw: &str,
-) -> (i32, serde_json::Value, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_fountain"))
-        .arg("copy")
-        .args(args)
-        .arg("--json")
-        .env("FOUNTAIN_SOURCE_PASSWORD", source_pw)
-        .env("FOUNTAIN_DEST_PASSWORD", dest_pw)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let report = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
-    (out.status.code().unwrap_or(-1), report, stderr)
-}
-
-/// `--from`, `--to`, `--dest-auth`, `--journal` for alice on `from` into `to_user` on `to`.
-fn copy_args(
-    from: u16,
-    to_user: &str,
-    to: u16,
-    dest_auth: &str,
-    journal: &std::path::Path,
-) -> Vec<String> {
-    vec![
-        "--from".into(),
-        format!("imap://alice@127.0.0.1:{from}"),
-        "--to".into(),
-        format!("imap://{to_user}@127.0.0.1:{to}"),
-        "--dest-auth".into(),
-        dest_auth.into(),
-        "--journal".into(),
-        journal.display().to_string(),
-    ]
-}
-
-fn folder<'a>(report: &'a serde_json::Value, source: &str) -> &'a serde_json::Value {
-    report["folders"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["source"] == source)
-        .unwrap_or_else(|| panic!("{source} not in {report}"))
-}
-
-fn total(report: &serde_json::Value, key: &str) -> u64 {
-    report["folders"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f[key].as_u64().unwrap())
-        .sum()
 }
 
 fn alice_via_master() -> Credentials {

@@ -338,7 +338,8 @@ impl Appender<'_, '_> {
         present: &[&SourceMessage],
         report: &mut FolderReport,
     ) -> Result<(), CopyError> {
-        if self.dest.can_append_many() && present.len() > 1 {
+        let text_only = present.iter().all(|m| !m.body.contains(&0));
+        if self.dest.can_append_many() && present.len() > 1 && text_only {
             let outgoing: Vec<Outgoing<'_>> = present.iter().map(|m| outgoing(m)).collect();
             let uids: Vec<u32> = present.iter().map(|m| m.uid).collect();
             let floor = self.floor().await?;

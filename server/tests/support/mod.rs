@@ -2,6 +2,7 @@
 //! random port, a fresh database (SQLite file or PostgreSQL database), and its own real OpenID provider.
 #![allow(dead_code)]
 
+pub mod copying;
 pub mod idp;
 pub mod proxy;
 pub mod servers;

@@ -6,8 +6,9 @@ use async_imap::Client;
 use tokio::net::TcpStream;
 
 use super::auth::{plain, xoauth2, Credentials, OneShot};
-use super::tls::{connector, is_loopback, server_name, Security, Trust, Wire};
+use super::tls::{connector, is_loopback, server_name, Security, Trust};
 use super::transcript::{Recorded, Transcript};
+use super::wire::{Transport, Wire};
 
 pub(super) type Stream = Recorded<Wire>;
 pub(super) type Session = async_imap::Session<Stream>;
@@ -171,7 +172,7 @@ pub(super) async fn open(
     let _ = tcp.set_nodelay(true);
     let wire = match endpoint.security {
         Security::Tls => handshake(endpoint, &link, tcp, "imaps (TLS from the first byte)").await?,
-        Security::StartTls => Wire::Plain(tcp),
+        Security::StartTls => Wire::new(Transport::Plain(tcp)),
     };
     let mut client = Client::new(Recorded::new(wire, transcript));
     greeting(&mut client, &link).await?;
@@ -273,8 +274,13 @@ async fn start_tls(
         Err(other) => return Err(other),
     }
     let (wire, transcript) = client.into_inner().into_parts();
-    let Wire::Plain(tcp) = wire else {
-        unreachable!("STARTTLS is only sent on a plain connection")
+    let Some(tcp) = wire.into_plain() else {
+        // A server that sent data after its STARTTLS OK is attempting a man-in-the-middle injection.
+        return Err(ImapError::Tls {
+            endpoint: link.label.clone(),
+            detail: "the server sent data before the TLS handshake".into(),
+            expected: "IMAP with STARTTLS",
+        });
     };
     let wire = handshake(endpoint, link, tcp, "IMAP with STARTTLS").await?;
     Ok(Client::new(Recorded::new(wire, transcript)))
@@ -295,7 +301,7 @@ async fn handshake(
     let name = server_name(&endpoint.host).map_err(|e| tls_error(e.to_string()))?;
     match tokio::time::timeout(link.timeout, connector.connect(name, tcp)).await {
         Err(_) => Err(link.timed_out("TLS handshake")),
-        Ok(Ok(tls)) => Ok(Wire::Tls(Box::new(tls))),
+        Ok(Ok(tls)) => Ok(Wire::new(Transport::Tls(Box::new(tls)))),
         // A certificate or protocol problem will not go away by retrying; a dropped connection may.
         Ok(Err(e))
             if e.get_ref()

@@ -181,8 +181,14 @@ impl Destination {
             body,
         };
         self.check(wire_name, std::slice::from_ref(&message))?;
-        let plus = self.has("LITERAL+");
-        let command = format!("APPEND {} {}", quote(wire_name), message.announce(plus));
+        // NUL bytes can only travel in a BINARY literal (RFC 3516), sent synchronising to be safe.
+        let binary = body.contains(&0) && self.has("BINARY");
+        let plus = self.has("LITERAL+") && !binary;
+        let command = format!(
+            "APPEND {} {}",
+            quote(wire_name),
+            message.announce(plus, binary)
+        );
         let link = &self.link;
         let session = &mut self.session;
         let op = async {
@@ -210,6 +216,7 @@ impl Destination {
     }
 
     /// Appends several messages with one MULTIAPPEND (RFC 3502): the server stores all of them or none.
+    /// Bodies holding NUL bytes must go one by one ([`append`](Self::append)), in BINARY literals.
     /// Returns the destination UIDs in order when the server reports them (UIDPLUS).
     pub async fn append_many(
         &mut self,
@@ -220,7 +227,11 @@ impl Destination {
         let Some(first) = messages.first() else {
             return Ok(Vec::new());
         };
-        let command = format!("APPEND {} {}", quote(wire_name), first.announce(true));
+        let command = format!(
+            "APPEND {} {}",
+            quote(wire_name),
+            first.announce(true, false)
+        );
         let link = &self.link;
         let session = &mut self.session;
         let op = async {
@@ -230,7 +241,7 @@ impl Destination {
                 stream.write_all(message.body).await?;
                 if let Some(next) = messages.get(i + 1) {
                     stream
-                        .write_all(format!(" {}\r\n", next.announce(true)).as_bytes())
+                        .write_all(format!(" {}\r\n", next.announce(true, false)).as_bytes())
                         .await?;
                 }
             }
@@ -281,13 +292,14 @@ pub struct Outgoing<'a> {
 
 impl Outgoing<'_> {
     /// `(flags) "date" {n+}`: what precedes the literal.
-    fn announce(&self, non_synchronising: bool) -> String {
+    fn announce(&self, non_synchronising: bool, binary: bool) -> String {
         format!(
-            "({}){} {{{}{}}}",
+            "({}){} {}{{{}{}}}",
             self.flags.join(" "),
             self.internal_date
                 .map(|d| format!(" \"{d}\""))
                 .unwrap_or_default(),
+            if binary { "~" } else { "" },
             self.body.len(),
             if non_synchronising { "+" } else { "" }
         )

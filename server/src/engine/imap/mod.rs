@@ -6,9 +6,11 @@
 mod auth;
 mod connection;
 mod destination;
+mod literal8;
 mod source;
 mod tls;
 pub mod transcript;
+mod wire;
 
 pub use auth::Credentials;
 pub use connection::{Endpoint, ImapError};

@@ -3,12 +3,8 @@
 use std::io;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::TcpStream;
 use tokio_rustls::rustls::pki_types::pem::PemObject;
 use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
 use tokio_rustls::rustls::{ClientConfig, RootCertStore};
@@ -30,13 +26,6 @@ pub struct Trust {
     /// PEM file of the CA(s) that signed the server's certificate (an internal CA, or a self-signed
     /// certificate to pin). Without it, the Mozilla root programme's CAs are trusted.
     pub ca_file: Option<PathBuf>,
-}
-
-/// The byte stream under an IMAP session: plain TCP (loopback, or before STARTTLS) or TLS over TCP.
-#[derive(Debug)]
-pub enum Wire {
-    Plain(TcpStream),
-    Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -99,46 +88,6 @@ pub fn server_name(host: &str) -> Result<ServerName<'static>, TlsError> {
     ServerName::try_from(bare.to_owned()).map_err(|_| TlsError::Name {
         host: host.to_owned(),
     })
-}
-
-impl AsyncRead for Wire {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Wire::Plain(s) => Pin::new(s).poll_read(cx, buf),
-            Wire::Tls(s) => Pin::new(s).poll_read(cx, buf),
-        }
-    }
-}
-
-impl AsyncWrite for Wire {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            Wire::Plain(s) => Pin::new(s).poll_write(cx, buf),
-            Wire::Tls(s) => Pin::new(s).poll_write(cx, buf),
-        }
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Wire::Plain(s) => Pin::new(s).poll_flush(cx),
-            Wire::Tls(s) => Pin::new(s).poll_flush(cx),
-        }
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Wire::Plain(s) => Pin::new(s).poll_shutdown(cx),
-            Wire::Tls(s) => Pin::new(s).poll_shutdown(cx),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,59 @@
+//! Running `fountain copy` from the tests and reading its JSON report.
+use std::process::Command;
+
+/// Runs `fountain copy`; returns the exit code, the JSON report and stderr.
+pub fn fountain_copy(
+    args: &[String],
+    source_pw: &str,
+    dest_pw: &str,
+) -> (i32, serde_json::Value, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_fountain"))
+        .arg("copy")
+        .args(args)
+        .arg("--json")
+        .env("FOUNTAIN_SOURCE_PASSWORD", source_pw)
+        .env("FOUNTAIN_DEST_PASSWORD", dest_pw)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let report = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    (out.status.code().unwrap_or(-1), report, stderr)
+}
+
+/// `--from`, `--to`, `--dest-auth`, `--journal` for alice on `from` into `to_user` on `to`.
+pub fn copy_args(
+    from: u16,
+    to_user: &str,
+    to: u16,
+    dest_auth: &str,
+    journal: &std::path::Path,
+) -> Vec<String> {
+    vec![
+        "--from".into(),
+        format!("imap://alice@127.0.0.1:{from}"),
+        "--to".into(),
+        format!("imap://{to_user}@127.0.0.1:{to}"),
+        "--dest-auth".into(),
+        dest_auth.into(),
+        "--journal".into(),
+        journal.display().to_string(),
+    ]
+}
+
+pub fn folder<'a>(report: &'a serde_json::Value, source: &str) -> &'a serde_json::Value {
+    report["folders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["source"] == source)
+        .unwrap_or_else(|| panic!("{source} not in {report}"))
+}
+
+pub fn total(report: &serde_json::Value, key: &str) -> u64 {
+    report["folders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f[key].as_u64().unwrap())
+        .sum()
+}
