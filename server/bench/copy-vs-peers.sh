@@ -82,7 +82,40 @@ echo "|------------------------|-------------|---------|---------|-----------|--
 row "fountain copy"          "$f_wall" "$f_rss" "$f_noop" "$copied_by_fountain"
 row "doveadm backup (imapc)" "$d_wall" "$d_rss" "$d_noop" "$copied_by_doveadm"
 if command -v mbsync >/dev/null; then
-  echo "(mbsync is installed but not wired into this script yet)"
+  # mbsync (isync) into carol's mailbox: the same source, its own target.
+  cat >"$work/mbsyncrc" <<RC
+IMAPAccount old
+Host 127.0.0.1
+Port $old_port
+User alice
+Pass alice-old
+SSLType None
+AuthMechs LOGIN
+IMAPStore old
+Account old
+IMAPAccount new
+Host 127.0.0.1
+Port $new_port
+User carol*admin
+Pass admin-pass
+SSLType None
+AuthMechs LOGIN
+IMAPStore new
+Account new
+Channel bench
+Far :old:
+Near :new:
+Patterns *
+Create Near
+SyncState $work/mbsync-state/
+RC
+  mkdir -p "$work/mbsync-state"
+  read -r m_wall m_rss < <(measure mbsync mbsync -c "$work/mbsyncrc" -q bench)
+  read -r m_noop _ < <(measure mbsync-noop mbsync -c "$work/mbsyncrc" -q bench)
+  copied_by_mbsync=$(doveadm -c "$work/new/dovecot.conf" -f flow mailbox status -u carol messages '*' | awk -F'messages=' '{s+=$2} END {print s}')
+  row "mbsync" "$m_wall" "$m_rss" "$m_noop" "$copied_by_mbsync"
+else
+  echo "(mbsync not installed: apt-get install isync to add it to the table)"
 fi
 echo
 echo "logs: $work" >&2

@@ -116,6 +116,39 @@ passdb {
 }"
 fi
 
+# DOVECOT_OAUTH2_URL=URL (an OpenID provider's userinfo endpoint, e.g. rig/idp.mjs's /me) also accepts
+# AUTHENTICATE XOAUTH2 / OAUTHBEARER with a bearer access token: Dovecot sends the token to URL and takes the
+# login name from the answer's preferred_username (it must equal the user the client names, and that user must
+# still be in USERS_FILE: the userdb stays the passwd file). Password logins are unchanged.
+mechanisms="plain login"
+oauth2_conf=""
+if [ -n "${DOVECOT_OAUTH2_URL:-}" ]; then
+  mechanisms="plain login xoauth2 oauthbearer"
+  # Asked as Dovecot's "tokeninfo" URL, not its "introspection" one: 2.3 takes an introspection answer of 401
+  # for a temporary failure (NO [UNAVAILABLE]), a tokeninfo 401 for a wrong token (NO [AUTHENTICATIONFAILED]).
+  # Dovecot appends the token to tokeninfo_url, and oidc-provider refuses a token in ?access_token=, so it goes
+  # in a parameter the IdP ignores; introspection_mode = auth is what makes Dovecot also send it as
+  # "Authorization: Bearer", which is what the IdP reads.
+  case "$DOVECOT_OAUTH2_URL" in *\?*) sep='&' ;; *) sep='?' ;; esac
+  cat >"$dir/dovecot-oauth2.conf.ext" <<EXT
+tokeninfo_url = ${DOVECOT_OAUTH2_URL}${sep}dovecot_token=
+introspection_mode = auth
+username_attribute = preferred_username
+# A login waits at most 10 s for the IdP.
+timeout_msecs = 10000
+EXT
+  chmod 644 "$dir/dovecot-oauth2.conf.ext"
+  # Only for the token mechanisms (so it never sees a password), and a refused token is final: otherwise
+  # Dovecot would go on to the passwd file and accept a "token" equal to the user's password.
+  oauth2_conf="passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = $dir/dovecot-oauth2.conf.ext
+  result_failure = return-fail
+  result_internalfail = return-fail
+}"
+fi
+
 cat >"$dir/dovecot.conf" <<CONF
 instance_name = fountain-$(basename "$dir")-$port
 base_dir = $dir/run
@@ -125,7 +158,7 @@ listen = 127.0.0.1
 protocols = imap
 $ssl_conf
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = $mechanisms
 mail_location = maildir:~/Maildir
 mail_max_userip_connections = 64
 default_login_user = dovenull
@@ -149,6 +182,7 @@ service anvil {
   chroot =
 }
 $master_conf
+$oauth2_conf
 passdb {
   driver = passwd-file
   args = scheme=PLAIN $dir/passwd

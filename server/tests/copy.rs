@@ -429,7 +429,8 @@ async fn dropped_connections_reconnect_and_resume_exactly() {
         "master:admin",
         &old.dir.path().join("journal.db"),
     );
-    args.extend(["--chunk-mib", "1", "--retries", "5"].map(String::from));
+    // One folder at a time, so the faults land where this test expects them.
+    args.extend(["--chunk-mib", "1", "--retries", "5", "--parallel", "1"].map(String::from));
     let (code, report, stderr) =
         tokio::task::spawn_blocking(move || fountain_copy(&args, "alice-old", "admin-pass"))
             .await
@@ -517,7 +518,7 @@ async fn a_lost_append_reply_is_found_not_copied_twice() {
         "master:admin",
         &old.dir.path().join("journal.db"),
     );
-    args.extend(["--retries", "4", "--chunk-mib", "1"].map(String::from));
+    args.extend(["--retries", "4", "--chunk-mib", "1", "--parallel", "1"].map(String::from));
     let (code, report, stderr) =
         tokio::task::spawn_blocking(move || fountain_copy(&args, "alice-old", "admin-pass"))
             .await

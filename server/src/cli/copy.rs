@@ -62,8 +62,9 @@ pub struct CopyArgs {
     /// How often to reconnect and resume after a dropped connection or a timeout.
     #[arg(long, default_value_t = 8)]
     pub retries: u32,
-    /// Upper bound of one FETCH, in MiB (memory stays around this, per folder in parallel).
-    #[arg(long, default_value_t = 16)]
+    /// Upper bound of one FETCH, in MiB. One chunk is read while the one before is written, so memory
+    /// stays around twice this per folder in parallel.
+    #[arg(long, default_value_t = 8)]
     pub chunk_mib: u64,
     /// Folders copied at once, each over its own pair of connections.
     #[arg(long, default_value_t = 2)]

@@ -9,7 +9,7 @@ use super::copy::{CopiedThisRun, CopyError, CopyJob, ThisRun};
 use super::flag_sync::carry_flag_changes;
 use super::imap::{Destination, ImapError, Outgoing, Source, SourceMessage};
 use super::journal::{Copied, FolderKey, Journal, Journalled};
-use super::plan::chunks::{plan_chunks, uid_set};
+use super::plan::chunks::{plan_chunks, uid_set, Chunk};
 use super::plan::folders::FolderPlan;
 use super::recover::find_already_copied;
 use super::report::{FolderReport, Progress, QuarantinedMessage};
@@ -228,11 +228,14 @@ pub(super) async fn copy_folder(
     };
     progress(&report, bytes_left);
     let (source_budget, dest_budget) = (&run.shared.source_budget, &run.shared.dest_budget);
-    for chunk in plan_chunks(&listed, &done, run.job.limits) {
-        let reading = source_budget.operation().await;
-        source_budget.pace(chunk.bytes).await;
-        let fetched = run.source.fetch(&chunk.uid_set()).await?;
-        reading.succeeded(chunk.bytes);
+    let chunks = plan_chunks(&listed, &done, run.job.limits);
+    // The next chunk is read while the current one is written: both servers stay busy.
+    let mut prefetched: Option<Vec<SourceMessage>> = None;
+    for (i, chunk) in chunks.iter().enumerate() {
+        let fetched = match prefetched.take() {
+            Some(fetched) => fetched,
+            None => read_chunk(&mut run.source, source_budget, chunk).await?,
+        };
         let mut present = Vec::with_capacity(fetched.len());
         for uid in &chunk.uids {
             match fetched.iter().find(|m| m.uid == *uid) {
@@ -250,16 +253,29 @@ pub(super) async fn copy_folder(
                 }
             }
         }
-        let bytes: u64 = present.iter().map(|m| m.body.len() as u64).sum();
-        let writing = dest_budget.operation().await;
-        dest_budget.pace(bytes).await;
-        let result = appender.append_chunk(&present, &mut report).await;
-        if result.is_ok() {
-            writing.succeeded(bytes);
-        }
+        let write = async {
+            let bytes: u64 = present.iter().map(|m| m.body.len() as u64).sum();
+            let writing = dest_budget.operation().await;
+            dest_budget.pace(bytes).await;
+            let result = appender.append_chunk(&present, &mut report).await;
+            if result.is_ok() {
+                writing.succeeded(bytes);
+            }
+            result
+        };
+        let read_next = async {
+            match chunks.get(i + 1) {
+                Some(next) => read_chunk(&mut run.source, source_budget, next)
+                    .await
+                    .map(Some),
+                None => Ok(None),
+            }
+        };
+        let (written, read) = tokio::join!(write, read_next);
         // Kept before any error: a reconnect must still count what went before.
         remember(run.shared.this_run, plan, &report);
-        result?;
+        written?;
+        prefetched = read?;
         bytes_left = bytes_left.saturating_sub(chunk.bytes);
         progress(&report, bytes_left);
     }
@@ -277,6 +293,19 @@ pub(super) async fn copy_folder(
         }
     }
     Ok(report)
+}
+
+/// Reads one chunk within the source's budget.
+async fn read_chunk(
+    source: &mut Source,
+    budget: &Arc<ServerBudget>,
+    chunk: &Chunk,
+) -> Result<Vec<SourceMessage>, ImapError> {
+    let reading = budget.operation().await;
+    budget.pace(chunk.bytes).await;
+    let fetched = source.fetch(&chunk.uid_set()).await?;
+    reading.succeeded(chunk.bytes);
+    Ok(fetched)
 }
 
 /// Keeps what this attempt did, for the report of a later attempt after a reconnect.
