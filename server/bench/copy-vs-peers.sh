@@ -91,8 +91,10 @@ User alice
 Pass alice-old
 SSLType None
 AuthMechs LOGIN
+
 IMAPStore old
 Account old
+
 IMAPAccount new
 Host 127.0.0.1
 Port $new_port
@@ -100,8 +102,10 @@ User carol*admin
 Pass admin-pass
 SSLType None
 AuthMechs LOGIN
+
 IMAPStore new
 Account new
+
 Channel bench
 Far :old:
 Near :new:

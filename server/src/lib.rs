@@ -4,5 +4,6 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod engine;
+pub mod jobs;
 pub mod telemetry;
 pub mod web;

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use server::engine::imap::transcript::Transcript;
 use server::engine::imap::{Credentials, Endpoint, Source};
-use support::copying::{copy_args, folder, fountain_copy, total};
+use support::copying::{copy_args, copy_in_background, folder, fountain_copy, total};
 use support::servers::{Cyrus, Dovecot};
 
 fn endpoint(port: u16) -> Endpoint {
@@ -17,6 +17,20 @@ fn endpoint(port: u16) -> Endpoint {
         ..Endpoint::new("127.0.0.1", port)
     }
 }
+
+/// Every folder of the rig's sample mailbox, old name → new name.
+const SAMPLE_FOLDERS: &[(&str, &str)] = &[
+    ("INBOX", "INBOX"),
+    ("INBOX.Sent", "Sent"),
+    ("INBOX.Drafts", "Drafts"),
+    ("INBOX.Trash", "Trash"),
+    ("INBOX.Junk", "Junk"),
+    ("INBOX.Projects", "Projects"),
+    ("INBOX.Projects.Fountain", "Projects/Fountain"),
+    ("INBOX.Projects.Archive 2019", "Projects/Archive 2019"),
+    ("INBOX.Receipts", "Receipts"),
+    ("INBOX.R&AOk-unions", "R&AOk-unions"),
+];
 
 fn alice_via_master() -> Credentials {
     Credentials::Master {
@@ -109,17 +123,13 @@ async fn copies_a_mailbox_byte_exact_and_reruns_are_noops() {
     assert_eq!(copied + trash_count, 60, "{report}");
 
     // Byte-exact, folder by folder.
-    assert_same_mail(
-        &old,
-        &new,
-        &[
-            ("INBOX", "INBOX"),
-            ("INBOX.Sent", "Sent"),
-            ("INBOX.Projects.Fountain", "Projects/Fountain"),
-            ("INBOX.R&AOk-unions", "R&AOk-unions"),
-        ],
-    )
-    .await;
+    // Everything but the excluded Trash.
+    let copied_folders: Vec<(&str, &str)> = SAMPLE_FOLDERS
+        .iter()
+        .copied()
+        .filter(|(from, _)| *from != "INBOX.Trash")
+        .collect();
+    assert_same_mail(&old, &new, &copied_folders).await;
     assert!(
         bodies(new.port, &alice_via_master(), "Trash")
             .await
@@ -431,10 +441,7 @@ async fn dropped_connections_reconnect_and_resume_exactly() {
     );
     // One folder at a time, so the faults land where this test expects them.
     args.extend(["--chunk-mib", "1", "--retries", "5", "--parallel", "1"].map(String::from));
-    let (code, report, stderr) =
-        tokio::task::spawn_blocking(move || fountain_copy(&args, "alice-old", "admin-pass"))
-            .await
-            .unwrap();
+    let (code, report, stderr) = copy_in_background(args, "alice-old", "admin-pass").await;
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(
         proxy.cuts.load(std::sync::atomic::Ordering::SeqCst),
@@ -449,17 +456,7 @@ async fn dropped_connections_reconnect_and_resume_exactly() {
         "{report}"
     );
 
-    assert_same_mail(
-        &old,
-        &new,
-        &[
-            ("INBOX", "INBOX"),
-            ("INBOX.Sent", "Sent"),
-            ("INBOX.Projects", "Projects"),
-            ("INBOX.Trash", "Trash"),
-        ],
-    )
-    .await;
+    assert_same_mail(&old, &new, SAMPLE_FOLDERS).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -479,23 +476,11 @@ async fn a_hung_destination_times_out_and_the_copy_resumes() {
         &old.dir.path().join("journal.db"),
     );
     args.extend(["--timeout", "2", "--retries", "4", "--chunk-mib", "1"].map(String::from));
-    let (code, report, stderr) =
-        tokio::task::spawn_blocking(move || fountain_copy(&args, "alice-old", "admin-pass"))
-            .await
-            .unwrap();
+    let (code, report, stderr) = copy_in_background(args, "alice-old", "admin-pass").await;
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("did not answer within 2 s"), "{stderr}");
     assert_eq!(report["outcome"], "done");
-    assert_same_mail(
-        &old,
-        &new,
-        &[
-            ("INBOX", "INBOX"),
-            ("INBOX.Sent", "Sent"),
-            ("INBOX.Projects", "Projects"),
-        ],
-    )
-    .await;
+    assert_same_mail(&old, &new, SAMPLE_FOLDERS).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -519,24 +504,11 @@ async fn a_lost_append_reply_is_found_not_copied_twice() {
         &old.dir.path().join("journal.db"),
     );
     args.extend(["--retries", "4", "--chunk-mib", "1", "--parallel", "1"].map(String::from));
-    let (code, report, stderr) =
-        tokio::task::spawn_blocking(move || fountain_copy(&args, "alice-old", "admin-pass"))
-            .await
-            .unwrap();
+    let (code, report, stderr) = copy_in_background(args, "alice-old", "admin-pass").await;
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(proxy.cuts.load(std::sync::atomic::Ordering::SeqCst), 2);
     assert!(total(&report, "recovered") >= 2, "{report}");
-    assert_same_mail(
-        &old,
-        &new,
-        &[
-            ("INBOX", "INBOX"),
-            ("INBOX.Sent", "Sent"),
-            ("INBOX.Projects", "Projects"),
-            ("INBOX.Trash", "Trash"),
-        ],
-    )
-    .await;
+    assert_same_mail(&old, &new, SAMPLE_FOLDERS).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -594,23 +566,10 @@ async fn killed_mid_copy_the_rerun_finishes_exactly() {
     .unwrap();
     assert!(!killed.contains("done:"), "{killed}");
 
-    let (code, report, stderr) =
-        tokio::task::spawn_blocking(move || fountain_copy(&args, "alice-old", "admin-pass"))
-            .await
-            .unwrap();
+    let (code, report, stderr) = copy_in_background(args, "alice-old", "admin-pass").await;
     assert_eq!(code, 0, "{stderr}");
     assert!(total(&report, "copied_before") > 0, "{report}");
-    assert_same_mail(
-        &old,
-        &new,
-        &[
-            ("INBOX", "INBOX"),
-            ("INBOX.Sent", "Sent"),
-            ("INBOX.Projects", "Projects"),
-            ("INBOX.Trash", "Trash"),
-        ],
-    )
-    .await;
+    assert_same_mail(&old, &new, SAMPLE_FOLDERS).await;
 }
 
 /// Flags of `folder` on a server, per Message-ID.
@@ -744,10 +703,7 @@ async fn folders_in_parallel_within_the_connection_budget() {
     let (code, planned, stderr) = fountain_copy(&one_by_one, "alice-old", "admin-pass");
     assert_eq!(code, 0, "{stderr}");
     args.extend(["--parallel", "4", "--max-connections", "2"].map(String::from));
-    let (code, report, stderr) =
-        tokio::task::spawn_blocking(move || fountain_copy(&args, "alice-old", "admin-pass"))
-            .await
-            .unwrap();
+    let (code, report, stderr) = copy_in_background(args, "alice-old", "admin-pass").await;
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(
         proxy.peak.load(std::sync::atomic::Ordering::SeqCst),
@@ -756,16 +712,68 @@ async fn folders_in_parallel_within_the_connection_budget() {
     );
     // The report keeps the planned folder order, whatever order the workers finished in.
     assert_eq!(sources(&report), sources(&planned));
-    assert_same_mail(
-        &old,
-        &new,
-        &[
-            ("INBOX", "INBOX"),
-            ("INBOX.Sent", "Sent"),
-            ("INBOX.Projects", "Projects"),
-            ("INBOX.Projects.Fountain", "Projects/Fountain"),
-            ("INBOX.Trash", "Trash"),
-        ],
-    )
-    .await;
+    assert_same_mail(&old, &new, SAMPLE_FOLDERS).await;
+}
+
+/// Names a Zimbra-like destination forbids are renamed the same way every run, reported, and their mail
+/// arrives under the new names: nothing silently dropped.
+#[tokio::test]
+async fn forbidden_and_colliding_names_are_renamed_and_reported() {
+    let old = Dovecot::start("old", None);
+    let new = Dovecot::start("new", Some(("admin", "admin-pass")));
+    for (i, name) in [
+        "INBOX.Calendar",
+        "INBOX.Projects",
+        "INBOX.projects",
+        "INBOX.Q1: budget",
+    ]
+    .iter()
+    .enumerate()
+    {
+        old.save(
+            "alice",
+            name,
+            format!("From: a@example.org\r\nSubject: {i}\r\n\r\nin {name}\r\n").as_bytes(),
+        );
+    }
+    let mut args = copy_args(
+        old.port,
+        "alice",
+        new.port,
+        "master:admin",
+        &old.dir.path().join("journal.db"),
+    );
+    args.extend(["--dest-profile", "zimbra"].map(String::from));
+    let (code, report, stderr) = fountain_copy(&args, "alice-old", "admin-pass");
+    assert_eq!(code, 0, "{stderr}");
+    let expect = [
+        ("INBOX.Calendar", "Calendar (mail)", "reserved"),
+        ("INBOX.Projects", "Projects", ""),
+        (
+            "INBOX.projects",
+            "projects (2)",
+            "name taken by INBOX.Projects",
+        ),
+        ("INBOX.Q1: budget", "Q1_ budget", "not allowed"),
+    ];
+    for (source, destination, note) in expect {
+        let f = folder(&report, source);
+        assert_eq!(f["destination"], destination, "{report}");
+        assert_eq!(f["copied_now"], 1, "{report}");
+        assert_eq!(f["destination_messages"], 1, "{report}");
+        let notes = f["notes"].to_string();
+        assert!(notes.contains(note), "{source}: {notes}");
+    }
+    assert!(
+        stderr.contains("Calendar (mail)"),
+        "the summary names the renames: {stderr}"
+    );
+    // The same plan on the next run: nothing moves, nothing is copied again.
+    let (code, again, stderr) = fountain_copy(&args, "alice-old", "admin-pass");
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(total(&again, "copied_now"), 0, "{again}");
+    assert_eq!(
+        folder(&again, "INBOX.projects")["destination"],
+        "projects (2)"
+    );
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use sea_orm::{ConnectionTrait, Database, Statement};
 use server::engine::imap::transcript::Transcript;
 use server::engine::imap::{Credentials, Destination, Endpoint, Source};
-use support::copying::{copy_args, folder, fountain_copy, total};
+use support::copying::{copy_args, copy_in_background, folder, total};
 use support::servers::{Cyrus, Dovecot};
 
 fn endpoint(port: u16) -> Endpoint {
@@ -120,10 +120,7 @@ async fn unusual_mail_from_cyrus_arrives_intact() {
         &dir.path().join("j.db"),
     );
     args.extend(["--source-auth", "proxy:cyradmin"].map(String::from));
-    let (code, report, stderr) =
-        tokio::task::spawn_blocking(move || fountain_copy(&args, "cyradmin-pass", "admin-pass"))
-            .await
-            .unwrap();
+    let (code, report, stderr) = copy_in_background(args, "cyradmin-pass", "admin-pass").await;
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(total(&report, "copied_now"), cases.len() as u64, "{report}");
     assert_eq!(folder(&report, "INBOX.Réunions")["destination"], "Réunions");
@@ -231,10 +228,7 @@ async fn what_cyrus_refuses_is_quarantined_with_its_bytes() {
     old.save("alice", "INBOX.Projects", fine("two").as_bytes());
     let journal = old.dir.path().join("journal.db");
     let args = copy_args(old.port, "bob", cyrus.port, "proxy:cyradmin", &journal);
-    let (code, report, stderr) =
-        tokio::task::spawn_blocking(move || fountain_copy(&args, "alice-old", "cyradmin-pass"))
-            .await
-            .unwrap();
+    let (code, report, stderr) = copy_in_background(args, "alice-old", "cyradmin-pass").await;
     assert_eq!(code, 2, "needs attention: {stderr}");
     assert_eq!(report["outcome"], "needs_attention");
     let projects = folder(&report, "INBOX.Projects");

@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use clap::Args;
 
-use crate::engine::copy::{copy_mailbox, CopyJob, Outcome, Progress, Report, Side};
+use crate::engine::copy::{
+    copy_mailbox, CopyJob, DestinationProfile, Outcome, Progress, Report, Side,
+};
 use crate::engine::imap::{Credentials, Endpoint, Security, Trust};
 use crate::engine::plan::chunks::ChunkLimits;
 use crate::engine::plan::select::Pattern;
@@ -35,7 +37,8 @@ pub struct CopyArgs {
     /// Leave out folders matching this pattern; repeatable; wins over --folder.
     #[arg(long)]
     pub exclude: Vec<String>,
-    /// How to log in at the source: `login`, `proxy:ADMIN` (SASL PLAIN authzid) or `master:ADMIN`.
+    /// How to log in at the source: `login`, `xoauth2` (the "password" is then an OAuth2 bearer token),
+    /// `proxy:ADMIN` (SASL PLAIN authzid) or `master:ADMIN`.
     #[arg(long, default_value = "login")]
     pub source_auth: String,
     /// How to log in at the destination (same forms as --source-auth).
@@ -76,6 +79,10 @@ pub struct CopyArgs {
     /// Cap on the bytes per second moved to or from each server, in MB/s (default: no cap).
     #[arg(long)]
     pub max_mb_per_sec: Option<f64>,
+    /// The destination's naming rules: `generic`, or `zimbra` (Calendar, Contacts, Tasks… are taken,
+    /// `:` and `"` are illegal, names differing only in case collide). Renames are in the report.
+    #[arg(long, default_value = "generic", value_parser = ["generic", "zimbra"])]
+    pub dest_profile: String,
 }
 
 /// Parses `imap[s]://user@host:port` into the user and the endpoint.
@@ -113,6 +120,10 @@ pub fn parse_mailbox_url(url: &str, timeout: Duration) -> anyhow::Result<(String
 fn credentials(user: String, auth: &str, password: String) -> anyhow::Result<Credentials> {
     Ok(match auth.split_once(':') {
         None if auth == "login" => Credentials::Login { user, password },
+        None if auth == "xoauth2" => Credentials::XOAuth2 {
+            user,
+            token: password,
+        },
         Some(("proxy", admin)) if !admin.is_empty() => Credentials::Proxy {
             user,
             admin: admin.to_owned(),
@@ -123,7 +134,7 @@ fn credentials(user: String, auth: &str, password: String) -> anyhow::Result<Cre
             master: master.to_owned(),
             password,
         },
-        _ => bail!("unknown auth {auth:?}: use login, proxy:ADMIN or master:ADMIN"),
+        _ => bail!("unknown auth {auth:?}: use login, xoauth2, proxy:ADMIN or master:ADMIN"),
     })
 }
 
@@ -171,6 +182,10 @@ pub async fn run(args: CopyArgs) -> anyhow::Result<i32> {
         retries: args.retries,
         backoff: Duration::from_secs(1),
         parallel: args.parallel.max(1),
+        dest_profile: match args.dest_profile.as_str() {
+            "zimbra" => DestinationProfile::ZimbraLike,
+            _ => DestinationProfile::Generic,
+        },
         throttle: Throttle::new(Limits {
             max_connections: args.max_connections.max(1),
             bytes_per_second: args.max_mb_per_sec.map(|mb| (mb * 1e6) as u64),
@@ -291,6 +306,10 @@ mod tests {
         assert!(matches!(
             credentials("a".into(), "master:admin", "p".into()).unwrap(),
             Credentials::Master { .. }
+        ));
+        assert!(matches!(
+            credentials("a".into(), "xoauth2", "token".into()).unwrap(),
+            Credentials::XOAuth2 { .. }
         ));
         assert!(credentials("a".into(), "proxy:", "p".into()).is_err());
         assert!(credentials("a".into(), "kerberos", "p".into()).is_err());

@@ -50,8 +50,21 @@ pub struct CopyJob {
     pub backoff: std::time::Duration,
     /// Folders copied at once, each over its own pair of connections (within the servers' budgets).
     pub parallel: usize,
+    /// Which folder names the destination forbids, beyond what it says about itself.
+    pub dest_profile: DestinationProfile,
     /// The per-server budgets this copy shares with everything else running in the process.
     pub throttle: Arc<Throttle>,
+}
+
+/// What kind of server the destination is, for the naming rules it does not announce.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DestinationProfile {
+    /// Any name the server accepts.
+    #[default]
+    Generic,
+    /// Zimbra-like: calendar and contacts share the folder namespace, some characters are illegal,
+    /// and names differing only in case are the same folder.
+    ZimbraLike,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -177,6 +190,19 @@ async fn copy_once(
         reserved: Vec::new(),
         forbidden_chars: Vec::new(),
         case_insensitive: false,
+    };
+    // The destination's own answers (namespace, special-use folders) stay; the profile adds its rules.
+    let to = match job.dest_profile {
+        DestinationProfile::Generic => to,
+        DestinationProfile::ZimbraLike => {
+            let zimbra = DestinationRules::zimbra_like();
+            DestinationRules {
+                reserved: zimbra.reserved,
+                forbidden_chars: zimbra.forbidden_chars,
+                case_insensitive: zimbra.case_insensitive,
+                ..to
+            }
+        }
     };
     let wanted: Vec<SourceFolder> = source_list
         .iter()

@@ -57,3 +57,15 @@ pub fn total(report: &serde_json::Value, key: &str) -> u64 {
         .map(|f| f[key].as_u64().unwrap())
         .sum()
 }
+
+/// [`fountain_copy`] off the async runtime, for tests that run servers or proxies on it meanwhile.
+pub async fn copy_in_background(
+    args: Vec<String>,
+    source_pw: &str,
+    dest_pw: &str,
+) -> (i32, serde_json::Value, String) {
+    let (source_pw, dest_pw) = (source_pw.to_owned(), dest_pw.to_owned());
+    tokio::task::spawn_blocking(move || fountain_copy(&args, &source_pw, &dest_pw))
+        .await
+        .unwrap()
+}

@@ -42,6 +42,72 @@ impl Idp {
     }
 }
 
+impl Idp {
+    /// An access token for `user`, the way a mail client gets one: the authorization-code flow with
+    /// PKCE, signing in on the IdP's own form, then the token endpoint with the client's secret.
+    pub async fn access_token(&self, redirect_uri: &str, user: &str, password: &str) -> String {
+        use base64::Engine;
+        use sha2::Digest;
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let verifier = b64.encode(rand::random::<[u8; 32]>());
+        let challenge = b64.encode(sha2::Sha256::digest(verifier.as_bytes()));
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let mut auth = url::Url::parse(&format!("{}/auth", self.issuer)).unwrap();
+        auth.query_pairs_mut()
+            .append_pair("client_id", "fountain")
+            .append_pair("response_type", "code")
+            .append_pair("redirect_uri", redirect_uri)
+            .append_pair("scope", "openid email profile")
+            .append_pair("state", "st")
+            .append_pair("nonce", "n")
+            .append_pair("code_challenge", &challenge)
+            .append_pair("code_challenge_method", "S256");
+        let resp = client.get(auth).send().await.unwrap();
+        let interaction = super::location(&resp).expect("redirect to the sign-in form");
+        let resp = client
+            .post(format!("{interaction}/login"))
+            .form(&[("login", user), ("password", password)])
+            .send()
+            .await
+            .unwrap();
+        let mut next = super::location(&resp).expect("redirect after sign-in");
+        while !next.starts_with(redirect_uri) {
+            let resp = client.get(&next).send().await.unwrap();
+            next = super::location(&resp).expect("a redirect towards the client");
+        }
+        let code = url::Url::parse(&next)
+            .unwrap()
+            .query_pairs()
+            .find(|(k, _)| k == "code")
+            .expect("a code")
+            .1
+            .into_owned();
+        let tokens: serde_json::Value = client
+            .post(format!("{}/token", self.issuer))
+            .basic_auth("fountain", Some(super::CLIENT_SECRET))
+            .form(&[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", redirect_uri),
+                ("code_verifier", &verifier),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        tokens["access_token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no access token: {tokens}"))
+            .to_owned()
+    }
+}
+
 impl Drop for Idp {
     fn drop(&mut self) {
         let _ = self.child.start_kill();
