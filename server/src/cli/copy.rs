@@ -67,7 +67,7 @@ pub struct CopyArgs {
     pub retries: u32,
     /// Upper bound of one FETCH, in MiB. One chunk is read while the one before is written, so memory
     /// stays around twice this per folder in parallel.
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = 16)]
     pub chunk_mib: u64,
     /// Folders copied at once, each over its own pair of connections.
     #[arg(long, default_value_t = 2)]

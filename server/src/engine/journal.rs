@@ -167,8 +167,9 @@ impl Journal<'_> {
     /// their quarantine and the in-flight marker, in one transaction.
     pub async fn record(&self, folder_id: i64, copied: &[Copied]) -> Result<(), DbErr> {
         let txn = self.db.begin().await?;
-        for message in copied {
-            record_in(&txn, folder_id, message).await?;
+        // Bounded statements: SQLite and PostgreSQL cap the number of bound values.
+        for some in copied.chunks(500) {
+            record_in(&txn, folder_id, some).await?;
         }
         set_inflight(&txn, folder_id, None, None).await?;
         txn.commit().await
@@ -247,17 +248,20 @@ async fn set_inflight(
 async fn record_in(
     db: &impl ConnectionTrait,
     folder_id: i64,
-    copied: &Copied,
+    copied: &[Copied],
 ) -> Result<(), DbErr> {
-    let uid = copied.uid;
-    journal_message::Entity::insert(journal_message::ActiveModel {
+    if copied.is_empty() {
+        return Ok(());
+    }
+    let at = now();
+    journal_message::Entity::insert_many(copied.iter().map(|c| journal_message::ActiveModel {
         folder_id: Set(folder_id),
-        source_uid: Set(i64::from(uid)),
-        dest_uid: Set(copied.dest_uid.map(i64::from)),
-        size: Set(i64::try_from(copied.size).unwrap_or(i64::MAX)),
-        copied_at: Set(now()),
-        flags: Set(Some(flags::join(&copied.flags))),
-    })
+        source_uid: Set(i64::from(c.uid)),
+        dest_uid: Set(c.dest_uid.map(i64::from)),
+        size: Set(i64::try_from(c.size).unwrap_or(i64::MAX)),
+        copied_at: Set(at),
+        flags: Set(Some(flags::join(&c.flags))),
+    }))
     .on_conflict(
         OnConflict::columns([
             journal_message::Column::FolderId,
@@ -270,7 +274,7 @@ async fn record_in(
     .await?;
     quarantine::Entity::delete_many()
         .filter(quarantine::Column::FolderId.eq(folder_id))
-        .filter(quarantine::Column::SourceUid.eq(i64::from(uid)))
+        .filter(quarantine::Column::SourceUid.is_in(copied.iter().map(|c| i64::from(c.uid))))
         .exec(db)
         .await?;
     Ok(())

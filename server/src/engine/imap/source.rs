@@ -161,26 +161,29 @@ impl Source {
     pub async fn fetch(&mut self, uid_set: &str) -> Result<Vec<SourceMessage>, ImapError> {
         let link = &self.link;
         let fetch = async {
-            let stream = self
+            let mut stream = self
                 .session
                 .uid_fetch(uid_set, "(UID FLAGS INTERNALDATE BODY.PEEK[])")
                 .await?;
-            stream.try_collect::<Vec<_>>().await
-        };
-        let fetched = link.run("UID FETCH (bodies)", fetch).await?;
-        Ok(fetched
-            .iter()
-            .filter_map(|f| {
-                Some(SourceMessage {
-                    uid: f.uid?,
+            let mut messages = Vec::new();
+            // One response at a time: each one's buffer is freed once its body is copied out, so a
+            // chunk is held once, not twice.
+            while let Some(f) = stream.try_next().await? {
+                let (Some(uid), Some(body)) = (f.uid, f.body()) else {
+                    continue;
+                };
+                messages.push(SourceMessage {
+                    uid,
                     flags: f.flags().filter_map(|flag| flag_atom(&flag)).collect(),
                     internal_date: f
                         .internal_date()
                         .map(|d| d.format("%d-%b-%Y %H:%M:%S %z").to_string()),
-                    body: f.body()?.to_vec(),
-                })
-            })
-            .collect())
+                    body: body.to_vec(),
+                });
+            }
+            Ok(messages)
+        };
+        link.run("UID FETCH (bodies)", fetch).await
     }
 
     pub async fn logout(mut self) {
