@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261128_000001_identity;
 mod m20261129_000002_journal;
 mod m20261129_000003_journal_delta;
+mod m20261129_000004_requests;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_identity::Migration),
             Box::new(m20261129_000002_journal::Migration),
             Box::new(m20261129_000003_journal_delta::Migration),
+            Box::new(m20261129_000004_requests::Migration),
         ]
     }
 }

@@ -176,7 +176,7 @@ pub async fn run(args: CopyArgs) -> anyhow::Result<i32> {
         exclude: args.exclude.iter().map(|p| Pattern::new(p)).collect(),
         limits: ChunkLimits {
             max_bytes: args.chunk_mib.max(1) * 1024 * 1024,
-            max_messages: 500,
+            max_messages: 1000,
         },
         dry_run: args.dry_run,
         retries: args.retries,

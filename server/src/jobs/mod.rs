@@ -1,3 +1,4 @@
-//! Background work for the portal: migration requests as rows with a state machine ([`state`]),
-//! claimed by workers. (The claim, heartbeat and recovery come next.)
+//! Background work for the portal: migration requests as rows with a state machine ([`state`]), queued
+//! and claimed by workers with a heartbeat ([`queue`]).
+pub mod queue;
 pub mod state;

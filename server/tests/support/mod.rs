@@ -62,7 +62,8 @@ pub fn postgres_admin_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres:postgres@127.0.0.1:5432/postgres".into())
 }
 
-async fn fresh_database(backend: Backend, dir: &tempfile::TempDir) -> String {
+/// A new, empty database of that kind; its URL (a SQLite file lives in `dir`).
+pub async fn fresh_database(backend: Backend, dir: &tempfile::TempDir) -> String {
     match backend {
         Backend::Sqlite => format!(
             "sqlite://{}?mode=rwc",

@@ -2,6 +2,7 @@
 pub mod journal_folder;
 pub mod journal_message;
 pub mod login_attempt;
+pub mod migration_request;
 pub mod quarantine;
 pub mod session;
 pub mod user;

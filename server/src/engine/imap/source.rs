@@ -135,21 +135,20 @@ impl Source {
             Some(modseq) => format!("(UID FLAGS) (CHANGEDSINCE {modseq})"),
             None => "(UID FLAGS)".to_owned(),
         };
-        let link = &self.link;
-        let fetch = async {
-            let stream = self.session.uid_fetch("1:*", &query).await?;
-            stream.try_collect::<Vec<_>>().await
-        };
-        let fetched = link.run("UID FETCH (flags)", fetch).await?;
-        Ok(fetched
-            .iter()
-            .filter_map(|f| {
+        fetch_each(
+            &mut self.session,
+            &self.link,
+            "UID FETCH (flags)",
+            "1:*",
+            &query,
+            |f| {
                 Some((
                     f.uid?,
                     f.flags().filter_map(|flag| flag_atom(&flag)).collect(),
                 ))
-            })
-            .collect())
+            },
+        )
+        .await
     }
 
     /// UIDs and sizes of every message in the examined folder.
@@ -159,31 +158,25 @@ impl Source {
 
     /// Fetches the messages of a UID set (one chunk: its size is bounded by the planner).
     pub async fn fetch(&mut self, uid_set: &str) -> Result<Vec<SourceMessage>, ImapError> {
-        let link = &self.link;
-        let fetch = async {
-            let mut stream = self
-                .session
-                .uid_fetch(uid_set, "(UID FLAGS INTERNALDATE BODY.PEEK[])")
-                .await?;
-            let mut messages = Vec::new();
-            // One response at a time: each one's buffer is freed once its body is copied out, so a
-            // chunk is held once, not twice.
-            while let Some(f) = stream.try_next().await? {
-                let (Some(uid), Some(body)) = (f.uid, f.body()) else {
-                    continue;
-                };
-                messages.push(SourceMessage {
-                    uid,
+        // Each response's buffer is freed once its body is copied out: a chunk is held once.
+        fetch_each(
+            &mut self.session,
+            &self.link,
+            "UID FETCH (bodies)",
+            uid_set,
+            "(UID FLAGS INTERNALDATE BODY.PEEK[])",
+            |f| {
+                Some(SourceMessage {
+                    uid: f.uid?,
                     flags: f.flags().filter_map(|flag| flag_atom(&flag)).collect(),
                     internal_date: f
                         .internal_date()
                         .map(|d| d.format("%d-%b-%Y %H:%M:%S %z").to_string()),
-                    body: body.to_vec(),
-                });
-            }
-            Ok(messages)
-        };
-        link.run("UID FETCH (bodies)", fetch).await
+                    body: f.body()?.to_vec(),
+                })
+            },
+        )
+        .await
     }
 
     pub async fn logout(mut self) {
@@ -220,24 +213,46 @@ pub(super) async fn status_size(
     Ok(parse_status_size(&reply))
 }
 
+/// Runs a UID FETCH and converts each response as it arrives, so that only the converted values stay
+/// in memory (async-imap gives every response its own buffer of at least 4 KiB: collecting 50,000 of
+/// them first would hold 200 MB).
+pub(super) async fn fetch_each<T>(
+    session: &mut Session,
+    link: &Link,
+    during: &str,
+    uid_set: &str,
+    query: &str,
+    mut convert: impl FnMut(&async_imap::types::Fetch) -> Option<T>,
+) -> Result<Vec<T>, ImapError> {
+    let fetch = async {
+        let mut stream = session.uid_fetch(uid_set, query).await?;
+        let mut out = Vec::new();
+        while let Some(f) = stream.try_next().await? {
+            out.extend(convert(&f));
+        }
+        Ok(out)
+    };
+    link.run(during, fetch).await
+}
+
 pub(super) async fn list_messages(
     session: &mut Session,
     link: &Link,
 ) -> Result<Vec<Listed>, ImapError> {
-    let fetch = async {
-        let stream = session.uid_fetch("1:*", "(UID RFC822.SIZE)").await?;
-        stream.try_collect::<Vec<_>>().await
-    };
-    let fetched = link.run("UID FETCH (sizes)", fetch).await?;
-    Ok(fetched
-        .iter()
-        .filter_map(|f| {
+    fetch_each(
+        session,
+        link,
+        "UID FETCH (sizes)",
+        "1:*",
+        "(UID RFC822.SIZE)",
+        |f| {
             Some(Listed {
                 uid: f.uid?,
                 size: u64::from(f.size.unwrap_or(0)),
             })
-        })
-        .collect())
+        },
+    )
+    .await
 }
 
 pub(super) async fn fingerprints(
@@ -245,19 +260,13 @@ pub(super) async fn fingerprints(
     link: &Link,
     uid_set: &str,
 ) -> Result<Vec<Fingerprinted>, ImapError> {
-    let fetch = async {
-        let stream = session
-            .uid_fetch(
-                uid_set,
-                "(UID FLAGS RFC822.SIZE INTERNALDATE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])",
-            )
-            .await?;
-        stream.try_collect::<Vec<_>>().await
-    };
-    let fetched = link.run("UID FETCH (fingerprints)", fetch).await?;
-    Ok(fetched
-        .iter()
-        .filter_map(|f| {
+    fetch_each(
+        session,
+        link,
+        "UID FETCH (fingerprints)",
+        uid_set,
+        "(UID FLAGS RFC822.SIZE INTERNALDATE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])",
+        |f| {
             Some(Fingerprinted {
                 uid: f.uid?,
                 fingerprint: Fingerprint {
@@ -267,8 +276,9 @@ pub(super) async fn fingerprints(
                 },
                 flags: f.flags().filter_map(|flag| flag_atom(&flag)).collect(),
             })
-        })
-        .collect())
+        },
+    )
+    .await
 }
 
 pub(super) async fn list(

@@ -1,0 +1,30 @@
+use sea_orm::entity::prelude::*;
+
+/// One user's migration: what to copy, where it is in its life, and which worker holds it.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "migration_requests")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub user_id: i64,
+    /// [`crate::jobs::state::RequestState`]'s stored form.
+    pub state: String,
+    /// `user_id` while the request is unfinished (unique), else `None`.
+    pub active_key: Option<i64>,
+    /// Selected source folders, a JSON array of wire names.
+    pub folders: String,
+    pub worker: Option<String>,
+    pub heartbeat_at: Option<i64>,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    /// The engine's last report (JSON).
+    pub report: Option<String>,
+    pub queued_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

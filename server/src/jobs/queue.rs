@@ -1,0 +1,255 @@
+//! The request queue, in the database: submitting is idempotent per user, workers claim the oldest
+//! queued request atomically (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite has one writer at a time),
+//! keep it with a heartbeat, and rows whose worker stopped answering go back to the queue. Every change
+//! of state goes through [`transition`] and is applied only if the row is still as it was read.
+use std::time::Duration;
+
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, Set, Statement,
+};
+
+use super::state::{transition, Event, NotAllowed, RequestState};
+use crate::db::entity::migration_request as row;
+use crate::db::now;
+
+/// A migration request as the workers and pages see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub id: i64,
+    pub user_id: i64,
+    pub state: RequestState,
+    pub folders: Vec<String>,
+    pub worker: Option<String>,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    #[error("the database failed: {0}")]
+    Db(#[from] DbErr),
+    #[error(transparent)]
+    NotAllowed(#[from] NotAllowed),
+    #[error("migration request {0} does not exist")]
+    NotFound(i64),
+    #[error("migration request {id} changed meanwhile (it is now {now}); reload and try again")]
+    Changed { id: i64, now: RequestState },
+    #[error("migration request {id} holds something this version cannot read: {stored:?}")]
+    Corrupt { id: i64, stored: String },
+}
+
+pub struct Queue<'a> {
+    pub db: &'a DatabaseConnection,
+}
+
+/// Unfinished requests hold their user's `active_key`, so each user has at most one.
+fn holds_active_key(state: RequestState) -> bool {
+    !matches!(state, RequestState::Done | RequestState::Cancelled)
+}
+
+impl Queue<'_> {
+    /// Queues a migration of `folders` for the user. If the user already has an unfinished request, that
+    /// one is returned instead (a double submit makes one request). The flag says whether it is new.
+    pub async fn submit(
+        &self,
+        user_id: i64,
+        folders: &[String],
+    ) -> Result<(Request, bool), QueueError> {
+        let at = now();
+        let inserted = row::Entity::insert(row::ActiveModel {
+            user_id: Set(user_id),
+            state: Set(RequestState::Queued.as_str().to_owned()),
+            active_key: Set(Some(user_id)),
+            folders: Set(serde_json::to_string(folders).expect("strings serialise")),
+            attempts: Set(0),
+            queued_at: Set(Some(at)),
+            created_at: Set(at),
+            updated_at: Set(at),
+            ..Default::default()
+        })
+        .on_conflict(
+            OnConflict::column(row::Column::ActiveKey)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(self.db)
+        .await?;
+        let current = row::Entity::find()
+            .filter(row::Column::ActiveKey.eq(user_id))
+            .one(self.db)
+            .await?
+            .ok_or(QueueError::NotFound(user_id))?;
+        Ok((request(current)?, inserted == 1))
+    }
+
+    pub async fn get(&self, id: i64) -> Result<Request, QueueError> {
+        let found = row::Entity::find_by_id(id).one(self.db).await?;
+        request(found.ok_or(QueueError::NotFound(id))?)
+    }
+
+    /// Takes the oldest queued request for `worker`, or `None` when the queue is empty. Two workers
+    /// never get the same request.
+    pub async fn claim(&self, worker: &str) -> Result<Option<Request>, QueueError> {
+        let backend = self.db.get_database_backend();
+        // PostgreSQL: concurrent claimers skip each other's locked rows instead of waiting or colliding.
+        let lock = match backend {
+            DatabaseBackend::Postgres => " FOR UPDATE SKIP LOCKED",
+            _ => "",
+        };
+        let p = match backend {
+            DatabaseBackend::Postgres => '$',
+            _ => '?',
+        };
+        let sql = format!(
+            "UPDATE migration_requests SET state = {p}1, worker = {p}2, heartbeat_at = {p}3, \
+             attempts = attempts + 1, updated_at = {p}3 \
+             WHERE id = (SELECT id FROM migration_requests WHERE state = {p}4 \
+             ORDER BY queued_at, id LIMIT 1{lock}) AND state = {p}4 RETURNING id"
+        );
+        let claimed = self
+            .db
+            .query_one(Statement::from_sql_and_values(
+                backend,
+                sql,
+                [
+                    RequestState::Copying.as_str().into(),
+                    worker.into(),
+                    now().into(),
+                    RequestState::Queued.as_str().into(),
+                ],
+            ))
+            .await?;
+        match claimed {
+            Some(result) => Ok(Some(self.get(result.try_get::<i64>("", "id")?).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The worker still holds the request: refreshes its heartbeat. `false` means it no longer does
+    /// (paused, cancelled, or handed to another worker after the heartbeat expired): stop working on it.
+    pub async fn heartbeat(&self, id: i64, worker: &str) -> Result<bool, QueueError> {
+        let updated = row::Entity::update_many()
+            .col_expr(row::Column::HeartbeatAt, Expr::value(now()))
+            .filter(row::Column::Id.eq(id))
+            .filter(row::Column::Worker.eq(worker))
+            .filter(row::Column::State.eq(RequestState::Copying.as_str()))
+            .exec(self.db)
+            .await?;
+        Ok(updated.rows_affected == 1)
+    }
+
+    /// Applies `event` to the request if the state machine allows it and the row has not changed since
+    /// it was read. Events from a worker (`by_worker`) apply only while that worker holds the request.
+    pub async fn apply(
+        &self,
+        id: i64,
+        event: Event,
+        by_worker: Option<&str>,
+        error: Option<&str>,
+    ) -> Result<RequestState, QueueError> {
+        let current = self.get(id).await?;
+        let next = transition(current.state, event)?;
+        let at = now();
+        let mut update = row::Entity::update_many()
+            .col_expr(row::Column::State, Expr::value(next.as_str()))
+            .col_expr(row::Column::UpdatedAt, Expr::value(at))
+            .filter(row::Column::Id.eq(id))
+            .filter(row::Column::State.eq(current.state.as_str()));
+        if let Some(worker) = by_worker {
+            update = update.filter(row::Column::Worker.eq(worker));
+        }
+        if next != RequestState::Copying {
+            update = update
+                .col_expr(row::Column::Worker, Expr::value(Option::<String>::None))
+                .col_expr(row::Column::HeartbeatAt, Expr::value(Option::<i64>::None));
+        }
+        if next == RequestState::Queued {
+            update = update.col_expr(row::Column::QueuedAt, Expr::value(at));
+        }
+        let active = holds_active_key(next).then_some(current.user_id);
+        update = update.col_expr(row::Column::ActiveKey, Expr::value(active));
+        if let Some(error) = error {
+            update = update.col_expr(row::Column::LastError, Expr::value(error));
+        }
+        let applied = match update.exec(self.db).await {
+            Ok(result) => result.rows_affected == 1,
+            // The user started another request meanwhile (e.g. a catch-up of an old one).
+            Err(e) if is_unique_violation(&e) => false,
+            Err(e) => return Err(e.into()),
+        };
+        if !applied {
+            let now = self.get(id).await?.state;
+            return Err(QueueError::Changed { id, now });
+        }
+        Ok(next)
+    }
+
+    /// Puts back in the queue every request whose worker has not sent a heartbeat for `stale_after`
+    /// (it died, or lost the database): the journal makes the next worker's run exact.
+    pub async fn recover(&self, stale_after: Duration) -> Result<u64, QueueError> {
+        let requeued = transition(RequestState::Copying, Event::WorkerLost)?;
+        let at = now();
+        let before = at - i64::try_from(stale_after.as_secs()).unwrap_or(i64::MAX);
+        let updated = row::Entity::update_many()
+            .col_expr(row::Column::State, Expr::value(requeued.as_str()))
+            .col_expr(row::Column::Worker, Expr::value(Option::<String>::None))
+            .col_expr(row::Column::HeartbeatAt, Expr::value(Option::<i64>::None))
+            .col_expr(row::Column::QueuedAt, Expr::value(at))
+            .col_expr(row::Column::UpdatedAt, Expr::value(at))
+            .filter(row::Column::State.eq(RequestState::Copying.as_str()))
+            .filter(row::Column::HeartbeatAt.lt(before))
+            .exec(self.db)
+            .await?;
+        Ok(updated.rows_affected)
+    }
+
+    /// How many queued requests go before this one (0: it is next).
+    pub async fn position(&self, id: i64) -> Result<u64, QueueError> {
+        let found = row::Entity::find_by_id(id)
+            .one(self.db)
+            .await?
+            .ok_or(QueueError::NotFound(id))?;
+        let queued_at = found.queued_at.unwrap_or(found.created_at);
+        let ahead = row::Entity::find()
+            .filter(row::Column::State.eq(RequestState::Queued.as_str()))
+            .filter(
+                Expr::col(row::Column::QueuedAt)
+                    .lt(queued_at)
+                    .or(Expr::col(row::Column::QueuedAt)
+                        .eq(queued_at)
+                        .and(Expr::col(row::Column::Id).lt(id))),
+            )
+            .count(self.db)
+            .await?;
+        Ok(ahead)
+    }
+}
+
+fn is_unique_violation(e: &DbErr) -> bool {
+    matches!(
+        e.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}
+
+fn request(found: row::Model) -> Result<Request, QueueError> {
+    let state = RequestState::parse(&found.state).ok_or(QueueError::Corrupt {
+        id: found.id,
+        stored: found.state.clone(),
+    })?;
+    let folders = serde_json::from_str(&found.folders).map_err(|_| QueueError::Corrupt {
+        id: found.id,
+        stored: found.folders.clone(),
+    })?;
+    Ok(Request {
+        id: found.id,
+        user_id: found.user_id,
+        state,
+        folders,
+        worker: found.worker,
+        attempts: found.attempts,
+        last_error: found.last_error,
+    })
+}

@@ -1,0 +1,207 @@
+//! The migration request queue on both databases: one request per user however often it is submitted,
+//! concurrent workers never share a request (PostgreSQL's SKIP LOCKED, SQLite's single writer), a dead
+//! worker's request goes back to the queue, and a worker that lost its request cannot finish it.
+mod support;
+
+use std::time::Duration;
+
+use sea_orm::{DatabaseConnection, EntityTrait, Set};
+use server::db::entity::user;
+use server::jobs::queue::{Queue, QueueError};
+use server::jobs::state::{Event, RequestState};
+use support::{fresh_database, Backend};
+
+async fn database(backend: Backend) -> (tempfile::TempDir, DatabaseConnection) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = fresh_database(backend, &dir).await;
+    let db = server::db::connect(&url).await.unwrap();
+    (dir, db)
+}
+
+async fn user(db: &DatabaseConnection, name: &str) -> i64 {
+    user::Entity::insert(user::ActiveModel {
+        subject: Set(name.into()),
+        email: Set(format!("{name}@example.org")),
+        display_name: Set(name.into()),
+        roles: Set("user".into()),
+        created_at: Set(0),
+        last_login_at: Set(0),
+        ..Default::default()
+    })
+    .exec(db)
+    .await
+    .unwrap()
+    .last_insert_id
+}
+
+fn folders(names: &[&str]) -> Vec<String> {
+    names.iter().map(|n| n.to_string()).collect()
+}
+
+async fn one_request_per_user(backend: Backend) {
+    let (_dir, db) = database(backend).await;
+    let queue = Queue { db: &db };
+    let alice = user(&db, "alice").await;
+    let (first, created) = queue.submit(alice, &folders(&["INBOX"])).await.unwrap();
+    assert!(created);
+    assert_eq!(first.state, RequestState::Queued);
+    let (again, created) = queue
+        .submit(alice, &folders(&["INBOX", "Sent"]))
+        .await
+        .unwrap();
+    assert!(!created, "a double submit makes one request");
+    assert_eq!(again.id, first.id);
+    assert_eq!(again.folders, folders(&["INBOX"]), "the first one stands");
+
+    // Once finished, a new request can be made.
+    queue.claim("w1").await.unwrap().unwrap();
+    queue
+        .apply(first.id, Event::Finished, Some("w1"), None)
+        .await
+        .unwrap();
+    let (next, created) = queue.submit(alice, &folders(&["Sent"])).await.unwrap();
+    assert!(created && next.id != first.id);
+    // Catching up on the finished one now would make two unfinished requests: refused, and said so.
+    let refused = queue.apply(first.id, Event::CatchUp, None, None).await;
+    assert!(
+        matches!(refused, Err(QueueError::Changed { .. })),
+        "{refused:?}"
+    );
+}
+
+#[tokio::test]
+async fn one_request_per_user_sqlite() {
+    one_request_per_user(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn one_request_per_user_postgres() {
+    one_request_per_user(Backend::Postgres).await;
+}
+
+async fn concurrent_workers_never_share(backend: Backend) {
+    let (_dir, db) = database(backend).await;
+    let mut submitted = Vec::new();
+    for name in ["alice", "bob", "carol"] {
+        let id = user(&db, name).await;
+        let (r, _) = Queue { db: &db }
+            .submit(id, &folders(&["INBOX"]))
+            .await
+            .unwrap();
+        submitted.push(r.id);
+    }
+    // Five workers race for three requests.
+    let claims = (0..5).map(|w| {
+        let db = db.clone();
+        tokio::spawn(async move { Queue { db: &db }.claim(&format!("w{w}")).await.unwrap() })
+    });
+    let mut claimed: Vec<i64> = Vec::new();
+    for claim in claims {
+        if let Some(r) = claim.await.unwrap() {
+            assert_eq!(r.state, RequestState::Copying);
+            assert_eq!(r.attempts, 1);
+            claimed.push(r.id);
+        }
+    }
+    claimed.sort_unstable();
+    assert_eq!(claimed, submitted, "each request claimed exactly once");
+    assert!(Queue { db: &db }.claim("late").await.unwrap().is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_workers_never_share_sqlite() {
+    concurrent_workers_never_share(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_workers_never_share_postgres() {
+    concurrent_workers_never_share(Backend::Postgres).await;
+}
+
+async fn order_pause_and_position(backend: Backend) {
+    let (_dir, db) = database(backend).await;
+    let queue = Queue { db: &db };
+    let mut ids = Vec::new();
+    for name in ["alice", "bob", "carol"] {
+        let id = user(&db, name).await;
+        ids.push(queue.submit(id, &folders(&["INBOX"])).await.unwrap().0.id);
+    }
+    assert_eq!(queue.position(ids[2]).await.unwrap(), 2);
+    // Paused requests wait outside the queue; resumed ones go to its end.
+    queue.apply(ids[0], Event::Pause, None, None).await.unwrap();
+    assert_eq!(queue.position(ids[2]).await.unwrap(), 1);
+    assert_eq!(queue.claim("w").await.unwrap().unwrap().id, ids[1]);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    queue
+        .apply(ids[0], Event::Resume, None, None)
+        .await
+        .unwrap();
+    assert_eq!(queue.claim("w").await.unwrap().unwrap().id, ids[2]);
+    assert_eq!(queue.claim("w").await.unwrap().unwrap().id, ids[0]);
+}
+
+#[tokio::test]
+async fn order_pause_and_position_sqlite() {
+    order_pause_and_position(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn order_pause_and_position_postgres() {
+    order_pause_and_position(Backend::Postgres).await;
+}
+
+async fn a_dead_workers_request_is_recovered(backend: Backend) {
+    let (_dir, db) = database(backend).await;
+    let queue = Queue { db: &db };
+    let alice = user(&db, "alice").await;
+    let (r, _) = queue.submit(alice, &folders(&["INBOX"])).await.unwrap();
+    queue.claim("dead").await.unwrap().unwrap();
+    assert!(queue.heartbeat(r.id, "dead").await.unwrap());
+    // Fresh heartbeat: nothing to recover.
+    assert_eq!(queue.recover(Duration::from_secs(60)).await.unwrap(), 0);
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(queue.recover(Duration::from_secs(1)).await.unwrap(), 1);
+    let back = queue.get(r.id).await.unwrap();
+    assert_eq!((back.state, back.worker), (RequestState::Queued, None));
+
+    // Another worker takes it; the old one has lost it and cannot finish it.
+    let again = queue.claim("alive").await.unwrap().unwrap();
+    assert_eq!((again.id, again.attempts), (r.id, 2));
+    assert!(!queue.heartbeat(r.id, "dead").await.unwrap());
+    let stale = queue.apply(r.id, Event::Finished, Some("dead"), None).await;
+    assert!(
+        matches!(stale, Err(QueueError::Changed { .. })),
+        "{stale:?}"
+    );
+    assert_eq!(
+        queue
+            .apply(
+                r.id,
+                Event::FinishedWithQuarantine,
+                Some("alive"),
+                Some("2 quarantined")
+            )
+            .await
+            .unwrap(),
+        RequestState::NeedsAttention
+    );
+    let done = queue.get(r.id).await.unwrap();
+    assert_eq!(done.last_error.as_deref(), Some("2 quarantined"));
+    // Cancelled stays cancelled.
+    queue.apply(r.id, Event::Cancel, None, None).await.unwrap();
+    let refused = queue.apply(r.id, Event::Retry, None, None).await;
+    assert!(
+        matches!(refused, Err(QueueError::NotAllowed(_))),
+        "{refused:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_dead_workers_request_is_recovered_sqlite() {
+    a_dead_workers_request_is_recovered(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_dead_workers_request_is_recovered_postgres() {
+    a_dead_workers_request_is_recovered(Backend::Postgres).await;
+}
