@@ -4,10 +4,13 @@
 # first-copy wall time, msgs/s, MB/s, peak RSS (/usr/bin/time -v), no-op re-run time.
 #
 #   bash server/bench/copy-vs-peers.sh [MESSAGES] [AVG_KB]     (default 5000 messages of ~60 KB ≈ 300 MB)
+#
+# fountain and doveadm each copy RUNS times (default 3) into fresh mailboxes; the table shows the median
+# run (by wall time) and its peak RSS. mbsync, much slower, runs once.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/../../.ci/env"
-messages=${1:-5000}; avg_kb=${2:-60}
+messages=${1:-5000}; avg_kb=${2:-60}; runs=${RUNS:-3}
 rig="$FOUNTAIN_ROOT/server/rig"
 work=$(mktemp -d /tmp/fountain-bench.XXXXXX); chmod 755 "$work"
 old_port=$((20000 + RANDOM % 10000)); new_port=$((old_port + 1))
@@ -17,7 +20,7 @@ fountain="$CARGO_TARGET_DIR/release/fountain"
 
 cleanup() { "$rig/dovecot.sh" stop "$work/old"; "$rig/dovecot.sh" stop "$work/new"; }
 trap cleanup EXIT
-printf 'alice:alice-old\nbob:bob-old\ncarol:carol-old\n' >"$work/users"
+{ printf 'alice:alice-old\ncarol:carol-old\n'; for i in $(seq "$runs"); do printf 'f%s:x\nd%s:x\n' "$i" "$i"; done; } >"$work/users"
 "$rig/dovecot.sh" start old "$work/old" "$old_port" "$work/users" >/dev/null
 "$rig/dovecot.sh" start new "$work/new" "$new_port" "$work/users" admin admin-pass >/dev/null
 
@@ -59,18 +62,28 @@ measure() { # name, then the command; prints "wall_s rss_kb"
 }
 
 export FOUNTAIN_SOURCE_PASSWORD=alice-old FOUNTAIN_DEST_PASSWORD=admin-pass
-fountain_args=(copy --from "imap://alice@127.0.0.1:$old_port" --to "imap://alice@127.0.0.1:$new_port"
-  --dest-auth master:admin --journal "$work/journal.db")
-read -r f_wall f_rss < <(measure fountain "$fountain" "${fountain_args[@]}")
-read -r f_noop _ < <(measure fountain-noop "$fountain" "${fountain_args[@]}")
-
-doveadm_args=(-c "$work/new/dovecot.conf" -o imapc_host=127.0.0.1 -o imapc_port="$old_port"
-  -o imapc_user=alice -o imapc_password=alice-old -o imapc_features="rfc822.size fetch-headers"
-  -o mail_prefetch_count=20 backup -R -u bob imapc:)
-read -r d_wall d_rss < <(measure doveadm doveadm "${doveadm_args[@]}")
-read -r d_noop _ < <(measure doveadm-noop doveadm "${doveadm_args[@]}")
-copied_by_doveadm=$(doveadm -c "$work/new/dovecot.conf" -f flow mailbox status -u bob messages '*' | awk -F'messages=' '{s+=$2} END {print s}')
-copied_by_fountain=$(doveadm -c "$work/new/dovecot.conf" -f flow mailbox status -u alice messages '*' | awk -F'messages=' '{s+=$2} END {print s}')
+fountain_run() { # measurement name, target user
+  measure "$1" "$fountain" copy --from "imap://alice@127.0.0.1:$old_port" --to "imap://$2@127.0.0.1:$new_port" \
+    --dest-auth master:admin --journal "$work/journal-$2.db"
+}
+doveadm_run() { # measurement name, target user
+  measure "$1" doveadm -c "$work/new/dovecot.conf" -o imapc_host=127.0.0.1 -o imapc_port="$old_port" \
+    -o imapc_user=alice -o imapc_password=alice-old -o imapc_features="rfc822.size fetch-headers" \
+    -o mail_prefetch_count=20 backup -R -u "$2" imapc:
+}
+messages_of() { doveadm -c "$work/new/dovecot.conf" -f flow mailbox status -u "$1" messages '*' | awk -F'messages=' '{s+=$2} END {print s}'; }
+# Alternating the tools, so that a slow spell of the machine does not favour one.
+for i in $(seq "$runs"); do
+  fountain_run "fountain-$i" "f$i" >"$work/fountain-$i.m"
+  doveadm_run "doveadm-$i" "d$i" >"$work/doveadm-$i.m"
+done
+median() { sort -n "$@" | awk '{a[NR]=$0} END {print a[int((NR+1)/2)]}'; }
+read -r f_wall f_rss < <(median "$work"/fountain-*.m)
+read -r d_wall d_rss < <(median "$work"/doveadm-*.m)
+read -r f_noop _ < <(fountain_run fountain-noop f1)
+read -r d_noop _ < <(doveadm_run doveadm-noop d1)
+copied_by_fountain=$(messages_of f1)
+copied_by_doveadm=$(messages_of d1)
 
 row() { # tool wall rss noop copied
   awk -v t="$1" -v w="$2" -v r="$3" -v n="$4" -v c="$5" -v m="$total_msgs" -v b="$total_bytes" 'BEGIN {
@@ -109,14 +122,14 @@ Account new
 Channel bench
 Far :old:
 Near :new:
-Patterns *
+Patterns INBOX
 Create Near
 SyncState $work/mbsync-state/
 RC
   mkdir -p "$work/mbsync-state"
   read -r m_wall m_rss < <(measure mbsync mbsync -c "$work/mbsyncrc" -q bench)
   read -r m_noop _ < <(measure mbsync-noop mbsync -c "$work/mbsyncrc" -q bench)
-  copied_by_mbsync=$(doveadm -c "$work/new/dovecot.conf" -f flow mailbox status -u carol messages '*' | awk -F'messages=' '{s+=$2} END {print s}')
+  copied_by_mbsync=$(messages_of carol)
   row "mbsync" "$m_wall" "$m_rss" "$m_noop" "$copied_by_mbsync"
 else
   echo "(mbsync not installed: apt-get install isync to add it to the table)"

@@ -133,6 +133,20 @@ async fn unusual_mail_from_cyrus_arrives_intact() {
         assert_eq!(f["source_bytes"], f["destination_bytes"], "{f}");
     }
 
+    // Again with alice's own password instead of the admin proxy, and a journal that knows nothing:
+    // everything is recognised on the destination, nothing is copied twice.
+    let args = copy_args(
+        cyrus.port,
+        "alice",
+        new.port,
+        "master:admin",
+        &dir.path().join("k.db"),
+    );
+    let (code, again, stderr) = copy_in_background(args, "alice-old", "admin-pass").await;
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(total(&again, "copied_now"), 0, "{again}");
+    assert_eq!(total(&again, "recovered"), cases.len() as u64, "{again}");
+
     let master = Credentials::Master {
         user: "alice".into(),
         master: "admin".into(),
