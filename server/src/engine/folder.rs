@@ -88,6 +88,9 @@ pub(super) async fn copy_folder(
         .get(&plan.source_wire)
         .copied()
         .unwrap_or_default();
+    // What earlier attempts of this run did (before a reconnect) still counts as done now.
+    report.copied_now = before.copied;
+    report.bytes_copied_now = before.bytes;
     report.recovered = before.recovered;
     report.flags_updated = before.flags_updated;
     // Nothing new and no flag changed since the last complete copy: one EXAMINE was enough (a no-op
@@ -101,8 +104,6 @@ pub(super) async fn copy_folder(
                 .and_then(|b| u64::try_from(b).ok())
                 .unwrap_or(0);
             report.copied_before = report.source_messages.saturating_sub(before.copied);
-            report.copied_now = before.copied;
-            report.bytes_copied_now = before.bytes;
             // Cheaply: an unchanged folder must stay O(1).
             verify(&mut run.dest, &plan.destination_wire, false, &mut report).await?;
             (run.shared.progress)(&Progress {
@@ -172,8 +173,6 @@ pub(super) async fn copy_folder(
         }
     }
     report.copied_before = journalled_count(&copied).saturating_sub(before.copied);
-    report.copied_now = before.copied;
-    report.bytes_copied_now = before.bytes;
 
     if !dest_exists {
         run.dest.create(&plan.destination_wire).await?;
@@ -236,10 +235,11 @@ pub(super) async fn copy_folder(
             Some(fetched) => fetched,
             None => read_chunk(&mut run.source, source_budget, chunk).await?,
         };
+        let by_uid: BTreeMap<u32, &SourceMessage> = fetched.iter().map(|m| (m.uid, m)).collect();
         let mut present = Vec::with_capacity(fetched.len());
         for uid in &chunk.uids {
-            match fetched.iter().find(|m| m.uid == *uid) {
-                Some(message) => present.push(message),
+            match by_uid.get(uid) {
+                Some(message) => present.push(*message),
                 None => {
                     // Listed but not returned (expunged meanwhile, or unreadable): nothing to copy now.
                     let reason = "the source server listed this message but did not return it";
