@@ -5,7 +5,7 @@ pub mod people;
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbSetupError {
@@ -17,36 +17,45 @@ pub enum DbSetupError {
 
 /// Opens the database and applies pending migrations.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbSetupError> {
-    let mut options = ConnectOptions::new(url.to_owned());
-    options
-        .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(10))
-        .sqlx_logging(false);
-    if url.starts_with("sqlite:") {
+    let sqlite = url.starts_with("sqlite:");
+    if sqlite {
+        // Migrate over a connection of its own first: SQLite connections keep the schema they loaded,
+        // and a pool connection opened before the migration could miss a new table or index.
+        let migrator = open(url, 1).await?;
+        Migrator::up(&migrator, None)
+            .await
+            .map_err(DbSetupError::Migrate)?;
+        let _ = migrator.close().await;
         // One writer at a time in SQLite: a small pool avoids "database is locked" storms.
-        options.max_connections(4);
+        return open(url, 4).await;
     }
-    let db = Database::connect(options)
-        .await
-        .map_err(|source| DbSetupError::Connect {
-            url: redact(url),
-            source,
-        })?;
-    if url.starts_with("sqlite:") {
-        for pragma in [
-            "PRAGMA journal_mode=WAL",
-            "PRAGMA busy_timeout=5000",
-            "PRAGMA foreign_keys=ON",
-        ] {
-            db.execute_unprepared(pragma)
-                .await
-                .map_err(DbSetupError::Migrate)?;
-        }
-    }
+    let db = open(url, 10).await?;
     Migrator::up(&db, None)
         .await
         .map_err(DbSetupError::Migrate)?;
     Ok(db)
+}
+
+async fn open(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbSetupError> {
+    use sea_orm::sqlx::sqlite::SqliteJournalMode;
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .max_connections(max_connections)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false)
+        // Per connection, so every connection of the pool waits for the writer and checks keys.
+        .map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .busy_timeout(Duration::from_secs(5))
+                .foreign_keys(true)
+        });
+    Database::connect(options)
+        .await
+        .map_err(|source| DbSetupError::Connect {
+            url: redact(url),
+            source,
+        })
 }
 
 /// Whether the database answers (for `/healthz`).
