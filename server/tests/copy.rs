@@ -777,3 +777,89 @@ async fn forbidden_and_colliding_names_are_renamed_and_reported() {
         "projects (2)"
     );
 }
+
+/// The whole engine, not just the adapter, audited: a first copy, a delta run that carries flag changes
+/// and new mail, and a run with a fresh journal that recognises everything. Every command the
+/// destination received is recorded; none of them can delete anything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_engine_never_sends_anything_that_deletes() {
+    use server::engine::copy::{copy_mailbox, CopyJob, DestinationProfile, Side};
+    use server::engine::plan::chunks::ChunkLimits;
+    use server::engine::throttle::{Limits, Throttle};
+
+    let old = Dovecot::start("old", None);
+    let new = Dovecot::start("new", Some(("admin", "admin-pass")));
+    old.seed_sample("alice", 30, 29);
+    let audit = Transcript::default();
+    let job = CopyJob {
+        source: Side {
+            endpoint: endpoint(old.port),
+            credentials: Credentials::Login {
+                user: "alice".into(),
+                password: "alice-old".into(),
+            },
+        },
+        destination: Side {
+            endpoint: endpoint(new.port),
+            credentials: alice_via_master(),
+        },
+        include: Vec::new(),
+        exclude: Vec::new(),
+        limits: ChunkLimits {
+            max_bytes: 1 << 20,
+            max_messages: 1000,
+        },
+        dry_run: false,
+        retries: 2,
+        backoff: Duration::from_millis(100),
+        parallel: 1,
+        dest_profile: DestinationProfile::Generic,
+        throttle: Throttle::new(Limits::default()),
+        dest_transcript: Some(audit.clone()),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let journal = |name: &str| format!("sqlite://{}?mode=rwc", dir.path().join(name).display());
+    let db = server::db::connect(&journal("a.db")).await.unwrap();
+    let first = copy_mailbox(&db, &job, &|_| {}).await.unwrap();
+    assert_eq!(first.messages_copied_now(), 30);
+
+    old.save(
+        "alice",
+        "INBOX",
+        b"From: late@example.org\r\nSubject: later\r\n\r\nlater\r\n",
+    );
+    let flags = Command::new("doveadm")
+        .arg("-c")
+        .arg(old.conf())
+        .args([
+            "flags",
+            "add",
+            "-u",
+            "alice",
+            "\\Flagged",
+            "mailbox",
+            "INBOX",
+            "ALL",
+        ])
+        .output()
+        .unwrap();
+    assert!(flags.status.success());
+    let delta = copy_mailbox(&db, &job, &|_| {}).await.unwrap();
+    assert_eq!(delta.messages_copied_now(), 1);
+    assert!(delta.folders.iter().map(|f| f.flags_updated).sum::<u64>() > 0);
+
+    let fresh = server::db::connect(&journal("b.db")).await.unwrap();
+    let again = copy_mailbox(&fresh, &job, &|_| {}).await.unwrap();
+    assert_eq!(again.messages_copied_now(), 0);
+    assert_eq!(again.folders.iter().map(|f| f.recovered).sum::<u64>(), 31);
+
+    let text = audit.text();
+    // The audit saw every path: appends, flag updates, and the read-only looks of recovery.
+    for seen in ["APPEND", "UID STORE", "SELECT", "EXAMINE", "UID FETCH"] {
+        assert!(
+            text.contains(seen),
+            "{seen} missing from the audit:\n{text}"
+        );
+    }
+    support::assert_never_deletes(&text);
+}

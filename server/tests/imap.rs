@@ -8,6 +8,7 @@ use std::time::Duration;
 use server::engine::imap::transcript::Transcript;
 use server::engine::imap::{Credentials, Destination, Endpoint, ImapError, Outgoing, Source};
 use server::engine::plan::folders::SpecialUse;
+use support::assert_never_deletes;
 use support::servers::{Cyrus, Dovecot};
 
 fn endpoint(port: u16) -> Endpoint {
@@ -35,24 +36,6 @@ fn message(n: usize) -> Vec<u8> {
         m.extend_from_slice(format!("line {line} of message {n}\r\n").as_bytes());
     }
     m
-}
-
-/// What the never-delete rule forbids on the destination's wire.
-fn assert_never_deletes(transcript: &str) {
-    let upper = transcript.to_uppercase();
-    for forbidden in [
-        "EXPUNGE",
-        "DELETE ",
-        "\\DELETED",
-        "UID EXPUNGE",
-        "MOVE ",
-        " CLOSE",
-    ] {
-        assert!(
-            !upper.contains(forbidden),
-            "destination was sent {forbidden}: {transcript}"
-        );
-    }
 }
 
 #[tokio::test]

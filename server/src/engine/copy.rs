@@ -54,6 +54,9 @@ pub struct CopyJob {
     pub dest_profile: DestinationProfile,
     /// The per-server budgets this copy shares with everything else running in the process.
     pub throttle: Arc<Throttle>,
+    /// Where every command sent to the destination is recorded (secrets and bodies left out), for the
+    /// never-delete audit. One recorder reads one session at a time: use it with `parallel: 1`.
+    pub dest_transcript: Option<Transcript>,
 }
 
 /// What kind of server the destination is, for the naming rules it does not announce.
@@ -151,7 +154,7 @@ async fn connect(
     let dest = Destination::connect(
         &job.destination.endpoint,
         &job.destination.credentials,
-        Transcript::default(),
+        job.dest_transcript.clone().unwrap_or_default(),
     )
     .await?;
     Ok(Sessions {

@@ -19,6 +19,24 @@ pub use idp::Idp;
 
 pub const CLIENT_SECRET: &str = "test-client-secret";
 
+/// What the never-delete rule forbids on the destination's wire.
+pub fn assert_never_deletes(transcript: &str) {
+    let upper = transcript.to_uppercase();
+    for forbidden in [
+        "EXPUNGE",
+        "DELETE ",
+        "\\DELETED",
+        "UID EXPUNGE",
+        "MOVE ",
+        " CLOSE",
+    ] {
+        assert!(
+            !upper.contains(forbidden),
+            "destination was sent {forbidden}: {transcript}"
+        );
+    }
+}
+
 #[derive(Clone, Copy, Debug)]
 pub enum Backend {
     Sqlite,
