@@ -323,43 +323,27 @@ fn a_renumbered_folder_is_not_copied_twice() {
 
     // The old server loses its index and renumbers the folder: same mail (same dates), new UIDVALIDITY.
     let dates = |server: &Dovecot| {
-        let out = Command::new("doveadm")
-            .arg("-c")
-            .arg(server.conf())
-            .args([
-                "-f",
-                "flow",
-                "fetch",
-                "-u",
-                "alice",
-                "date.received guid",
-                "mailbox",
-                "INBOX.Projects",
-            ])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
-    let before = dates(&old);
-    let renumber = Command::new("doveadm")
-        .arg("-c")
-        .arg(old.conf())
-        .args([
-            "mailbox",
-            "update",
+        server.doveadm(&[
+            "-f",
+            "flow",
+            "fetch",
             "-u",
             "alice",
-            "--uid-validity",
-            "4242",
+            "date.received guid",
+            "mailbox",
             "INBOX.Projects",
         ])
-        .output()
-        .unwrap();
-    assert!(
-        renumber.status.success(),
-        "{}",
-        String::from_utf8_lossy(&renumber.stderr)
-    );
+    };
+    let before = dates(&old);
+    old.doveadm(&[
+        "mailbox",
+        "update",
+        "-u",
+        "alice",
+        "--uid-validity",
+        "4242",
+        "INBOX.Projects",
+    ]);
     assert_eq!(dates(&old), before, "same mail, only renumbered");
 
     let (code, report, stderr) = fountain_copy(&args, "alice-old", "admin-pass");
@@ -595,28 +579,18 @@ async fn flags_by_message_id(
 }
 
 fn doveadm_flags(server: &Dovecot, action: &str, flag: &str, message_id: &str) {
-    let out = Command::new("doveadm")
-        .arg("-c")
-        .arg(server.conf())
-        .args([
-            "flags",
-            action,
-            "-u",
-            "alice",
-            flag,
-            "mailbox",
-            "INBOX",
-            "header",
-            "Message-ID",
-            message_id,
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    server.doveadm(&[
+        "flags",
+        action,
+        "-u",
+        "alice",
+        flag,
+        "mailbox",
+        "INBOX",
+        "header",
+        "Message-ID",
+        message_id,
+    ]);
 }
 
 #[tokio::test]
@@ -828,22 +802,16 @@ async fn the_engine_never_sends_anything_that_deletes() {
         "INBOX",
         b"From: late@example.org\r\nSubject: later\r\n\r\nlater\r\n",
     );
-    let flags = Command::new("doveadm")
-        .arg("-c")
-        .arg(old.conf())
-        .args([
-            "flags",
-            "add",
-            "-u",
-            "alice",
-            "\\Flagged",
-            "mailbox",
-            "INBOX",
-            "ALL",
-        ])
-        .output()
-        .unwrap();
-    assert!(flags.status.success());
+    old.doveadm(&[
+        "flags",
+        "add",
+        "-u",
+        "alice",
+        "\\Flagged",
+        "mailbox",
+        "INBOX",
+        "ALL",
+    ]);
     let delta = copy_mailbox(&db, &job, &|_| {}).await.unwrap();
     assert_eq!(delta.messages_copied_now(), 1);
     assert!(delta.folders.iter().map(|f| f.flags_updated).sum::<u64>() > 0);

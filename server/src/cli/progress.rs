@@ -56,17 +56,18 @@ impl ProgressView {
         folder.bytes_left = p.bytes_left;
         folder.messages_done = p.messages_done;
         folder.messages_total = p.messages_total;
+        // Estimates only feed the totals: the line shows what is being copied.
+        if p.estimate {
+            return;
+        }
         let (messages_done, messages_total) = (p.messages_done, p.messages_total);
         let every = if self.tty {
             Duration::from_millis(200)
         } else {
             Duration::from_secs(2)
         };
-        let folder_done = !p.estimate && p.bytes_left == 0;
+        let folder_done = p.bytes_left == 0;
         if state.last_shown.is_some_and(|t| t.elapsed() < every) && !folder_done {
-            return;
-        }
-        if p.estimate {
             return;
         }
         state.last_shown = Some(Instant::now());

@@ -172,9 +172,9 @@ async fn copy_once(
 ) -> Result<Report, CopyError> {
     let source_budget = job.throttle.server(&job.source.endpoint);
     let dest_budget = job.throttle.server(&job.destination.endpoint);
-    let first = connect(job, slots(&source_budget, &dest_budget).await).await?;
-    let (mut source, mut dest) = (first.source, first.dest);
-    let first_slots = first._slots;
+    // The first worker's connections do the planning too.
+    let mut first = connect(job, slots(&source_budget, &dest_budget).await).await?;
+    let (source, dest) = (&mut first.source, &mut first.dest);
 
     let source_list = source.list().await?;
     let from = layout(source.namespace.clone(), &source_list);
@@ -259,11 +259,6 @@ async fn copy_once(
     let queue = Mutex::new(groups.into_iter().collect::<VecDeque<_>>());
     let failed = AtomicBool::new(false);
     let results = Mutex::new(Vec::with_capacity(plans.len()));
-    let first = Sessions {
-        source,
-        dest,
-        _slots: first_slots,
-    };
     let work = |sessions: Option<Sessions>| {
         let (queue, failed, results, shared) = (&queue, &failed, &results, &shared);
         async move {

@@ -135,6 +135,22 @@ impl Dovecot {
         );
     }
 
+    /// Runs `doveadm` against this server (bypassing IMAP), which must succeed; returns its output.
+    pub fn doveadm(&self, args: &[&str]) -> String {
+        let out = Command::new("doveadm")
+            .arg("-c")
+            .arg(self.conf())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "doveadm {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     /// Stores a message exactly as given, with doveadm (bypassing IMAP).
     pub fn save(&self, user: &str, mailbox: &str, message: &[u8]) {
         use std::io::Write;

@@ -73,12 +73,7 @@ impl Destination {
                 .run("EXAMINE", self.session.examine(wire_name))
                 .await?
         };
-        Ok(FolderStatus {
-            messages: mailbox.exists,
-            uid_next: mailbox.uid_next,
-            uid_validity: mailbox.uid_validity,
-            highest_modseq: mailbox.highest_modseq,
-        })
+        Ok(FolderStatus::from(&mailbox))
     }
 
     /// Message-ID, INTERNALDATE and size of the open folder's messages in `uid_set`.

@@ -31,6 +31,17 @@ pub struct FolderStatus {
     pub highest_modseq: Option<u64>,
 }
 
+impl From<&async_imap::types::Mailbox> for FolderStatus {
+    fn from(mailbox: &async_imap::types::Mailbox) -> Self {
+        FolderStatus {
+            messages: mailbox.exists,
+            uid_next: mailbox.uid_next,
+            uid_validity: mailbox.uid_validity,
+            highest_modseq: mailbox.highest_modseq,
+        }
+    }
+}
+
 /// One message as fetched, ready to append elsewhere.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceMessage {
@@ -112,12 +123,7 @@ impl Source {
             .link
             .run("EXAMINE", self.session.examine(wire_name))
             .await?;
-        Ok(FolderStatus {
-            messages: mailbox.exists,
-            uid_next: mailbox.uid_next,
-            uid_validity: mailbox.uid_validity,
-            highest_modseq: mailbox.highest_modseq,
-        })
+        Ok(FolderStatus::from(&mailbox))
     }
 
     /// Message-ID, INTERNALDATE, size and flags of the examined folder's messages in `uid_set`.
@@ -325,10 +331,5 @@ pub(super) async fn status(
             session.status(wire_name, "(MESSAGES UIDNEXT UIDVALIDITY)"),
         )
         .await?;
-    Ok(FolderStatus {
-        messages: mailbox.exists,
-        uid_next: mailbox.uid_next,
-        uid_validity: mailbox.uid_validity,
-        highest_modseq: None,
-    })
+    Ok(FolderStatus::from(&mailbox))
 }
