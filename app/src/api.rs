@@ -1,7 +1,7 @@
 //! Server functions: the portal's API. Each checks the caller's role on the server.
 use leptos::prelude::*;
 
-use crate::dto::{Person, Viewer};
+use crate::dto::{MigrationView, Person, RequestAction, Viewer};
 use crate::error::AppError;
 
 /// Who is signed in, if anyone.
@@ -21,4 +21,60 @@ pub async fn people(filter: String) -> Result<Vec<Person>, AppError> {
         ));
     }
     crate::port::portal()?.people(filter, 100).await
+}
+
+/// The caller's own migration, everything the page shows.
+#[server(prefix = "/api", endpoint = "my_migration")]
+pub async fn my_migration() -> Result<MigrationView, AppError> {
+    let viewer = crate::port::require_any(crate::areas::MY_MIGRATION)?;
+    crate::port::portal()?.my_migration(&viewer).await
+}
+
+/// Connects the caller's old account; the password is checked by a real login, then sealed.
+#[server(prefix = "/api", endpoint = "connect_old_account")]
+pub async fn connect_old_account(
+    login: String,
+    password: Option<String>,
+) -> Result<MigrationView, AppError> {
+    let viewer = crate::port::require_any(crate::areas::MY_MIGRATION)?;
+    let outcome = crate::port::portal()?
+        .connect_old_account(&viewer, login, password)
+        .await;
+    crate::port::status_of(outcome)
+}
+
+/// Scans the caller's old mailbox (a worker does it; the page follows).
+#[server(prefix = "/api", endpoint = "start_scan")]
+pub async fn start_scan() -> Result<MigrationView, AppError> {
+    let viewer = crate::port::require_any(crate::areas::MY_MIGRATION)?;
+    let outcome = crate::port::portal()?.start_scan(&viewer).await;
+    crate::port::status_of(outcome)
+}
+
+/// Starts copying the chosen folders. Submitting twice makes one request.
+#[server(prefix = "/api", endpoint = "start_migration")]
+pub async fn start_migration(folders: Vec<String>) -> Result<MigrationView, AppError> {
+    let viewer = crate::port::require_any(crate::areas::MY_MIGRATION)?;
+    if folders.is_empty() || folders.len() > 10_000 {
+        let e = AppError::BadRequest("Tick at least one folder to copy.".into());
+        crate::port::set_status(e.status());
+        return Err(e);
+    }
+    let outcome = crate::port::portal()?
+        .start_migration(&viewer, folders)
+        .await;
+    crate::port::status_of(outcome)
+}
+
+/// Pause, resume, cancel, retry or catch up a request of the caller's.
+#[server(prefix = "/api", endpoint = "control_request")]
+pub async fn control_request(
+    request_id: i64,
+    action: RequestAction,
+) -> Result<MigrationView, AppError> {
+    let viewer = crate::port::require_any(crate::areas::MY_MIGRATION)?;
+    let outcome = crate::port::portal()?
+        .control_request(&viewer, request_id, action)
+        .await;
+    crate::port::status_of(outcome)
 }

@@ -11,6 +11,12 @@ pub enum AppError {
     Forbidden(String),
     #[error("{0}")]
     BadRequest(String),
+    /// Someone else changed it meanwhile.
+    #[error("{0}")]
+    Conflict(String),
+    /// A server Fountain depends on (the old mail server, say) did not answer.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("Fountain could not complete this just now ({0}). Try again in a minute; if it persists, contact your helpdesk.")]
     Internal(String),
     #[error("The request did not reach Fountain correctly ({0}). Reload the page and try again.")]
@@ -24,6 +30,8 @@ impl AppError {
             AppError::Unauthenticated => 401,
             AppError::Forbidden(_) => 403,
             AppError::BadRequest(_) => 400,
+            AppError::Conflict(_) => 409,
+            AppError::Unavailable(_) => 503,
             AppError::Internal(_) | AppError::Transport(_) => 500,
         }
     }

@@ -7,6 +7,7 @@ pub mod areas;
 mod components;
 pub mod dto;
 pub mod error;
+pub mod format;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod port;

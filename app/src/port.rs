@@ -5,7 +5,7 @@ use std::sync::Arc;
 use actix_web::HttpMessage;
 use leptos::prelude::*;
 
-use crate::dto::{Person, Role, Viewer};
+use crate::dto::{MigrationView, Person, RequestAction, Role, Viewer};
 use crate::error::AppError;
 
 /// Everything server functions need from the body.
@@ -13,6 +13,35 @@ use crate::error::AppError;
 pub trait Portal: Send + Sync + 'static {
     /// People who have signed in, newest first, whose name or email contains `filter`.
     async fn people(&self, filter: &str, limit: u64) -> Result<Vec<Person>, AppError>;
+
+    /// The viewer's own migration: account, scan, request, progress, report.
+    async fn my_migration(&self, viewer: &Viewer) -> Result<MigrationView, AppError>;
+
+    /// Checks the old-server login at once (a real IMAP login) and keeps it; nothing is kept if it fails.
+    async fn connect_old_account(
+        &self,
+        viewer: &Viewer,
+        login: String,
+        password: Option<String>,
+    ) -> Result<MigrationView, AppError>;
+
+    /// Queues a scan of the viewer's old mailbox (or returns the one already running).
+    async fn start_scan(&self, viewer: &Viewer) -> Result<MigrationView, AppError>;
+
+    /// Queues the migration of the chosen folders; a second submit returns the same request.
+    async fn start_migration(
+        &self,
+        viewer: &Viewer,
+        folders: Vec<String>,
+    ) -> Result<MigrationView, AppError>;
+
+    /// Pauses, resumes, cancels, retries or catches up one request; only its owner may.
+    async fn control_request(
+        &self,
+        viewer: &Viewer,
+        request_id: i64,
+        action: RequestAction,
+    ) -> Result<MigrationView, AppError>;
 }
 
 /// Shared handle placed in context.
@@ -53,4 +82,12 @@ pub fn set_status(code: u16) {
     ) {
         res.set_status(status);
     }
+}
+
+/// Passes `outcome` on, setting the response's HTTP status from its error.
+pub fn status_of<T>(outcome: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(e) = &outcome {
+        set_status(e.status());
+    }
+    outcome
 }

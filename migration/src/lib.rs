@@ -6,6 +6,7 @@ mod m20261128_000001_identity;
 mod m20261129_000002_journal;
 mod m20261129_000003_journal_delta;
 mod m20261129_000004_requests;
+mod m20261130_000005_self_service;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000002_journal::Migration),
             Box::new(m20261129_000003_journal_delta::Migration),
             Box::new(m20261129_000004_requests::Migration),
+            Box::new(m20261130_000005_self_service::Migration),
         ]
     }
 }

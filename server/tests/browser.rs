@@ -3,64 +3,11 @@
 //! the wasm bundle loaded).
 mod support;
 
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use fantoccini::{ClientBuilder, Locator};
-use hyper_util::client::legacy::connect::HttpConnector;
-use support::{free_port, Backend, TestApp};
-use tokio::process::Command;
-
-struct Driver {
-    _process: tokio::process::Child,
-    _profile: tempfile::TempDir,
-    client: fantoccini::Client,
-}
-
-async fn chromium() -> Driver {
-    let port = free_port();
-    let process = Command::new("chromedriver")
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("chromedriver must be installed (run .ci/setup)");
-    let profile = tempfile::tempdir().unwrap();
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": "/usr/bin/chromium",
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-quic", "--no-first-run", "--window-size=1280,900",
-                format!("--user-data-dir={}", profile.path().display()),
-            ]
-        }),
-    );
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        match ClientBuilder::new(HttpConnector::new())
-            .capabilities(caps.clone())
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-        {
-            Ok(client) => {
-                return Driver {
-                    _process: process,
-                    _profile: profile,
-                    client,
-                }
-            }
-            Err(e) if Instant::now() > deadline => {
-                panic!("cannot start Chromium through chromedriver: {e}")
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
-        }
-    }
-}
+use fantoccini::Locator;
+use support::browser::chromium;
+use support::{Backend, TestApp};
 
 #[tokio::test]
 async fn sign_in_in_a_browser_and_the_page_hydrates() {

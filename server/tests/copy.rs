@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use server::engine::imap::transcript::Transcript;
 use server::engine::imap::{Credentials, Endpoint, Source};
-use support::copying::{copy_args, copy_in_background, folder, fountain_copy, total};
+use support::copying::{bodies, copy_args, copy_in_background, folder, fountain_copy, total};
 use support::servers::{Cyrus, Dovecot};
 
 fn endpoint(port: u16) -> Endpoint {
@@ -54,26 +54,6 @@ async fn assert_same_mail(old: &Dovecot, new: &Dovecot, folders: &[(&str, &str)]
             "{from} -> {to}: lost or duplicated"
         );
     }
-}
-
-/// Every body in a folder, sorted (order on the destination is not the point).
-async fn bodies(port: u16, credentials: &Credentials, folder: &str) -> Vec<Vec<u8>> {
-    let mut s = Source::connect(&endpoint(port), credentials, Transcript::default())
-        .await
-        .unwrap();
-    let status = s.examine(folder).await.unwrap();
-    let mut all = if status.messages == 0 {
-        Vec::new()
-    } else {
-        s.fetch("1:*")
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|m| m.body)
-            .collect()
-    };
-    all.sort();
-    all
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@ mod support;
 use std::time::Duration;
 
 use support::servers::{Cyrus, Dovecot};
-use support::{free_port, repo_root};
+use support::smtp::SmtpSink;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
@@ -136,31 +136,8 @@ async fn cyrus_serves_users_and_admin_proxy() {
 
 #[tokio::test]
 async fn smtp_sink_shows_what_was_sent() {
-    let dir = tempfile::tempdir().unwrap();
-    let (smtp, web) = (free_port(), free_port());
-    let mut sink = tokio::process::Command::new(repo_root().join("server/rig/smtp-sink.sh"))
-        .arg(dir.path())
-        .arg(smtp.to_string())
-        .arg(web.to_string())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let http = reqwest::Client::new();
-    let mut up = false;
-    for _ in 0..100 {
-        if http
-            .get(format!("http://127.0.0.1:{web}/email"))
-            .send()
-            .await
-            .is_ok()
-        {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(up, "maildev did not start");
-
+    let sink = SmtpSink::start().await;
+    let smtp = sink.smtp_port;
     let stream = TcpStream::connect(("127.0.0.1", smtp)).await.unwrap();
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read).lines();
@@ -183,22 +160,6 @@ async fn smtp_sink_shows_what_was_sent() {
         expect(code).await;
     }
     // The sink stores the message just after it answers 250.
-    let mut mails = serde_json::Value::Null;
-    for _ in 0..50 {
-        mails = http
-            .get(format!("http://127.0.0.1:{web}/email"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if mails.as_array().is_some_and(|m| !m.is_empty()) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(mails[0]["subject"], "Your migration has started", "{mails}");
-    assert_eq!(mails[0]["to"][0]["address"], "alice.archer@example.org");
-    sink.start_kill().unwrap();
+    let mail = sink.wait_for("Your migration has started", 10).await;
+    assert_eq!(mail["to"][0]["address"], "alice.archer@example.org");
 }

@@ -1,6 +1,7 @@
 //! The `fountain` command line.
 mod copy;
 mod progress;
+pub mod worker;
 
 use std::path::PathBuf;
 
@@ -28,6 +29,8 @@ pub enum Command {
     Serve,
     /// Check the configuration and the database, then exit.
     Check,
+    /// Run workers only (scans, copies, status emails), without the web portal.
+    Worker,
     /// Copy one mailbox from an old IMAP server to a new one (journalled, resumable).
     /// Exit codes: 0 done, 2 needs attention (quarantined messages, nothing lost), 1 failed.
     Copy(Box<copy::CopyArgs>),
@@ -62,6 +65,7 @@ pub fn run() -> anyhow::Result<()> {
             );
             Ok(())
         }),
+        Command::Worker => runtime()?.block_on(worker::run(config)),
         Command::Copy(_) => unreachable!("handled above"),
     }
 }

@@ -1,6 +1,17 @@
 //! Background work for the portal: migration requests as rows with a state machine ([`state`]), queued
-//! and claimed by workers with a heartbeat ([`queue`]), and old-server passwords sealed at rest
-//! ([`secret`]).
+//! and claimed by workers with a heartbeat ([`queue`], [`worker`]), scans of old mailboxes ([`scans`]),
+//! connected old accounts with their passwords sealed at rest ([`accounts`], [`secret`]), live
+//! progress ([`progress`]) and status emails through a transactional outbox ([`emails`], [`outbox`]).
+pub mod accounts;
+mod claim;
+pub mod emails;
+pub mod outbox;
+pub mod progress;
 pub mod queue;
+pub mod scans;
 pub mod secret;
+pub mod service;
 pub mod state;
+pub mod worker;
+
+pub use service::Migrations;

@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, Set, Statement,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, Set,
 };
 
+use super::claim::{claim_oldest, JobTable};
 use super::state::{transition, Event, NotAllowed, RequestState};
 use crate::db::entity::migration_request as row;
 use crate::db::now;
@@ -40,8 +41,9 @@ pub enum QueueError {
     Corrupt { id: i64, stored: String },
 }
 
-pub struct Queue<'a> {
-    pub db: &'a DatabaseConnection,
+/// The queue over a connection or a transaction (so a state change and its email commit together).
+pub struct Queue<'a, C: ConnectionTrait = DatabaseConnection> {
+    pub db: &'a C,
 }
 
 /// Unfinished requests hold their user's `active_key`, so each user has at most one.
@@ -49,7 +51,7 @@ fn holds_active_key(state: RequestState) -> bool {
     !matches!(state, RequestState::Done | RequestState::Cancelled)
 }
 
-impl Queue<'_> {
+impl<C: ConnectionTrait> Queue<'_, C> {
     /// Queues a migration of `folders` for the user. If the user already has an unfinished request, that
     /// one is returned instead (a double submit makes one request). The flag says whether it is new.
     pub async fn submit(
@@ -92,37 +94,15 @@ impl Queue<'_> {
     /// Takes the oldest queued request for `worker`, or `None` when the queue is empty. Two workers
     /// never get the same request.
     pub async fn claim(&self, worker: &str) -> Result<Option<Request>, QueueError> {
-        let backend = self.db.get_database_backend();
-        // PostgreSQL: concurrent claimers skip each other's locked rows instead of waiting or colliding.
-        let lock = match backend {
-            DatabaseBackend::Postgres => " FOR UPDATE SKIP LOCKED",
-            _ => "",
+        let table = JobTable {
+            table: "migration_requests",
+            order_by: "queued_at",
+            also_set: ", attempts = attempts + 1",
         };
-        let p = match backend {
-            DatabaseBackend::Postgres => '$',
-            _ => '?',
-        };
-        let sql = format!(
-            "UPDATE migration_requests SET state = {p}1, worker = {p}2, heartbeat_at = {p}3, \
-             attempts = attempts + 1, updated_at = {p}3 \
-             WHERE id = (SELECT id FROM migration_requests WHERE state = {p}4 \
-             ORDER BY queued_at, id LIMIT 1{lock}) AND state = {p}4 RETURNING id"
-        );
-        let claimed = self
-            .db
-            .query_one(Statement::from_sql_and_values(
-                backend,
-                sql,
-                [
-                    RequestState::Copying.as_str().into(),
-                    worker.into(),
-                    now().into(),
-                    RequestState::Queued.as_str().into(),
-                ],
-            ))
-            .await?;
-        match claimed {
-            Some(result) => Ok(Some(self.get(result.try_get::<i64>("", "id")?).await?)),
+        let from = RequestState::Queued.as_str();
+        let to = transition(RequestState::Queued, Event::Claimed)?.as_str();
+        match claim_oldest(self.db, &table, from, to, worker).await? {
+            Some(id) => Ok(Some(self.get(id).await?)),
             None => Ok(None),
         }
     }
@@ -203,6 +183,55 @@ impl Queue<'_> {
             .exec(self.db)
             .await?;
         Ok(updated.rows_affected)
+    }
+
+    /// Stores live progress (JSON) while `worker` holds the request; `false` if it no longer does.
+    pub async fn record_progress(
+        &self,
+        id: i64,
+        worker: &str,
+        progress: &str,
+    ) -> Result<bool, QueueError> {
+        let updated = row::Entity::update_many()
+            .col_expr(row::Column::Progress, Expr::value(progress))
+            .col_expr(row::Column::HeartbeatAt, Expr::value(now()))
+            .filter(row::Column::Id.eq(id))
+            .filter(row::Column::Worker.eq(worker))
+            .filter(row::Column::State.eq(RequestState::Copying.as_str()))
+            .exec(self.db)
+            .await?;
+        Ok(updated.rows_affected == 1)
+    }
+
+    /// Stores the engine's report (JSON), before the state change that ends the run.
+    pub async fn record_report(&self, id: i64, report: &str) -> Result<(), QueueError> {
+        row::Entity::update_many()
+            .col_expr(row::Column::Report, Expr::value(report))
+            .filter(row::Column::Id.eq(id))
+            .exec(self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// The stored progress and report (JSON), for the pages.
+    pub async fn details(&self, id: i64) -> Result<(Option<String>, Option<String>), QueueError> {
+        let found = row::Entity::find_by_id(id)
+            .one(self.db)
+            .await?
+            .ok_or(QueueError::NotFound(id))?;
+        Ok((found.progress, found.report))
+    }
+
+    /// The user's latest request, finished or not.
+    pub async fn latest_for(&self, user_id: i64) -> Result<Option<Request>, QueueError> {
+        use sea_orm::QueryOrder;
+        row::Entity::find()
+            .filter(row::Column::UserId.eq(user_id))
+            .order_by_desc(row::Column::Id)
+            .one(self.db)
+            .await?
+            .map(request)
+            .transpose()
     }
 
     /// How many queued requests go before this one (0: it is next).

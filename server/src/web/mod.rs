@@ -1,6 +1,7 @@
 //! The web portal: actix-web serving the Leptos app, its server functions, sign-in and `/healthz`.
 pub mod page;
 mod portal;
+mod self_service;
 
 use std::sync::Arc;
 
@@ -63,7 +64,20 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         config,
         public_origin,
     });
-    let portal: app::port::PortalHandle = Arc::new(portal::DbPortal { db });
+    let migrations = crate::jobs::Migrations::from_config(&state.config, db.clone())?;
+    match &migrations {
+        Some(m) if m.settings.workers_in_portal => {
+            let worker = crate::cli::worker::worker_for(&state.config, m.clone())?;
+            tokio::spawn(worker.run());
+        }
+        Some(_) => {
+            tracing::info!("migration.workers_in_portal is off: run `fountain worker` processes")
+        }
+        None => tracing::warn!(
+            "[migration] is not configured: the portal tells people migrations are not open yet"
+        ),
+    }
+    let portal: app::port::PortalHandle = Arc::new(portal::DbPortal { db, migrations });
     let routes = generate_route_list(app::App);
 
     let server = HttpServer::new(move || {

@@ -1,10 +1,17 @@
 //! The body's implementation of the face's `Portal` port.
-use app::dto::Person;
+use std::sync::Arc;
+
+use app::dto::{MigrationView, Person, RequestAction, Viewer};
 use app::error::AppError;
 use sea_orm::DatabaseConnection;
 
+use super::self_service;
+use crate::jobs::Migrations;
+
 pub struct DbPortal {
     pub db: DatabaseConnection,
+    /// `None` until IT configures `[migration]`.
+    pub migrations: Option<Arc<Migrations>>,
 }
 
 #[async_trait::async_trait]
@@ -13,6 +20,40 @@ impl app::port::Portal for DbPortal {
         crate::db::people::search(&self.db, filter, limit)
             .await
             .map_err(internal)
+    }
+
+    async fn my_migration(&self, viewer: &Viewer) -> Result<MigrationView, AppError> {
+        self_service::view(self.migrations.as_deref(), viewer).await
+    }
+
+    async fn connect_old_account(
+        &self,
+        viewer: &Viewer,
+        login: String,
+        password: Option<String>,
+    ) -> Result<MigrationView, AppError> {
+        self_service::connect(self.migrations.as_deref(), viewer, login, password).await
+    }
+
+    async fn start_scan(&self, viewer: &Viewer) -> Result<MigrationView, AppError> {
+        self_service::scan(self.migrations.as_deref(), viewer).await
+    }
+
+    async fn start_migration(
+        &self,
+        viewer: &Viewer,
+        folders: Vec<String>,
+    ) -> Result<MigrationView, AppError> {
+        self_service::start(self.migrations.as_deref(), viewer, folders).await
+    }
+
+    async fn control_request(
+        &self,
+        viewer: &Viewer,
+        request_id: i64,
+        action: RequestAction,
+    ) -> Result<MigrationView, AppError> {
+        self_service::control(self.migrations.as_deref(), viewer, request_id, action).await
     }
 }
 

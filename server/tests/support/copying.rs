@@ -69,3 +69,64 @@ pub async fn copy_in_background(
         .await
         .unwrap()
 }
+
+fn endpoint(port: u16) -> server::engine::imap::Endpoint {
+    server::engine::imap::Endpoint {
+        timeout: std::time::Duration::from_secs(20),
+        ..server::engine::imap::Endpoint::new("127.0.0.1", port)
+    }
+}
+
+/// Every message of a folder (named in Unicode, as reports name them) as (body, flags, INTERNALDATE),
+/// sorted: what "the same mail" means.
+pub async fn messages(
+    port: u16,
+    credentials: &server::engine::imap::Credentials,
+    folder: &str,
+) -> Vec<(Vec<u8>, Vec<String>, Option<String>)> {
+    let wire = server::engine::plan::mutf7::encode(folder);
+    messages_wire(port, credentials, &wire).await
+}
+
+/// [`messages`] of a folder named as on the wire (modified UTF-7).
+async fn messages_wire(
+    port: u16,
+    credentials: &server::engine::imap::Credentials,
+    folder: &str,
+) -> Vec<(Vec<u8>, Vec<String>, Option<String>)> {
+    use server::engine::imap::Source;
+    let mut s = Source::connect(&endpoint(port), credentials, Default::default())
+        .await
+        .unwrap();
+    let status = s.examine(folder).await.unwrap();
+    let mut all: Vec<_> = if status.messages == 0 {
+        Vec::new()
+    } else {
+        s.fetch("1:*")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| {
+                let mut flags: Vec<String> =
+                    m.flags.into_iter().filter(|f| f != "\\Recent").collect();
+                flags.sort();
+                (m.body, flags, m.internal_date)
+            })
+            .collect()
+    };
+    all.sort();
+    all
+}
+
+/// Every body in a folder named as on the wire, sorted (order on the destination is not the point).
+pub async fn bodies(
+    port: u16,
+    credentials: &server::engine::imap::Credentials,
+    folder: &str,
+) -> Vec<Vec<u8>> {
+    messages_wire(port, credentials, folder)
+        .await
+        .into_iter()
+        .map(|(body, _, _)| body)
+        .collect()
+}

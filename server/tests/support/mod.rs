@@ -2,10 +2,13 @@
 //! random port, a fresh database (SQLite file or PostgreSQL database), and its own real OpenID provider.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod copying;
+pub mod flow;
 pub mod idp;
 pub mod proxy;
 pub mod servers;
+pub mod smtp;
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -48,6 +51,8 @@ pub struct TestApp {
     pub db_url: String,
     pub idp: Idp,
     pub dir: tempfile::TempDir,
+    /// The environment overrides the portal was started with (workers get the same).
+    pub env: Vec<(String, String)>,
     child: Child,
 }
 
@@ -155,6 +160,10 @@ impl TestApp {
             db_url,
             idp,
             dir,
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             child,
         };
         app.wait_healthy().await;
@@ -185,6 +194,23 @@ impl TestApp {
             .await
             .expect("did not stop")
             .unwrap()
+    }
+
+    /// A `fountain worker` process with the portal's configuration, logging to `worker-N.log`.
+    pub fn spawn_worker(&self, n: u32) -> Child {
+        let log = std::fs::File::create(self.dir.path().join(format!("worker-{n}.log"))).unwrap();
+        Command::new(env!("CARGO_BIN_EXE_fountain"))
+            .arg("--config")
+            .arg(self.dir.path().join("fountain.toml"))
+            .arg("worker")
+            .env_remove("DATABASE_URL")
+            .env("RUST_LOG", "info")
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdout(Stdio::null())
+            .stderr(log)
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start fountain worker")
     }
 
     pub fn log(&self) -> String {

@@ -28,9 +28,19 @@ impl Dovecot {
 
     /// With extra environment for the rig script (e.g. `DOVECOT_MAX_MAIL_SIZE`).
     pub fn start_with(layout: &str, master: Option<(&str, &str)>, env: &[(&str, &str)]) -> Dovecot {
+        Self::start_for(USERS, layout, master, env)
+    }
+
+    /// With its own users (`name:password` lines), e.g. logins that are email addresses.
+    pub fn start_for(
+        user_lines: &str,
+        layout: &str,
+        master: Option<(&str, &str)>,
+        env: &[(&str, &str)],
+    ) -> Dovecot {
         let dir = private_dir();
         let users = dir.path().join("users.txt");
-        std::fs::write(&users, USERS).unwrap();
+        std::fs::write(&users, user_lines).unwrap();
         let port = free_port();
         let mut cmd = Command::new(repo_root().join("server/rig/dovecot.sh"));
         cmd.arg("start")

@@ -19,6 +19,8 @@ pub struct Model {
     pub last_error: Option<String>,
     /// The engine's last report (JSON).
     pub report: Option<String>,
+    /// Live progress while copying (JSON of `app::dto::Progress`).
+    pub progress: Option<String>,
     pub queued_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,

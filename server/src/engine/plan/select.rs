@@ -4,11 +4,26 @@
 
 /// A folder pattern, matched against the decoded (Unicode) source name.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pattern(String);
+pub struct Pattern {
+    text: String,
+    /// The text is a folder name, wildcards and all (what a person ticked in the portal).
+    exact: bool,
+}
 
 impl Pattern {
     pub fn new(pattern: &str) -> Self {
-        Pattern(pattern.to_owned())
+        Pattern {
+            text: pattern.to_owned(),
+            exact: false,
+        }
+    }
+
+    /// Matches this one folder only, even if its name holds `*` or `%`.
+    pub fn exact(name: &str) -> Self {
+        Pattern {
+            text: name.to_owned(),
+            exact: true,
+        }
     }
 
     pub fn matches(&self, name: &str, separator: char) -> bool {
@@ -22,7 +37,10 @@ impl Pattern {
                 s.chars().collect()
             }
         };
-        glob(&normalise(&self.0), &normalise(name), separator)
+        if self.exact {
+            return normalise(&self.text) == normalise(name);
+        }
+        glob(&normalise(&self.text), &normalise(name), separator)
     }
 }
 
@@ -53,6 +71,15 @@ mod tests {
 
     fn p(s: &str) -> Pattern {
         Pattern::new(s)
+    }
+
+    #[test]
+    fn exact_names_take_wildcards_literally() {
+        let star = Pattern::exact("Odd*Name");
+        assert!(star.matches("Odd*Name", '/'));
+        assert!(!star.matches("OddXName", '/'));
+        assert!(Pattern::exact("inbox").matches("INBOX", '/'));
+        assert!(!Pattern::exact("INBOX").matches("INBOX/Sub", '/'));
     }
 
     #[test]

@@ -7,6 +7,11 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use url::Url;
 
+mod mail;
+pub use mail::{
+    login_for, ClientSettings, EmailConfig, MailAuth, MailServer, MigrationConfig, Profile,
+};
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -17,6 +22,10 @@ pub struct Config {
     pub auth: AuthConfig,
     #[serde(default)]
     pub log: LogConfig,
+    /// Which servers mail moves between; without it the portal says migrations are not open yet.
+    pub migration: Option<MigrationConfig>,
+    /// How status emails are sent; without it they wait in the outbox.
+    pub email: Option<EmailConfig>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -223,6 +232,9 @@ impl Config {
         {
             return Err("database.url must be sqlite://… or postgres://…".into());
         }
+        if let Some(migration) = &self.migration {
+            migration.validate()?;
+        }
         Ok(())
     }
 
@@ -384,6 +396,59 @@ mod tests {
         assert!(c.https());
         assert_eq!(c.auth.roles.user_group, "staff");
         assert_eq!(c.log.format, LogFormat::Text);
+        let m = c.migration.expect("the example configures migrations");
+        assert_eq!(m.old_server.auth, MailAuth::Password);
+        assert_eq!(m.old_server.endpoint().port, 993);
+        assert_eq!(m.old_server.login_for("ann@example.org"), "ann");
+        assert_eq!(m.new_server.profile, Profile::Zimbra);
+        assert!(c.email.is_some());
+    }
+
+    const MIGRATION: &str = "[migration]\nsecrets_key = \"k\"\n\
+        [migration.old_server]\nurl = \"imap://old.example.org\"\n\
+        [migration.new_server]\nurl = \"imaps://new.example.org\"\nauth = \"master\"\nadmin = \"a\"\nadmin_password = \"p\"\n";
+
+    #[test]
+    fn migration_settings_are_checked() {
+        let ok = load_str(&format!("{MINIMAL}{MIGRATION}"), &[]).unwrap();
+        let m = ok.migration.unwrap();
+        assert_eq!(m.old_server.endpoint().port, 143);
+        assert_eq!(m.new_server.endpoint().port, 993);
+        assert!(m.workers_in_portal);
+        let cases = [
+            (
+                MIGRATION.replace("auth = \"master\"", "auth = \"password\""),
+                "proxy\" or \"master",
+            ),
+            (
+                MIGRATION.replace("secrets_key = \"k\"\n", ""),
+                "secrets_key",
+            ),
+            (
+                MIGRATION.replace("admin_password = \"p\"\n", ""),
+                "admin_password",
+            ),
+            (
+                MIGRATION.replace("imap://old", "http://old"),
+                "old_server.url",
+            ),
+            (
+                MIGRATION.replace("imap://old", "imap://u:pw@old"),
+                "must not hold",
+            ),
+        ];
+        for (text, expected) in cases {
+            let err = load_str(&format!("{MINIMAL}{text}"), &[])
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(expected), "{expected}: {err}");
+        }
+        let env = load_str(
+            &format!("{MINIMAL}{MIGRATION}"),
+            &[("FOUNTAIN__MIGRATION__NEW_SERVER__LOGIN", "{localpart}")],
+        )
+        .unwrap();
+        assert_eq!(env.migration.unwrap().new_server.login, "{localpart}");
     }
 
     #[test]

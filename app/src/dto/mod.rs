@@ -70,3 +70,6 @@ pub struct Person {
     /// Unix seconds.
     pub last_login_at: i64,
 }
+
+mod migration;
+pub use migration::*;

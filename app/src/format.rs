@@ -1,0 +1,68 @@
+//! Numbers as people read them, the same in pages and emails.
+
+/// `1.5 MB`, `320 kB`, `12 bytes` (powers of 1000, like mail programs).
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["kB", "MB", "GB", "TB"];
+    if bytes < 1000 {
+        return format!("{bytes} bytes");
+    }
+    let mut value = bytes as f64 / 1000.0;
+    let mut unit = 0;
+    while value >= 1000.0 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if value < 10.0 {
+        format!("{value:.1} {}", UNITS[unit])
+    } else {
+        format!("{value:.0} {}", UNITS[unit])
+    }
+}
+
+/// `about 3 h 20 min`, `about 5 min`, `under a minute`.
+pub fn human_duration(secs: u64) -> String {
+    match secs {
+        0..=59 => "under a minute".into(),
+        60..=3599 => format!("about {} min", secs.div_ceil(60)),
+        _ => {
+            let minutes = secs.div_ceil(60);
+            format!("about {} h {} min", minutes / 60, minutes % 60)
+        }
+    }
+}
+
+/// `12 %` of `done` out of `total` (100 % when there is nothing to do).
+pub fn percent(done: u64, total: u64) -> u64 {
+    if total == 0 {
+        100
+    } else {
+        (done.min(total) * 100) / total
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_like_a_mail_program() {
+        assert_eq!(human_size(12), "12 bytes");
+        assert_eq!(human_size(34_000), "34 kB");
+        assert_eq!(human_size(2_500_000), "2.5 MB");
+        assert_eq!(human_size(7_300_000_000), "7.3 GB");
+    }
+
+    #[test]
+    fn durations_are_rounded_up_and_approximate() {
+        assert_eq!(human_duration(5), "under a minute");
+        assert_eq!(human_duration(61), "about 2 min");
+        assert_eq!(human_duration(3 * 3600 + 20 * 60), "about 3 h 20 min");
+    }
+
+    #[test]
+    fn percentages_never_exceed_100() {
+        assert_eq!(percent(0, 0), 100);
+        assert_eq!(percent(1, 3), 33);
+        assert_eq!(percent(5, 3), 100);
+    }
+}

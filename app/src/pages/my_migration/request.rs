@@ -1,0 +1,185 @@
+//! A request on its way: state (with the queue position), live progress per folder and in total, the
+//! current rate and an ETA from the bytes left, and pause / resume / cancel / retry.
+use leptos::prelude::*;
+
+use super::report::ReportTable;
+use super::{ActionError, Actions};
+use crate::api::ControlRequest;
+use crate::dto::{MigrationView, Progress, RequestAction, RequestView};
+use crate::format::{human_duration, human_size, percent};
+
+/// The state in words.
+pub fn state_label(r: &RequestView) -> String {
+    match r.state.as_str() {
+        "queued" => match r.position {
+            Some(0) | None => "Waiting: you are next in line".into(),
+            Some(n) => format!("Waiting: {n} ahead of you in line"),
+        },
+        "copying" => "Copying".into(),
+        "paused" => "Paused".into(),
+        "needs_attention" => "Needs attention".into(),
+        "failed" => "Stopped".into(),
+        "done" => "Done".into(),
+        "cancelled" => "Cancelled".into(),
+        other => other.into(),
+    }
+}
+
+/// Which buttons a request in `state` offers.
+pub fn actions_for(state: &str) -> Vec<RequestAction> {
+    use RequestAction::*;
+    match state {
+        "queued" | "copying" => vec![Pause, Cancel],
+        "paused" => vec![Resume, Cancel],
+        "needs_attention" | "failed" => vec![Retry, Cancel],
+        "done" => vec![CatchUp],
+        _ => vec![],
+    }
+}
+
+fn button_text(action: RequestAction) -> (&'static str, &'static str) {
+    match action {
+        RequestAction::Pause => ("pause", "Pause"),
+        RequestAction::Resume => ("resume", "Resume"),
+        RequestAction::Cancel => ("cancel", "Cancel (keeps what is copied)"),
+        RequestAction::Retry => ("retry", "Try again"),
+        RequestAction::CatchUp => ("catch-up", "Catch-up sync"),
+    }
+}
+
+#[component]
+pub fn Controls(request_id: i64, state: String, actions: Actions) -> impl IntoView {
+    let buttons = actions_for(&state)
+        .into_iter()
+        .map(|action| {
+            let (id, text) = button_text(action);
+            view! {
+                <button
+                    type="button"
+                    id=id
+                    class=if action == RequestAction::Cancel { "button" } else { "button primary" }
+                    disabled=move || actions.control.pending().get()
+                    on:click=move |_| {
+                        actions.control.dispatch(ControlRequest { request_id, action });
+                    }
+                >
+                    {text}
+                </button>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="controls">{buttons}</div>
+        <ActionError value=move || actions.control.value().get() />
+    }
+}
+
+#[component]
+pub fn Active(v: MigrationView, actions: Actions) -> impl IntoView {
+    let r = v.request.expect("an active request");
+    let label = state_label(&r);
+    let progress = r.progress.clone();
+    let trouble = matches!(r.state.as_str(), "needs_attention" | "failed");
+    view! {
+        <section class="card" id="request">
+            <h2>"Your migration"</h2>
+            <p class="state"><span id="request-state" data-state=r.state.clone()>{label}</span></p>
+            {trouble.then(|| view! {
+                <div class="notice" role="alert" id="request-problem">
+                    <p>{r.last_error.clone().unwrap_or_else(|| "The copy stopped short of done.".into())}</p>
+                    <p>"Nothing has been lost: your old mailbox is untouched and what was copied stays. IT has been told."</p>
+                </div>
+            })}
+            {progress.map(|p| view! { <ProgressView p=p /> })}
+            <Controls request_id=r.id state=r.state.clone() actions=actions />
+            {r.report.map(|report| view! { <h3>"Last run"</h3> <ReportTable report=report /> })}
+        </section>
+    }
+}
+
+#[component]
+fn ProgressView(p: Progress) -> impl IntoView {
+    let pct = percent(p.bytes_done, p.bytes_total);
+    let eta = p
+        .eta_seconds
+        .map(human_duration)
+        .unwrap_or_else(|| "working it out…".into());
+    let rows = p
+        .folders
+        .iter()
+        .map(|f| {
+            view! {
+                <tr>
+                    <td>{f.name.clone()}</td>
+                    <td class="num">{format!("{} / {}", f.messages_done, f.messages_total)}</td>
+                    <td class="num">{format!("{} / {}", human_size(f.bytes_done), human_size(f.bytes_total))}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div id="progress">
+            <progress max="100" value=pct.to_string() aria-label="Copied so far"></progress>
+            <p id="progress-total" class="total">
+                {format!(
+                    "{} of {} ({pct} %), {} of {} messages",
+                    human_size(p.bytes_done),
+                    human_size(p.bytes_total),
+                    p.messages_done,
+                    p.messages_total
+                )}
+            </p>
+            <p class="muted">
+                <span id="rate">{format!("{}/s", human_size(p.bytes_per_second as u64))}</span>
+                " · time left: " <span id="eta">{eta}</span>
+            </p>
+            <table class="table">
+                <thead><tr><th>"Folder"</th><th class="num">"Messages"</th><th class="num">"Copied"</th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(state: &str, position: Option<u64>) -> RequestView {
+        RequestView {
+            id: 1,
+            state: state.into(),
+            position,
+            folders: vec![],
+            progress: None,
+            report: None,
+            last_error: None,
+        }
+    }
+
+    #[test]
+    fn the_queue_position_is_told() {
+        assert_eq!(
+            state_label(&request("queued", Some(0))),
+            "Waiting: you are next in line"
+        );
+        assert_eq!(
+            state_label(&request("queued", Some(3))),
+            "Waiting: 3 ahead of you in line"
+        );
+        assert_eq!(
+            state_label(&request("needs_attention", None)),
+            "Needs attention"
+        );
+    }
+
+    #[test]
+    fn buttons_follow_the_state() {
+        use RequestAction::*;
+        assert_eq!(actions_for("copying"), vec![Pause, Cancel]);
+        assert_eq!(actions_for("paused"), vec![Resume, Cancel]);
+        assert_eq!(actions_for("failed"), vec![Retry, Cancel]);
+        assert_eq!(actions_for("done"), vec![CatchUp]);
+        assert!(actions_for("cancelled").is_empty());
+    }
+}

@@ -1,0 +1,320 @@
+//! The `[migration]` and `[email]` sections: which servers mail moves between, how Fountain logs in
+//! on them, and how it sends status emails.
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Deserialize;
+use url::Url;
+
+use crate::engine::imap::{Credentials, Endpoint, Security, Trust};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MigrationConfig {
+    /// The server mail moves away from.
+    pub old_server: MailServer,
+    /// The server mail moves to. Fountain logs in there as an administrator (`proxy` or `master`).
+    pub new_server: MailServer,
+    /// 32 random bytes, base64 (`head -c32 /dev/urandom | base64`): seals old-server passwords at rest.
+    /// Needed when `old_server.auth = "password"`. Exactly one of the two.
+    pub secrets_key: Option<String>,
+    pub secrets_key_file: Option<PathBuf>,
+    /// Whether `fountain serve` runs workers itself (else only `fountain worker` processes do).
+    #[serde(default = "default_true")]
+    pub workers_in_portal: bool,
+    /// Requests copied at once by one process.
+    #[serde(default = "default_concurrent_requests")]
+    pub concurrent_requests: usize,
+    /// Folders of one request copied at once.
+    #[serde(default = "default_parallel_folders")]
+    pub parallel_folders: usize,
+    /// Connections open at once to each server, across every request of the process.
+    #[serde(default = "default_max_connections")]
+    pub max_connections_per_server: usize,
+    /// Bytes per second read from the old server (and written to the new), in MB/s; unlimited if unset.
+    pub max_mb_per_sec: Option<f64>,
+    /// A worker that has not been heard of for this long is presumed dead: its requests go back to
+    /// the queue and resume exactly from the journal.
+    #[serde(default = "default_heartbeat_timeout")]
+    pub heartbeat_timeout_secs: u64,
+    /// What the report and the done email tell people to change in their mail program.
+    #[serde(default)]
+    pub client: ClientSettings,
+}
+
+/// One IMAP server and how Fountain logs in on it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailServer {
+    /// `imaps://host:993` (TLS) or `imap://host:143` (STARTTLS; plain text only to this machine).
+    pub url: Url,
+    /// `password`: each person types their password for this server (old server only).
+    /// `proxy`: SASL PLAIN as `admin` on behalf of the person (Cyrus, Zimbra, Exchange-style admins).
+    /// `master`: Dovecot's master user (`person*admin`).
+    #[serde(default)]
+    pub auth: MailAuth,
+    /// The person's login on this server, from their sign-in email: `{email}`, `{localpart}`,
+    /// `{domain}` are replaced (`"{localpart}"` turns alice@example.org into `alice`).
+    #[serde(default = "default_login")]
+    pub login: String,
+    pub admin: Option<String>,
+    /// Exactly one of these with `proxy` and `master`.
+    pub admin_password: Option<String>,
+    pub admin_password_file: Option<PathBuf>,
+    /// PEM file of the CA that signed the server's certificate, when it is not a public one.
+    pub ca_file: Option<PathBuf>,
+    /// Deadline for each network operation.
+    #[serde(default = "default_timeout")]
+    pub timeout_secs: u64,
+    /// The new server's naming rules: `generic` or `zimbra`.
+    #[serde(default)]
+    pub profile: Profile,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailAuth {
+    #[default]
+    Password,
+    Proxy,
+    Master,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    #[default]
+    Generic,
+    Zimbra,
+}
+
+/// The settings people type into their mail program after the move.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientSettings {
+    /// IMAP host people connect to (default: the new server's host).
+    pub imap_host: Option<String>,
+    /// SMTP host for sending (default: the IMAP host).
+    pub smtp_host: Option<String>,
+    /// A page with more help, linked from the instructions.
+    pub help_url: Option<Url>,
+}
+
+/// `[email]`: status emails. Without it, emails wait in the outbox until it is configured.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailConfig {
+    /// `smtp://host:25` (plain, for a local relay), `smtp://host:587?tls=required` (STARTTLS) or
+    /// `smtps://user:password@host:465`.
+    pub smtp_url: String,
+    /// The sender, e.g. `Mail move <mail-move@example.org>`.
+    pub from: String,
+}
+
+fn default_true() -> bool {
+    true
+}
+fn default_concurrent_requests() -> usize {
+    4
+}
+fn default_parallel_folders() -> usize {
+    2
+}
+fn default_max_connections() -> usize {
+    8
+}
+fn default_heartbeat_timeout() -> u64 {
+    60
+}
+fn default_login() -> String {
+    "{email}".into()
+}
+fn default_timeout() -> u64 {
+    120
+}
+
+impl MigrationConfig {
+    pub(super) fn validate(&self) -> Result<(), String> {
+        self.old_server.validate("migration.old_server")?;
+        self.new_server.validate("migration.new_server")?;
+        if self.new_server.auth == MailAuth::Password {
+            return Err(
+                "migration.new_server.auth must be \"proxy\" or \"master\": Fountain writes into new \
+                 mailboxes as an administrator"
+                    .into(),
+            );
+        }
+        if self.old_server.auth == MailAuth::Password
+            && self.secrets_key.is_some() == self.secrets_key_file.is_some()
+        {
+            return Err(
+                "set exactly one of migration.secrets_key and migration.secrets_key_file: old-server \
+                 passwords are sealed with it"
+                    .into(),
+            );
+        }
+        if self.concurrent_requests == 0 || self.parallel_folders == 0 {
+            return Err(
+                "migration.concurrent_requests and migration.parallel_folders must be at least 1"
+                    .into(),
+            );
+        }
+        if self.max_connections_per_server < 2 {
+            return Err("migration.max_connections_per_server must be at least 2".into());
+        }
+        if self.heartbeat_timeout_secs < 10 {
+            return Err("migration.heartbeat_timeout_secs must be at least 10".into());
+        }
+        if self.max_mb_per_sec.is_some_and(|r| r.is_nan() || r <= 0.0) {
+            return Err("migration.max_mb_per_sec must be above 0".into());
+        }
+        Ok(())
+    }
+
+    /// The sealing key, read from its file when configured that way.
+    pub fn secrets_key(&self) -> Result<Option<String>, super::ConfigError> {
+        read_inline_or_file(&self.secrets_key, &self.secrets_key_file)
+    }
+
+    pub fn heartbeat_timeout(&self) -> Duration {
+        Duration::from_secs(self.heartbeat_timeout_secs)
+    }
+}
+
+impl MailServer {
+    fn validate(&self, key: &str) -> Result<(), String> {
+        if !matches!(self.url.scheme(), "imap" | "imaps") || self.url.host_str().is_none() {
+            return Err(format!(
+                "{key}.url must look like imaps://host:993 or imap://host:143"
+            ));
+        }
+        if !self.url.username().is_empty() || self.url.password().is_some() {
+            return Err(format!(
+                "{key}.url must not hold a user or password (use login and admin_password_file)"
+            ));
+        }
+        if !self.login.contains('{') && self.auth != MailAuth::Password {
+            return Err(format!(
+                "{key}.login must contain {{email}} or {{localpart}}: it names each person's mailbox"
+            ));
+        }
+        match self.auth {
+            MailAuth::Password => Ok(()),
+            MailAuth::Proxy | MailAuth::Master => {
+                if self.admin.as_deref().is_none_or(str::is_empty) {
+                    return Err(format!("{key}.admin is needed with auth = proxy or master"));
+                }
+                if self.admin_password.is_some() == self.admin_password_file.is_some() {
+                    return Err(format!(
+                        "set exactly one of {key}.admin_password and {key}.admin_password_file"
+                    ));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Where the server is. The URL was checked at load.
+    pub fn endpoint(&self) -> Endpoint {
+        let (security, default_port) = match self.url.scheme() {
+            "imaps" => (Security::Tls, 993),
+            _ => (Security::StartTls, 143),
+        };
+        Endpoint {
+            host: self.url.host_str().unwrap_or_default().to_owned(),
+            port: self.url.port().unwrap_or(default_port),
+            timeout: Duration::from_secs(self.timeout_secs),
+            security,
+            trust: Trust {
+                ca_file: self.ca_file.clone(),
+            },
+        }
+    }
+
+    /// The person's login here, from their sign-in email.
+    pub fn login_for(&self, email: &str) -> String {
+        login_for(&self.login, email)
+    }
+
+    /// How to log in as `user`: with their own password in `password` mode, else as the administrator.
+    pub fn credentials(
+        &self,
+        user: String,
+        password: Option<String>,
+    ) -> Result<Credentials, super::ConfigError> {
+        let admin = || self.admin.clone().unwrap_or_default();
+        let admin_password =
+            || read_inline_or_file(&self.admin_password, &self.admin_password_file);
+        Ok(match self.auth {
+            MailAuth::Password => Credentials::Login {
+                user,
+                password: password.unwrap_or_default(),
+            },
+            MailAuth::Proxy => Credentials::Proxy {
+                user,
+                admin: admin(),
+                password: admin_password()?.unwrap_or_default(),
+            },
+            MailAuth::Master => Credentials::Master {
+                user,
+                master: admin(),
+                password: admin_password()?.unwrap_or_default(),
+            },
+        })
+    }
+}
+
+impl ClientSettings {
+    pub fn imap_host(&self, new_server: &MailServer) -> String {
+        self.imap_host
+            .clone()
+            .unwrap_or_else(|| new_server.url.host_str().unwrap_or_default().to_owned())
+    }
+}
+
+/// `{email}`, `{localpart}` and `{domain}` of `email` put into `template`.
+pub fn login_for(template: &str, email: &str) -> String {
+    let (localpart, domain) = email.rsplit_once('@').unwrap_or((email, ""));
+    template
+        .replace("{email}", email)
+        .replace("{localpart}", localpart)
+        .replace("{domain}", domain)
+}
+
+fn read_inline_or_file(
+    inline: &Option<String>,
+    file: &Option<PathBuf>,
+) -> Result<Option<String>, super::ConfigError> {
+    match (inline, file) {
+        (Some(s), _) => Ok(Some(s.clone())),
+        (None, Some(p)) => std::fs::read_to_string(p)
+            .map(|s| Some(s.trim().to_owned()))
+            .map_err(|source| super::ConfigError::Read {
+                path: p.clone(),
+                source,
+            }),
+        (None, None) => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logins_come_from_the_sign_in_email() {
+        assert_eq!(
+            login_for("{localpart}", "alice@example.org"),
+            "alice".to_string()
+        );
+        assert_eq!(
+            login_for("{email}", "alice@example.org"),
+            "alice@example.org"
+        );
+        assert_eq!(
+            login_for("{localpart}@old.{domain}", "a.b@example.org"),
+            "a.b@old.example.org"
+        );
+        assert_eq!(login_for("{localpart}", "no-at-sign"), "no-at-sign");
+    }
+}

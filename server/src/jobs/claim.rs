@@ -1,0 +1,48 @@
+//! Taking the oldest waiting row of a job table for one worker, atomically: on PostgreSQL concurrent
+//! claimers skip each other's locked rows (`FOR UPDATE SKIP LOCKED`); SQLite has one writer at a time.
+use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, Statement};
+
+use crate::db::now;
+
+/// A job table's columns that claiming touches.
+pub struct JobTable {
+    pub table: &'static str,
+    /// Oldest first by this column, then by id.
+    pub order_by: &'static str,
+    /// Extra assignments on claim (e.g. `attempts = attempts + 1`), or "".
+    pub also_set: &'static str,
+}
+
+/// Moves the oldest row in state `from` to state `to`, held by `worker` with a fresh heartbeat, and
+/// returns its id; `None` when there is nothing to take.
+pub async fn claim_oldest(
+    db: &impl ConnectionTrait,
+    job: &JobTable,
+    from: &str,
+    to: &str,
+    worker: &str,
+) -> Result<Option<i64>, DbErr> {
+    let backend = db.get_database_backend();
+    let (lock, p) = match backend {
+        DatabaseBackend::Postgres => (" FOR UPDATE SKIP LOCKED", '$'),
+        _ => ("", '?'),
+    };
+    let JobTable {
+        table,
+        order_by,
+        also_set,
+    } = job;
+    let sql = format!(
+        "UPDATE {table} SET state = {p}1, worker = {p}2, heartbeat_at = {p}3, updated_at = {p}3{also_set} \
+         WHERE id = (SELECT id FROM {table} WHERE state = {p}4 ORDER BY {order_by}, id LIMIT 1{lock}) \
+         AND state = {p}4 RETURNING id"
+    );
+    let claimed = db
+        .query_one(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [to.into(), worker.into(), now().into(), from.into()],
+        ))
+        .await?;
+    claimed.map(|row| row.try_get::<i64>("", "id")).transpose()
+}

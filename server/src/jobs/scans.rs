@@ -1,0 +1,178 @@
+//! Scans of old mailboxes, run by workers: one row per scan, claimed like requests, holding the folder
+//! list with counts, sizes and where each folder lands. The plan is the engine's own dry run, so what
+//! the scan shows is what the copy will do.
+use std::time::Duration;
+
+use app::dto::{ScanResult, ScanState, ScanView, ScannedFolder};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+
+use super::claim::{claim_oldest, JobTable};
+use super::service::Migrations;
+use crate::db::entity::scan as row;
+use crate::db::now;
+use crate::engine::copy::Report;
+use crate::engine::plan::folders::SpecialUse;
+
+const TABLE: JobTable = JobTable {
+    table: "scans",
+    order_by: "created_at",
+    also_set: "",
+};
+
+impl Migrations {
+    /// Queues a scan for the person, or returns the one already waiting or running.
+    pub async fn request_scan(&self, user_id: i64) -> Result<ScanView, DbErr> {
+        if let Some(scan) = self.latest_scan(user_id).await? {
+            if matches!(scan.state, ScanState::Queued | ScanState::Running) {
+                return Ok(scan);
+            }
+        }
+        let at = now();
+        let inserted = row::Entity::insert(row::ActiveModel {
+            user_id: Set(user_id),
+            state: Set(ScanState::Queued.as_str().into()),
+            created_at: Set(at),
+            updated_at: Set(at),
+            ..Default::default()
+        })
+        .exec(&self.db)
+        .await?;
+        Ok(ScanView {
+            id: inserted.last_insert_id,
+            state: ScanState::Queued,
+            result: None,
+            error: None,
+        })
+    }
+
+    pub async fn latest_scan(&self, user_id: i64) -> Result<Option<ScanView>, DbErr> {
+        let found = row::Entity::find()
+            .filter(row::Column::UserId.eq(user_id))
+            .order_by_desc(row::Column::Id)
+            .one(&self.db)
+            .await?;
+        Ok(found.map(view))
+    }
+
+    /// Takes the oldest queued scan: `(scan id, user id)`.
+    pub async fn claim_scan(&self, worker: &str) -> Result<Option<(i64, i64)>, DbErr> {
+        let from = ScanState::Queued.as_str();
+        let to = ScanState::Running.as_str();
+        let Some(id) = claim_oldest(&self.db, &TABLE, from, to, worker).await? else {
+            return Ok(None);
+        };
+        let found = row::Entity::find_by_id(id).one(&self.db).await?;
+        Ok(found.map(|scan| (scan.id, scan.user_id)))
+    }
+
+    /// The worker is still scanning.
+    pub async fn heartbeat_scan(&self, id: i64, worker: &str) -> Result<(), DbErr> {
+        row::Entity::update_many()
+            .col_expr(row::Column::HeartbeatAt, Expr::value(now()))
+            .filter(row::Column::Id.eq(id))
+            .filter(row::Column::Worker.eq(worker))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Records the scan's outcome.
+    pub async fn finish_scan(
+        &self,
+        id: i64,
+        outcome: Result<ScanResult, String>,
+    ) -> Result<(), DbErr> {
+        let (state, result, error) = match outcome {
+            Ok(result) => (
+                ScanState::Done,
+                Some(serde_json::to_string(&result).expect("plain data serialises")),
+                None,
+            ),
+            Err(error) => (ScanState::Failed, None, Some(error)),
+        };
+        row::Entity::update_many()
+            .col_expr(row::Column::State, Expr::value(state.as_str()))
+            .col_expr(row::Column::Result, Expr::value(result))
+            .col_expr(row::Column::Error, Expr::value(error))
+            .col_expr(row::Column::Worker, Expr::value(Option::<String>::None))
+            .col_expr(row::Column::UpdatedAt, Expr::value(now()))
+            .filter(row::Column::Id.eq(id))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Scans whose worker died go back to the queue.
+    pub async fn recover_scans(&self, stale_after: Duration) -> Result<u64, DbErr> {
+        let before = now() - stale_after.as_secs() as i64;
+        let updated = row::Entity::update_many()
+            .col_expr(row::Column::State, Expr::value(ScanState::Queued.as_str()))
+            .col_expr(row::Column::Worker, Expr::value(Option::<String>::None))
+            .filter(row::Column::State.eq(ScanState::Running.as_str()))
+            .filter(row::Column::HeartbeatAt.lt(before))
+            .exec(&self.db)
+            .await?;
+        Ok(updated.rows_affected)
+    }
+}
+
+fn view(scan: row::Model) -> ScanView {
+    ScanView {
+        id: scan.id,
+        state: ScanState::parse(&scan.state).unwrap_or(ScanState::Failed),
+        result: scan
+            .result
+            .as_deref()
+            .and_then(|json| serde_json::from_str(json).ok()),
+        error: scan.error,
+    }
+}
+
+/// The engine's dry-run report as the folder picker shows it.
+pub fn scan_result(report: &Report) -> ScanResult {
+    ScanResult {
+        folders: report
+            .folders
+            .iter()
+            .map(|f| ScannedFolder {
+                name: f.source.clone(),
+                destination: f.destination.clone(),
+                messages: f.source_messages,
+                bytes: f.source_bytes,
+                notes: f.notes.clone(),
+                selected_by_default: selected_by_default(&f.source, &f.destination),
+            })
+            .collect(),
+    }
+}
+
+/// Everything is ticked but what lands in trash or junk: mail people threw away stays behind unless
+/// they choose otherwise.
+pub fn selected_by_default(source: &str, destination: &str) -> bool {
+    let thrown_away = |name: &str| {
+        let last = name.rsplit(['/', '.']).next().unwrap_or(name);
+        matches!(
+            SpecialUse::from_name(last),
+            Some(SpecialUse::Trash | SpecialUse::Junk)
+        )
+    };
+    !thrown_away(source) && !thrown_away(destination)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trash_and_junk_are_left_unticked() {
+        assert!(selected_by_default("INBOX", "INBOX"));
+        assert!(selected_by_default("INBOX.Projects", "Projects"));
+        assert!(!selected_by_default("INBOX.Trash", "Trash"));
+        assert!(!selected_by_default("Deleted Items", "Trash"));
+        assert!(!selected_by_default("INBOX.spam", "Junk"));
+        // A folder that only lands in Trash because of the destination's mapping is still trash.
+        assert!(!selected_by_default("Papierkorb", "Trash"));
+        assert!(selected_by_default("INBOX.Trash reports", "Trash reports"));
+    }
+}

@@ -1,0 +1,466 @@
+//! The worker: claims scans and migration requests from the database and runs the engine on them.
+//! Runs inside `fountain serve` and alone as `fountain worker`; any number of them may share one
+//! PostgreSQL database. A request's heartbeat is its progress row, written every second; when the
+//! write finds the request no longer held (paused, cancelled, or taken over after this worker was
+//! presumed dead), the copy stops at once and the journal keeps everything it did.
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use app::dto::{FolderResult, MigrationReport, QuarantinedView};
+use sea_orm::{EntityTrait, TransactionTrait};
+use tokio::sync::Semaphore;
+
+use super::emails;
+use super::outbox::{self, Mailer};
+use super::progress::Tracker;
+use super::queue::{Queue, QueueError, Request};
+use super::scans::scan_result;
+use super::service::Migrations;
+use super::state::Event;
+use crate::config::Profile;
+use crate::db::entity::user;
+use crate::db::now;
+use crate::engine::copy::{copy_mailbox, CopyJob, DestinationProfile, Outcome, Report};
+use crate::engine::plan::chunks::ChunkLimits;
+use crate::engine::plan::select::Pattern;
+
+/// How often an idle worker looks for work.
+const POLL: Duration = Duration::from_secs(1);
+/// How often a running request's progress (its heartbeat) is written.
+const BEAT: Duration = Duration::from_secs(1);
+
+pub struct Worker {
+    pub migrations: Arc<Migrations>,
+    pub mailer: Option<Arc<Mailer>>,
+    /// Unique per process: `host-pid-random`.
+    pub name: String,
+    /// Claims so far: each claim holds its request as `name#n`, so a request paused and resumed
+    /// while its old run is still stopping is never worked on twice by this process.
+    pub claims: AtomicU64,
+}
+
+/// A worker name no other process will have.
+pub fn worker_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_else(|_| "host".into());
+    format!(
+        "{host}-{}-{:04x}",
+        std::process::id(),
+        rand::random::<u16>()
+    )
+}
+
+impl Worker {
+    /// Works until the process ends.
+    pub async fn run(self: Arc<Self>) {
+        let m = &self.migrations;
+        tracing::info!(worker = %self.name, concurrent = m.settings.concurrent_requests, "worker started");
+        let slots = Arc::new(Semaphore::new(m.settings.concurrent_requests));
+        let mut last_recovery: Option<Instant> = None;
+        loop {
+            if last_recovery.is_none_or(|t| t.elapsed() >= Duration::from_secs(5)) {
+                self.recover().await;
+                last_recovery = Some(Instant::now());
+            }
+            let mut busy = false;
+            match m.claim_scan(&self.name).await {
+                Ok(Some((scan, user_id))) => {
+                    busy = true;
+                    let me = self.clone();
+                    tokio::spawn(async move { me.scan(scan, user_id).await });
+                }
+                Ok(None) => {}
+                Err(e) => tracing::error!(error = %e, "cannot look for scans"),
+            }
+            while let Ok(permit) = slots.clone().try_acquire_owned() {
+                match self.claim().await {
+                    Ok(Some(request)) => {
+                        busy = true;
+                        let me = self.clone();
+                        tokio::spawn(async move {
+                            me.copy(request).await;
+                            drop(permit);
+                        });
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot look for migration requests");
+                        break;
+                    }
+                }
+            }
+            if let Some(mailer) = &self.mailer {
+                if let Err(e) = mailer.send_due(&m.db).await {
+                    tracing::error!(error = %e, "cannot read the email outbox");
+                }
+            }
+            if !busy {
+                tokio::time::sleep(POLL).await;
+            }
+        }
+    }
+
+    /// Puts back what dead workers held.
+    async fn recover(&self) {
+        let m = &self.migrations;
+        let stale = m.settings.heartbeat_timeout();
+        match (Queue { db: &m.db }).recover(stale).await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(
+                requests = n,
+                "requests of a worker that stopped answering are queued again"
+            ),
+            Err(e) => tracing::error!(error = %e, "cannot recover requests"),
+        }
+        match m.recover_scans(stale).await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(
+                scans = n,
+                "scans of a worker that stopped answering are queued again"
+            ),
+            Err(e) => tracing::error!(error = %e, "cannot recover scans"),
+        }
+    }
+
+    /// Claims the oldest queued request; a first claim writes the "started" email in the same
+    /// transaction.
+    async fn claim(&self) -> Result<Option<Request>, QueueError> {
+        let m = &self.migrations;
+        let holder = format!(
+            "{}#{}",
+            self.name,
+            self.claims.fetch_add(1, Ordering::Relaxed)
+        );
+        let txn = m.db.begin().await?;
+        let Some(request) = (Queue { db: &txn }).claim(&holder).await? else {
+            txn.commit().await?;
+            return Ok(None);
+        };
+        if request.attempts == 1 {
+            if let Some(person) = user::Entity::find_by_id(request.user_id).one(&txn).await? {
+                let scan = m.latest_scan(request.user_id).await?.and_then(|s| s.result);
+                match emails::started(
+                    &person.display_name,
+                    &request.folders,
+                    scan.as_ref(),
+                    &self.portal_url(),
+                ) {
+                    Ok(email) => {
+                        outbox::enqueue(&txn, Some(person.id), &person.email, email).await?
+                    }
+                    Err(e) => tracing::error!(error = %e, "the started email's template is broken"),
+                }
+            }
+        }
+        txn.commit().await?;
+        tracing::info!(request = request.id, worker = %holder, "request claimed");
+        Ok(Some(request))
+    }
+
+    fn portal_url(&self) -> String {
+        self.migrations
+            .public_url
+            .join("me")
+            .map(|u| u.to_string())
+            .unwrap_or_else(|_| self.migrations.public_url.to_string())
+    }
+
+    fn job(
+        &self,
+        source: crate::engine::copy::Side,
+        destination: crate::engine::copy::Side,
+        dry_run: bool,
+        include: Vec<Pattern>,
+    ) -> CopyJob {
+        let settings = &self.migrations.settings;
+        CopyJob {
+            source,
+            destination,
+            include,
+            exclude: Vec::new(),
+            limits: ChunkLimits {
+                max_bytes: 16 << 20,
+                max_messages: 1000,
+            },
+            dry_run,
+            retries: 5,
+            backoff: Duration::from_secs(2),
+            parallel: if dry_run {
+                1
+            } else {
+                settings.parallel_folders
+            },
+            dest_profile: match settings.new_server.profile {
+                Profile::Generic => DestinationProfile::Generic,
+                Profile::Zimbra => DestinationProfile::ZimbraLike,
+            },
+            throttle: self.migrations.throttle.clone(),
+            dest_transcript: None,
+        }
+    }
+
+    async fn scan(&self, id: i64, user_id: i64) {
+        let m = &self.migrations;
+        let outcome = async {
+            let person = user::Entity::find_by_id(user_id)
+                .one(&m.db)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or("the person is unknown")?;
+            let source = m.old_side(m.old_credentials(user_id).await.map_err(|e| e.to_string())?);
+            let destination = m.new_side(&person.email).map_err(|e| e.to_string())?;
+            let job = self.job(source, destination, true, Vec::new());
+            let scan = copy_mailbox(&m.db, &job, &|_| {});
+            tokio::pin!(scan);
+            let mut beat = tokio::time::interval(BEAT * 5);
+            let report = loop {
+                tokio::select! {
+                    report = &mut scan => break report.map_err(|e| e.to_string())?,
+                    _ = beat.tick() => {
+                        if let Err(e) = m.heartbeat_scan(id, &self.name).await {
+                            tracing::warn!(scan = id, error = %e, "cannot record the scan's heartbeat");
+                        }
+                    }
+                }
+            };
+            Ok::<_, String>(scan_result(&report))
+        }
+        .await;
+        if let Err(e) = &outcome {
+            tracing::warn!(scan = id, error = %e, "scan failed");
+        }
+        if let Err(e) = m.finish_scan(id, outcome).await {
+            tracing::error!(scan = id, error = %e, "cannot record the scan");
+        }
+    }
+
+    /// Runs one claimed request to its end (or until it is no longer ours).
+    async fn copy(&self, request: Request) {
+        let m = &self.migrations;
+        let queue = Queue { db: &m.db };
+        let Ok(Some(person)) = user::Entity::find_by_id(request.user_id).one(&m.db).await else {
+            tracing::error!(request = request.id, "the request's person is unknown");
+            return;
+        };
+        let sides = async {
+            let credentials = m.old_credentials(person.id).await?;
+            Ok::<_, super::accounts::AccountError>((
+                m.old_side(credentials),
+                m.new_side(&person.email)?,
+            ))
+        }
+        .await;
+        let (source, destination) = match sides {
+            Ok(sides) => sides,
+            Err(e) => {
+                self.finish(&request, &person, Err(e.to_string())).await;
+                return;
+            }
+        };
+        let include = request.folders.iter().map(|f| Pattern::exact(f)).collect();
+        let job = self.job(source, destination, false, include);
+        let tracker = Mutex::new(Tracker::default());
+        let started = Instant::now();
+        let on_progress = |p: &crate::engine::copy::Progress<'_>| {
+            tracker
+                .lock()
+                .expect("progress lock")
+                .record(p, started.elapsed());
+        };
+        let copy = copy_mailbox(&m.db, &job, &on_progress);
+        tokio::pin!(copy);
+        let mut beat = tokio::time::interval(BEAT);
+        let result = loop {
+            tokio::select! {
+                result = &mut copy => break Some(result),
+                _ = beat.tick() => {
+                    let snapshot = tracker.lock().expect("progress lock").snapshot(started.elapsed(), now());
+                    let json = serde_json::to_string(&snapshot).expect("plain data serialises");
+                    match queue.record_progress(request.id, holder(&request), &json).await {
+                        Ok(true) => {}
+                        Ok(false) => break None,
+                        // The database hiccupped: keep copying; if it stays away, the heartbeat expires
+                        // and another worker resumes from the journal.
+                        Err(e) => tracing::warn!(request = request.id, error = %e, "cannot record progress"),
+                    }
+                }
+            }
+        };
+        if result.is_some() {
+            // The last chunks' progress, so the page ends at 100 %.
+            let snapshot = tracker
+                .lock()
+                .expect("progress lock")
+                .snapshot(started.elapsed(), now());
+            let json = serde_json::to_string(&snapshot).expect("plain data serialises");
+            let _ = queue
+                .record_progress(request.id, holder(&request), &json)
+                .await;
+        }
+        match result {
+            None => tracing::info!(
+                request = request.id,
+                "request paused, cancelled or taken over: stopped"
+            ),
+            Some(Ok(report)) => self.finish(&request, &person, Ok(report)).await,
+            Some(Err(e)) => self.finish(&request, &person, Err(e.to_string())).await,
+        }
+    }
+
+    /// Records how the run ended, with its email, in one transaction.
+    async fn finish(
+        &self,
+        request: &Request,
+        person: &user::Model,
+        result: Result<Report, String>,
+    ) {
+        let m = &self.migrations;
+        let portal = self.portal_url();
+        let outcome = async {
+            let txn = m.db.begin().await?;
+            let queue = Queue { db: &txn };
+            let email = match &result {
+                Ok(report) => {
+                    let view = self.report_view(report, person);
+                    queue
+                        .record_report(
+                            request.id,
+                            &serde_json::to_string(&view).expect("plain data serialises"),
+                        )
+                        .await?;
+                    if report.outcome == Outcome::Done {
+                        queue
+                            .apply(request.id, Event::Finished, Some(holder(request)), None)
+                            .await?;
+                        m.purge_old_password(&txn, person.id).await?;
+                        emails::done(&person.display_name, &view, &portal)
+                    } else {
+                        let problem = attention_summary(&view);
+                        queue
+                            .apply(
+                                request.id,
+                                Event::FinishedWithQuarantine,
+                                Some(holder(request)),
+                                Some(&problem),
+                            )
+                            .await?;
+                        emails::needs_attention(&person.display_name, &problem, &portal)
+                    }
+                }
+                Err(error) => {
+                    queue
+                        .apply(request.id, Event::Broke, Some(holder(request)), Some(error))
+                        .await?;
+                    emails::needs_attention(&person.display_name, error, &portal)
+                }
+            };
+            match email {
+                Ok(email) => outbox::enqueue(&txn, Some(person.id), &person.email, email).await?,
+                Err(e) => tracing::error!(error = %e, "a status email's template is broken"),
+            }
+            txn.commit().await?;
+            Ok::<_, QueueError>(())
+        }
+        .await;
+        match outcome {
+            Ok(()) => tracing::info!(
+                request = request.id,
+                ok = result.is_ok(),
+                "request finished"
+            ),
+            // Paused or cancelled in the last instant: the journal has everything; nothing to record.
+            Err(QueueError::Changed { id, now }) => {
+                tracing::info!(request = id, state = %now, "request changed while finishing")
+            }
+            Err(e) => {
+                tracing::error!(request = request.id, error = %e, "cannot record the end of a request")
+            }
+        }
+    }
+
+    fn report_view(&self, report: &Report, person: &user::Model) -> MigrationReport {
+        let settings = &self.migrations.settings;
+        let imap_host = settings.client.imap_host(&settings.new_server);
+        let smtp_host = settings
+            .client
+            .smtp_host
+            .clone()
+            .unwrap_or_else(|| imap_host.clone());
+        let instructions = emails::instructions(
+            &imap_host,
+            &smtp_host,
+            &settings.new_server.login_for(&person.email),
+            settings.client.help_url.as_ref().map(|u| u.as_str()),
+        )
+        .unwrap_or_else(|e| {
+            format!("(the instructions template is broken: {e}; ask the helpdesk)")
+        });
+        report_view(report, instructions)
+    }
+}
+
+/// Who holds a claimed request (set by the claim).
+fn holder(request: &Request) -> &str {
+    request.worker.as_deref().unwrap_or_default()
+}
+
+/// The engine's report as pages and emails show it.
+pub fn report_view(report: &Report, instructions: String) -> MigrationReport {
+    MigrationReport {
+        folders: report
+            .folders
+            .iter()
+            .map(|f| FolderResult {
+                source: f.source.clone(),
+                destination: f.destination.clone(),
+                source_messages: f.source_messages,
+                source_bytes: f.source_bytes,
+                destination_messages: f.destination_messages.map(u64::from),
+                destination_bytes: f.destination_bytes,
+                copied: f.copied_before + f.copied_now,
+                quarantined: f
+                    .quarantined
+                    .iter()
+                    .map(|q| QuarantinedView {
+                        uid: q.uid,
+                        reason: q.reason.clone(),
+                    })
+                    .collect(),
+                notes: f.notes.clone(),
+            })
+            .collect(),
+        instructions,
+    }
+}
+
+/// What needs attention, in a few lines for the email and the helpdesk.
+pub fn attention_summary(report: &MigrationReport) -> String {
+    let mut lines = Vec::new();
+    for f in &report.folders {
+        if !f.quarantined.is_empty() {
+            lines.push(format!(
+                "{}: {} message(s) could not be copied and are kept aside for IT (first reason: {})",
+                f.source,
+                f.quarantined.len(),
+                f.quarantined[0].reason
+            ));
+        } else if f.copied < f.source_messages {
+            lines.push(format!(
+                "{}: {} of {} messages copied; {}",
+                f.source,
+                f.copied,
+                f.source_messages,
+                f.notes
+                    .first()
+                    .map(String::as_str)
+                    .unwrap_or("held for a decision")
+            ));
+        }
+    }
+    if lines.is_empty() {
+        lines.push("The copy finished, but a folder needs a decision from IT.".into());
+    }
+    lines.join("\n")
+}

@@ -1,0 +1,219 @@
+//! The self-service flow behind the "My migration" page: each call acts for the signed-in person only,
+//! on their own account, scan and request; another person's request is refused (403).
+use app::dto::{MigrationView, OldAccount, RequestAction, RequestView, Viewer};
+use app::error::AppError;
+
+use crate::jobs::accounts::{AccountError, ConnectForm};
+use crate::jobs::queue::{Queue, QueueError, Request};
+use crate::jobs::state::{Event, RequestState};
+use crate::jobs::Migrations;
+
+const NOT_OPEN: &str =
+    "Migrations are not open yet: your IT team has not set up the servers. You will be told when they are.";
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    tracing::error!(error = %e, "self-service call failed");
+    AppError::Internal("the database did not answer".into())
+}
+
+fn from_account(e: AccountError) -> AppError {
+    match e {
+        AccountError::Invalid(_) | AccountError::Refused | AccountError::NotConnected => {
+            AppError::BadRequest(e.to_string())
+        }
+        AccountError::Unreachable(_) | AccountError::Insecure(_) => {
+            AppError::Unavailable(e.to_string())
+        }
+        AccountError::Unreadable(_) | AccountError::Setup(_) => {
+            tracing::error!(error = %e, "old account unusable");
+            AppError::Internal(e.to_string())
+        }
+        AccountError::Db(e) => internal(e),
+    }
+}
+
+fn from_queue(e: QueueError) -> AppError {
+    match e {
+        QueueError::NotAllowed(e) => AppError::Conflict(format!(
+            "That cannot be done now: the request is {}.",
+            e.state.as_str().replace('_', " ")
+        )),
+        QueueError::Changed { now, .. } => AppError::Conflict(format!(
+            "The request changed meanwhile (it is now {}); look again and retry.",
+            now.as_str().replace('_', " ")
+        )),
+        QueueError::NotFound(_) => AppError::BadRequest("There is no such request.".into()),
+        other => internal(other),
+    }
+}
+
+/// Everything the page shows for `viewer`.
+pub async fn view(m: Option<&Migrations>, viewer: &Viewer) -> Result<MigrationView, AppError> {
+    let Some(m) = m else {
+        return Ok(MigrationView {
+            open: false,
+            asks_password: false,
+            login_hint: String::new(),
+            account: None,
+            scan: None,
+            request: None,
+        });
+    };
+    let account = m
+        .old_account(viewer.user_id)
+        .await
+        .map_err(from_account)?
+        .map(|a| OldAccount {
+            usable: m.usable(&a),
+            login: a.login,
+            verified_at: a.verified_at,
+        });
+    let scan = m.latest_scan(viewer.user_id).await.map_err(internal)?;
+    let queue = Queue { db: &m.db };
+    let request = match queue.latest_for(viewer.user_id).await.map_err(from_queue)? {
+        Some(r) => Some(request_view(&queue, r).await?),
+        None => None,
+    };
+    Ok(MigrationView {
+        open: true,
+        asks_password: m.asks_password(),
+        login_hint: m.settings.old_server.login_for(&viewer.email),
+        account,
+        scan,
+        request,
+    })
+}
+
+async fn request_view(queue: &Queue<'_>, r: Request) -> Result<RequestView, AppError> {
+    let position = match r.state {
+        RequestState::Queued => Some(queue.position(r.id).await.map_err(from_queue)?),
+        _ => None,
+    };
+    let (progress, report) = queue.details(r.id).await.map_err(from_queue)?;
+    Ok(RequestView {
+        id: r.id,
+        state: r.state.as_str().to_owned(),
+        position,
+        folders: r.folders,
+        progress: progress.and_then(|p| serde_json::from_str(&p).ok()),
+        report: report.and_then(|p| serde_json::from_str(&p).ok()),
+        last_error: r.last_error,
+    })
+}
+
+fn open(m: Option<&Migrations>) -> Result<&Migrations, AppError> {
+    m.ok_or_else(|| AppError::BadRequest(NOT_OPEN.into()))
+}
+
+pub async fn connect(
+    m: Option<&Migrations>,
+    viewer: &Viewer,
+    login: String,
+    password: Option<String>,
+) -> Result<MigrationView, AppError> {
+    let migrations = open(m)?;
+    // In administrator mode the login is IT's to decide, not the person's.
+    let login = if migrations.asks_password() {
+        login
+    } else {
+        migrations.settings.old_server.login_for(&viewer.email)
+    };
+    let form = ConnectForm::parse(&login, password.as_deref(), migrations.asks_password())
+        .map_err(from_account)?;
+    migrations
+        .connect_old_account(viewer.user_id, form)
+        .await
+        .map_err(from_account)?;
+    view(m, viewer).await
+}
+
+pub async fn scan(m: Option<&Migrations>, viewer: &Viewer) -> Result<MigrationView, AppError> {
+    let migrations = open(m)?;
+    usable_account(migrations, viewer).await?;
+    migrations
+        .request_scan(viewer.user_id)
+        .await
+        .map_err(internal)?;
+    view(m, viewer).await
+}
+
+async fn usable_account(m: &Migrations, viewer: &Viewer) -> Result<(), AppError> {
+    match m.old_account(viewer.user_id).await.map_err(from_account)? {
+        Some(account) if m.usable(&account) => Ok(()),
+        _ => Err(AppError::BadRequest(AccountError::NotConnected.to_string())),
+    }
+}
+
+pub async fn start(
+    m: Option<&Migrations>,
+    viewer: &Viewer,
+    folders: Vec<String>,
+) -> Result<MigrationView, AppError> {
+    let migrations = open(m)?;
+    usable_account(migrations, viewer).await?;
+    // Only folders the scan found: a forged post cannot name anything else.
+    let scanned = migrations
+        .latest_scan(viewer.user_id)
+        .await
+        .map_err(internal)?
+        .and_then(|s| s.result)
+        .ok_or_else(|| AppError::BadRequest("Scan your old mailbox first.".into()))?;
+    let mut chosen = Vec::new();
+    for name in folders {
+        if !scanned.folders.iter().any(|f| f.name == name) {
+            return Err(AppError::BadRequest(format!(
+                "The folder {name:?} is not in your old mailbox's scan; scan again and choose from the list."
+            )));
+        }
+        if !chosen.contains(&name) {
+            chosen.push(name);
+        }
+    }
+    let queue = Queue { db: &migrations.db };
+    queue
+        .submit(viewer.user_id, &chosen)
+        .await
+        .map_err(from_queue)?;
+    view(m, viewer).await
+}
+
+pub async fn control(
+    m: Option<&Migrations>,
+    viewer: &Viewer,
+    request_id: i64,
+    action: RequestAction,
+) -> Result<MigrationView, AppError> {
+    let migrations = open(m)?;
+    let queue = Queue { db: &migrations.db };
+    let request = match queue.get(request_id).await {
+        Err(QueueError::NotFound(_)) => None,
+        other => Some(other.map_err(from_queue)?),
+    };
+    // Someone else's request and no request at all look the same from outside.
+    let Some(request) = request.filter(|r| r.user_id == viewer.user_id) else {
+        return Err(AppError::Forbidden(
+            "This is not your migration request.".into(),
+        ));
+    };
+    let event = match action {
+        RequestAction::Pause => Event::Pause,
+        RequestAction::Resume => Event::Resume,
+        RequestAction::Cancel => Event::Cancel,
+        RequestAction::Retry => Event::Retry,
+        RequestAction::CatchUp => Event::CatchUp,
+    };
+    if matches!(event, Event::Resume | Event::Retry | Event::CatchUp) {
+        usable_account(migrations, viewer).await?;
+    }
+    let next = queue
+        .apply(request.id, event, None, None)
+        .await
+        .map_err(from_queue)?;
+    if next == RequestState::Cancelled {
+        migrations
+            .purge_old_password(&migrations.db, viewer.user_id)
+            .await
+            .map_err(internal)?;
+    }
+    view(m, viewer).await
+}

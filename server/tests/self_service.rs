@@ -1,0 +1,466 @@
+//! The self-service flow through the portal's server functions, against real servers: an old Dovecot
+//! (Cyrus-like layout), a new Dovecot (master user, logins are email addresses), the real OpenID
+//! provider and the real SMTP sink. Connect (wrong password, unreachable server), scan, pick folders,
+//! start (twice), progress, done, the destination checked message by message, the done email, another
+//! person's request refused, a worker killed mid-copy.
+mod support;
+
+use std::time::Duration;
+
+use app::dto::MigrationView;
+use support::copying::messages;
+use support::flow::{alice_new, alice_old, portal, Portal};
+use support::servers::Dovecot;
+use support::smtp::SmtpSink;
+use support::{free_port, TestApp};
+
+struct Rig {
+    old: Dovecot,
+    new: Dovecot,
+    sink: SmtpSink,
+    app: TestApp,
+}
+
+/// Everything running, alice's old mailbox seeded with the rig's sample; the portal is told the old
+/// server is on `old_port` when given (a dead port, say).
+async fn rig(old_port: Option<u16>, extra: &[(&str, &str)]) -> Rig {
+    let old = Dovecot::start("old", None);
+    old.seed_sample("alice", 60, 7);
+    let Portal { new, sink, app } = portal(old_port.unwrap_or(old.port), extra).await;
+    Rig {
+        old,
+        new,
+        sink,
+        app,
+    }
+}
+
+async fn call(
+    app: &TestApp,
+    client: &reqwest::Client,
+    name: &str,
+    form: &[(&str, &str)],
+) -> (u16, String) {
+    let resp = app.server_fn(client, name, form).await;
+    (resp.status().as_u16(), resp.text().await.unwrap())
+}
+
+async fn view(
+    app: &TestApp,
+    client: &reqwest::Client,
+    name: &str,
+    form: &[(&str, &str)],
+) -> MigrationView {
+    let (status, body) = call(app, client, name, form).await;
+    assert_eq!(status, 200, "{name}: {body}\n{}", app.log());
+    serde_json::from_str(&body).unwrap()
+}
+
+/// Polls the page's data until `done` holds (at most `secs`).
+async fn until(
+    app: &TestApp,
+    client: &reqwest::Client,
+    secs: u64,
+    done: impl Fn(&MigrationView) -> bool,
+) -> MigrationView {
+    let mut last = None;
+    for _ in 0..secs * 4 {
+        let v = view(app, client, "my_migration", &[]).await;
+        if done(&v) {
+            return v;
+        }
+        last = Some(v);
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    panic!(
+        "gave up waiting; last view {last:#?}\nportal log:\n{}",
+        app.log()
+    );
+}
+
+async fn scanned(app: &TestApp, client: &reqwest::Client) -> MigrationView {
+    view(app, client, "start_scan", &[]).await;
+    until(app, client, 60, |v| {
+        v.scan
+            .as_ref()
+            .is_some_and(|s| s.result.is_some() || s.error.is_some())
+    })
+    .await
+}
+
+/// `folders[0]=…&folders[1]=…`, the way the page's form posts a list.
+fn folder_form(folders: &[String]) -> Vec<(String, String)> {
+    folders
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (format!("folders[{i}]"), f.clone()))
+        .collect()
+}
+
+async fn start(app: &TestApp, client: &reqwest::Client, folders: &[String]) -> (u16, String) {
+    let form = folder_form(folders);
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    call(app, client, "start_migration", &form).await
+}
+
+#[tokio::test]
+async fn connect_scan_pick_start_and_finish_exactly_with_a_done_email() {
+    let Rig {
+        old,
+        new,
+        sink,
+        app,
+    } = rig(None, &[]).await;
+    let (alice, _) = app.sign_in("alice", "alice-pass").await;
+
+    let first = view(&app, &alice, "my_migration", &[]).await;
+    assert!(first.open && first.asks_password, "{first:?}");
+    assert_eq!(first.login_hint, "alice.archer");
+    assert!(first.account.is_none());
+
+    // A wrong password is refused by the real server, clearly, and nothing is kept.
+    let (status, body) = call(
+        &app,
+        &alice,
+        "connect_old_account",
+        &[("login", "alice"), ("password", "not-it")],
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body.contains("did not accept this login and password"),
+        "{body}"
+    );
+    assert!(view(&app, &alice, "my_migration", &[])
+        .await
+        .account
+        .is_none());
+    // Nothing can be scanned or started without a connected account.
+    let (status, body) = call(&app, &alice, "start_scan", &[]).await;
+    assert_eq!(status, 400, "{body}");
+
+    let connected = view(
+        &app,
+        &alice,
+        "connect_old_account",
+        &[("login", "alice"), ("password", "alice-old")],
+    )
+    .await;
+    let account = connected.account.expect("connected");
+    assert!(account.usable && account.login == "alice");
+    // The password is stored sealed, never as typed.
+    let db = app.db().await;
+    let stored = sea_orm::ConnectionTrait::query_one(
+        &db,
+        sea_orm::Statement::from_string(
+            sea_orm::DatabaseBackend::Sqlite,
+            "SELECT secret FROM old_accounts",
+        ),
+    )
+    .await
+    .unwrap()
+    .unwrap()
+    .try_get::<Vec<u8>>("", "secret")
+    .unwrap();
+    assert!(!stored.windows(9).any(|w| w == b"alice-old"));
+    assert!(
+        !app.log().contains("alice-old"),
+        "the password reached the log"
+    );
+
+    let scan = scanned(&app, &alice).await.scan.unwrap();
+    let result = scan
+        .result
+        .unwrap_or_else(|| panic!("scan failed: {:?}", scan.error));
+    let inbox = result
+        .folders
+        .iter()
+        .find(|f| f.name == "INBOX")
+        .expect("INBOX scanned");
+    assert!(inbox.messages > 0 && inbox.bytes > 0 && inbox.selected_by_default);
+    let trash = result
+        .folders
+        .iter()
+        .find(|f| f.name == "INBOX.Trash")
+        .expect("Trash scanned");
+    assert!(
+        !trash.selected_by_default,
+        "trash is left behind by default"
+    );
+    assert_eq!(trash.destination, "Trash");
+    let projects = result
+        .folders
+        .iter()
+        .find(|f| f.name == "INBOX.Projects")
+        .unwrap();
+    assert_eq!(projects.destination, "Projects");
+
+    // The person unticks Receipts (and keeps the default of leaving Trash and Junk behind).
+    let picked: Vec<String> = result
+        .folders
+        .iter()
+        .filter(|f| f.selected_by_default && f.name != "INBOX.Receipts")
+        .map(|f| f.name.clone())
+        .collect();
+    // A forged folder name is refused.
+    let (status, body) = start(&app, &alice, &["INBOX.Nope".to_string()]).await;
+    assert_eq!(status, 400, "{body}");
+
+    let (status, body) = start(&app, &alice, &picked).await;
+    assert_eq!(status, 200, "{body}");
+    let first_id = serde_json::from_str::<MigrationView>(&body)
+        .unwrap()
+        .request
+        .unwrap()
+        .id;
+    // Double submit: still one request.
+    let (status, body) = start(&app, &alice, &picked).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        serde_json::from_str::<MigrationView>(&body)
+            .unwrap()
+            .request
+            .unwrap()
+            .id,
+        first_id
+    );
+
+    let done = until(&app, &alice, 120, |v| {
+        v.request
+            .as_ref()
+            .is_some_and(|r| !matches!(r.state.as_str(), "queued" | "copying"))
+    })
+    .await;
+    let request = done.request.unwrap();
+    assert_eq!(request.state, "done", "{request:#?}\n{}", app.log());
+    let report = request.report.expect("a report");
+    assert_eq!(report.folders.len(), picked.len());
+    for f in &report.folders {
+        assert_eq!(f.copied, f.source_messages, "{f:?}");
+        assert_eq!(f.destination_messages, Some(f.source_messages), "{f:?}");
+        assert!(f.quarantined.is_empty());
+    }
+    assert!(
+        report.instructions.contains(&format!("127.0.0.1")),
+        "{}",
+        report.instructions
+    );
+    let progress = request.progress.expect("progress was recorded");
+    assert_eq!(progress.bytes_done, progress.bytes_total, "{progress:?}");
+
+    // The destination holds exactly the picked folders, message for message (bytes, flags, dates).
+    for f in &report.folders {
+        assert_eq!(
+            messages(old.port, &alice_old(), &f.source).await,
+            messages(new.port, &alice_new(), &f.destination).await,
+            "{} -> {}",
+            f.source,
+            f.destination
+        );
+    }
+    let listed = new.doveadm(&["mailbox", "list", "-u", "alice.archer@example.org"]);
+    assert!(
+        !listed.lines().any(|l| l == "Receipts"),
+        "an unticked folder was copied: {listed}"
+    );
+    let trash_count = new.doveadm(&[
+        "mailbox",
+        "status",
+        "-u",
+        "alice.archer@example.org",
+        "messages",
+        "Trash",
+    ]);
+    assert!(
+        trash_count.trim().ends_with(" messages=0"),
+        "trash stayed behind: {trash_count}"
+    );
+
+    // The old password is gone once the migration is done.
+    let after = view(&app, &alice, "my_migration", &[]).await;
+    assert!(!after.account.unwrap().usable);
+
+    let started = sink.wait_for("Your mailbox move has started", 20).await;
+    assert_eq!(started["to"][0]["address"], "alice.archer@example.org");
+    let email = sink.wait_for("Your mailbox has been copied", 20).await;
+    assert_eq!(email["to"][0]["address"], "alice.archer@example.org");
+    let text = email["text"].as_str().unwrap();
+    let html = email["html"].as_str().unwrap();
+    for part in [text, html] {
+        assert!(!part.contains("{{"), "unfilled placeholder: {part}");
+        assert!(
+            part.contains(&format!("{}/me", app.address)),
+            "no link to the portal: {part}"
+        );
+    }
+    assert!(text.contains("INBOX -> INBOX"), "{text}");
+
+    // Another person cannot touch alice's request, nor learn whether it exists.
+    let (bob, _) = app.sign_in("bob", "bob-pass").await;
+    let id = first_id.to_string();
+    for action in ["Pause", "Cancel", "CatchUp"] {
+        let (status, body) = call(
+            &app,
+            &bob,
+            "control_request",
+            &[("request_id", &id), ("action", action)],
+        )
+        .await;
+        assert_eq!(status, 403, "{action}: {body}");
+    }
+    let (status, _) = call(
+        &app,
+        &bob,
+        "control_request",
+        &[("request_id", "999999"), ("action", "Pause")],
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert!(view(&app, &bob, "my_migration", &[])
+        .await
+        .request
+        .is_none());
+
+    // Catch-up needs the old password again (it was purged), then copies only what is new.
+    let (status, body) = call(
+        &app,
+        &alice,
+        "control_request",
+        &[("request_id", &id), ("action", "CatchUp")],
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    view(
+        &app,
+        &alice,
+        "connect_old_account",
+        &[("login", "alice"), ("password", "alice-old")],
+    )
+    .await;
+    old.save(
+        "alice",
+        "INBOX",
+        b"Message-ID: <late@example.org>\r\nSubject: arrived late\r\n\r\nhello\r\n",
+    );
+    view(
+        &app,
+        &alice,
+        "control_request",
+        &[("request_id", &id), ("action", "CatchUp")],
+    )
+    .await;
+    let caught_up = until(&app, &alice, 60, |v| {
+        v.request.as_ref().is_some_and(|r| {
+            r.state == "done"
+                && r.id == first_id
+                && r.report.as_ref().is_some_and(|rep| {
+                    rep.folders.iter().any(|f| {
+                        f.source == "INBOX"
+                            && f.copied == f.source_messages
+                            && f.source_messages == inbox.messages + 1
+                    })
+                })
+        })
+    })
+    .await;
+    assert!(caught_up.request.is_some());
+    assert_eq!(
+        messages(old.port, &alice_old(), "INBOX").await,
+        messages(new.port, &alice_new(), "INBOX").await
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_old_server_is_explained_and_nothing_is_kept() {
+    let Rig { app, .. } = rig(Some(free_port()), &[]).await;
+    let (alice, _) = app.sign_in("alice", "alice-pass").await;
+    let (status, body) = call(
+        &app,
+        &alice,
+        "connect_old_account",
+        &[("login", "alice"), ("password", "alice-old")],
+    )
+    .await;
+    assert_eq!(status, 503, "{body}");
+    assert!(
+        body.contains("could not be reached") && body.contains("Nothing was saved"),
+        "{body}"
+    );
+    assert!(view(&app, &alice, "my_migration", &[])
+        .await
+        .account
+        .is_none());
+}
+
+#[tokio::test]
+async fn a_worker_killed_mid_copy_is_replaced_and_the_copy_finishes_exactly() {
+    // Workers run alone here (not in the portal), slowed down so the kill lands mid-copy.
+    let Rig { old, new, app, .. } = rig(
+        None,
+        &[
+            ("FOUNTAIN__MIGRATION__WORKERS_IN_PORTAL", "false"),
+            ("FOUNTAIN__MIGRATION__MAX_MB_PER_SEC", "0.2"),
+        ],
+    )
+    .await;
+    old.seed_sample("alice", 400, 11);
+    let (alice, _) = app.sign_in("alice", "alice-pass").await;
+    view(
+        &app,
+        &alice,
+        "connect_old_account",
+        &[("login", "alice"), ("password", "alice-old")],
+    )
+    .await;
+    let mut worker = app.spawn_worker(1);
+    let scan = scanned(&app, &alice)
+        .await
+        .scan
+        .unwrap()
+        .result
+        .expect("scanned");
+    let all: Vec<String> = scan.folders.iter().map(|f| f.name.clone()).collect();
+    let (status, body) = start(&app, &alice, &all).await;
+    assert_eq!(status, 200, "{body}");
+    until(&app, &alice, 60, |v| {
+        v.request
+            .as_ref()
+            .and_then(|r| r.progress.as_ref())
+            .is_some_and(|p| p.messages_done > 20)
+    })
+    .await;
+    worker.start_kill().unwrap();
+    worker.wait().await.unwrap();
+    let at_kill = view(&app, &alice, "my_migration", &[])
+        .await
+        .request
+        .unwrap();
+    assert_eq!(
+        at_kill.state, "copying",
+        "the killed worker still holds it until its heartbeat expires"
+    );
+
+    let _second = app.spawn_worker(2);
+    let done = until(&app, &alice, 180, |v| {
+        v.request
+            .as_ref()
+            .is_some_and(|r| !matches!(r.state.as_str(), "queued" | "copying"))
+    })
+    .await;
+    let request = done.request.unwrap();
+    let log2 = std::fs::read_to_string(app.dir.path().join("worker-2.log")).unwrap_or_default();
+    assert_eq!(request.state, "done", "{request:#?}\n{log2}");
+    for f in &request.report.unwrap().folders {
+        assert_eq!(
+            messages(old.port, &alice_old(), &f.source).await,
+            messages(new.port, &alice_new(), &f.destination).await,
+            "{} -> {}: lost or duplicated after the kill",
+            f.source,
+            f.destination
+        );
+    }
+    assert!(
+        log2.contains("queued again"),
+        "the second worker recovered the request: {log2}"
+    );
+}

@@ -1,0 +1,80 @@
+//! The rig's real SMTP sink (maildev): what Fountain sends lands here, readable over its web API.
+use std::time::Duration;
+
+use tokio::process::{Child, Command};
+
+use super::{free_port, repo_root};
+
+pub struct SmtpSink {
+    pub smtp_port: u16,
+    pub web_port: u16,
+    _dir: tempfile::TempDir,
+    _child: Child,
+}
+
+impl SmtpSink {
+    /// Starts a sink on new ports and waits until it answers.
+    pub async fn start() -> SmtpSink {
+        Self::start_on(free_port()).await
+    }
+
+    /// Starts a sink taking SMTP on `smtp_port` (e.g. one Fountain was already told about).
+    pub async fn start_on(smtp_port: u16) -> SmtpSink {
+        let dir = tempfile::tempdir().unwrap();
+        let web_port = free_port();
+        let child = Command::new(repo_root().join("server/rig/smtp-sink.sh"))
+            .arg(dir.path())
+            .arg(smtp_port.to_string())
+            .arg(web_port.to_string())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let sink = SmtpSink {
+            smtp_port,
+            web_port,
+            _dir: dir,
+            _child: child,
+        };
+        for _ in 0..300 {
+            if reqwest::get(sink.api()).await.is_ok() {
+                return sink;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("maildev did not start");
+    }
+
+    fn api(&self) -> String {
+        format!("http://127.0.0.1:{}/email", self.web_port)
+    }
+
+    /// Every email received so far (maildev's JSON: subject, to, text, html, …).
+    pub async fn emails(&self) -> Vec<serde_json::Value> {
+        let all: serde_json::Value = reqwest::get(self.api())
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        all.as_array().cloned().unwrap_or_default()
+    }
+
+    /// Waits (at most `secs`) for an email whose subject contains `subject`.
+    pub async fn wait_for(&self, subject: &str, secs: u64) -> serde_json::Value {
+        for _ in 0..secs * 5 {
+            if let Some(found) = self
+                .emails()
+                .await
+                .into_iter()
+                .find(|m| m["subject"].as_str().is_some_and(|s| s.contains(subject)))
+            {
+                return found;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!(
+            "no email {subject:?} within {secs} s; the sink has {:?}",
+            self.emails().await
+        );
+    }
+}
