@@ -91,7 +91,10 @@ async fn scan_pick_and_copy(c: &Client, leave_out: &str) -> Vec<String> {
     assert_eq!(state, "Done");
     css(c, "#report-table").await;
     let instructions = css(c, "#instructions").await.text().await.unwrap();
-    assert!(instructions.contains("imap"), "{instructions}");
+    assert!(
+        instructions.contains("(IMAP) server to 127.0.0.1"),
+        "{instructions}"
+    );
     listed
 }
 

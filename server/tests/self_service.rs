@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use app::dto::MigrationView;
 use support::copying::messages;
-use support::flow::{alice_new, alice_old, portal, Portal};
+use support::flow::{alice_new, alice_old, portal, portal_with, Portal};
 use support::servers::Dovecot;
 use support::smtp::SmtpSink;
 use support::{free_port, TestApp};
@@ -463,4 +463,225 @@ async fn a_worker_killed_mid_copy_is_replaced_and_the_copy_finishes_exactly() {
         log2.contains("queued again"),
         "the second worker recovered the request: {log2}"
     );
+}
+
+/// The request's progress as last written by its worker: (messages done, when).
+async fn progress_mark(app: &TestApp, client: &reqwest::Client) -> (u64, i64) {
+    let v = view(app, client, "my_migration", &[]).await;
+    let p = v.request.and_then(|r| r.progress).unwrap_or_default();
+    (p.messages_done, p.updated_at)
+}
+
+#[tokio::test]
+async fn pause_stops_the_copy_resume_finishes_it_exactly_and_cancel_keeps_what_was_copied() {
+    let Rig {
+        old,
+        new,
+        sink,
+        app,
+    } = rig(None, &[("FOUNTAIN__MIGRATION__MAX_MB_PER_SEC", "0.2")]).await;
+    old.seed_sample("alice", 300, 5);
+    let (alice, _) = app.sign_in("alice", "alice-pass").await;
+    view(
+        &app,
+        &alice,
+        "connect_old_account",
+        &[("login", "alice"), ("password", "alice-old")],
+    )
+    .await;
+    let scan = scanned(&app, &alice)
+        .await
+        .scan
+        .unwrap()
+        .result
+        .expect("scanned");
+    let all: Vec<String> = scan.folders.iter().map(|f| f.name.clone()).collect();
+    let (status, body) = start(&app, &alice, &all).await;
+    assert_eq!(status, 200, "{body}");
+    let id = serde_json::from_str::<MigrationView>(&body)
+        .unwrap()
+        .request
+        .unwrap()
+        .id
+        .to_string();
+    until(&app, &alice, 60, |v| {
+        v.request
+            .as_ref()
+            .and_then(|r| r.progress.as_ref())
+            .is_some_and(|p| p.messages_done > 10)
+    })
+    .await;
+
+    let paused = view(
+        &app,
+        &alice,
+        "control_request",
+        &[("request_id", &id), ("action", "Pause")],
+    )
+    .await;
+    assert_eq!(paused.request.unwrap().state, "paused");
+    // The worker notices within a heartbeat and stops: the progress stays where it was.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let before = progress_mark(&app, &alice).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        progress_mark(&app, &alice).await,
+        before,
+        "still copying while paused"
+    );
+    // Pausing twice is refused clearly.
+    let (status, body) = call(
+        &app,
+        &alice,
+        "control_request",
+        &[("request_id", &id), ("action", "Pause")],
+    )
+    .await;
+    assert_eq!(status, 409, "{body}");
+
+    view(
+        &app,
+        &alice,
+        "control_request",
+        &[("request_id", &id), ("action", "Resume")],
+    )
+    .await;
+    let done = until(&app, &alice, 180, |v| {
+        v.request.as_ref().is_some_and(|r| r.state == "done")
+    })
+    .await;
+    for f in &done.request.unwrap().report.unwrap().folders {
+        assert_eq!(
+            messages(old.port, &alice_old(), &f.source).await,
+            messages(new.port, &alice_new(), &f.destination).await,
+            "{} -> {}: lost or duplicated across the pause",
+            f.source,
+            f.destination
+        );
+    }
+    sink.wait_for("Your mailbox has been copied", 20).await;
+
+    // Bob starts and cancels: what was copied stays, and his password is forgotten.
+    old.seed_sample("bob", 150, 6);
+    let (bob, _) = app.sign_in("bob", "bob-pass").await;
+    view(
+        &app,
+        &bob,
+        "connect_old_account",
+        &[("login", "bob"), ("password", "bob-old")],
+    )
+    .await;
+    let scan = scanned(&app, &bob)
+        .await
+        .scan
+        .unwrap()
+        .result
+        .expect("scanned");
+    let all: Vec<String> = scan.folders.iter().map(|f| f.name.clone()).collect();
+    let (status, body) = start(&app, &bob, &all).await;
+    assert_eq!(status, 200, "{body}");
+    let bob_id = serde_json::from_str::<MigrationView>(&body)
+        .unwrap()
+        .request
+        .unwrap()
+        .id
+        .to_string();
+    until(&app, &bob, 60, |v| {
+        v.request
+            .as_ref()
+            .and_then(|r| r.progress.as_ref())
+            .is_some_and(|p| p.messages_done > 10)
+    })
+    .await;
+    let cancelled = view(
+        &app,
+        &bob,
+        "control_request",
+        &[("request_id", &bob_id), ("action", "Cancel")],
+    )
+    .await;
+    assert_eq!(cancelled.request.unwrap().state, "cancelled");
+    assert!(
+        !cancelled.account.unwrap().usable,
+        "the password is forgotten on cancel"
+    );
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let inbox = new.doveadm(&[
+        "mailbox",
+        "status",
+        "-u",
+        "bob.baker@example.org",
+        "messages",
+        "INBOX",
+    ]);
+    let kept: u64 = inbox.trim().rsplit('=').next().unwrap().parse().unwrap();
+    assert!(
+        kept > 0,
+        "what was copied before the cancel is kept: {inbox}"
+    );
+}
+
+#[tokio::test]
+async fn refused_messages_make_the_request_need_attention_and_the_email_says_nothing_was_lost() {
+    let old = Dovecot::start("old", None);
+    old.seed_sample("alice", 40, 9);
+    let big = format!(
+        "Message-ID: <big@example.org>\r\nSubject: too big\r\n\r\n{}\r\n",
+        "x".repeat(300_000)
+    );
+    old.save("alice", "INBOX", big.as_bytes());
+    // The new server refuses messages over 200 kB.
+    let Portal { new, sink, app } =
+        portal_with(old.port, &[("DOVECOT_MAX_MAIL_SIZE", "200k")], &[]).await;
+    let (alice, _) = app.sign_in("alice", "alice-pass").await;
+    view(
+        &app,
+        &alice,
+        "connect_old_account",
+        &[("login", "alice"), ("password", "alice-old")],
+    )
+    .await;
+    let scan = scanned(&app, &alice)
+        .await
+        .scan
+        .unwrap()
+        .result
+        .expect("scanned");
+    let all: Vec<String> = scan.folders.iter().map(|f| f.name.clone()).collect();
+    let (status, body) = start(&app, &alice, &all).await;
+    assert_eq!(status, 200, "{body}");
+    let ended = until(&app, &alice, 120, |v| {
+        v.request
+            .as_ref()
+            .is_some_and(|r| !matches!(r.state.as_str(), "queued" | "copying"))
+    })
+    .await;
+    let request = ended.request.unwrap();
+    assert_eq!(request.state, "needs_attention", "{request:#?}");
+    let report = request.report.unwrap();
+    let inbox = report.folders.iter().find(|f| f.source == "INBOX").unwrap();
+    assert_eq!(inbox.quarantined.len(), 1, "{inbox:?}");
+    assert_eq!(
+        inbox.copied + 1,
+        inbox.source_messages,
+        "everything else was copied"
+    );
+    assert!(request.last_error.unwrap().contains("INBOX: 1 message(s)"));
+    // The password is kept: IT may retry once the limit is raised.
+    assert!(ended.account.unwrap().usable);
+    let email = sink.wait_for("needs attention", 30).await;
+    let text = email["text"].as_str().unwrap();
+    assert!(
+        text.contains("Nothing has been lost") && text.contains("INBOX: 1 message(s)"),
+        "{text}"
+    );
+    let others = report.folders.iter().filter(|f| f.source != "INBOX");
+    for f in others {
+        assert_eq!(
+            messages(old.port, &alice_old(), &f.source).await,
+            messages(new.port, &alice_new(), &f.destination).await,
+            "{}",
+            f.source
+        );
+    }
 }

@@ -19,7 +19,16 @@ pub struct Portal {
 /// The portal (with its in-process workers unless `extra` says otherwise) for the old server on
 /// `old_port`, where alice logs in as `alice` / `alice-old`.
 pub async fn portal(old_port: u16, extra: &[(&str, &str)]) -> Portal {
-    let new = Dovecot::start_for(NEW_USERS, "new", Some(MASTER), &[]);
+    portal_with(old_port, &[], extra).await
+}
+
+/// [`portal`] with a new server started with `new_env` (e.g. `DOVECOT_MAX_MAIL_SIZE`).
+pub async fn portal_with(
+    old_port: u16,
+    new_env: &[(&str, &str)],
+    extra: &[(&str, &str)],
+) -> Portal {
+    let new = Dovecot::start_for(NEW_USERS, "new", Some(MASTER), new_env);
     let sink = SmtpSink::start().await;
     let old_url = format!("imap://127.0.0.1:{old_port}");
     let new_url = format!("imap://127.0.0.1:{}", new.port);
