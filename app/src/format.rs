@@ -33,11 +33,7 @@ pub fn human_duration(secs: u64) -> String {
 
 /// `12 %` of `done` out of `total` (100 % when there is nothing to do).
 pub fn percent(done: u64, total: u64) -> u64 {
-    if total == 0 {
-        100
-    } else {
-        (done.min(total) * 100) / total
-    }
+    (done.min(total) * 100).checked_div(total).unwrap_or(100)
 }
 
 #[cfg(test)]

@@ -769,6 +769,7 @@ async fn the_engine_never_sends_anything_that_deletes() {
         parallel: 1,
         dest_profile: DestinationProfile::Generic,
         throttle: Throttle::new(Limits::default()),
+        max_message_bytes: None,
         dest_transcript: Some(audit.clone()),
     };
     let dir = tempfile::tempdir().unwrap();

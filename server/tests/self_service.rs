@@ -241,7 +241,7 @@ async fn connect_scan_pick_start_and_finish_exactly_with_a_done_email() {
         assert!(f.quarantined.is_empty());
     }
     assert!(
-        report.instructions.contains(&format!("127.0.0.1")),
+        report.instructions.contains("(IMAP) server to 127.0.0.1"),
         "{}",
         report.instructions
     );
@@ -631,8 +631,12 @@ async fn refused_messages_make_the_request_need_attention_and_the_email_says_not
     );
     old.save("alice", "INBOX", big.as_bytes());
     // The new server refuses messages over 200 kB.
-    let Portal { new, sink, app } =
-        portal_with(old.port, &[("DOVECOT_MAX_MAIL_SIZE", "200k")], &[]).await;
+    let Portal { new, sink, app } = portal_with(
+        old.port,
+        &[("DOVECOT_MAX_MAIL_SIZE", "200k")],
+        &[("FOUNTAIN__MIGRATION__NEW_SERVER__MAX_MESSAGE_MB", "0.2")],
+    )
+    .await;
     let (alice, _) = app.sign_in("alice", "alice-pass").await;
     view(
         &app,
@@ -647,6 +651,15 @@ async fn refused_messages_make_the_request_need_attention_and_the_email_says_not
         .unwrap()
         .result
         .expect("scanned");
+    // The scan warns before anything is copied.
+    let inbox_scan = scan.folders.iter().find(|f| f.name == "INBOX").unwrap();
+    assert!(
+        inbox_scan
+            .notes
+            .iter()
+            .any(|n| n.starts_with("1 message(s) are larger than the new server accepts")),
+        "{inbox_scan:?}"
+    );
     let all: Vec<String> = scan.folders.iter().map(|f| f.name.clone()).collect();
     let (status, body) = start(&app, &alice, &all).await;
     assert_eq!(status, 200, "{body}");

@@ -182,6 +182,7 @@ pub async fn run(args: CopyArgs) -> anyhow::Result<i32> {
         retries: args.retries,
         backoff: Duration::from_secs(1),
         parallel: args.parallel.max(1),
+        max_message_bytes: None,
         dest_transcript: None,
         dest_profile: match args.dest_profile.as_str() {
             "zimbra" => DestinationProfile::ZimbraLike,

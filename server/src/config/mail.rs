@@ -69,6 +69,9 @@ pub struct MailServer {
     /// The new server's naming rules: `generic` or `zimbra`.
     #[serde(default)]
     pub profile: Profile,
+    /// The largest message the new server takes, in MB, when it does not announce APPENDLIMIT: the
+    /// scan warns about bigger ones before anything is copied.
+    pub max_message_mb: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -261,6 +264,15 @@ impl MailServer {
                 password: admin_password()?.unwrap_or_default(),
             },
         })
+    }
+}
+
+impl MailServer {
+    /// [`MailServer::max_message_mb`] in bytes.
+    pub fn max_message_bytes(&self) -> Option<u64> {
+        self.max_message_mb
+            .filter(|mb| mb.is_finite() && *mb > 0.0)
+            .map(|mb| (mb * 1_000_000.0) as u64)
     }
 }
 

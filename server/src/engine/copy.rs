@@ -54,6 +54,9 @@ pub struct CopyJob {
     pub dest_profile: DestinationProfile,
     /// The per-server budgets this copy shares with everything else running in the process.
     pub throttle: Arc<Throttle>,
+    /// The largest message the destination takes, when known beyond its APPENDLIMIT: a dry run counts
+    /// the messages over it, so the scan can say so before anything is copied.
+    pub max_message_bytes: Option<u64>,
     /// Where every command sent to the destination is recorded (secrets and bodies left out), for the
     /// never-delete audit. One recorder reads one session at a time: use it with `parallel: 1`.
     pub dest_transcript: Option<Transcript>,

@@ -9,7 +9,7 @@ use super::copy::{CopiedThisRun, CopyError, CopyJob, ThisRun};
 use super::flag_sync::carry_flag_changes;
 use super::imap::{Destination, ImapError, Outgoing, Source, SourceMessage};
 use super::journal::{Copied, FolderKey, Journal, Journalled};
-use super::plan::chunks::{plan_chunks, uid_set, Chunk};
+use super::plan::chunks::{plan_chunks, uid_set, Chunk, Listed};
 use super::plan::folders::FolderPlan;
 use super::recover::find_already_copied;
 use super::report::{FolderReport, Progress, QuarantinedMessage};
@@ -120,6 +120,15 @@ pub(super) async fn copy_folder(
     let listed = run.source.list_messages().await?;
     report.source_messages = listed.len() as u64;
     report.source_bytes = listed.iter().map(|m| m.size).sum();
+    if run.job.dry_run {
+        let limit = run
+            .job
+            .max_message_bytes
+            .or_else(|| append_limit(&run.dest.capabilities));
+        if let Some(note) = limit.and_then(|limit| oversized_note(&listed, limit)) {
+            report.notes.push(note);
+        }
+    }
     let journalled_count = |copied: &BTreeMap<u32, Journalled>| {
         listed
             .iter()
@@ -449,5 +458,66 @@ fn copied(message: &SourceMessage, dest_uid: Option<u32>) -> Copied {
         dest_uid,
         size: message.body.len() as u64,
         flags: message.flags.clone(),
+    }
+}
+
+/// RFC 7889: the destination's `APPENDLIMIT=N`, the largest message it takes.
+fn append_limit(capabilities: &[String]) -> Option<u64> {
+    capabilities.iter().find_map(|c| {
+        let (name, value) = c.split_once('=')?;
+        name.eq_ignore_ascii_case("APPENDLIMIT")
+            .then(|| value.parse().ok())
+            .flatten()
+    })
+}
+
+/// What the scan says about messages the destination will refuse for their size.
+fn oversized_note(listed: &[Listed], limit: u64) -> Option<String> {
+    let over: Vec<u64> = listed
+        .iter()
+        .map(|m| m.size)
+        .filter(|&s| s > limit)
+        .collect();
+    let largest = over.iter().copied().max()?;
+    Some(format!(
+        "{} message(s) are larger than the new server accepts ({}; the largest is {}): they will be kept aside \
+         for IT, not lost",
+        over.len(),
+        app::format::human_size(limit),
+        app::format::human_size(largest)
+    ))
+}
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+
+    #[test]
+    fn the_destinations_append_limit_is_read() {
+        let caps = |c: &[&str]| c.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            append_limit(&caps(&["IMAP4rev1", "APPENDLIMIT=35651584"])),
+            Some(35_651_584)
+        );
+        assert_eq!(append_limit(&caps(&["IMAP4rev1", "APPENDLIMIT"])), None);
+        assert_eq!(append_limit(&caps(&["IMAP4rev1"])), None);
+    }
+
+    #[test]
+    fn oversized_messages_are_counted_against_the_limit() {
+        let listed = |sizes: &[u64]| {
+            sizes
+                .iter()
+                .enumerate()
+                .map(|(i, &size)| Listed {
+                    uid: i as u32 + 1,
+                    size,
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(oversized_note(&listed(&[10, 20]), 20), None);
+        let note = oversized_note(&listed(&[10, 2_500_000, 30_000_000]), 1_000_000).unwrap();
+        assert!(note.starts_with("2 message(s) are larger"), "{note}");
+        assert!(note.contains("1.0 MB") && note.contains("30 MB"), "{note}");
     }
 }

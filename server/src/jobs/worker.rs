@@ -197,6 +197,7 @@ impl Worker {
                 Profile::Zimbra => DestinationProfile::ZimbraLike,
             },
             throttle: self.migrations.throttle.clone(),
+            max_message_bytes: settings.new_server.max_message_bytes(),
             dest_transcript: None,
         }
     }
