@@ -14,6 +14,9 @@ pub enum AppError {
     /// Someone else changed it meanwhile.
     #[error("{0}")]
     Conflict(String),
+    /// Slow down: too many attempts.
+    #[error("{0}")]
+    TooMany(String),
     /// A server Fountain depends on (the old mail server, say) did not answer.
     #[error("{0}")]
     Unavailable(String),
@@ -31,6 +34,7 @@ impl AppError {
             AppError::Forbidden(_) => 403,
             AppError::BadRequest(_) => 400,
             AppError::Conflict(_) => 409,
+            AppError::TooMany(_) => 429,
             AppError::Unavailable(_) => 503,
             AppError::Internal(_) | AppError::Transport(_) => 500,
         }

@@ -23,6 +23,15 @@ enum OldAccounts {
     VerifiedAt,
 }
 
+/// Refused old-server logins per person, so Fountain cannot be used to guess passwords.
+#[derive(DeriveIden)]
+enum ConnectFailures {
+    Table,
+    UserId,
+    Failures,
+    WindowStart,
+}
+
 #[derive(DeriveIden)]
 enum Scans {
     Table,
@@ -99,6 +108,33 @@ impl MigrationTrait for Migration {
                             .not_null(),
                     )
                     .foreign_key(&mut user_fk(OldAccounts::Table, OldAccounts::UserId))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(ConnectFailures::Table)
+                    .col(
+                        ColumnDef::new(ConnectFailures::UserId)
+                            .big_integer()
+                            .not_null()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(ConnectFailures::Failures)
+                            .integer()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(ConnectFailures::WindowStart)
+                            .big_integer()
+                            .not_null(),
+                    )
+                    .foreign_key(&mut user_fk(
+                        ConnectFailures::Table,
+                        ConnectFailures::UserId,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -199,6 +235,7 @@ impl MigrationTrait for Migration {
         for table in [
             Outbox::Table.into_iden(),
             Scans::Table.into_iden(),
+            ConnectFailures::Table.into_iden(),
             OldAccounts::Table.into_iden(),
         ] {
             manager

@@ -368,6 +368,27 @@ async fn connect_scan_pick_start_and_finish_exactly_with_a_done_email() {
         messages(old.port, &alice_old(), "INBOX").await,
         messages(new.port, &alice_new(), "INBOX").await
     );
+
+    // Fountain is no password-guessing tool: after five refusals even the right password waits.
+    for _ in 0..5 {
+        let (status, _) = call(
+            &app,
+            &bob,
+            "connect_old_account",
+            &[("login", "alice"), ("password", "guess")],
+        )
+        .await;
+        assert_eq!(status, 400);
+    }
+    let (status, body) = call(
+        &app,
+        &bob,
+        "connect_old_account",
+        &[("login", "bob"), ("password", "bob-old")],
+    )
+    .await;
+    assert_eq!(status, 429, "{body}");
+    assert!(body.contains("Wait 15 minutes"), "{body}");
 }
 
 #[tokio::test]

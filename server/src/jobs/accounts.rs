@@ -5,6 +5,7 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{ConnectionTrait, EntityTrait, Set};
 
 use super::service::Migrations;
+use crate::db::entity::connect_failure as failure;
 use crate::db::entity::old_account as row;
 use crate::db::now;
 use crate::engine::copy::Side;
@@ -21,6 +22,8 @@ pub enum AccountError {
     Unreachable(String),
     #[error("A secure connection to the old mail server could not be set up ({0}). Nothing was saved; please tell the helpdesk, IT has to fix this.")]
     Insecure(String),
+    #[error("Too many refused attempts to connect your old mailbox. Wait {0} minutes, check the login and password, and try again (or ask the helpdesk).")]
+    TooManyAttempts(u64),
     #[error("Your old account is not connected (or its password was removed when your last migration ended): connect it again.")]
     NotConnected,
     #[error("Fountain could not use the stored password ({0}). Connect your old account again.")]
@@ -76,6 +79,20 @@ impl ConnectForm {
     }
 }
 
+/// Refused logins allowed per person in one window, so Fountain is no tool for guessing passwords.
+const MAX_FAILURES: i32 = 5;
+const WINDOW_SECS: i64 = 15 * 60;
+
+/// Whether another attempt may go to the old server; otherwise the minutes to wait.
+pub fn attempt_allowed(failures: i32, window_start: i64, now: i64) -> Result<(), u64> {
+    let window_over = now - window_start >= WINDOW_SECS;
+    if window_over || failures < MAX_FAILURES {
+        Ok(())
+    } else {
+        Err(((window_start + WINDOW_SECS - now).max(60) as u64).div_ceil(60))
+    }
+}
+
 fn context(user_id: i64) -> String {
     format!("old-account:{user_id}")
 }
@@ -121,10 +138,24 @@ impl Migrations {
             .credentials(form.login.clone(), form.password.clone())
             .map_err(|e| AccountError::Setup(e.to_string()))?;
         let side = self.old_side(credentials);
-        let source = Source::connect(&side.endpoint, &side.credentials, Default::default())
-            .await
-            .map_err(from_imap)?;
-        source.logout().await;
+        let failures = failure::Entity::find_by_id(user_id).one(&self.db).await?;
+        if let Some(f) = &failures {
+            attempt_allowed(f.failures, f.window_start, now())
+                .map_err(AccountError::TooManyAttempts)?;
+        }
+        match Source::connect(&side.endpoint, &side.credentials, Default::default()).await {
+            Ok(source) => source.logout().await,
+            Err(e) => {
+                let e = from_imap(e);
+                if matches!(e, AccountError::Refused) {
+                    self.count_failure(user_id, failures).await?;
+                }
+                return Err(e);
+            }
+        }
+        failure::Entity::delete_by_id(user_id)
+            .exec(&self.db)
+            .await?;
         let secret = match (&form.password, &self.secrets) {
             (Some(password), Some(secrets)) => Some(secrets.seal(password, &context(user_id))),
             (Some(_), None) => {
@@ -159,6 +190,32 @@ impl Migrations {
         .await?;
         tracing::info!(user_id, "old account connected");
         Ok(account)
+    }
+
+    async fn count_failure(
+        &self,
+        user_id: i64,
+        earlier: Option<failure::Model>,
+    ) -> Result<(), sea_orm::DbErr> {
+        let at = now();
+        let (failures, window_start) = match earlier {
+            Some(f) if at - f.window_start < WINDOW_SECS => (f.failures + 1, f.window_start),
+            _ => (1, at),
+        };
+        failure::Entity::insert(failure::ActiveModel {
+            user_id: Set(user_id),
+            failures: Set(failures),
+            window_start: Set(window_start),
+        })
+        .on_conflict(
+            OnConflict::column(failure::Column::UserId)
+                .update_columns([failure::Column::Failures, failure::Column::WindowStart])
+                .to_owned(),
+        )
+        .exec_without_returning(&self.db)
+        .await?;
+        tracing::warn!(user_id, failures, "old server refused a connect attempt");
+        Ok(())
     }
 
     pub async fn old_account(&self, user_id: i64) -> Result<Option<row::Model>, AccountError> {
@@ -223,6 +280,14 @@ mod tests {
         assert!(ConnectForm::parse("alice", Some(""), true).is_err());
         assert!(ConnectForm::parse("alice", Some("pw\r\nx"), true).is_err());
         assert!(ConnectForm::parse("alice", Some(&"p".repeat(1025)), true).is_err());
+    }
+
+    #[test]
+    fn five_refusals_lock_connecting_for_the_rest_of_the_window() {
+        assert_eq!(attempt_allowed(4, 1000, 1000), Ok(()));
+        assert_eq!(attempt_allowed(5, 1000, 1000), Err(15));
+        assert_eq!(attempt_allowed(5, 1000, 1000 + 14 * 60 + 30), Err(1));
+        assert_eq!(attempt_allowed(5, 1000, 1000 + WINDOW_SECS), Ok(()));
     }
 
     #[test]

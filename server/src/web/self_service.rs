@@ -21,6 +21,7 @@ fn from_account(e: AccountError) -> AppError {
         AccountError::Invalid(_) | AccountError::Refused | AccountError::NotConnected => {
             AppError::BadRequest(e.to_string())
         }
+        AccountError::TooManyAttempts(_) => AppError::TooMany(e.to_string()),
         AccountError::Unreachable(_) | AccountError::Insecure(_) => {
             AppError::Unavailable(e.to_string())
         }

@@ -1,4 +1,5 @@
 //! sea-orm entities, one table per file (schema in the `migration` crate).
+pub mod connect_failure;
 pub mod journal_folder;
 pub mod journal_message;
 pub mod login_attempt;
