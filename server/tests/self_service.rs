@@ -9,10 +9,10 @@ use std::time::Duration;
 
 use app::dto::MigrationView;
 use support::copying::messages;
-use support::flow::{alice_new, alice_old, portal, portal_with, Portal};
+use support::flow::{alice_new, alice_old, portal_with, Portal};
 use support::servers::Dovecot;
 use support::smtp::SmtpSink;
-use support::{free_port, TestApp};
+use support::{free_port, Backend, TestApp};
 
 struct Rig {
     old: Dovecot,
@@ -24,9 +24,14 @@ struct Rig {
 /// Everything running, alice's old mailbox seeded with the rig's sample; the portal is told the old
 /// server is on `old_port` when given (a dead port, say).
 async fn rig(old_port: Option<u16>, extra: &[(&str, &str)]) -> Rig {
+    rig_on(Backend::Sqlite, old_port, extra).await
+}
+
+async fn rig_on(backend: Backend, old_port: Option<u16>, extra: &[(&str, &str)]) -> Rig {
     let old = Dovecot::start("old", None);
     old.seed_sample("alice", 60, 7);
-    let Portal { new, sink, app } = portal(old_port.unwrap_or(old.port), extra).await;
+    let Portal { new, sink, app } =
+        portal_with(backend, old_port.unwrap_or(old.port), &[], extra).await;
     Rig {
         old,
         new,
@@ -415,8 +420,10 @@ async fn an_unreachable_old_server_is_explained_and_nothing_is_kept() {
 
 #[tokio::test]
 async fn a_worker_killed_mid_copy_is_replaced_and_the_copy_finishes_exactly() {
-    // Workers run alone here (not in the portal), slowed down so the kill lands mid-copy.
-    let Rig { old, new, app, .. } = rig(
+    // Workers run alone here (not in the portal) on a shared PostgreSQL, as when scaled out, slowed
+    // down so the kill lands mid-copy.
+    let Rig { old, new, app, .. } = rig_on(
+        Backend::Postgres,
         None,
         &[
             ("FOUNTAIN__MIGRATION__WORKERS_IN_PORTAL", "false"),
@@ -653,6 +660,7 @@ async fn refused_messages_make_the_request_need_attention_and_the_email_says_not
     old.save("alice", "INBOX", big.as_bytes());
     // The new server refuses messages over 200 kB.
     let Portal { new, sink, app } = portal_with(
+        Backend::Sqlite,
         old.port,
         &[("DOVECOT_MAX_MAIL_SIZE", "200k")],
         &[("FOUNTAIN__MIGRATION__NEW_SERVER__MAX_MESSAGE_MB", "0.2")],

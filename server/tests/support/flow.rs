@@ -19,11 +19,12 @@ pub struct Portal {
 /// The portal (with its in-process workers unless `extra` says otherwise) for the old server on
 /// `old_port`, where alice logs in as `alice` / `alice-old`.
 pub async fn portal(old_port: u16, extra: &[(&str, &str)]) -> Portal {
-    portal_with(old_port, &[], extra).await
+    portal_with(Backend::Sqlite, old_port, &[], extra).await
 }
 
-/// [`portal`] with a new server started with `new_env` (e.g. `DOVECOT_MAX_MAIL_SIZE`).
+/// [`portal`] on `backend`, with a new server started with `new_env` (e.g. `DOVECOT_MAX_MAIL_SIZE`).
 pub async fn portal_with(
+    backend: Backend,
     old_port: u16,
     new_env: &[(&str, &str)],
     extra: &[(&str, &str)],
@@ -48,7 +49,7 @@ pub async fn portal_with(
         ("FOUNTAIN__EMAIL__FROM", "Mail move <mail-move@example.org>"),
     ];
     env.extend_from_slice(extra);
-    let app = TestApp::spawn_with(Backend::Sqlite, &env).await;
+    let app = TestApp::spawn_with(backend, &env).await;
     Portal { new, sink, app }
 }
 

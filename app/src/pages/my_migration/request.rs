@@ -15,6 +15,14 @@ pub fn state_label(r: &RequestView) -> String {
             Some(0) | None => "Waiting: you are next in line".into(),
             Some(n) => format!("Waiting: {n} ahead of you in line"),
         },
+        // Everything is across; the engine is checking counts and sizes on the new server.
+        "copying"
+            if r.progress
+                .as_ref()
+                .is_some_and(|p| p.bytes_total > 0 && p.bytes_done >= p.bytes_total) =>
+        {
+            "Verifying".into()
+        }
         "copying" => "Copying".into(),
         "paused" => "Paused".into(),
         "needs_attention" => "Needs attention".into(),
@@ -171,6 +179,19 @@ mod tests {
             state_label(&request("needs_attention", None)),
             "Needs attention"
         );
+    }
+
+    #[test]
+    fn all_bytes_across_means_verifying() {
+        let mut copying = request("copying", None);
+        copying.progress = Some(crate::dto::Progress {
+            bytes_done: 10,
+            bytes_total: 20,
+            ..Default::default()
+        });
+        assert_eq!(state_label(&copying), "Copying");
+        copying.progress.as_mut().unwrap().bytes_done = 20;
+        assert_eq!(state_label(&copying), "Verifying");
     }
 
     #[test]
