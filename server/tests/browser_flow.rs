@@ -24,6 +24,14 @@ async fn css(c: &Client, selector: &str) -> fantoccini::elements::Element {
         .unwrap_or_else(|e| panic!("{selector} did not appear: {e}"))
 }
 
+/// With `FOUNTAIN_SCREENSHOTS=DIR`, saves the page as `DIR/NAME.png` (to look at the flow by eye).
+async fn shot(c: &Client, name: &str) {
+    if let Some(dir) = std::env::var_os("FOUNTAIN_SCREENSHOTS") {
+        let png = c.screenshot().await.unwrap();
+        std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png).unwrap();
+    }
+}
+
 /// Signs alice in through the provider's form and waits for the page to be live.
 async fn sign_in(c: &Client, app: &TestApp) {
     c.goto(&app.url("/me")).await.unwrap();
@@ -81,15 +89,25 @@ async fn scan_pick_and_copy(c: &Client, leave_out: &str) -> Vec<String> {
         .await
         .unwrap();
     text_until(c, "#selected-total", 10, |t| t != before).await;
+    shot(c, "3-pick").await;
     css(c, "#start-migration").await.click().await.unwrap();
     // The request takes over the page: waiting or copying, with live progress, then done.
     css(c, "#request-state").await;
+    if c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#progress-total"))
+        .await
+        .is_ok()
+    {
+        shot(c, "4-progress").await;
+    }
     let state = text_until(c, "#request-state", 120, |t| {
         t == "Done" || t == "Needs attention" || t == "Stopped"
     })
     .await;
     assert_eq!(state, "Done");
     css(c, "#report-table").await;
+    shot(c, "5-done").await;
     let instructions = css(c, "#instructions").await.text().await.unwrap();
     assert!(
         instructions.contains("(IMAP) server to 127.0.0.1"),
@@ -135,8 +153,10 @@ async fn from_an_old_dovecot_in_the_browser() {
     let c = &driver.client;
     sign_in(c, &portal.app).await;
 
+    shot(c, "1-connect").await;
     connect(c, "wrong-password").await;
     text_until(c, "#connect-error", 20, |t| t.contains("did not accept")).await;
+    shot(c, "2-wrong-password").await;
     connect(c, "alice-old").await;
 
     css(c, "#scan-start").await;

@@ -7,19 +7,33 @@ use crate::api::StartMigration;
 use crate::dto::{MigrationView, ScannedFolder};
 use crate::format::human_size;
 
-/// How deep a folder sits, from its separators (`INBOX.Projects.Fountain` is 2 below INBOX).
-pub fn depth(name: &str, all: &[ScannedFolder]) -> usize {
-    // The separator is whichever of '/' and '.' the mailbox's names use to nest.
-    let sep = if all.iter().any(|f| f.name.starts_with("INBOX.")) {
+/// The hierarchy separator the mailbox's names use: '.' for Cyrus-like `INBOX.` names, else '/'.
+fn separator(all: &[ScannedFolder]) -> char {
+    if all.iter().any(|f| f.name.starts_with("INBOX.")) {
         '.'
     } else {
         '/'
-    };
-    let parents = all
-        .iter()
+    }
+}
+
+/// How deep a folder sits under the other listed folders (`INBOX.Projects.Fountain` is 2 below INBOX).
+pub fn depth(name: &str, all: &[ScannedFolder]) -> usize {
+    let sep = separator(all);
+    all.iter()
         .filter(|f| f.name != name && name.starts_with(&format!("{}{sep}", f.name)))
-        .count();
-    parents
+        .count()
+}
+
+/// What the tree shows for a folder: its own name below its listed parent (`Fountain` under
+/// `INBOX.Projects`), or the whole name at the top.
+pub fn label(name: &str, all: &[ScannedFolder]) -> String {
+    let sep = separator(all);
+    all.iter()
+        .filter(|f| f.name != name && name.starts_with(&format!("{}{sep}", f.name)))
+        .map(|parent| parent.name.len() + 1)
+        .max()
+        .map(|cut| name[cut..].to_owned())
+        .unwrap_or_else(|| name.to_owned())
 }
 
 #[component]
@@ -87,7 +101,7 @@ pub fn Picker(v: MigrationView, actions: Actions) -> impl IntoView {
                     <td style=indent>
                         <label class="folder">
                             <input type="checkbox" class="folder-pick" data-folder=name.clone() prop:checked=checked on:change=on_change />
-                            " " {name.clone()}
+                            " " <span title=name.clone()>{label(&name, &result.folders)}</span>
                         </label>
                     </td>
                     <td class="num">{f.messages}</td>
@@ -168,5 +182,10 @@ mod tests {
         let dovecot = [f("INBOX"), f("Work"), f("Work/2024")];
         assert_eq!(depth("Work/2024", &dovecot), 1);
         assert_eq!(depth("Work", &dovecot), 0);
+        assert_eq!(label("INBOX.Projects.Fountain", &cyrus), "Fountain");
+        assert_eq!(label("INBOX", &cyrus), "INBOX");
+        assert_eq!(label("Work/2024", &dovecot), "2024");
+        // A folder whose parent is not listed keeps its whole name.
+        assert_eq!(label("Archive/2019", &dovecot), "Archive/2019");
     }
 }

@@ -105,6 +105,24 @@ pub fn Active(v: MigrationView, actions: Actions) -> impl IntoView {
     }
 }
 
+/// `12 / 40`, or `…` while a folder is sized but not listed yet.
+fn messages_text(f: &crate::dto::FolderProgress) -> String {
+    if f.messages_total == 0 && f.bytes_total > 0 {
+        "…".into()
+    } else {
+        format!("{} / {}", f.messages_done, f.messages_total)
+    }
+}
+
+/// `1.2 MB/s`, or `measuring…` in the first moments.
+fn rate_text(bytes_per_second: f64) -> String {
+    if bytes_per_second < 1.0 {
+        "measuring…".into()
+    } else {
+        format!("{}/s", human_size(bytes_per_second as u64))
+    }
+}
+
 #[component]
 fn ProgressView(p: Progress) -> impl IntoView {
     let pct = percent(p.bytes_done, p.bytes_total);
@@ -119,7 +137,7 @@ fn ProgressView(p: Progress) -> impl IntoView {
             view! {
                 <tr>
                     <td>{f.name.clone()}</td>
-                    <td class="num">{format!("{} / {}", f.messages_done, f.messages_total)}</td>
+                    <td class="num">{messages_text(f)}</td>
                     <td class="num">{format!("{} / {}", human_size(f.bytes_done), human_size(f.bytes_total))}</td>
                 </tr>
             }
@@ -138,7 +156,7 @@ fn ProgressView(p: Progress) -> impl IntoView {
                 )}
             </p>
             <p class="muted">
-                <span id="rate">{format!("{}/s", human_size(p.bytes_per_second as u64))}</span>
+                <span id="rate">{rate_text(p.bytes_per_second)}</span>
                 " · time left: " <span id="eta">{eta}</span>
             </p>
             <table class="table">
