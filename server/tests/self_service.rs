@@ -124,13 +124,7 @@ async fn connect_scan_pick_start_and_finish_exactly_with_a_done_email() {
     assert!(first.account.is_none());
 
     // A wrong password is refused by the real server, clearly, and nothing is kept.
-    let (status, body) = call(
-        &app,
-        &alice,
-        "connect_old_account",
-        &[("login", "alice"), ("password", "not-it")],
-    )
-    .await;
+    let (status, body) = connect_call(&app, &alice, "alice", "not-it").await;
     assert_eq!(status, 400, "{body}");
     assert!(
         body.contains("did not accept this login and password"),
@@ -144,13 +138,7 @@ async fn connect_scan_pick_start_and_finish_exactly_with_a_done_email() {
     let (status, body) = call(&app, &alice, "start_scan", &[]).await;
     assert_eq!(status, 400, "{body}");
 
-    let connected = view(
-        &app,
-        &alice,
-        "connect_old_account",
-        &[("login", "alice"), ("password", "alice-old")],
-    )
-    .await;
+    let connected = connect(&app, &alice, "alice", "alice-old").await;
     let account = connected.account.expect("connected");
     assert!(account.usable && account.login == "alice");
     // The password is stored sealed, never as typed.
@@ -254,31 +242,16 @@ async fn connect_scan_pick_start_and_finish_exactly_with_a_done_email() {
     assert_eq!(progress.bytes_done, progress.bytes_total, "{progress:?}");
 
     // The destination holds exactly the picked folders, message for message (bytes, flags, dates).
-    for f in &report.folders {
-        assert_eq!(
-            messages(old.port, &alice_old(), &f.source).await,
-            messages(new.port, &alice_new(), &f.destination).await,
-            "{} -> {}",
-            f.source,
-            f.destination
-        );
-    }
+    assert_same_mail(old.port, new.port, &report).await;
     let listed = new.doveadm(&["mailbox", "list", "-u", "alice.archer@example.org"]);
     assert!(
         !listed.lines().any(|l| l == "Receipts"),
         "an unticked folder was copied: {listed}"
     );
-    let trash_count = new.doveadm(&[
-        "mailbox",
-        "status",
-        "-u",
-        "alice.archer@example.org",
-        "messages",
-        "Trash",
-    ]);
-    assert!(
-        trash_count.trim().ends_with(" messages=0"),
-        "trash stayed behind: {trash_count}"
+    assert_eq!(
+        new.messages_in("alice.archer@example.org", "Trash"),
+        0,
+        "trash stayed behind"
     );
 
     // The old password is gone once the migration is done.
@@ -304,22 +277,10 @@ async fn connect_scan_pick_start_and_finish_exactly_with_a_done_email() {
     let (bob, _) = app.sign_in("bob", "bob-pass").await;
     let id = first_id.to_string();
     for action in ["Pause", "Cancel", "CatchUp"] {
-        let (status, body) = call(
-            &app,
-            &bob,
-            "control_request",
-            &[("request_id", &id), ("action", action)],
-        )
-        .await;
+        let (status, body) = control_call(&app, &bob, &id, action).await;
         assert_eq!(status, 403, "{action}: {body}");
     }
-    let (status, _) = call(
-        &app,
-        &bob,
-        "control_request",
-        &[("request_id", "999999"), ("action", "Pause")],
-    )
-    .await;
+    let (status, _) = control_call(&app, &bob, "999999", "Pause").await;
     assert_eq!(status, 403);
     assert!(view(&app, &bob, "my_migration", &[])
         .await
@@ -327,33 +288,15 @@ async fn connect_scan_pick_start_and_finish_exactly_with_a_done_email() {
         .is_none());
 
     // Catch-up needs the old password again (it was purged), then copies only what is new.
-    let (status, body) = call(
-        &app,
-        &alice,
-        "control_request",
-        &[("request_id", &id), ("action", "CatchUp")],
-    )
-    .await;
+    let (status, body) = control_call(&app, &alice, &id, "CatchUp").await;
     assert_eq!(status, 400, "{body}");
-    view(
-        &app,
-        &alice,
-        "connect_old_account",
-        &[("login", "alice"), ("password", "alice-old")],
-    )
-    .await;
+    connect(&app, &alice, "alice", "alice-old").await;
     old.save(
         "alice",
         "INBOX",
         b"Message-ID: <late@example.org>\r\nSubject: arrived late\r\n\r\nhello\r\n",
     );
-    view(
-        &app,
-        &alice,
-        "control_request",
-        &[("request_id", &id), ("action", "CatchUp")],
-    )
-    .await;
+    control(&app, &alice, &id, "CatchUp").await;
     let caught_up = until(&app, &alice, 60, |v| {
         v.request.as_ref().is_some_and(|r| {
             r.state == "done"
@@ -376,22 +319,10 @@ async fn connect_scan_pick_start_and_finish_exactly_with_a_done_email() {
 
     // Fountain is no password-guessing tool: after five refusals even the right password waits.
     for _ in 0..5 {
-        let (status, _) = call(
-            &app,
-            &bob,
-            "connect_old_account",
-            &[("login", "alice"), ("password", "guess")],
-        )
-        .await;
+        let (status, _) = connect_call(&app, &bob, "alice", "guess").await;
         assert_eq!(status, 400);
     }
-    let (status, body) = call(
-        &app,
-        &bob,
-        "connect_old_account",
-        &[("login", "bob"), ("password", "bob-old")],
-    )
-    .await;
+    let (status, body) = connect_call(&app, &bob, "bob", "bob-old").await;
     assert_eq!(status, 429, "{body}");
     assert!(body.contains("Wait 15 minutes"), "{body}");
 }
@@ -400,13 +331,7 @@ async fn connect_scan_pick_start_and_finish_exactly_with_a_done_email() {
 async fn an_unreachable_old_server_is_explained_and_nothing_is_kept() {
     let Rig { app, .. } = rig(Some(free_port()), &[]).await;
     let (alice, _) = app.sign_in("alice", "alice-pass").await;
-    let (status, body) = call(
-        &app,
-        &alice,
-        "connect_old_account",
-        &[("login", "alice"), ("password", "alice-old")],
-    )
-    .await;
+    let (status, body) = connect_call(&app, &alice, "alice", "alice-old").await;
     assert_eq!(status, 503, "{body}");
     assert!(
         body.contains("could not be reached") && body.contains("Nothing was saved"),
@@ -432,31 +357,10 @@ async fn a_worker_killed_mid_copy_is_replaced_and_the_copy_finishes_exactly() {
     )
     .await;
     old.seed_sample("alice", 400, 11);
-    let (alice, _) = app.sign_in("alice", "alice-pass").await;
-    view(
-        &app,
-        &alice,
-        "connect_old_account",
-        &[("login", "alice"), ("password", "alice-old")],
-    )
-    .await;
     let mut worker = app.spawn_worker(1);
-    let scan = scanned(&app, &alice)
-        .await
-        .scan
-        .unwrap()
-        .result
-        .expect("scanned");
-    let all: Vec<String> = scan.folders.iter().map(|f| f.name.clone()).collect();
-    let (status, body) = start(&app, &alice, &all).await;
-    assert_eq!(status, 200, "{body}");
-    until(&app, &alice, 60, |v| {
-        v.request
-            .as_ref()
-            .and_then(|r| r.progress.as_ref())
-            .is_some_and(|p| p.messages_done > 20)
-    })
-    .await;
+    let (alice, _) = app.sign_in("alice", "alice-pass").await;
+    start_everything(&app, &alice, "alice", "alice-old").await;
+    until_under_way(&app, &alice, 20).await;
     worker.start_kill().unwrap();
     worker.wait().await.unwrap();
     let at_kill = view(&app, &alice, "my_migration", &[])
@@ -478,15 +382,7 @@ async fn a_worker_killed_mid_copy_is_replaced_and_the_copy_finishes_exactly() {
     let request = done.request.unwrap();
     let log2 = std::fs::read_to_string(app.dir.path().join("worker-2.log")).unwrap_or_default();
     assert_eq!(request.state, "done", "{request:#?}\n{log2}");
-    for f in &request.report.unwrap().folders {
-        assert_eq!(
-            messages(old.port, &alice_old(), &f.source).await,
-            messages(new.port, &alice_new(), &f.destination).await,
-            "{} -> {}: lost or duplicated after the kill",
-            f.source,
-            f.destination
-        );
-    }
+    assert_same_mail(old.port, new.port, &request.report.unwrap()).await;
     assert!(
         log2.contains("queued again"),
         "the second worker recovered the request: {log2}"
@@ -500,6 +396,102 @@ async fn progress_mark(app: &TestApp, client: &reqwest::Client) -> (u64, i64) {
     (p.messages_done, p.updated_at)
 }
 
+/// Connects the old account; the answer.
+async fn connect_call(
+    app: &TestApp,
+    client: &reqwest::Client,
+    login: &str,
+    password: &str,
+) -> (u16, String) {
+    call(
+        app,
+        client,
+        "connect_old_account",
+        &[("login", login), ("password", password)],
+    )
+    .await
+}
+
+/// [`connect_call`] that must succeed; the page's data after it.
+async fn connect(
+    app: &TestApp,
+    client: &reqwest::Client,
+    login: &str,
+    password: &str,
+) -> MigrationView {
+    let (status, body) = connect_call(app, client, login, password).await;
+    assert_eq!(status, 200, "connect {login}: {body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+/// Pauses, resumes, cancels… a request; the answer.
+async fn control_call(
+    app: &TestApp,
+    client: &reqwest::Client,
+    id: &str,
+    action: &str,
+) -> (u16, String) {
+    call(
+        app,
+        client,
+        "control_request",
+        &[("request_id", id), ("action", action)],
+    )
+    .await
+}
+
+/// [`control_call`] that must succeed; the page's data after it.
+async fn control(app: &TestApp, client: &reqwest::Client, id: &str, action: &str) -> MigrationView {
+    let (status, body) = control_call(app, client, id, action).await;
+    assert_eq!(status, 200, "{action}: {body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+/// Every folder of the report holds the same messages (bytes, flags, dates) on both sides.
+async fn assert_same_mail(old_port: u16, new_port: u16, report: &app::dto::MigrationReport) {
+    for f in &report.folders {
+        assert_eq!(
+            messages(old_port, &alice_old(), &f.source).await,
+            messages(new_port, &alice_new(), &f.destination).await,
+            "{} -> {}: lost or duplicated",
+            f.source,
+            f.destination
+        );
+    }
+}
+
+/// Connects the old account `login`, scans it, and starts copying every folder; the request's id.
+async fn start_everything(
+    app: &TestApp,
+    client: &reqwest::Client,
+    login: &str,
+    password: &str,
+) -> String {
+    connect(app, client, login, password).await;
+    let scan = scanned(app, client)
+        .await
+        .scan
+        .unwrap()
+        .result
+        .expect("scanned");
+    let all: Vec<String> = scan.folders.iter().map(|f| f.name.clone()).collect();
+    let (status, body) = start(app, client, &all).await;
+    assert_eq!(status, 200, "{body}");
+    let view: MigrationView = serde_json::from_str(&body).unwrap();
+    view.request.unwrap().id.to_string()
+}
+
+/// Waits until more than `messages` messages are across.
+async fn until_under_way(app: &TestApp, client: &reqwest::Client, messages: u64) {
+    until(app, client, 60, |v| {
+        v.request
+            .as_ref()
+            .and_then(|r| r.progress.as_ref())
+            .is_some_and(|p| p.messages_done > messages)
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn pause_stops_the_copy_resume_finishes_it_exactly_and_cancel_keeps_what_was_copied() {
     let Rig {
@@ -510,43 +502,10 @@ async fn pause_stops_the_copy_resume_finishes_it_exactly_and_cancel_keeps_what_w
     } = rig(None, &[("FOUNTAIN__MIGRATION__MAX_MB_PER_SEC", "0.2")]).await;
     old.seed_sample("alice", 300, 5);
     let (alice, _) = app.sign_in("alice", "alice-pass").await;
-    view(
-        &app,
-        &alice,
-        "connect_old_account",
-        &[("login", "alice"), ("password", "alice-old")],
-    )
-    .await;
-    let scan = scanned(&app, &alice)
-        .await
-        .scan
-        .unwrap()
-        .result
-        .expect("scanned");
-    let all: Vec<String> = scan.folders.iter().map(|f| f.name.clone()).collect();
-    let (status, body) = start(&app, &alice, &all).await;
-    assert_eq!(status, 200, "{body}");
-    let id = serde_json::from_str::<MigrationView>(&body)
-        .unwrap()
-        .request
-        .unwrap()
-        .id
-        .to_string();
-    until(&app, &alice, 60, |v| {
-        v.request
-            .as_ref()
-            .and_then(|r| r.progress.as_ref())
-            .is_some_and(|p| p.messages_done > 10)
-    })
-    .await;
+    let id = start_everything(&app, &alice, "alice", "alice-old").await;
+    until_under_way(&app, &alice, 10).await;
 
-    let paused = view(
-        &app,
-        &alice,
-        "control_request",
-        &[("request_id", &id), ("action", "Pause")],
-    )
-    .await;
+    let paused = control(&app, &alice, &id, "Pause").await;
     assert_eq!(paused.request.unwrap().state, "paused");
     // The worker notices within a heartbeat and stops: the progress stays where it was.
     tokio::time::sleep(Duration::from_secs(3)).await;
@@ -558,95 +517,31 @@ async fn pause_stops_the_copy_resume_finishes_it_exactly_and_cancel_keeps_what_w
         "still copying while paused"
     );
     // Pausing twice is refused clearly.
-    let (status, body) = call(
-        &app,
-        &alice,
-        "control_request",
-        &[("request_id", &id), ("action", "Pause")],
-    )
-    .await;
+    let (status, body) = control_call(&app, &alice, &id, "Pause").await;
     assert_eq!(status, 409, "{body}");
 
-    view(
-        &app,
-        &alice,
-        "control_request",
-        &[("request_id", &id), ("action", "Resume")],
-    )
-    .await;
+    control(&app, &alice, &id, "Resume").await;
     let done = until(&app, &alice, 180, |v| {
         v.request.as_ref().is_some_and(|r| r.state == "done")
     })
     .await;
-    for f in &done.request.unwrap().report.unwrap().folders {
-        assert_eq!(
-            messages(old.port, &alice_old(), &f.source).await,
-            messages(new.port, &alice_new(), &f.destination).await,
-            "{} -> {}: lost or duplicated across the pause",
-            f.source,
-            f.destination
-        );
-    }
+    assert_same_mail(old.port, new.port, &done.request.unwrap().report.unwrap()).await;
     sink.wait_for("Your mailbox has been copied", 20).await;
 
     // Bob starts and cancels: what was copied stays, and his password is forgotten.
     old.seed_sample("bob", 150, 6);
     let (bob, _) = app.sign_in("bob", "bob-pass").await;
-    view(
-        &app,
-        &bob,
-        "connect_old_account",
-        &[("login", "bob"), ("password", "bob-old")],
-    )
-    .await;
-    let scan = scanned(&app, &bob)
-        .await
-        .scan
-        .unwrap()
-        .result
-        .expect("scanned");
-    let all: Vec<String> = scan.folders.iter().map(|f| f.name.clone()).collect();
-    let (status, body) = start(&app, &bob, &all).await;
-    assert_eq!(status, 200, "{body}");
-    let bob_id = serde_json::from_str::<MigrationView>(&body)
-        .unwrap()
-        .request
-        .unwrap()
-        .id
-        .to_string();
-    until(&app, &bob, 60, |v| {
-        v.request
-            .as_ref()
-            .and_then(|r| r.progress.as_ref())
-            .is_some_and(|p| p.messages_done > 10)
-    })
-    .await;
-    let cancelled = view(
-        &app,
-        &bob,
-        "control_request",
-        &[("request_id", &bob_id), ("action", "Cancel")],
-    )
-    .await;
+    let bob_id = start_everything(&app, &bob, "bob", "bob-old").await;
+    until_under_way(&app, &bob, 10).await;
+    let cancelled = control(&app, &bob, &bob_id, "Cancel").await;
     assert_eq!(cancelled.request.unwrap().state, "cancelled");
     assert!(
         !cancelled.account.unwrap().usable,
         "the password is forgotten on cancel"
     );
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let inbox = new.doveadm(&[
-        "mailbox",
-        "status",
-        "-u",
-        "bob.baker@example.org",
-        "messages",
-        "INBOX",
-    ]);
-    let kept: u64 = inbox.trim().rsplit('=').next().unwrap().parse().unwrap();
-    assert!(
-        kept > 0,
-        "what was copied before the cancel is kept: {inbox}"
-    );
+    let kept = new.messages_in("bob.baker@example.org", "INBOX");
+    assert!(kept > 0, "what was copied before the cancel is kept");
 }
 
 #[tokio::test]
@@ -667,13 +562,7 @@ async fn refused_messages_make_the_request_need_attention_and_the_email_says_not
     )
     .await;
     let (alice, _) = app.sign_in("alice", "alice-pass").await;
-    view(
-        &app,
-        &alice,
-        "connect_old_account",
-        &[("login", "alice"), ("password", "alice-old")],
-    )
-    .await;
+    connect(&app, &alice, "alice", "alice-old").await;
     let scan = scanned(&app, &alice)
         .await
         .scan

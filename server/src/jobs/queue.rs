@@ -110,14 +110,7 @@ impl<C: ConnectionTrait> Queue<'_, C> {
     /// The worker still holds the request: refreshes its heartbeat. `false` means it no longer does
     /// (paused, cancelled, or handed to another worker after the heartbeat expired): stop working on it.
     pub async fn heartbeat(&self, id: i64, worker: &str) -> Result<bool, QueueError> {
-        let updated = row::Entity::update_many()
-            .col_expr(row::Column::HeartbeatAt, Expr::value(now()))
-            .filter(row::Column::Id.eq(id))
-            .filter(row::Column::Worker.eq(worker))
-            .filter(row::Column::State.eq(RequestState::Copying.as_str()))
-            .exec(self.db)
-            .await?;
-        Ok(updated.rows_affected == 1)
+        self.touch(id, worker, None).await
     }
 
     /// Applies `event` to the request if the state machine allows it and the row has not changed since
@@ -185,22 +178,33 @@ impl<C: ConnectionTrait> Queue<'_, C> {
         Ok(updated.rows_affected)
     }
 
-    /// Stores live progress (JSON) while `worker` holds the request; `false` if it no longer does.
+    /// Stores live progress (JSON) while `worker` holds the request, which is also its heartbeat;
+    /// `false` if it no longer holds it.
     pub async fn record_progress(
         &self,
         id: i64,
         worker: &str,
         progress: &str,
     ) -> Result<bool, QueueError> {
-        let updated = row::Entity::update_many()
-            .col_expr(row::Column::Progress, Expr::value(progress))
+        self.touch(id, worker, Some(progress)).await
+    }
+
+    /// Refreshes the heartbeat (and the progress, if given) of a request `worker` still holds.
+    async fn touch(
+        &self,
+        id: i64,
+        worker: &str,
+        progress: Option<&str>,
+    ) -> Result<bool, QueueError> {
+        let mut update = row::Entity::update_many()
             .col_expr(row::Column::HeartbeatAt, Expr::value(now()))
             .filter(row::Column::Id.eq(id))
             .filter(row::Column::Worker.eq(worker))
-            .filter(row::Column::State.eq(RequestState::Copying.as_str()))
-            .exec(self.db)
-            .await?;
-        Ok(updated.rows_affected == 1)
+            .filter(row::Column::State.eq(RequestState::Copying.as_str()));
+        if let Some(progress) = progress {
+            update = update.col_expr(row::Column::Progress, Expr::value(progress));
+        }
+        Ok(update.exec(self.db).await?.rows_affected == 1)
     }
 
     /// Stores the engine's report (JSON), before the state change that ends the run.

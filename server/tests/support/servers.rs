@@ -161,6 +161,17 @@ impl Dovecot {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// How many messages `user` has in `mailbox`, by doveadm.
+    pub fn messages_in(&self, user: &str, mailbox: &str) -> u64 {
+        let status = self.doveadm(&["mailbox", "status", "-u", user, "messages", mailbox]);
+        status
+            .trim()
+            .rsplit('=')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("doveadm said {status:?}"))
+    }
+
     /// Stores a message exactly as given, with doveadm (bypassing IMAP).
     pub fn save(&self, user: &str, mailbox: &str, message: &[u8]) {
         use std::io::Write;
