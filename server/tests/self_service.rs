@@ -8,6 +8,7 @@ mod support;
 use std::time::Duration;
 
 use app::dto::MigrationView;
+use sea_orm::EntityTrait;
 use support::copying::messages;
 use support::flow::{alice_new, alice_old, portal_with, Portal};
 use support::servers::Dovecot;
@@ -615,4 +616,35 @@ async fn refused_messages_make_the_request_need_attention_and_the_email_says_not
             f.source
         );
     }
+}
+
+#[tokio::test]
+async fn a_portal_stopped_mid_copy_hands_the_request_back_at_once() {
+    let Rig {
+        old,
+        new: _new,
+        mut app,
+        ..
+    } = rig(None, &[("FOUNTAIN__MIGRATION__MAX_MB_PER_SEC", "0.2")]).await;
+    old.seed_sample("alice", 300, 4);
+    let (alice, _) = app.sign_in("alice", "alice-pass").await;
+    let id = start_everything(&app, &alice, "alice", "alice-old").await;
+    until_under_way(&app, &alice, 10).await;
+    let status = app.terminate().await;
+    assert!(status.success(), "{status:?}\n{}", app.log());
+    // Not "copying" by a worker that is gone: queued, so the next worker resumes it without waiting
+    // for the heartbeat to expire.
+    let db = app.db().await;
+    let row = server::db::entity::migration_request::Entity::find_by_id(id.parse::<i64>().unwrap())
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.state, "queued", "{}", app.log());
+    assert!(row.worker.is_none());
+    assert!(
+        app.log().contains("requests handed back to the queue"),
+        "{}",
+        app.log()
+    );
 }

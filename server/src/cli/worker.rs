@@ -39,13 +39,14 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let worker = worker(&config, db)?
         .context("[migration] is not configured, so there is nothing for a worker to do")?;
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let running = tokio::spawn(worker.run(stopped));
     tokio::select! {
-        _ = worker.run() => {}
         _ = tokio::signal::ctrl_c() => {}
         _ = terminate.recv() => {}
     }
-    // Requests this worker held go back to the queue once their heartbeat expires; the journal makes
-    // the next run exact.
-    tracing::info!("worker stopped");
+    // The worker stops its copies and hands their requests back; the journal makes the next run exact.
+    let _ = stop.send(true);
+    running.await?;
     Ok(())
 }

@@ -238,6 +238,24 @@ impl<C: ConnectionTrait> Queue<'_, C> {
             .transpose()
     }
 
+    /// Puts back in the queue every request held by a claim starting with `holder_prefix` (a worker
+    /// that stopped its copies before exiting).
+    pub async fn release(&self, holder_prefix: &str) -> Result<u64, QueueError> {
+        let requeued = transition(RequestState::Copying, Event::WorkerLost)?;
+        let at = now();
+        let updated = row::Entity::update_many()
+            .col_expr(row::Column::State, Expr::value(requeued.as_str()))
+            .col_expr(row::Column::Worker, Expr::value(Option::<String>::None))
+            .col_expr(row::Column::HeartbeatAt, Expr::value(Option::<i64>::None))
+            .col_expr(row::Column::QueuedAt, Expr::value(at))
+            .col_expr(row::Column::UpdatedAt, Expr::value(at))
+            .filter(row::Column::State.eq(RequestState::Copying.as_str()))
+            .filter(row::Column::Worker.starts_with(holder_prefix))
+            .exec(self.db)
+            .await?;
+        Ok(updated.rows_affected)
+    }
+
     /// How many queued requests go before this one (0: it is next).
     pub async fn position(&self, id: i64) -> Result<u64, QueueError> {
         let found = row::Entity::find_by_id(id)

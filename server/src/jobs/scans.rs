@@ -103,6 +103,18 @@ impl Migrations {
         Ok(())
     }
 
+    /// Running scans of a stopping worker go back to the queue.
+    pub async fn release_scans(&self, worker: &str) -> Result<u64, DbErr> {
+        let updated = row::Entity::update_many()
+            .col_expr(row::Column::State, Expr::value(ScanState::Queued.as_str()))
+            .col_expr(row::Column::Worker, Expr::value(Option::<String>::None))
+            .filter(row::Column::State.eq(ScanState::Running.as_str()))
+            .filter(row::Column::Worker.eq(worker))
+            .exec(&self.db)
+            .await?;
+        Ok(updated.rows_affected)
+    }
+
     /// Scans whose worker died go back to the queue.
     pub async fn recover_scans(&self, stale_after: Duration) -> Result<u64, DbErr> {
         let before = now() - stale_after.as_secs() as i64;

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use app::dto::{FolderResult, MigrationReport, QuarantinedView};
 use sea_orm::{EntityTrait, TransactionTrait};
-use tokio::sync::Semaphore;
+use tokio::sync::{watch, Semaphore};
+use tokio::task::JoinSet;
 
 use super::emails;
 use super::outbox::{self, Mailer};
@@ -53,13 +54,17 @@ pub fn worker_name() -> String {
 }
 
 impl Worker {
-    /// Works until the process ends.
-    pub async fn run(self: Arc<Self>) {
+    /// Works until `shutdown` turns true; then stops its copies and scans (the journal keeps what they
+    /// did, as after a crash) and hands their requests back to the queue at once, so another worker
+    /// (or this one after a restart) resumes without waiting for the heartbeat to expire.
+    pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
         let m = &self.migrations;
         tracing::info!(worker = %self.name, concurrent = m.settings.concurrent_requests, "worker started");
         let slots = Arc::new(Semaphore::new(m.settings.concurrent_requests));
+        let mut tasks = JoinSet::new();
         let mut last_recovery: Option<Instant> = None;
-        loop {
+        while !*shutdown.borrow() {
+            while tasks.try_join_next().is_some() {}
             if last_recovery.is_none_or(|t| t.elapsed() >= Duration::from_secs(5)) {
                 self.recover().await;
                 last_recovery = Some(Instant::now());
@@ -69,7 +74,7 @@ impl Worker {
                 Ok(Some((scan, user_id))) => {
                     busy = true;
                     let me = self.clone();
-                    tokio::spawn(async move { me.scan(scan, user_id).await });
+                    tasks.spawn(async move { me.scan(scan, user_id).await });
                 }
                 Ok(None) => {}
                 Err(e) => tracing::error!(error = %e, "cannot look for scans"),
@@ -79,7 +84,7 @@ impl Worker {
                     Ok(Some(request)) => {
                         busy = true;
                         let me = self.clone();
-                        tokio::spawn(async move {
+                        tasks.spawn(async move {
                             me.copy(request).await;
                             drop(permit);
                         });
@@ -97,8 +102,33 @@ impl Worker {
                 }
             }
             if !busy {
-                tokio::time::sleep(POLL).await;
+                tokio::select! {
+                    _ = tokio::time::sleep(POLL) => {}
+                    _ = shutdown.changed() => {}
+                }
             }
+        }
+        tasks.abort_all();
+        while tasks.join_next().await.is_some() {}
+        self.release().await;
+        tracing::info!(worker = %self.name, "worker stopped");
+    }
+
+    /// Hands back what this worker held when it stopped.
+    async fn release(&self) {
+        let m = &self.migrations;
+        match (Queue { db: &m.db })
+            .release(&format!("{}#", self.name))
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(requests = n, "requests handed back to the queue"),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot hand requests back; they resume once the heartbeat expires")
+            }
+        }
+        if let Err(e) = m.release_scans(&self.name).await {
+            tracing::error!(error = %e, "cannot hand scans back");
         }
     }
 
@@ -185,7 +215,8 @@ impl Worker {
                 max_messages: 1000,
             },
             dry_run,
-            retries: 5,
+            // A scan is quick to ask for again; a copy rides out a server's bad minute.
+            retries: if dry_run { 1 } else { 5 },
             backoff: Duration::from_secs(2),
             parallel: if dry_run {
                 1

@@ -65,10 +65,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         public_origin,
     });
     let migrations = crate::jobs::Migrations::from_config(&state.config, db.clone())?;
+    let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
+    let mut worker = None;
     match &migrations {
         Some(m) if m.settings.workers_in_portal => {
-            let worker = crate::cli::worker::worker_for(&state.config, m.clone())?;
-            tokio::spawn(worker.run());
+            let w = crate::cli::worker::worker_for(&state.config, m.clone())?;
+            worker = Some(tokio::spawn(w.run(worker_stopped)));
         }
         Some(_) => {
             tracing::info!("migration.workers_in_portal is off: run `fountain worker` processes")
@@ -104,6 +106,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         tracing::info!(%addr, "portal listening");
     }
     server.run().await?;
+    // The workers stop their copies and hand the requests back, so a restart resumes them at once.
+    let _ = stop_worker.send(true);
+    if let Some(worker) = worker {
+        let _ = worker.await;
+    }
     tracing::info!("portal stopped");
     Ok(())
 }
