@@ -648,3 +648,93 @@ async fn a_portal_stopped_mid_copy_hands_the_request_back_at_once() {
         app.log()
     );
 }
+
+#[tokio::test]
+async fn a_tls_failure_on_the_old_server_is_explained_and_nothing_is_kept() {
+    // The old server speaks plain IMAP where Fountain is told to expect TLS.
+    let old = Dovecot::start("old", None);
+    let wrong = format!("imaps://127.0.0.1:{}", old.port);
+    let Portal { app, .. } = portal_with(
+        Backend::Sqlite,
+        old.port,
+        &[],
+        &[("FOUNTAIN__MIGRATION__OLD_SERVER__URL", &wrong)],
+    )
+    .await;
+    let (alice, _) = app.sign_in("alice", "alice-pass").await;
+    let (status, body) = connect_call(&app, &alice, "alice", "alice-old").await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("secure connection"), "{body}");
+    assert!(view(&app, &alice, "my_migration", &[])
+        .await
+        .account
+        .is_none());
+}
+
+#[tokio::test]
+async fn in_administrator_mode_no_password_is_asked_and_the_copy_runs() {
+    // IT logs in on the old server as its master user; people are known there by local part.
+    let old = Dovecot::start_for(
+        "alice.archer:not-known-to-alice\n",
+        "old",
+        Some(("old-admin", "old-admin-pass")),
+        &[],
+    );
+    old.seed_sample("alice.archer", 30, 8);
+    let Portal { new, app, .. } = portal_with(
+        Backend::Sqlite,
+        old.port,
+        &[],
+        &[
+            ("FOUNTAIN__MIGRATION__OLD_SERVER__AUTH", "master"),
+            ("FOUNTAIN__MIGRATION__OLD_SERVER__ADMIN", "old-admin"),
+            (
+                "FOUNTAIN__MIGRATION__OLD_SERVER__ADMIN_PASSWORD",
+                "old-admin-pass",
+            ),
+        ],
+    )
+    .await;
+    let (alice, _) = app.sign_in("alice", "alice-pass").await;
+    let first = view(&app, &alice, "my_migration", &[]).await;
+    assert!(!first.asks_password);
+    // The login is IT's: whatever the form says, alice connects her own mailbox, without a password.
+    let (status, body) = call(
+        &app,
+        &alice,
+        "connect_old_account",
+        &[("login", "bob.baker")],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let connected: MigrationView = serde_json::from_str(&body).unwrap();
+    let account = connected.account.unwrap();
+    assert_eq!(account.login, "alice.archer");
+    assert!(account.usable);
+    let scan = scanned(&app, &alice)
+        .await
+        .scan
+        .unwrap()
+        .result
+        .expect("scanned");
+    let all: Vec<String> = scan.folders.iter().map(|f| f.name.clone()).collect();
+    let (status, body) = start(&app, &alice, &all).await;
+    assert_eq!(status, 200, "{body}");
+    let done = until(&app, &alice, 120, |v| {
+        v.request.as_ref().is_some_and(|r| r.state == "done")
+    })
+    .await;
+    let old_alice = server::engine::imap::Credentials::Master {
+        user: "alice.archer".into(),
+        master: "old-admin".into(),
+        password: "old-admin-pass".into(),
+    };
+    for f in &done.request.unwrap().report.unwrap().folders {
+        assert_eq!(
+            messages(old.port, &old_alice, &f.source).await,
+            messages(new.port, &alice_new(), &f.destination).await,
+            "{}",
+            f.source
+        );
+    }
+}
