@@ -17,7 +17,7 @@ pub fn Connect(v: MigrationView, actions: Actions) -> impl IntoView {
     let intro = if after_done {
         "To copy what reached your old mailbox since, connect it again: its password was forgotten when your copy finished."
     } else if again {
-        "Your old mailbox's password was forgotten when your last migration ended. Connect it again to go on."
+        "Fountain no longer holds the password of your old mailbox (it is forgotten when a migration ends). Connect it again to go on."
     } else {
         "First, connect your old mailbox. Fountain checks the login with the old server right away and keeps the password encrypted, only until your migration is done."
     };

@@ -2,6 +2,7 @@
 //! current rate and an ETA from the bytes left, and pause / resume / cancel / retry.
 use leptos::prelude::*;
 
+use super::connect::Connect;
 use super::report::ReportTable;
 use super::{ActionError, Actions};
 use crate::api::ControlRequest;
@@ -84,6 +85,13 @@ pub fn Controls(request_id: i64, state: String, actions: Actions) -> impl IntoVi
 
 #[component]
 pub fn Active(v: MigrationView, actions: Actions) -> impl IntoView {
+    // The password can be gone (or unreadable after a key change): connecting again is the way on.
+    let reconnect = !v.account.as_ref().is_some_and(|a| a.usable)
+        && matches!(
+            v.request.as_ref().map(|r| r.state.as_str()),
+            Some("paused" | "failed" | "needs_attention")
+        );
+    let connect_view = reconnect.then(|| view! { <Connect v=v.clone() actions=actions /> });
     let r = v.request.expect("an active request");
     let label = state_label(&r);
     let progress = r.progress.clone();
@@ -100,6 +108,7 @@ pub fn Active(v: MigrationView, actions: Actions) -> impl IntoView {
             })}
             {progress.map(|p| view! { <ProgressView p=p /> })}
             <Controls request_id=r.id state=r.state.clone() actions=actions />
+            {connect_view}
             {r.report.map(|report| view! { <h3>"Last run"</h3> <ReportTable report=report /> })}
         </section>
     }
