@@ -164,7 +164,11 @@ async fn a_dead_workers_request_is_recovered(backend: Backend) {
     let back = queue.get(r.id).await.unwrap();
     assert_eq!((back.state, back.worker), (RequestState::Queued, None));
 
-    // Another worker takes it; the old one has lost it and cannot finish it.
+    // Not at once: a request put back settles for three heartbeats, so a run that still holds it
+    // (paused and resumed in a second, say) has stopped before another one starts.
+    assert!(queue.claim("alive").await.unwrap().is_none());
+    tokio::time::sleep(Duration::from_millis(3100)).await;
+    // Then another worker takes it; the old one has lost it and cannot finish it.
     let again = queue.claim("alive").await.unwrap().unwrap();
     assert_eq!((again.id, again.attempts), (r.id, 2));
     assert!(!queue.heartbeat(r.id, "dead").await.unwrap());

@@ -738,3 +738,46 @@ async fn in_administrator_mode_no_password_is_asked_and_the_copy_runs() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_folder_renamed_after_the_scan_is_never_reported_done() {
+    let Rig {
+        old,
+        new: _new,
+        app,
+        ..
+    } = rig(None, &[]).await;
+    let (alice, _) = app.sign_in("alice", "alice-pass").await;
+    connect(&app, &alice, "alice", "alice-old").await;
+    let scan = scanned(&app, &alice)
+        .await
+        .scan
+        .unwrap()
+        .result
+        .expect("scanned");
+    // Between the scan and the start, alice renames a folder in her old mail program.
+    old.doveadm(&[
+        "mailbox",
+        "rename",
+        "-u",
+        "alice",
+        "INBOX.Receipts",
+        "INBOX.Bills",
+    ]);
+    let all: Vec<String> = scan.folders.iter().map(|f| f.name.clone()).collect();
+    let (status, body) = start(&app, &alice, &all).await;
+    assert_eq!(status, 200, "{body}");
+    let ended = until(&app, &alice, 120, |v| {
+        v.request
+            .as_ref()
+            .is_some_and(|r| !matches!(r.state.as_str(), "queued" | "copying"))
+    })
+    .await;
+    let request = ended.request.unwrap();
+    assert_eq!(request.state, "needs_attention", "{request:#?}");
+    let problem = request.last_error.unwrap();
+    assert!(
+        problem.contains("INBOX.Receipts: no longer on the old server"),
+        "{problem}"
+    );
+}

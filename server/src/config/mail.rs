@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use url::Url;
 
+use super::Hidden;
 use crate::engine::imap::{Credentials, Endpoint, Security, Trust};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -17,7 +18,7 @@ pub struct MigrationConfig {
     pub new_server: MailServer,
     /// 32 random bytes, base64 (`head -c32 /dev/urandom | base64`): seals old-server passwords at rest.
     /// Needed when `old_server.auth = "password"`. Exactly one of the two.
-    pub secrets_key: Option<String>,
+    pub secrets_key: Option<Hidden>,
     pub secrets_key_file: Option<PathBuf>,
     /// Whether `fountain serve` runs workers itself (else only `fountain worker` processes do).
     #[serde(default = "default_true")]
@@ -59,7 +60,7 @@ pub struct MailServer {
     pub login: String,
     pub admin: Option<String>,
     /// Exactly one of these with `proxy` and `master`.
-    pub admin_password: Option<String>,
+    pub admin_password: Option<Hidden>,
     pub admin_password_file: Option<PathBuf>,
     /// PEM file of the CA that signed the server's certificate, when it is not a public one.
     pub ca_file: Option<PathBuf>,
@@ -104,7 +105,7 @@ pub struct ClientSettings {
 }
 
 /// `[email]`: status emails. Without it, emails wait in the outbox until it is configured.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EmailConfig {
     /// `smtp://host:25` (plain, for a local relay), `smtp://host:587?tls=required` (STARTTLS) or
@@ -112,6 +113,24 @@ pub struct EmailConfig {
     pub smtp_url: String,
     /// The sender, e.g. `Mail move <mail-move@example.org>`.
     pub from: String,
+}
+
+impl std::fmt::Debug for EmailConfig {
+    /// The SMTP URL may hold a password: shown without it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let url = Url::parse(&self.smtp_url)
+            .map(|mut u| {
+                if u.password().is_some() {
+                    let _ = u.set_password(Some("***"));
+                }
+                u.to_string()
+            })
+            .unwrap_or_else(|_| "(not a URL)".into());
+        f.debug_struct("EmailConfig")
+            .field("smtp_url", &url)
+            .field("from", &self.from)
+            .finish()
+    }
 }
 
 fn default_true() -> bool {
@@ -176,7 +195,7 @@ impl MigrationConfig {
 
     /// The sealing key, read from its file when configured that way.
     pub fn secrets_key(&self) -> Result<Option<String>, super::ConfigError> {
-        read_inline_or_file(&self.secrets_key, &self.secrets_key_file)
+        read_inline_or_file(self.secrets_key.as_ref(), &self.secrets_key_file)
     }
 
     pub fn heartbeat_timeout(&self) -> Duration {
@@ -247,7 +266,7 @@ impl MailServer {
     ) -> Result<Credentials, super::ConfigError> {
         let admin = || self.admin.clone().unwrap_or_default();
         let admin_password =
-            || read_inline_or_file(&self.admin_password, &self.admin_password_file);
+            || read_inline_or_file(self.admin_password.as_ref(), &self.admin_password_file);
         Ok(match self.auth {
             MailAuth::Password => Credentials::Login {
                 user,
@@ -294,11 +313,11 @@ pub fn login_for(template: &str, email: &str) -> String {
 }
 
 fn read_inline_or_file(
-    inline: &Option<String>,
+    inline: Option<&Hidden>,
     file: &Option<PathBuf>,
 ) -> Result<Option<String>, super::ConfigError> {
     match (inline, file) {
-        (Some(s), _) => Ok(Some(s.clone())),
+        (Some(s), _) => Ok(Some(s.expose().to_owned())),
         (None, Some(p)) => std::fs::read_to_string(p)
             .map(|s| Some(s.trim().to_owned()))
             .map_err(|source| super::ConfigError::Read {

@@ -58,7 +58,7 @@ pub struct AuthConfig {
     pub issuer: Url,
     pub client_id: String,
     /// The client secret, inline or (better) in a file readable only by Fountain.
-    pub client_secret: Option<String>,
+    pub client_secret: Option<Hidden>,
     pub client_secret_file: Option<PathBuf>,
     /// How long a sign-in lasts.
     #[serde(default = "default_session_hours")]
@@ -156,6 +156,23 @@ impl Default for RolesConfig {
     }
 }
 
+/// A secret written in the configuration: read like any string, never printed (`Debug` shows `***`).
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Hidden(String);
+
+impl Hidden {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Hidden {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("\"***\"")
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read the configuration file {path}: {source}")]
@@ -241,7 +258,7 @@ impl Config {
     /// The client secret, read from its file when configured that way.
     pub fn client_secret(&self) -> Result<String, ConfigError> {
         match (&self.auth.client_secret, &self.auth.client_secret_file) {
-            (Some(s), _) => Ok(s.clone()),
+            (Some(s), _) => Ok(s.expose().to_owned()),
             (None, Some(p)) => std::fs::read_to_string(p)
                 .map(|s| s.trim().to_owned())
                 .map_err(|source| ConfigError::Read {
@@ -355,6 +372,23 @@ mod tests {
         assert_eq!(c.auth.roles.it_group, "division-it");
         assert_eq!(c.database.url, "postgres://fountain@db/fountain");
         assert!(c.https());
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let env = [
+            (
+                "FOUNTAIN__EMAIL__SMTP_URL",
+                "smtps://mailer:smtp-pw@relay.example.org",
+            ),
+            ("FOUNTAIN__EMAIL__FROM", "f@example.org"),
+        ];
+        let c = load_str(&format!("{MINIMAL}{MIGRATION}"), &env).unwrap();
+        let shown = format!("{c:?}");
+        assert!(shown.contains("relay.example.org"), "{shown}");
+        for secret in ["client_secret: Some(\"s\")", "\"k\"", "\"p\"", "smtp-pw"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
     }
 
     #[test]

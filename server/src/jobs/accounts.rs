@@ -2,7 +2,7 @@
 //! by a real IMAP login, then kept sealed until the migration ends. Nothing is stored when the check
 //! fails, and the password never reaches a log.
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ConnectionTrait, EntityTrait, Set};
+use sea_orm::{ConnectionTrait, DatabaseBackend, EntityTrait, Set, Statement};
 
 use super::service::Migrations;
 use crate::db::entity::connect_failure as failure;
@@ -16,6 +16,8 @@ use crate::engine::imap::{Credentials, ImapError, Source};
 pub enum AccountError {
     #[error("{0}")]
     Invalid(String),
+    #[error("The old mail server refused IT's access to your mailbox. Nothing was saved; please tell the helpdesk, IT has to fix this.")]
+    AdminRefused,
     #[error("The old mail server did not accept this login and password. Check both (it is the password of your old mailbox, which may differ from your sign-in password) and try again.")]
     Refused,
     #[error("The old mail server could not be reached just now ({0}). Nothing was saved; try again in a few minutes, and tell the helpdesk if it keeps happening.")]
@@ -83,18 +85,26 @@ impl ConnectForm {
 const MAX_FAILURES: i32 = 5;
 const WINDOW_SECS: i64 = 15 * 60;
 
-/// Whether another attempt may go to the old server; otherwise the minutes to wait.
-pub fn attempt_allowed(failures: i32, window_start: i64, now: i64) -> Result<(), u64> {
-    let window_over = now - window_start >= WINDOW_SECS;
-    if window_over || failures < MAX_FAILURES {
-        Ok(())
-    } else {
-        Err(((window_start + WINDOW_SECS - now).max(60) as u64).div_ceil(60))
-    }
+/// With `attempts` counted in the window that began at `window_start` (this one included), whether
+/// this attempt must wait: the minutes until the window ends.
+pub fn must_wait(attempts: i32, window_start: i64, now: i64) -> Option<u64> {
+    (attempts > MAX_FAILURES && now - window_start < WINDOW_SECS)
+        .then(|| ((window_start + WINDOW_SECS - now).max(60) as u64).div_ceil(60))
 }
 
 fn context(user_id: i64) -> String {
     format!("old-account:{user_id}")
+}
+
+impl Migrations {
+    /// An old-server error in the person's words: a refused login is theirs to fix only when they
+    /// typed the password.
+    fn login_error(&self, e: ImapError) -> AccountError {
+        match e {
+            ImapError::Auth { .. } if !self.asks_password() => AccountError::AdminRefused,
+            other => from_imap(other),
+        }
+    }
 }
 
 fn from_imap(e: ImapError) -> AccountError {
@@ -138,17 +148,18 @@ impl Migrations {
             .credentials(form.login.clone(), form.password.clone())
             .map_err(|e| AccountError::Setup(e.to_string()))?;
         let side = self.old_side(credentials);
-        let failures = failure::Entity::find_by_id(user_id).one(&self.db).await?;
-        if let Some(f) = &failures {
-            attempt_allowed(f.failures, f.window_start, now())
-                .map_err(AccountError::TooManyAttempts)?;
+        // Counted before the login (atomically), so attempts sent at once cannot slip past the limit.
+        let (attempts, window_start) = self.count_attempt(user_id).await?;
+        if let Some(minutes) = must_wait(attempts, window_start, now()) {
+            return Err(AccountError::TooManyAttempts(minutes));
         }
         match Source::connect(&side.endpoint, &side.credentials, Default::default()).await {
             Ok(source) => source.logout().await,
             Err(e) => {
-                let e = from_imap(e);
-                if matches!(e, AccountError::Refused) {
-                    self.count_failure(user_id, failures).await?;
+                let e = self.login_error(e);
+                // Only a refused password counts against the person.
+                if !matches!(e, AccountError::Refused) {
+                    self.uncount_attempt(user_id).await?;
                 }
                 return Err(e);
             }
@@ -192,29 +203,50 @@ impl Migrations {
         Ok(account)
     }
 
-    async fn count_failure(
-        &self,
-        user_id: i64,
-        earlier: Option<failure::Model>,
-    ) -> Result<(), sea_orm::DbErr> {
-        let at = now();
-        let (failures, window_start) = match earlier {
-            Some(f) if at - f.window_start < WINDOW_SECS => (f.failures + 1, f.window_start),
-            _ => (1, at),
+    /// Counts a connect attempt in the person's current window; the count (this one included) and
+    /// when the window began.
+    async fn count_attempt(&self, user_id: i64) -> Result<(i32, i64), sea_orm::DbErr> {
+        let backend = self.db.get_database_backend();
+        let p = match backend {
+            DatabaseBackend::Postgres => '$',
+            _ => '?',
         };
-        failure::Entity::insert(failure::ActiveModel {
-            user_id: Set(user_id),
-            failures: Set(failures),
-            window_start: Set(window_start),
-        })
-        .on_conflict(
-            OnConflict::column(failure::Column::UserId)
-                .update_columns([failure::Column::Failures, failure::Column::WindowStart])
-                .to_owned(),
-        )
-        .exec_without_returning(&self.db)
-        .await?;
-        tracing::warn!(user_id, failures, "old server refused a connect attempt");
+        let at = now();
+        let sql = format!(
+            "INSERT INTO connect_failures (user_id, failures, window_start) VALUES ({p}1, 1, {p}2) \
+             ON CONFLICT (user_id) DO UPDATE SET \
+             failures = CASE WHEN connect_failures.window_start <= {p}3 THEN 1 ELSE connect_failures.failures + 1 END, \
+             window_start = CASE WHEN connect_failures.window_start <= {p}3 THEN {p}2 ELSE connect_failures.window_start END \
+             RETURNING failures, window_start"
+        );
+        let row = self
+            .db
+            .query_one(Statement::from_sql_and_values(
+                backend,
+                sql,
+                [user_id.into(), at.into(), (at - WINDOW_SECS).into()],
+            ))
+            .await?
+            .ok_or_else(|| sea_orm::DbErr::RecordNotFound("connect_failures".into()))?;
+        Ok((
+            row.try_get("", "failures")?,
+            row.try_get("", "window_start")?,
+        ))
+    }
+
+    /// Takes back an attempt that failed for a reason other than the password.
+    async fn uncount_attempt(&self, user_id: i64) -> Result<(), sea_orm::DbErr> {
+        use sea_orm::sea_query::Expr;
+        use sea_orm::{ColumnTrait, QueryFilter};
+        failure::Entity::update_many()
+            .col_expr(
+                failure::Column::Failures,
+                Expr::col(failure::Column::Failures).sub(1),
+            )
+            .filter(failure::Column::UserId.eq(user_id))
+            .filter(failure::Column::Failures.gt(0))
+            .exec(&self.db)
+            .await?;
         Ok(())
     }
 
@@ -284,10 +316,10 @@ mod tests {
 
     #[test]
     fn five_refusals_lock_connecting_for_the_rest_of_the_window() {
-        assert_eq!(attempt_allowed(4, 1000, 1000), Ok(()));
-        assert_eq!(attempt_allowed(5, 1000, 1000), Err(15));
-        assert_eq!(attempt_allowed(5, 1000, 1000 + 14 * 60 + 30), Err(1));
-        assert_eq!(attempt_allowed(5, 1000, 1000 + WINDOW_SECS), Ok(()));
+        assert_eq!(must_wait(5, 1000, 1000), None, "the fifth attempt may go");
+        assert_eq!(must_wait(6, 1000, 1000), Some(15));
+        assert_eq!(must_wait(6, 1000, 1000 + 14 * 60 + 30), Some(1));
+        assert_eq!(must_wait(6, 1000, 1000 + WINDOW_SECS), None);
     }
 
     #[test]

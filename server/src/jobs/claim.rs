@@ -11,6 +11,10 @@ pub struct JobTable {
     pub order_by: &'static str,
     /// Extra assignments on claim (e.g. `attempts = attempts + 1`), or "".
     pub also_set: &'static str,
+    /// A row claimed before and put back (paused and resumed, say) waits this long after its last
+    /// change, so the run that held it has surely noticed and stopped: never two runs at once. Needs
+    /// an `attempts` column; 0 for none.
+    pub settle_secs: i64,
 }
 
 /// Moves the oldest row in state `from` to state `to`, held by `worker` with a fresh heartbeat, and
@@ -31,18 +35,23 @@ pub async fn claim_oldest(
         table,
         order_by,
         also_set,
+        settle_secs,
     } = job;
+    let at = now();
+    let mut values = vec![to.into(), worker.into(), at.into(), from.into()];
+    let settled = if *settle_secs > 0 {
+        values.push((at - settle_secs).into());
+        format!(" AND (attempts = 0 OR updated_at <= {p}5)")
+    } else {
+        String::new()
+    };
     let sql = format!(
         "UPDATE {table} SET state = {p}1, worker = {p}2, heartbeat_at = {p}3, updated_at = {p}3{also_set} \
-         WHERE id = (SELECT id FROM {table} WHERE state = {p}4 ORDER BY {order_by}, id LIMIT 1{lock}) \
+         WHERE id = (SELECT id FROM {table} WHERE state = {p}4{settled} ORDER BY {order_by}, id LIMIT 1{lock}) \
          AND state = {p}4 RETURNING id"
     );
     let claimed = db
-        .query_one(Statement::from_sql_and_values(
-            backend,
-            sql,
-            [to.into(), worker.into(), now().into(), from.into()],
-        ))
+        .query_one(Statement::from_sql_and_values(backend, sql, values))
         .await?;
     claimed.map(|row| row.try_get::<i64>("", "id")).transpose()
 }

@@ -98,6 +98,8 @@ impl<C: ConnectionTrait> Queue<'_, C> {
             table: "migration_requests",
             order_by: "queued_at",
             also_set: ", attempts = attempts + 1",
+            // Three heartbeats: the run that held it before stops at its next one.
+            settle_secs: 3,
         };
         let from = RequestState::Queued.as_str();
         let to = transition(RequestState::Queued, Event::Claimed)?.as_str();

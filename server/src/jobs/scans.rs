@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use app::dto::{ScanResult, ScanState, ScanView, ScannedFolder};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use super::claim::{claim_oldest, JobTable};
 use super::service::Migrations;
@@ -18,6 +18,7 @@ const TABLE: JobTable = JobTable {
     table: "scans",
     order_by: "created_at",
     also_set: "",
+    settle_secs: 0,
 };
 
 impl Migrations {
@@ -47,12 +48,7 @@ impl Migrations {
     }
 
     pub async fn latest_scan(&self, user_id: i64) -> Result<Option<ScanView>, DbErr> {
-        let found = row::Entity::find()
-            .filter(row::Column::UserId.eq(user_id))
-            .order_by_desc(row::Column::Id)
-            .one(&self.db)
-            .await?;
-        Ok(found.map(view))
+        latest_scan(&self.db, user_id).await
     }
 
     /// Takes the oldest queued scan: `(scan id, user id)`.
@@ -127,6 +123,19 @@ impl Migrations {
             .await?;
         Ok(updated.rows_affected)
     }
+}
+
+/// The person's latest scan, read on `db` (a transaction, say).
+pub async fn latest_scan(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+) -> Result<Option<ScanView>, DbErr> {
+    let found = row::Entity::find()
+        .filter(row::Column::UserId.eq(user_id))
+        .order_by_desc(row::Column::Id)
+        .one(db)
+        .await?;
+    Ok(found.map(view))
 }
 
 fn view(scan: row::Model) -> ScanView {

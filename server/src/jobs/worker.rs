@@ -12,17 +12,19 @@ use sea_orm::{EntityTrait, TransactionTrait};
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
+use super::accounts::AccountError;
 use super::emails;
 use super::outbox::{self, Mailer};
 use super::progress::Tracker;
 use super::queue::{Queue, QueueError, Request};
-use super::scans::scan_result;
+use super::scans::{latest_scan, scan_result};
 use super::service::Migrations;
 use super::state::Event;
 use crate::config::Profile;
 use crate::db::entity::user;
 use crate::db::now;
-use crate::engine::copy::{copy_mailbox, CopyJob, DestinationProfile, Outcome, Report};
+use crate::engine::copy::{copy_mailbox, CopyError, CopyJob, DestinationProfile, Outcome, Report};
+use crate::engine::imap::ImapError;
 use crate::engine::plan::chunks::ChunkLimits;
 use crate::engine::plan::select::Pattern;
 
@@ -34,7 +36,7 @@ const BEAT: Duration = Duration::from_secs(1);
 pub struct Worker {
     pub migrations: Arc<Migrations>,
     pub mailer: Option<Arc<Mailer>>,
-    /// Unique per process: `host-pid-random`.
+    /// Unique per process: `host-pid-random64`.
     pub name: String,
     /// Claims so far: each claim holds its request as `name#n`, so a request paused and resumed
     /// while its old run is still stopping is never worked on twice by this process.
@@ -43,13 +45,17 @@ pub struct Worker {
 
 /// A worker name no other process will have.
 pub fn worker_name() -> String {
-    let host = std::fs::read_to_string("/etc/hostname")
-        .map(|h| h.trim().to_owned())
-        .unwrap_or_else(|_| "host".into());
+    // Letters, digits and '-' only: the name is matched as a prefix (SQL LIKE) when handing back.
+    let host: String = std::fs::read_to_string("/etc/hostname")
+        .unwrap_or_else(|_| "host".into())
+        .trim()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
     format!(
-        "{host}-{}-{:04x}",
+        "{host}-{}-{:016x}",
         std::process::id(),
-        rand::random::<u16>()
+        rand::random::<u64>()
     )
 }
 
@@ -63,6 +69,18 @@ impl Worker {
         let slots = Arc::new(Semaphore::new(m.settings.concurrent_requests));
         let mut tasks = JoinSet::new();
         let mut last_recovery: Option<Instant> = None;
+        // Emails go out on their own: a hung SMTP server must not hold up claims or shutdown.
+        if let Some(mailer) = self.mailer.clone() {
+            let db = m.db.clone();
+            tasks.spawn(async move {
+                loop {
+                    if let Err(e) = mailer.send_due(&db).await {
+                        tracing::error!(error = %e, "cannot read the email outbox");
+                    }
+                    tokio::time::sleep(POLL).await;
+                }
+            });
+        }
         while !*shutdown.borrow() {
             while tasks.try_join_next().is_some() {}
             if last_recovery.is_none_or(|t| t.elapsed() >= Duration::from_secs(5)) {
@@ -94,11 +112,6 @@ impl Worker {
                         tracing::error!(error = %e, "cannot look for migration requests");
                         break;
                     }
-                }
-            }
-            if let Some(mailer) = &self.mailer {
-                if let Err(e) = mailer.send_due(&m.db).await {
-                    tracing::error!(error = %e, "cannot read the email outbox");
                 }
             }
             if !busy {
@@ -170,7 +183,9 @@ impl Worker {
         };
         if request.attempts == 1 {
             if let Some(person) = user::Entity::find_by_id(request.user_id).one(&txn).await? {
-                let scan = m.latest_scan(request.user_id).await?.and_then(|s| s.result);
+                let scan = latest_scan(&txn, request.user_id)
+                    .await?
+                    .and_then(|s| s.result);
                 match emails::started(
                     &person.display_name,
                     &request.folders,
@@ -278,19 +293,32 @@ impl Worker {
         };
         let sides = async {
             let credentials = m.old_credentials(person.id).await?;
-            Ok::<_, super::accounts::AccountError>((
-                m.old_side(credentials),
-                m.new_side(&person.email)?,
-            ))
+            Ok::<_, AccountError>((m.old_side(credentials), m.new_side(&person.email)?))
         }
         .await;
         let (source, destination) = match sides {
             Ok(sides) => sides,
             Err(e) => {
-                self.finish(&request, &person, Err(e.to_string())).await;
+                let forget_password = matches!(e, AccountError::Unreadable(_));
+                let broken = Broken {
+                    message: e.to_string(),
+                    forget_password,
+                };
+                self.finish(&request, &person, Err(broken)).await;
                 return;
             }
         };
+        // Nothing chosen would mean "every folder" to the engine, trash included: never that.
+        if request.folders.is_empty() {
+            let broken = Broken {
+                message: "No folders were chosen for this migration; cancel it and start again."
+                    .into(),
+                forget_password: false,
+            };
+            self.finish(&request, &person, Err(broken)).await;
+            return;
+        }
+        let old_server = source.endpoint.to_string();
         let include = request.folders.iter().map(|f| Pattern::exact(f)).collect();
         let job = self.job(source, destination, false, include);
         let tracker = Mutex::new(Tracker::default());
@@ -337,7 +365,10 @@ impl Worker {
                 "request paused, cancelled or taken over: stopped"
             ),
             Some(Ok(report)) => self.finish(&request, &person, Ok(report)).await,
-            Some(Err(e)) => self.finish(&request, &person, Err(e.to_string())).await,
+            Some(Err(e)) => {
+                let broken = Broken::from_copy(e, &old_server, m.asks_password());
+                self.finish(&request, &person, Err(broken)).await
+            }
         }
     }
 
@@ -346,7 +377,7 @@ impl Worker {
         &self,
         request: &Request,
         person: &user::Model,
-        result: Result<Report, String>,
+        result: Result<Report, Broken>,
     ) {
         let m = &self.migrations;
         let portal = self.portal_url();
@@ -362,14 +393,21 @@ impl Worker {
                             &serde_json::to_string(&view).expect("plain data serialises"),
                         )
                         .await?;
-                    if report.outcome == Outcome::Done {
+                    let missing = missing_folders(&request.folders, report);
+                    if report.outcome == Outcome::Done && missing.is_empty() {
                         queue
                             .apply(request.id, Event::Finished, Some(holder(request)), None)
                             .await?;
                         m.purge_old_password(&txn, person.id).await?;
                         emails::done(&person.display_name, &view, &portal)
                     } else {
-                        let problem = attention_summary(&view);
+                        let mut problem = attention_summary(&view);
+                        for folder in missing {
+                            problem.push_str(&format!(
+                                "\n{folder}: no longer on the old server (renamed or deleted since the scan); \
+                                 scan again to choose it under its new name"
+                            ));
+                        }
                         queue
                             .apply(
                                 request.id,
@@ -381,11 +419,19 @@ impl Worker {
                         emails::needs_attention(&person.display_name, &problem, &portal)
                     }
                 }
-                Err(error) => {
+                Err(broken) => {
                     queue
-                        .apply(request.id, Event::Broke, Some(holder(request)), Some(error))
+                        .apply(
+                            request.id,
+                            Event::Broke,
+                            Some(holder(request)),
+                            Some(&broken.message),
+                        )
                         .await?;
-                    emails::needs_attention(&person.display_name, error, &portal)
+                    if broken.forget_password {
+                        m.purge_old_password(&txn, person.id).await?;
+                    }
+                    emails::needs_attention(&person.display_name, &broken.message, &portal)
                 }
             };
             match email {
@@ -431,6 +477,44 @@ impl Worker {
         });
         report_view(report, instructions)
     }
+}
+
+/// Why a run ended without a report.
+pub struct Broken {
+    /// What happened and what to do, for the person, the helpdesk and the email.
+    pub message: String,
+    /// The stored old password no longer works: forget it, so the page asks for it again.
+    pub forget_password: bool,
+}
+
+impl Broken {
+    fn from_copy(e: CopyError, old_server: &str, asks_password: bool) -> Broken {
+        match e {
+            CopyError::Imap(ImapError::Auth { endpoint, .. })
+                if asks_password && endpoint == old_server =>
+            {
+                Broken {
+                    message: "The old mail server no longer accepts the password Fountain was given \
+                              (was it changed?). Connect your old mailbox again, then press Try again: \
+                              the copy resumes where it stopped."
+                        .into(),
+                    forget_password: true,
+                }
+            }
+            other => Broken {
+                message: other.to_string(),
+                forget_password: false,
+            },
+        }
+    }
+}
+
+/// Chosen folders the run did not find on the old server (renamed or deleted since the scan).
+pub fn missing_folders<'a>(chosen: &'a [String], report: &Report) -> Vec<&'a String> {
+    chosen
+        .iter()
+        .filter(|name| !report.folders.iter().any(|f| &f.source == *name))
+        .collect()
 }
 
 /// Who holds a claimed request (set by the claim).

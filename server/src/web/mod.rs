@@ -65,12 +65,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         public_origin,
     });
     let migrations = crate::jobs::Migrations::from_config(&state.config, db.clone())?;
-    let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
     let mut worker = None;
     match &migrations {
         Some(m) if m.settings.workers_in_portal => {
-            let w = crate::cli::worker::worker_for(&state.config, m.clone())?;
-            worker = Some(tokio::spawn(w.run(worker_stopped)));
+            worker = Some(crate::cli::worker::worker_for(&state.config, m.clone())?);
         }
         Some(_) => {
             tracing::info!("migration.workers_in_portal is off: run `fountain worker` processes")
@@ -105,6 +103,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     for addr in server.addrs() {
         tracing::info!(%addr, "portal listening");
     }
+    // Workers start once the portal has its port: a portal that cannot start holds no request.
+    let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
+    let worker = worker.map(|w| tokio::spawn(w.run(worker_stopped)));
     server.run().await?;
     // The workers stop their copies and hand the requests back, so a restart resumes them at once.
     let _ = stop_worker.send(true);

@@ -7,6 +7,7 @@ use crate::jobs::accounts::{AccountError, ConnectForm};
 use crate::jobs::queue::{Queue, QueueError, Request};
 use crate::jobs::state::{Event, RequestState};
 use crate::jobs::Migrations;
+use sea_orm::TransactionTrait;
 
 const NOT_OPEN: &str =
     "Migrations are not open yet: your IT team has not set up the servers. You will be told when they are.";
@@ -22,7 +23,7 @@ fn from_account(e: AccountError) -> AppError {
             AppError::BadRequest(e.to_string())
         }
         AccountError::TooManyAttempts(_) => AppError::TooMany(e.to_string()),
-        AccountError::Unreachable(_) | AccountError::Insecure(_) => {
+        AccountError::Unreachable(_) | AccountError::Insecure(_) | AccountError::AdminRefused => {
             AppError::Unavailable(e.to_string())
         }
         AccountError::Unreadable(_) | AccountError::Setup(_) => {
@@ -159,6 +160,11 @@ pub async fn start(
         .map_err(internal)?
         .and_then(|s| s.result)
         .ok_or_else(|| AppError::BadRequest("Scan your old mailbox first.".into()))?;
+    if folders.is_empty() {
+        return Err(AppError::BadRequest(
+            "Tick at least one folder to copy.".into(),
+        ));
+    }
     let mut chosen = Vec::new();
     for name in folders {
         if !scanned.folders.iter().any(|f| f.name == name) {
@@ -206,15 +212,18 @@ pub async fn control(
     if matches!(event, Event::Resume | Event::Retry | Event::CatchUp) {
         usable_account(migrations, viewer).await?;
     }
-    let next = queue
+    // A cancel forgets the password in the same transaction: never one without the other.
+    let txn = migrations.db.begin().await.map_err(internal)?;
+    let next = Queue { db: &txn }
         .apply(request.id, event, None, None)
         .await
         .map_err(from_queue)?;
     if next == RequestState::Cancelled {
         migrations
-            .purge_old_password(&migrations.db, viewer.user_id)
+            .purge_old_password(&txn, viewer.user_id)
             .await
             .map_err(internal)?;
     }
+    txn.commit().await.map_err(internal)?;
     view(m, viewer).await
 }
