@@ -559,7 +559,13 @@ async fn refused_messages_make_the_request_need_attention_and_the_email_says_not
         Backend::Sqlite,
         old.port,
         &[("DOVECOT_MAX_MAIL_SIZE", "200k")],
-        &[("FOUNTAIN__MIGRATION__NEW_SERVER__MAX_MESSAGE_MB", "0.2")],
+        &[
+            ("FOUNTAIN__MIGRATION__NEW_SERVER__MAX_MESSAGE_MB", "0.2"),
+            (
+                "FOUNTAIN__MIGRATION__HELPDESK_EMAIL",
+                "helpdesk@example.org",
+            ),
+        ],
     )
     .await;
     let (alice, _) = app.sign_in("alice", "alice-pass").await;
@@ -601,7 +607,18 @@ async fn refused_messages_make_the_request_need_attention_and_the_email_says_not
     assert!(request.last_error.unwrap().contains("INBOX: 1 message(s)"));
     // The password is kept: IT may retry once the limit is raised.
     assert!(ended.account.unwrap().usable);
-    let email = sink.wait_for("needs attention", 30).await;
+    // IT has been told, as the person's email says.
+    let told = sink
+        .wait_for("Mailbox move needs attention: Alice Archer", 30)
+        .await;
+    assert_eq!(told["to"][0]["address"], "helpdesk@example.org");
+    let told_text = told["text"].as_str().unwrap();
+    assert!(told_text.contains("INBOX: 1 message(s)"), "{told_text}");
+    assert!(
+        told_text.contains("/helpdesk?q=alice.archer%40example.org"),
+        "{told_text}"
+    );
+    let email = sink.wait_for("Your mailbox move needs attention", 30).await;
     let text = email["text"].as_str().unwrap();
     assert!(
         text.contains("Nothing has been lost") && text.contains("INBOX: 1 message(s)"),

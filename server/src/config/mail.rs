@@ -41,6 +41,8 @@ pub struct MigrationConfig {
     /// What the report and the done email tell people to change in their mail program.
     #[serde(default)]
     pub client: ClientSettings,
+    /// Who is emailed when a request needs attention or stops (the helpdesk's shared mailbox).
+    pub helpdesk_email: Option<String>,
 }
 
 /// One IMAP server and how Fountain logs in on it.

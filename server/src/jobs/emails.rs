@@ -17,6 +17,8 @@ pub enum Kind {
     Started,
     Done,
     NeedsAttention,
+    /// To the helpdesk: whose request needs attention, and why.
+    Helpdesk,
 }
 
 impl Kind {
@@ -33,6 +35,10 @@ impl Kind {
             Kind::NeedsAttention => (
                 include_str!("../../templates/email/attention.txt"),
                 include_str!("../../templates/email/attention.html"),
+            ),
+            Kind::Helpdesk => (
+                include_str!("../../templates/email/helpdesk.txt"),
+                include_str!("../../templates/email/helpdesk.html"),
             ),
         }
     }
@@ -204,6 +210,26 @@ pub fn needs_attention(
     )
 }
 
+/// The helpdesk's copy of a request that needs attention.
+pub fn to_helpdesk(
+    person: &str,
+    email: &str,
+    request_id: i64,
+    problem: &str,
+    helpdesk_url: &str,
+) -> Result<Rendered, TemplateError> {
+    render(
+        Kind::Helpdesk,
+        &[
+            ("person", person.to_owned()),
+            ("email", email.to_owned()),
+            ("request_id", request_id.to_string()),
+            ("problem", problem.to_owned()),
+            ("helpdesk_url", helpdesk_url.to_owned()),
+        ],
+    )
+}
+
 /// The client reconfiguration instructions for one person.
 pub fn instructions(
     imap_host: &str,
@@ -308,6 +334,17 @@ mod tests {
             done.html.contains("<table"),
             "the summary table is not escaped"
         );
+        let helpdesk = to_helpdesk(
+            "Alice <A>",
+            "alice@example.org",
+            7,
+            "INBOX: 1 message(s)",
+            PORTAL,
+        )
+        .unwrap();
+        assert_complete(&helpdesk);
+        assert!(helpdesk.subject.contains("Alice <A>"));
+        assert!(helpdesk.html.contains("Alice &lt;A&gt;") && helpdesk.text.contains("request 7"));
         let attention = needs_attention("A & B", "2 messages were refused", PORTAL).unwrap();
         assert_complete(&attention);
         assert!(attention.html.contains("A &amp; B"));

@@ -204,6 +204,14 @@ impl Worker {
         Ok(Some(request))
     }
 
+    /// The helpdesk area, searching for the person.
+    fn helpdesk_url(&self, email: &str) -> String {
+        let mut url = self.migrations.public_url.clone();
+        url.set_path("/helpdesk");
+        url.query_pairs_mut().clear().append_pair("q", email);
+        url.to_string()
+    }
+
     fn portal_url(&self) -> String {
         self.migrations
             .public_url
@@ -384,6 +392,7 @@ impl Worker {
         let outcome = async {
             let txn = m.db.begin().await?;
             let queue = Queue { db: &txn };
+            let mut attention = None;
             let email = match &result {
                 Ok(report) => {
                     let view = self.report_view(report, person);
@@ -416,7 +425,9 @@ impl Worker {
                                 Some(&problem),
                             )
                             .await?;
-                        emails::needs_attention(&person.display_name, &problem, &portal)
+                        let email = emails::needs_attention(&person.display_name, &problem, &portal);
+                        attention = Some(problem);
+                        email
                     }
                 }
                 Err(broken) => {
@@ -431,12 +442,21 @@ impl Worker {
                     if broken.forget_password {
                         m.purge_old_password(&txn, person.id).await?;
                     }
+                    attention = Some(broken.message.clone());
                     emails::needs_attention(&person.display_name, &broken.message, &portal)
                 }
             };
             match email {
                 Ok(email) => outbox::enqueue(&txn, Some(person.id), &person.email, email).await?,
                 Err(e) => tracing::error!(error = %e, "a status email's template is broken"),
+            }
+            // The person's email says IT has been told: this is the telling.
+            if let (Some(problem), Some(helpdesk)) = (&attention, &m.settings.helpdesk_email) {
+                let url = self.helpdesk_url(&person.email);
+                match emails::to_helpdesk(&person.display_name, &person.email, request.id, problem, &url) {
+                    Ok(email) => outbox::enqueue(&txn, None, helpdesk, email).await?,
+                    Err(e) => tracing::error!(error = %e, "the helpdesk email's template is broken"),
+                }
             }
             txn.commit().await?;
             Ok::<_, QueueError>(())
