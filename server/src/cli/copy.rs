@@ -9,7 +9,7 @@ use clap::Args;
 use crate::engine::copy::{
     copy_mailbox, CopyJob, DestinationProfile, Outcome, Progress, Report, Side,
 };
-use crate::engine::imap::{Credentials, Endpoint, Security, Trust};
+use crate::engine::imap::{Credentials, Endpoint, Trust};
 use crate::engine::plan::chunks::ChunkLimits;
 use crate::engine::plan::select::Pattern;
 use crate::engine::throttle::{Limits, Throttle};
@@ -89,11 +89,12 @@ pub struct CopyArgs {
 pub fn parse_mailbox_url(url: &str, timeout: Duration) -> anyhow::Result<(String, Endpoint)> {
     let parsed = url::Url::parse(url)
         .with_context(|| format!("{url:?} is not a URL like imaps://user@host:993"))?;
-    let (security, default_port) = match parsed.scheme() {
-        "imaps" => (Security::Tls, 993),
-        "imap" => (Security::StartTls, 143),
-        other => bail!("{url}: unsupported scheme {other:?} (use imaps:// or imap://)"),
-    };
+    if !matches!(parsed.scheme(), "imaps" | "imap") {
+        bail!(
+            "{url}: unsupported scheme {:?} (use imaps:// or imap://)",
+            parsed.scheme()
+        );
+    }
     if parsed.password().is_some() {
         bail!("{url}: do not put passwords in URLs (they end up in shell history); use the password file or environment variable");
     }
@@ -104,17 +105,9 @@ pub fn parse_mailbox_url(url: &str, timeout: Duration) -> anyhow::Result<(String
     if user.is_empty() {
         bail!("{url}: the user is missing (imap://USER@host:port)");
     }
-    let host = parsed.host_str().context("the host is missing")?.to_owned();
-    Ok((
-        user,
-        Endpoint {
-            host,
-            port: parsed.port().unwrap_or(default_port),
-            timeout,
-            security,
-            trust: Trust::default(),
-        },
-    ))
+    let endpoint =
+        Endpoint::from_url(&parsed, timeout, Trust::default()).context("the host is missing")?;
+    Ok((user, endpoint))
 }
 
 fn credentials(user: String, auth: &str, password: String) -> anyhow::Result<Credentials> {
@@ -266,6 +259,7 @@ pub fn summary(report: &Report, took: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::imap::Security;
 
     #[test]
     fn mailbox_urls() {

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use url::Url;
 
 use super::Hidden;
-use crate::engine::imap::{Credentials, Endpoint, Security, Trust};
+use crate::engine::imap::{Credentials, Endpoint, Trust};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -207,7 +207,7 @@ impl MigrationConfig {
 
 impl MailServer {
     fn validate(&self, key: &str) -> Result<(), String> {
-        if !matches!(self.url.scheme(), "imap" | "imaps") || self.url.host_str().is_none() {
+        if Endpoint::from_url(&self.url, Duration::ZERO, Trust::default()).is_none() {
             return Err(format!(
                 "{key}.url must look like imaps://host:993 or imap://host:143"
             ));
@@ -240,19 +240,12 @@ impl MailServer {
 
     /// Where the server is. The URL was checked at load.
     pub fn endpoint(&self) -> Endpoint {
-        let (security, default_port) = match self.url.scheme() {
-            "imaps" => (Security::Tls, 993),
-            _ => (Security::StartTls, 143),
+        let trust = Trust {
+            ca_file: self.ca_file.clone(),
         };
-        Endpoint {
-            host: self.url.host_str().unwrap_or_default().to_owned(),
-            port: self.url.port().unwrap_or(default_port),
-            timeout: Duration::from_secs(self.timeout_secs),
-            security,
-            trust: Trust {
-                ca_file: self.ca_file.clone(),
-            },
-        }
+        let timeout = Duration::from_secs(self.timeout_secs);
+        Endpoint::from_url(&self.url, timeout, trust)
+            .expect("server URLs are checked when the configuration loads")
     }
 
     /// The person's login here, from their sign-in email.

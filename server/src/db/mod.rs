@@ -15,6 +15,14 @@ pub enum DbSetupError {
     Migrate(DbErr),
 }
 
+/// The bind-parameter sign of raw SQL on this backend: `$1` on PostgreSQL, `?1` on SQLite.
+pub fn placeholder(backend: sea_orm::DatabaseBackend) -> char {
+    match backend {
+        sea_orm::DatabaseBackend::Postgres => '$',
+        _ => '?',
+    }
+}
+
 /// Opens the database and applies pending migrations.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbSetupError> {
     let sqlite = url.starts_with("sqlite:");

@@ -2,7 +2,7 @@
 //! by a real IMAP login, then kept sealed until the migration ends. Nothing is stored when the check
 //! fails, and the password never reaches a log.
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ConnectionTrait, DatabaseBackend, EntityTrait, Set, Statement};
+use sea_orm::{ConnectionTrait, EntityTrait, Set, Statement};
 
 use super::service::Migrations;
 use crate::db::entity::connect_failure as failure;
@@ -207,10 +207,7 @@ impl Migrations {
     /// when the window began.
     async fn count_attempt(&self, user_id: i64) -> Result<(i32, i64), sea_orm::DbErr> {
         let backend = self.db.get_database_backend();
-        let p = match backend {
-            DatabaseBackend::Postgres => '$',
-            _ => '?',
-        };
+        let p = crate::db::placeholder(backend);
         let at = now();
         let sql = format!(
             "INSERT INTO connect_failures (user_id, failures, window_start) VALUES ({p}1, 1, {p}2) \

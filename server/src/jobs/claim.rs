@@ -2,7 +2,7 @@
 //! claimers skip each other's locked rows (`FOR UPDATE SKIP LOCKED`); SQLite has one writer at a time.
 use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, Statement};
 
-use crate::db::now;
+use crate::db::{now, placeholder};
 
 /// A job table's columns that claiming touches.
 pub struct JobTable {
@@ -27,9 +27,10 @@ pub async fn claim_oldest(
     worker: &str,
 ) -> Result<Option<i64>, DbErr> {
     let backend = db.get_database_backend();
-    let (lock, p) = match backend {
-        DatabaseBackend::Postgres => (" FOR UPDATE SKIP LOCKED", '$'),
-        _ => ("", '?'),
+    let p = placeholder(backend);
+    let lock = match backend {
+        DatabaseBackend::Postgres => " FOR UPDATE SKIP LOCKED",
+        _ => "",
     };
     let JobTable {
         table,

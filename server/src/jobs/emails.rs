@@ -4,6 +4,8 @@
 use app::dto::{MigrationReport, ScanResult};
 use app::format::human_size;
 
+use crate::web::page::escape;
+
 /// One rendered email.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {
@@ -104,21 +106,6 @@ pub fn render(kind: Kind, vars: &[(&str, String)]) -> Result<Rendered, TemplateE
         text: body.to_owned(),
         html: fill(html_template, vars, true)?,
     })
-}
-
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// The "started" email for a request of `folders` out of a scan.

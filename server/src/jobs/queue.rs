@@ -4,7 +4,7 @@
 //! of state goes through [`transition`] and is applied only if the row is still as it was read.
 use std::time::Duration;
 
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{Expr, OnConflict, SimpleExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
     QueryFilter, Set,
@@ -164,9 +164,15 @@ impl<C: ConnectionTrait> Queue<'_, C> {
     /// Puts back in the queue every request whose worker has not sent a heartbeat for `stale_after`
     /// (it died, or lost the database): the journal makes the next worker's run exact.
     pub async fn recover(&self, stale_after: Duration) -> Result<u64, QueueError> {
+        let before = now() - i64::try_from(stale_after.as_secs()).unwrap_or(i64::MAX);
+        self.requeue_copying(row::Column::HeartbeatAt.lt(before))
+            .await
+    }
+
+    /// Puts the copying requests `which` selects back in the queue, held by nobody.
+    async fn requeue_copying(&self, which: SimpleExpr) -> Result<u64, QueueError> {
         let requeued = transition(RequestState::Copying, Event::WorkerLost)?;
         let at = now();
-        let before = at - i64::try_from(stale_after.as_secs()).unwrap_or(i64::MAX);
         let updated = row::Entity::update_many()
             .col_expr(row::Column::State, Expr::value(requeued.as_str()))
             .col_expr(row::Column::Worker, Expr::value(Option::<String>::None))
@@ -174,7 +180,7 @@ impl<C: ConnectionTrait> Queue<'_, C> {
             .col_expr(row::Column::QueuedAt, Expr::value(at))
             .col_expr(row::Column::UpdatedAt, Expr::value(at))
             .filter(row::Column::State.eq(RequestState::Copying.as_str()))
-            .filter(row::Column::HeartbeatAt.lt(before))
+            .filter(which)
             .exec(self.db)
             .await?;
         Ok(updated.rows_affected)
@@ -243,19 +249,8 @@ impl<C: ConnectionTrait> Queue<'_, C> {
     /// Puts back in the queue every request held by a claim starting with `holder_prefix` (a worker
     /// that stopped its copies before exiting).
     pub async fn release(&self, holder_prefix: &str) -> Result<u64, QueueError> {
-        let requeued = transition(RequestState::Copying, Event::WorkerLost)?;
-        let at = now();
-        let updated = row::Entity::update_many()
-            .col_expr(row::Column::State, Expr::value(requeued.as_str()))
-            .col_expr(row::Column::Worker, Expr::value(Option::<String>::None))
-            .col_expr(row::Column::HeartbeatAt, Expr::value(Option::<i64>::None))
-            .col_expr(row::Column::QueuedAt, Expr::value(at))
-            .col_expr(row::Column::UpdatedAt, Expr::value(at))
-            .filter(row::Column::State.eq(RequestState::Copying.as_str()))
-            .filter(row::Column::Worker.starts_with(holder_prefix))
-            .exec(self.db)
-            .await?;
-        Ok(updated.rows_affected)
+        self.requeue_copying(row::Column::Worker.starts_with(holder_prefix))
+            .await
     }
 
     /// How many queued requests go before this one (0: it is next).

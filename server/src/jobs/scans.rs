@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use app::dto::{ScanResult, ScanState, ScanView, ScannedFolder};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use super::claim::{claim_oldest, JobTable};
@@ -101,24 +101,23 @@ impl Migrations {
 
     /// Running scans of a stopping worker go back to the queue.
     pub async fn release_scans(&self, worker: &str) -> Result<u64, DbErr> {
-        let updated = row::Entity::update_many()
-            .col_expr(row::Column::State, Expr::value(ScanState::Queued.as_str()))
-            .col_expr(row::Column::Worker, Expr::value(Option::<String>::None))
-            .filter(row::Column::State.eq(ScanState::Running.as_str()))
-            .filter(row::Column::Worker.eq(worker))
-            .exec(&self.db)
-            .await?;
-        Ok(updated.rows_affected)
+        self.requeue_running(row::Column::Worker.eq(worker)).await
     }
 
     /// Scans whose worker died go back to the queue.
     pub async fn recover_scans(&self, stale_after: Duration) -> Result<u64, DbErr> {
         let before = now() - stale_after.as_secs() as i64;
+        self.requeue_running(row::Column::HeartbeatAt.lt(before))
+            .await
+    }
+
+    /// Puts the running scans `which` selects back in the queue, held by nobody.
+    async fn requeue_running(&self, which: SimpleExpr) -> Result<u64, DbErr> {
         let updated = row::Entity::update_many()
             .col_expr(row::Column::State, Expr::value(ScanState::Queued.as_str()))
             .col_expr(row::Column::Worker, Expr::value(Option::<String>::None))
             .filter(row::Column::State.eq(ScanState::Running.as_str()))
-            .filter(row::Column::HeartbeatAt.lt(before))
+            .filter(which)
             .exec(&self.db)
             .await?;
         Ok(updated.rows_affected)

@@ -204,20 +204,21 @@ impl Worker {
         Ok(Some(request))
     }
 
+    /// A page of the portal (under `server.public_url`, which may have a path of its own).
+    fn page_url(&self, page: &str) -> url::Url {
+        let base = &self.migrations.public_url;
+        base.join(page).unwrap_or_else(|_| base.clone())
+    }
+
     /// The helpdesk area, searching for the person.
     fn helpdesk_url(&self, email: &str) -> String {
-        let mut url = self.migrations.public_url.clone();
-        url.set_path("/helpdesk");
+        let mut url = self.page_url("helpdesk");
         url.query_pairs_mut().clear().append_pair("q", email);
         url.to_string()
     }
 
     fn portal_url(&self) -> String {
-        self.migrations
-            .public_url
-            .join("me")
-            .map(|u| u.to_string())
-            .unwrap_or_else(|_| self.migrations.public_url.to_string())
+        self.page_url("me").to_string()
     }
 
     fn job(

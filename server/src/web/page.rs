@@ -24,6 +24,7 @@ pub fn message_page(
         .body(body)
 }
 
+/// Text made safe inside HTML (pages and the HTML part of emails).
 pub fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")

@@ -37,6 +37,25 @@ impl Endpoint {
     }
 }
 
+impl Endpoint {
+    /// From `imaps://host[:port]` (TLS, 993 by default) or `imap://host[:port]` (STARTTLS, 143);
+    /// `None` for another scheme or a URL without a host. The user and password parts are not read.
+    pub fn from_url(url: &url::Url, timeout: Duration, trust: Trust) -> Option<Endpoint> {
+        let (security, default_port) = match url.scheme() {
+            "imaps" => (Security::Tls, 993),
+            "imap" => (Security::StartTls, 143),
+            _ => return None,
+        };
+        Some(Endpoint {
+            host: url.host_str()?.to_owned(),
+            port: url.port().unwrap_or(default_port),
+            timeout,
+            security,
+            trust,
+        })
+    }
+}
+
 impl std::fmt::Display for Endpoint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}:{}", self.host, self.port)
