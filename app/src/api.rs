@@ -1,7 +1,7 @@
 //! Server functions: the portal's API. Each checks the caller's role on the server.
 use leptos::prelude::*;
 
-use crate::dto::{MigrationView, Person, RequestAction, Viewer};
+use crate::dto::{MigrationView, Password, Person, RequestAction, Viewer};
 use crate::error::AppError;
 
 /// Who is signed in, if anyone.
@@ -34,7 +34,7 @@ pub async fn my_migration() -> Result<MigrationView, AppError> {
 #[server(prefix = "/api", endpoint = "connect_old_account")]
 pub async fn connect_old_account(
     login: String,
-    password: Option<String>,
+    password: Option<Password>,
 ) -> Result<MigrationView, AppError> {
     let viewer = crate::port::require_any(crate::areas::MY_MIGRATION)?;
     let outcome = crate::port::portal()?
@@ -77,4 +77,22 @@ pub async fn control_request(
         .control_request(&viewer, request_id, action)
         .await;
     crate::port::status_of(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_connect_input_never_prints_the_password() {
+        let input = ConnectOldAccount {
+            login: "alice".into(),
+            password: Some(Password::new("hunter2".into())),
+        };
+        let shown = format!("{input:?}");
+        assert!(
+            shown.contains("alice") && !shown.contains("hunter2"),
+            "{shown}"
+        );
+    }
 }

@@ -20,8 +20,10 @@ pub enum AppError {
     /// A server Fountain depends on (the old mail server, say) did not answer.
     #[error("{0}")]
     Unavailable(String),
-    #[error("Fountain could not complete this just now ({0}). Try again in a minute; if it persists, contact your helpdesk.")]
-    Internal(String),
+    /// Something failed inside Fountain. People see what to do and a reference to the log line with
+    /// the details; never the details themselves (file paths, database errors).
+    #[error("Fountain could not complete this just now (reference {reference}). Try again in a minute; if it keeps happening, give your helpdesk this reference.")]
+    Internal { reference: String },
     #[error("The request did not reach Fountain correctly ({0}). Reload the page and try again.")]
     Transport(String),
 }
@@ -36,7 +38,7 @@ impl AppError {
             AppError::Conflict(_) => 409,
             AppError::TooMany(_) => 429,
             AppError::Unavailable(_) => 503,
-            AppError::Internal(_) | AppError::Transport(_) => 500,
+            AppError::Internal { .. } | AppError::Transport(_) => 500,
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod format;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod port;
+pub mod security;
 mod shell;
 
 pub use shell::{shell, App};

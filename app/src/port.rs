@@ -22,7 +22,7 @@ pub trait Portal: Send + Sync + 'static {
         &self,
         viewer: &Viewer,
         login: String,
-        password: Option<String>,
+        password: Option<crate::dto::Password>,
     ) -> Result<MigrationView, AppError>;
 
     /// Queues a scan of the viewer's old mailbox (or returns the one already running).
@@ -48,7 +48,9 @@ pub trait Portal: Send + Sync + 'static {
 pub type PortalHandle = Arc<dyn Portal>;
 
 pub fn portal() -> Result<PortalHandle, AppError> {
-    use_context::<PortalHandle>().ok_or_else(|| AppError::Internal("portal not wired".into()))
+    use_context::<PortalHandle>().ok_or_else(|| AppError::Internal {
+        reference: "portal-not-wired".into(),
+    })
 }
 
 /// The signed-in person of this request: the body's session middleware puts it in the request's extensions.

@@ -12,6 +12,8 @@ use crate::pages::{
 
 /// The whole document, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    crate::security::send_page_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">

@@ -7,6 +7,7 @@ mod m20261129_000002_journal;
 mod m20261129_000003_journal_delta;
 mod m20261129_000004_requests;
 mod m20261130_000005_self_service;
+mod m20261201_000006_hardening;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000003_journal_delta::Migration),
             Box::new(m20261129_000004_requests::Migration),
             Box::new(m20261130_000005_self_service::Migration),
+            Box::new(m20261201_000006_hardening::Migration),
         ]
     }
 }

@@ -84,13 +84,21 @@ fi
 
 # DOVECOT_IMAPS_PORT=N turns TLS on: STARTTLS on PORT and implicit TLS on N, with a certificate for
 # localhost/127.0.0.1 signed by a private CA written to DIR/tls/ca.pem (the file clients must trust).
+# With DOVECOT_SELF_SIGNED=1 the certificate is self-signed instead (CA:TRUE), and ca.pem is itself.
 ssl_conf="ssl = no"
 imaps_port=0
 if [ -n "${DOVECOT_IMAPS_PORT:-}" ]; then
   imaps_port=$DOVECOT_IMAPS_PORT
   tls="$dir/tls"; mkdir -p "$tls"
+  ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+  if [ -n "${DOVECOT_SELF_SIGNED:-}" ] && [ ! -f "$tls/cert.pem" ]; then
+    # The usual way an aging server got its certificate: self-signed by `openssl req -x509`, which
+    # marks it CA:TRUE. Clients can only pin it (it is its own CA file).
+    openssl req -x509 "${ec[@]}" -days 30 -subj "/CN=localhost" \
+      -keyout "$tls/key.pem" -out "$tls/cert.pem" 2>/dev/null
+    cp "$tls/cert.pem" "$tls/ca.pem"
+  fi
   if [ ! -f "$tls/cert.pem" ]; then
-    ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
     openssl req -x509 "${ec[@]}" -days 30 -subj "/CN=Fountain rig CA" \
       -keyout "$tls/ca.key" -out "$tls/ca.pem" 2>/dev/null
     openssl req "${ec[@]}" -subj "/CN=localhost" -keyout "$tls/key.pem" -out "$tls/cert.csr" 2>/dev/null

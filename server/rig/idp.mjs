@@ -110,7 +110,7 @@ server.listen(Number(args.port), args.host, () => {
           return {
             sub: id,
             email: user.email,
-            email_verified: true,
+            email_verified: user.email_verified ?? true,
             name: user.name,
             preferred_username: id,
             groups: user.groups ?? [],

@@ -197,6 +197,38 @@ async fn people_without_a_role_are_refused_clearly() {
 }
 
 #[tokio::test]
+async fn only_verified_unique_addresses_of_the_organisation_get_an_account() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    // alice@other.example would reach old mailbox "alice" through {localpart}.
+    for (user, password, says) in [
+        (
+            "mallory",
+            "mallory-pass",
+            "is not in one of the organisation",
+        ),
+        ("eve", "eve-pass", "does not say it verified your email"),
+    ] {
+        let (_client, resp) = app.complete_sign_in(None, user, password).await;
+        assert_eq!(resp.status(), 403, "{user}");
+        let body = resp.text().await.unwrap();
+        assert!(body.contains(says), "{user}: {body}");
+    }
+    assert_eq!(session_count(&app).await, 0);
+    // Alice signs in; another account with her address (another case) is not let in as her.
+    app.sign_in("alice", "alice-pass").await;
+    let (_client, resp) = app.complete_sign_in(None, "alice2", "alice2-pass").await;
+    assert_eq!(resp.status(), 403);
+    assert!(resp
+        .text()
+        .await
+        .unwrap()
+        .contains("already uses your email"));
+    let people = user::Entity::find().all(&app.db().await).await.unwrap();
+    assert_eq!(people.len(), 1, "{people:?}");
+    assert!(!people[0].issuer.is_empty(), "the issuer is recorded");
+}
+
+#[tokio::test]
 async fn wrong_password_stays_at_the_provider() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let client = app.client();
@@ -259,30 +291,136 @@ async fn unknown_or_replayed_state_is_rejected() {
     assert_eq!(replay.status(), 400);
 }
 
-#[tokio::test]
-async fn nonce_mismatch_is_rejected() {
-    let app = TestApp::spawn(Backend::Sqlite).await;
-    let client = app.client();
-    let form = app.begin_sign_in(&client, None).await;
-    // Someone swapped the nonce this sign-in expects: the ID token no longer matches it.
-    app.db()
-        .await
-        .execute_unprepared("UPDATE login_attempts SET nonce = 'not-the-nonce-we-sent'")
-        .await
+/// Starts a sign-in with a client that keeps no cookies: the sealed sign-in cookie it was given, and
+/// the provider's authorize URL.
+async fn start_sign_in_by_hand(app: &TestApp) -> (String, String) {
+    let plain = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
         .unwrap();
-    let to_callback = app
-        .submit_login(&client, &form, "alice", "alice-pass")
-        .await;
-    let resp = client
-        .get(location(&to_callback).unwrap())
+    let resp = plain.get(app.url("/auth/login")).send().await.unwrap();
+    assert_eq!(resp.status(), 302);
+    let set_cookie = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("fountain_signin="))
+        .expect("the sign-in cookie");
+    for attr in [
+        "HttpOnly",
+        "SameSite=Lax",
+        "Path=/auth/callback",
+        "Max-Age=600",
+    ] {
+        assert!(set_cookie.contains(attr), "{set_cookie} lacks {attr}");
+    }
+    let value = set_cookie["fountain_signin=".len()..]
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    (value, location(&resp).unwrap())
+}
+
+/// Signs in at the provider (in a browser of its own) from an authorize URL; Fountain's callback URL.
+async fn callback_url_for(app: &TestApp, authorize: &str, user: &str, password: &str) -> String {
+    let browser = app.client();
+    let (form, _) = support::follow(&browser, browser.get(authorize).send().await.unwrap()).await;
+    let to_callback = app.submit_login(&browser, &form, user, password).await;
+    location(&to_callback).expect("redirect to the callback")
+}
+
+async fn callback_with_cookie(url: &str, cookie: &str) -> reqwest::Response {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(url)
+        .header("cookie", format!("fountain_signin={cookie}"))
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test]
+async fn nonce_mismatch_is_rejected() {
+    use server::auth::attempt::SignInAttempt;
+    use server::jobs::secret::SecretBox;
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let (cookie, authorize) = start_sign_in_by_hand(&app).await;
+    let callback = callback_url_for(&app, &authorize, "alice", "alice-pass").await;
+    // Someone who knew the key swapped the nonce this sign-in expects: the ID token no longer matches.
+    let key = SecretBox::derived("sign-in-cookie", support::CLIENT_SECRET);
+    let state = url::Url::parse(&callback)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .unwrap()
+        .1
+        .into_owned();
+    let mut attempt = SignInAttempt::open(Some(&cookie), Some(&state), &key, server::db::now())
+        .expect("the cookie opens with the portal's key");
+    attempt.nonce = "not-the-nonce-we-sent".into();
+    let resp = callback_with_cookie(&callback, &attempt.seal(&key)).await;
     assert_eq!(resp.status(), 400);
     let body = resp.text().await.unwrap();
     assert!(body.contains("could not be verified"), "{body}");
     assert!(body.to_lowercase().contains("nonce"), "{body}");
     assert_eq!(session_count(&app).await, 0);
+}
+
+#[tokio::test]
+async fn a_callback_from_another_browser_signs_nobody_in() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    // The attacker signs in as themselves and sends the victim the link Fountain's callback would get.
+    let (_, authorize) = start_sign_in_by_hand(&app).await;
+    let callback = callback_url_for(&app, &authorize, "bob", "bob-pass").await;
+    let victim = app.client();
+    let resp = victim.get(&callback).send().await.unwrap();
+    assert_eq!(resp.status(), 400);
+    let body = resp.text().await.unwrap();
+    assert!(body.contains("not started in this browser"), "{body}");
+    assert_eq!(session_count(&app).await, 0, "nobody was signed in");
+    // A victim with a sign-in of their own in flight is not signed in as the attacker either.
+    let (own_cookie, _) = start_sign_in_by_hand(&app).await;
+    let resp = callback_with_cookie(&callback, &own_cookie).await;
+    assert_eq!(resp.status(), 400);
+    assert!(resp
+        .text()
+        .await
+        .unwrap()
+        .contains("expired or was already used"));
+    assert_eq!(session_count(&app).await, 0);
+}
+
+#[tokio::test]
+async fn the_providers_error_text_is_not_shown() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let (cookie, authorize) = start_sign_in_by_hand(&app).await;
+    let state = url::Url::parse(&authorize)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .unwrap()
+        .1
+        .into_owned();
+    let mut callback = url::Url::parse(&app.url("/auth/callback")).unwrap();
+    callback
+        .query_pairs_mut()
+        .append_pair("state", &state)
+        .append_pair("error", "access_denied")
+        .append_pair(
+            "error_description",
+            "Call +1-555-EVIL to unlock your account",
+        );
+    let resp = callback_with_cookie(callback.as_str(), &cookie).await;
+    assert_eq!(resp.status(), 400);
+    let body = resp.text().await.unwrap();
+    assert!(
+        body.contains("access_denied") && !body.contains("EVIL"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -385,4 +523,61 @@ async fn cross_site_posts_are_refused() {
         .await
         .unwrap();
     assert_eq!(same_site.status(), 200);
+}
+
+#[tokio::test]
+async fn pages_and_api_carry_security_headers() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let (client, _) = app.sign_in("alice", "alice-pass").await;
+    let page = client.get(app.url("/me")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let header = |resp: &reqwest::Response, name: &str| {
+        resp.headers()
+            .get(name)
+            .unwrap_or_else(|| panic!("{name} missing"))
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
+    let csp = header(&page, "content-security-policy");
+    assert_eq!(header(&page, "x-content-type-options"), "nosniff");
+    assert_eq!(header(&page, "referrer-policy"), "same-origin");
+    assert!(
+        page.headers().get("strict-transport-security").is_none(),
+        "no HSTS on plain http"
+    );
+    let html = page.text().await.unwrap();
+    // The page's policy names this response's nonce, and the hydration script carries it.
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .unwrap_or_else(|| panic!("no nonce in {csp}"));
+    assert!(nonce.len() >= 16, "{csp}");
+    assert!(html.contains(&format!("nonce=\"{nonce}\"")), "{html}");
+    assert!(
+        csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    // Every inline script carries it; no inline style attribute the policy would block.
+    for script in html.split("<script").skip(1) {
+        let open_tag = script.split('>').next().unwrap();
+        assert!(
+            open_tag.contains("nonce="),
+            "a script without the nonce: <script{open_tag}>"
+        );
+    }
+    assert!(!html.contains(" style="), "inline style in {html}");
+    // A second page gets another nonce.
+    let again = client.get(app.url("/me")).send().await.unwrap();
+    assert_ne!(header(&again, "content-security-policy"), csp);
+
+    let api = app.server_fn(&client, "whoami", &[]).await;
+    assert_eq!(api.status(), 200);
+    assert!(header(&api, "content-security-policy").starts_with("default-src 'none'"));
+    assert_eq!(header(&api, "x-content-type-options"), "nosniff");
+    // Redirects to sign-in carry them too.
+    let redirect = app.client().get(app.url("/it")).send().await.unwrap();
+    assert_eq!(redirect.status(), 302);
+    assert!(redirect.headers().get("x-frame-options").is_some());
 }

@@ -72,6 +72,11 @@ async fn copies_a_mailbox_byte_exact_and_reruns_are_noops() {
         stderr.contains("done: every selected message is on the destination"),
         "{stderr}"
     );
+    // A person at a terminal sees progress and the summary, not the journal's schema migrations.
+    assert!(
+        !stderr.to_lowercase().contains("migration") && !stderr.contains(" INFO "),
+        "{stderr}"
+    );
     assert_eq!(folder(&report, "INBOX.Sent")["destination"], "Sent");
     assert_eq!(
         folder(&report, "INBOX.Projects.Fountain")["destination"],
@@ -230,6 +235,87 @@ async fn refused_messages_are_quarantined_and_the_run_goes_on() {
     assert_eq!(code, 2);
     assert_eq!(folder(&again, "INBOX.Projects")["copied_now"], 0);
     assert_eq!(folder(&again, "INBOX.Projects")["destination_messages"], 2);
+}
+
+#[tokio::test]
+async fn the_quarantine_keeps_bounded_bytes_and_says_what_it_kept() {
+    let old = Dovecot::start("old", None);
+    // The destination refuses everything over 20 KB; four refused messages of 30 and 60 KB.
+    let new = Dovecot::start_with(
+        "new",
+        Some(("admin", "admin-pass")),
+        &[("DOVECOT_MAX_MAIL_SIZE", "20k")],
+    );
+    let message = |n: usize, kb: usize| {
+        let mut m =
+            format!("Message-ID: <q{n}@example.org>\r\nSubject: refused {n}\r\n\r\n").into_bytes();
+        m.extend(std::iter::repeat_n(b'x', kb * 1000));
+        m.extend_from_slice(b"\r\n");
+        m
+    };
+    let sent = [
+        message(1, 30),
+        message(2, 30),
+        message(3, 30),
+        message(4, 60),
+    ];
+    for m in &sent {
+        old.save("alice", "INBOX.Projects", m);
+    }
+    let journal = old.dir.path().join("journal.db");
+    let mut args = copy_args(old.port, "alice", new.port, "master:admin", &journal);
+    // Whole up to 50 KB each, 70 KB in all: the first two whole, the third past the total, the
+    // fourth past the per-message size.
+    args.extend(
+        [
+            "--folder",
+            "INBOX.Projects",
+            "--quarantine-message-mb",
+            "0.05",
+            "--quarantine-mailbox-mb",
+            "0.07",
+        ]
+        .map(String::from),
+    );
+    let (code, report, stderr) = fountain_copy(&args, "alice-old", "admin-pass");
+    assert_eq!(code, 2, "{stderr}");
+    let held: Vec<bool> = folder(&report, "INBOX.Projects")["quarantined"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["kept_whole"].as_bool().unwrap())
+        .collect();
+    assert_eq!(held, [true, true, false, false], "{report}");
+    assert!(
+        stderr.contains("QUARANTINED 4 (2 kept by headers only: still on the old server)"),
+        "{stderr}"
+    );
+    let db = sea_orm::Database::connect(format!("sqlite://{}", journal.display()))
+        .await
+        .unwrap();
+    use sea_orm::{EntityTrait, QueryOrder};
+    let rows = server::db::entity::quarantine::Entity::find()
+        .order_by_asc(server::db::entity::quarantine::Column::SourceUid)
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 4);
+    let kept: usize = rows
+        .iter()
+        .map(|r| r.raw.as_ref().map_or(0, Vec::len))
+        .sum();
+    assert!(kept <= 70_000, "{kept} bytes kept");
+    for (row, m) in rows.iter().zip(&sent) {
+        assert_eq!(row.size, Some(m.len() as i64));
+        let raw = row.raw.as_deref().unwrap();
+        if row.raw_is_whole {
+            assert_eq!(raw, &m[..]);
+        } else {
+            // The headers, to tell IT what it is; the UID fetches it again from the old server.
+            let end = m.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+            assert_eq!(raw, &m[..end]);
+        }
+    }
 }
 
 #[test]
@@ -770,6 +856,7 @@ async fn the_engine_never_sends_anything_that_deletes() {
         dest_profile: DestinationProfile::Generic,
         throttle: Throttle::new(Limits::default()),
         max_message_bytes: None,
+        quarantine: Default::default(),
         dest_transcript: Some(audit.clone()),
     };
     let dir = tempfile::tempdir().unwrap();
@@ -811,4 +898,75 @@ async fn the_engine_never_sends_anything_that_deletes() {
         );
     }
     support::assert_never_deletes(&text);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overlapping_runs_on_one_journal_never_duplicate() {
+    use std::io::BufRead;
+    let old = Dovecot::start("old", None);
+    let new = Dovecot::start("new", Some(("admin", "admin-pass")));
+    old.seed_sample("alice", 60, 23);
+    // The first run's source link is slow, so it surely still runs while the others start.
+    let proxy = support::proxy::FaultyProxy::start_with(
+        old.port,
+        support::proxy::Fault::Slow(150_000),
+        0,
+        1,
+    )
+    .await;
+    let mut args = copy_args(
+        proxy.port,
+        "alice",
+        new.port,
+        "master:admin",
+        &old.dir.path().join("journal.db"),
+    );
+    args.extend(["--chunk-mib", "1"].map(String::from));
+    let mut first = Command::new(env!("CARGO_BIN_EXE_fountain"))
+        .arg("copy")
+        .args(&args)
+        .env_remove("RUST_LOG")
+        .env("FOUNTAIN_SOURCE_PASSWORD", "alice-old")
+        .env("FOUNTAIN_DEST_PASSWORD", "admin-pass")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first_err = std::io::BufReader::new(first.stderr.take().unwrap());
+    // Once it shows progress it holds the journal.
+    let mut line = String::new();
+    while !line.contains(" messages, ") {
+        line.clear();
+        assert!(
+            first_err.read_line(&mut line).unwrap() > 0,
+            "the first run ended early"
+        );
+    }
+
+    let (code, _, stderr) = copy_in_background(args.clone(), "alice-old", "admin-pass").await;
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("another fountain copy is using the journal") && stderr.contains("--wait"),
+        "{stderr}"
+    );
+    let mut waiting = args.clone();
+    waiting.push("--wait".into());
+    let waiter = tokio::spawn(copy_in_background(waiting, "alice-old", "admin-pass"));
+    let first_code = tokio::task::spawn_blocking(move || {
+        let mut rest = String::new();
+        let _ = std::io::Read::read_to_string(&mut first_err, &mut rest);
+        (first.wait().unwrap().code(), rest)
+    })
+    .await
+    .unwrap();
+    assert_eq!(first_code.0, Some(0), "{}", first_code.1);
+    let (code, report, stderr) = waiter.await.unwrap();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("waiting for it to finish"), "{stderr}");
+    assert_eq!(
+        total(&report, "copied_now"),
+        0,
+        "the waiting run found everything copied: {report}"
+    );
+    assert_same_mail(&old, &new, SAMPLE_FOLDERS).await;
 }

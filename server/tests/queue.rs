@@ -158,11 +158,20 @@ async fn a_dead_workers_request_is_recovered(backend: Backend) {
     queue.claim("dead").await.unwrap().unwrap();
     assert!(queue.heartbeat(r.id, "dead").await.unwrap());
     // Fresh heartbeat: nothing to recover.
-    assert_eq!(queue.recover(Duration::from_secs(60)).await.unwrap(), 0);
+    assert_eq!(
+        queue
+            .recover(Duration::from_secs(60), 5)
+            .await
+            .unwrap()
+            .requeued,
+        0
+    );
     tokio::time::sleep(Duration::from_millis(2100)).await;
-    assert_eq!(queue.recover(Duration::from_secs(1)).await.unwrap(), 1);
+    let recovered = queue.recover(Duration::from_secs(1), 5).await.unwrap();
+    assert_eq!((recovered.requeued, recovered.give_up.len()), (1, 0));
     let back = queue.get(r.id).await.unwrap();
     assert_eq!((back.state, back.worker), (RequestState::Queued, None));
+    assert_eq!(back.crashed_runs, 1, "a lost run counts as crashed");
 
     // Not at once: a request put back settles for three heartbeats, so a run that still holds it
     // (paused and resumed in a second, say) has stopped before another one starts.
@@ -208,4 +217,125 @@ async fn a_dead_workers_request_is_recovered_sqlite() {
 #[tokio::test]
 async fn a_dead_workers_request_is_recovered_postgres() {
     a_dead_workers_request_is_recovered(Backend::Postgres).await;
+}
+
+/// A request whose runs keep ending without an answer is not claimed again forever: at the cap it is
+/// handed to the caller to end as failed; resuming it starts the count again.
+async fn crashed_runs_are_capped(backend: Backend) {
+    let (_dir, db) = database(backend).await;
+    let queue = Queue { db: &db };
+    let alice = user(&db, "alice").await;
+    let (r, _) = queue.submit(alice, &folders(&["INBOX"])).await.unwrap();
+    let claimed = queue.claim("w#1").await.unwrap().unwrap();
+    assert!(queue.requeue_crashed(r.id, "w#1").await.unwrap());
+    assert!(
+        !queue.requeue_crashed(r.id, "w#1").await.unwrap(),
+        "no longer held"
+    );
+    assert_eq!(queue.get(r.id).await.unwrap().crashed_runs, 1);
+    assert_eq!(claimed.crashed_runs, 0);
+    tokio::time::sleep(Duration::from_millis(3100)).await;
+    let again = queue.claim("w#2").await.unwrap().unwrap();
+    assert_eq!(again.crashed_runs, 1);
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    // The second crash of two: handed back to end as failed, still held by the run that stopped.
+    let recovered = queue.recover(Duration::from_secs(1), 2).await.unwrap();
+    assert_eq!(recovered.requeued, 0);
+    assert_eq!(recovered.give_up.len(), 1);
+    assert_eq!(recovered.give_up[0].worker.as_deref(), Some("w#2"));
+    let failed = queue
+        .apply(r.id, Event::Broke, Some("w#2"), Some("gave up"))
+        .await
+        .unwrap();
+    assert_eq!(failed, RequestState::Failed);
+    queue.apply(r.id, Event::Retry, None, None).await.unwrap();
+    assert_eq!(
+        queue.get(r.id).await.unwrap().crashed_runs,
+        0,
+        "a retry starts the count again"
+    );
+}
+
+#[tokio::test]
+async fn crashed_runs_are_capped_sqlite() {
+    crashed_runs_are_capped(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn crashed_runs_are_capped_postgres() {
+    crashed_runs_are_capped(Backend::Postgres).await;
+}
+
+/// Old passwords Fountain holds are forgotten once nothing has needed them for a while; a request
+/// that is queued, copying, or changed recently keeps its person's.
+async fn stale_passwords_are_forgotten(backend: Backend) {
+    use sea_orm::{ActiveModelTrait, ConnectionTrait};
+    use server::db::entity::old_account;
+    let (_dir, db) = database(backend).await;
+    let queue = Queue { db: &db };
+    let long_ago = server::db::now() - 30 * 86_400;
+    let mut people = Vec::new();
+    for name in ["idle", "paused", "queued", "recent"] {
+        let id = user(&db, name).await;
+        old_account::ActiveModel {
+            user_id: Set(id),
+            login: Set(name.into()),
+            secret: Set(Some(vec![1, 2, 3])),
+            verified_at: Set(long_ago),
+        }
+        .insert(&db)
+        .await
+        .unwrap();
+        people.push(id);
+    }
+    let (paused, _) = queue.submit(people[1], &folders(&["INBOX"])).await.unwrap();
+    queue
+        .apply(paused.id, Event::Pause, None, None)
+        .await
+        .unwrap();
+    let (queued, _) = queue.submit(people[2], &folders(&["INBOX"])).await.unwrap();
+    let (recent, _) = queue.submit(people[3], &folders(&["INBOX"])).await.unwrap();
+    queue
+        .apply(recent.id, Event::Pause, None, None)
+        .await
+        .unwrap();
+    // The paused and the queued request were last changed long ago; the recent one today.
+    db.execute_unprepared(&format!(
+        "UPDATE migration_requests SET updated_at = {long_ago} WHERE id IN ({}, {})",
+        paused.id, queued.id
+    ))
+    .await
+    .unwrap();
+    let cutoff = server::db::now() - 14 * 86_400;
+    let forgotten = server::jobs::accounts::forget_stale_passwords(&db, cutoff)
+        .await
+        .unwrap();
+    assert_eq!(forgotten, 2);
+    let kept: Vec<bool> = {
+        let mut out = Vec::new();
+        for id in &people {
+            let a = old_account::Entity::find_by_id(*id)
+                .one(&db)
+                .await
+                .unwrap()
+                .unwrap();
+            out.push(a.secret.is_some());
+        }
+        out
+    };
+    assert_eq!(
+        kept,
+        [false, false, true, true],
+        "idle, paused, queued, recent"
+    );
+}
+
+#[tokio::test]
+async fn stale_passwords_are_forgotten_sqlite() {
+    stale_passwords_are_forgotten(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn stale_passwords_are_forgotten_postgres() {
+    stale_passwords_are_forgotten(Backend::Postgres).await;
 }

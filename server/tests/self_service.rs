@@ -798,3 +798,172 @@ async fn a_folder_renamed_after_the_scan_is_never_reported_done() {
         "{problem}"
     );
 }
+
+#[tokio::test]
+async fn folders_named_in_any_script_are_copied_through_the_portal_byte_exact() {
+    // Each of these names once made the copy panic (a byte slice inside a character), and the request
+    // was claimed again forever.
+    let old = Dovecot::start("old", None);
+    let names = [
+        "INBOX.Entwürfe",
+        "INBOX.Корзина",
+        "INBOX.Корзина.Старое",
+        "INBOX.已发送",
+        "INBOX.Éléments envoyés",
+    ];
+    for (i, name) in names.iter().enumerate() {
+        for n in 0..3 {
+            let message = format!(
+                "Message-ID: <script-{i}-{n}@example.org>\r\nSubject: =?UTF-8?B?w4ls6W1lbnRz?= {n}\r\n\
+                 Content-Type: text/plain; charset=utf-8\r\n\r\n{name}: Grüße, привет, 你好 {n}\r\n"
+            );
+            old.save("alice", name, message.as_bytes());
+        }
+    }
+    old.save(
+        "alice",
+        "INBOX",
+        b"Message-ID: <inbox@example.org>\r\nSubject: hello\r\n\r\nhello\r\n",
+    );
+    let Portal { new, app, .. } = portal_with(Backend::Sqlite, old.port, &[], &[]).await;
+    let (alice, _) = app.sign_in("alice", "alice-pass").await;
+    connect(&app, &alice, "alice", "alice-old").await;
+    let scan = scanned(&app, &alice)
+        .await
+        .scan
+        .unwrap()
+        .result
+        .expect("scanned");
+    let picked: Vec<String> = scan.folders.iter().map(|f| f.name.clone()).collect();
+    for name in names {
+        assert!(picked.iter().any(|p| p == name), "{name} not in {picked:?}");
+    }
+    let (status, body) = start(&app, &alice, &picked).await;
+    assert_eq!(status, 200, "{body}");
+    let ended = until(&app, &alice, 90, |v| {
+        v.request
+            .as_ref()
+            .is_some_and(|r| !matches!(r.state.as_str(), "queued" | "copying"))
+    })
+    .await;
+    let request = ended.request.unwrap();
+    assert_eq!(request.state, "done", "{request:#?}\n{}", app.log());
+    let report = request.report.unwrap();
+    for name in names {
+        let folder = report.folders.iter().find(|f| f.source == name).unwrap();
+        assert_eq!(folder.copied, 3, "{folder:?}");
+        let copied = messages(new.port, &alice_new(), &folder.destination).await;
+        assert_eq!(copied.len(), 3, "{name}");
+        assert_eq!(
+            messages(old.port, &alice_old(), name).await,
+            copied,
+            "{name} -> {}",
+            folder.destination
+        );
+    }
+    assert!(!app.log().contains("panicked"), "{}", app.log());
+}
+
+#[tokio::test]
+async fn a_copy_that_crashes_on_every_run_ends_failed_and_people_are_told() {
+    // The portal runs no workers: this test runs one in its own process, whose copy panics every time.
+    let Rig { sink, app, .. } = rig(
+        None,
+        &[
+            ("FOUNTAIN__MIGRATION__WORKERS_IN_PORTAL", "false"),
+            ("FOUNTAIN__MIGRATION__MAX_ATTEMPTS", "3"),
+            (
+                "FOUNTAIN__MIGRATION__HELPDESK_EMAIL",
+                "helpdesk@example.org",
+            ),
+        ],
+    )
+    .await;
+    let config =
+        server::config::Config::load(Some(&app.dir.path().join("fountain.toml")), app.env.clone())
+            .unwrap();
+    let db = server::db::connect(&app.db_url).await.unwrap();
+    let mut worker = server::cli::worker::worker(&config, db).unwrap().unwrap();
+    let runs = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let counted = runs.clone();
+    std::sync::Arc::get_mut(&mut worker).unwrap().before_copy = Some(std::sync::Arc::new(
+        move |_: &server::jobs::queue::Request| {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            panic!("a copy made to crash");
+        },
+    ));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let running = tokio::spawn(worker.run(stopped));
+
+    let (alice, _) = app.sign_in("alice", "alice-pass").await;
+    connect(&app, &alice, "alice", "alice-old").await;
+    let scan = scanned(&app, &alice)
+        .await
+        .scan
+        .unwrap()
+        .result
+        .expect("scanned");
+    let picked: Vec<String> = scan.folders.iter().map(|f| f.name.clone()).collect();
+    let (status, body) = start(&app, &alice, &picked).await;
+    assert_eq!(status, 200, "{body}");
+    let ended = until(&app, &alice, 60, |v| {
+        v.request.as_ref().is_some_and(|r| r.state == "failed")
+    })
+    .await;
+    let request = ended.request.unwrap();
+    assert_eq!(
+        runs.load(std::sync::atomic::Ordering::SeqCst),
+        3,
+        "claimed exactly max_attempts times"
+    );
+    let error = request.last_error.unwrap();
+    assert!(
+        error.contains("internal problem") && error.contains("Nothing copied so far is lost"),
+        "{error}"
+    );
+    assert!(
+        !error.contains("a copy made to crash"),
+        "internals reach people: {error}"
+    );
+    let told = sink
+        .wait_for("Mailbox move needs attention: Alice Archer", 30)
+        .await;
+    assert_eq!(told["to"][0]["address"], "helpdesk@example.org");
+    let email = sink.wait_for("Your mailbox move needs attention", 30).await;
+    assert!(
+        email["text"].as_str().unwrap().contains("internal problem"),
+        "{email}"
+    );
+    // It stays failed: nobody claims it again.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(runs.load(std::sync::atomic::Ordering::SeqCst), 3);
+    let _ = stop.send(true);
+    running.await.unwrap();
+}
+
+#[tokio::test]
+async fn several_people_cannot_take_turns_guessing_one_old_mailbox() {
+    let Rig { app, .. } = rig(None, &[]).await;
+    let (bob, _) = app.sign_in("bob", "bob-pass").await;
+    let (hana, _) = app.sign_in("hana", "hana-pass").await;
+    let (ivan, _) = app.sign_in("ivan", "ivan-pass").await;
+    // Five refusals for alice's old login, spread over three people (each under their own limit),
+    // typed in different ways.
+    for (who, login) in [
+        (&bob, "alice"),
+        (&bob, "Alice"),
+        (&hana, " alice "),
+        (&hana, "ALICE"),
+        (&ivan, "alice"),
+    ] {
+        let (status, body) = connect_call(&app, who, login, "guess").await;
+        assert_eq!(status, 400, "{body}");
+    }
+    // The sixth try at that mailbox waits, whoever makes it, even with the right password.
+    let (status, body) = connect_call(&app, &ivan, "alice", "alice-old").await;
+    assert_eq!(status, 429, "{body}");
+    assert!(body.contains("Wait 15 minutes"), "{body}");
+    // Another mailbox is not locked by it: bob's own old login still connects.
+    let connected = connect(&app, &bob, "bob", "bob-old").await;
+    assert!(connected.account.is_some_and(|a| a.usable));
+}

@@ -23,6 +23,7 @@ fn endpoint(host: &str, port: u16, security: Security, ca_file: Option<&Dovecot>
         security,
         trust: Trust {
             ca_file: ca_file.map(Dovecot::ca_file),
+            ..Trust::default()
         },
         ..Endpoint::new(host, port)
     }
@@ -166,4 +167,80 @@ async fn no_plain_text_login_off_this_machine() {
     .await
     .unwrap();
     source.logout().await;
+}
+
+/// The certificate in a PEM file, as DER.
+fn der(pem: &std::path::Path) -> Vec<u8> {
+    use base64::Engine;
+    let text = std::fs::read_to_string(pem).unwrap();
+    let body: String = text.lines().filter(|l| !l.starts_with("-----")).collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_self_signed_ca_true_certificate_can_be_pinned() {
+    let (dovecot, imaps) = Dovecot::start_self_signed("old");
+    let cert = dovecot.ca_file();
+    let fingerprint = server::engine::imap::Fingerprint::of(&der(&cert));
+    let pinned_by = |trust: Trust| Endpoint {
+        timeout: Duration::from_secs(20),
+        security: Security::Tls,
+        trust,
+        ..Endpoint::new("127.0.0.1", imaps)
+    };
+    // Given as the CA file (refused before as "CaUsedAsEndEntity"), or by its fingerprint.
+    for trust in [
+        Trust {
+            ca_file: Some(cert.clone()),
+            ..Trust::default()
+        },
+        Trust {
+            pinned: vec![fingerprint],
+            ..Trust::default()
+        },
+    ] {
+        let source = Source::connect(&pinned_by(trust.clone()), &alice(), Transcript::default())
+            .await
+            .unwrap_or_else(|e| panic!("{trust:?}: {e}"));
+        source.logout().await;
+    }
+    // Another fingerprint, or none, is refused before any password is sent.
+    let mut other = fingerprint;
+    other.0[0] ^= 1;
+    for trust in [
+        Trust {
+            pinned: vec![other],
+            ..Trust::default()
+        },
+        Trust::default(),
+    ] {
+        let transcript = Transcript::default();
+        let err = Source::connect(&pinned_by(trust), &alice(), transcript.clone())
+            .await
+            .err()
+            .expect("an unpinned self-signed certificate must be refused");
+        assert!(matches!(err, ImapError::Tls { .. }), "{err}");
+        assert!(
+            !transcript.text().contains("LOGIN"),
+            "{}",
+            transcript.text()
+        );
+    }
+    // The command line takes the fingerprint as openssl prints it.
+    let new = Dovecot::start("new", Some(("admin", "admin-pass")));
+    dovecot.seed_sample("alice", 5, 3);
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = support::copying::copy_args(
+        imaps,
+        "alice",
+        new.port,
+        "master:admin",
+        &dir.path().join("journal.db"),
+    );
+    args[1] = format!("imaps://alice@127.0.0.1:{imaps}");
+    args.extend(["--source-cert-sha256".to_owned(), fingerprint.to_string()]);
+    let (code, _, stderr) = support::copying::fountain_copy(&args, "alice-old", "admin-pass");
+    assert_eq!(code, 0, "{stderr}");
 }

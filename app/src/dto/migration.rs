@@ -158,6 +158,14 @@ pub struct FolderResult {
 pub struct QuarantinedView {
     pub uid: u32,
     pub reason: String,
+    /// Its bytes are kept whole; else only its headers (it stays on the old server, under its UID).
+    #[serde(default = "kept_whole_before_limits")]
+    pub kept_whole: bool,
+}
+
+/// Reports from before quarantine limits kept every readable message whole.
+fn kept_whole_before_limits() -> bool {
+    true
 }
 
 /// What the owner of a request can do to it.

@@ -72,4 +72,6 @@ pub struct Person {
 }
 
 mod migration;
+mod password;
 pub use migration::*;
+pub use password::Password;

@@ -29,6 +29,8 @@ const DISCOVERY_TTL: Duration = Duration::from_secs(3600);
 
 pub struct Oidc {
     http: reqwest::Client,
+    /// The configured issuer as text, stored with each person (a subject is unique per issuer).
+    pub issuer_id: String,
     issuer: IssuerUrl,
     client_id: ClientId,
     client_secret: ClientSecret,
@@ -50,6 +52,8 @@ pub struct Begin {
 pub struct Identity {
     pub subject: String,
     pub email: String,
+    /// The provider's `email_verified` claim, when it sends one.
+    pub email_verified: Option<bool>,
     pub display_name: String,
     /// All claims of the verified ID token (for the roles claim).
     pub claims: Value,
@@ -70,6 +74,7 @@ impl Oidc {
             .build()?;
         Ok(Self {
             http,
+            issuer_id: issuer.as_str().trim_end_matches('/').to_owned(),
             issuer: IssuerUrl::new(issuer.as_str().trim_end_matches('/').to_owned())?,
             client_id: ClientId::new(client_id.to_owned()),
             client_secret: ClientSecret::new(client_secret),
@@ -176,6 +181,7 @@ impl Oidc {
         let all = raw_payload(&id_token.to_string()).unwrap_or(Value::Null);
         Ok(Identity {
             subject: claims.subject().as_str().to_owned(),
+            email_verified: claims.email_verified(),
             email,
             display_name,
             claims: all,

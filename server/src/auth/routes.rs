@@ -2,19 +2,17 @@
 use actix_web::http::header::LOCATION;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde::Deserialize;
 
+use super::attempt::{self, SignInAttempt};
 use super::error::AuthError;
 use super::roles::roles_from_claims;
 use super::session;
-use crate::db::entity::{login_attempt, user};
+use crate::db::entity::user;
 use crate::db::now;
 use crate::db::people::format_roles;
 use crate::web::AppState;
-
-/// A sign-in must come back within this many seconds.
-const ATTEMPT_TTL_SECS: i64 = 600;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(login).service(callback).service(logout);
@@ -31,21 +29,18 @@ async fn login(
     query: web::Query<LoginQuery>,
 ) -> Result<HttpResponse, AuthError> {
     let begin = state.oidc.begin().await?;
-    let now = now();
-    login_attempt::Entity::delete_many()
-        .filter(login_attempt::Column::CreatedAt.lt(now - ATTEMPT_TTL_SECS))
-        .exec(&state.db)
-        .await?;
-    login_attempt::ActiveModel {
-        state: Set(begin.state),
-        nonce: Set(begin.nonce),
-        pkce_verifier: Set(begin.pkce_verifier),
-        return_to: Set(safe_return_to(query.return_to.as_deref()).unwrap_or_default()),
-        created_at: Set(now),
-    }
-    .insert(&state.db)
-    .await?;
+    let attempt = SignInAttempt {
+        state: begin.state,
+        nonce: begin.nonce,
+        pkce_verifier: begin.pkce_verifier,
+        return_to: safe_return_to(query.return_to.as_deref()).unwrap_or_default(),
+        created_at: now(),
+    };
     Ok(HttpResponse::Found()
+        .cookie(attempt::cookie(
+            attempt.seal(&state.sign_in_key),
+            state.config.https(),
+        ))
         .insert_header((LOCATION, begin.authorize_url.to_string()))
         .finish())
 }
@@ -58,31 +53,50 @@ struct CallbackQuery {
     error_description: Option<String>,
 }
 
+/// The provider's error code as people may see it: one of OAuth's own codes (RFC 6749, OpenID
+/// Connect), never free text from the query string.
+fn provider_error_code(error: &str) -> &'static str {
+    const KNOWN: [&str; 10] = [
+        "access_denied",
+        "invalid_request",
+        "unauthorized_client",
+        "unsupported_response_type",
+        "invalid_scope",
+        "server_error",
+        "temporarily_unavailable",
+        "login_required",
+        "consent_required",
+        "interaction_required",
+    ];
+    KNOWN
+        .into_iter()
+        .find(|k| *k == error)
+        .unwrap_or("an unknown error")
+}
+
 #[get("/auth/callback")]
 async fn callback(
     state: web::Data<AppState>,
+    req: HttpRequest,
     query: web::Query<CallbackQuery>,
 ) -> Result<HttpResponse, AuthError> {
     let query = query.into_inner();
-    // One use only: the attempt is consumed whatever happens next.
-    let attempt = match &query.state {
-        Some(s) => {
-            login_attempt::Entity::find_by_id(s.clone())
-                .one(&state.db)
-                .await?
-        }
-        None => None,
-    };
-    let attempt = attempt.ok_or(AuthError::UnknownState)?;
-    login_attempt::Entity::delete_by_id(attempt.state.clone())
-        .exec(&state.db)
-        .await?;
-    if attempt.created_at < now() - ATTEMPT_TTL_SECS {
-        return Err(AuthError::UnknownState);
-    }
+    // Only the browser that started this sign-in holds its attempt; one use only.
+    let cookie = req.cookie(attempt::COOKIE);
+    let attempt = SignInAttempt::open(
+        cookie.as_ref().map(|c| c.value()),
+        query.state.as_deref(),
+        &state.sign_in_key,
+        now(),
+    )?;
     if let Some(error) = query.error {
+        tracing::warn!(
+            error = %error,
+            description = query.error_description.as_deref().unwrap_or(""),
+            "the provider refused the sign-in"
+        );
         return Err(AuthError::ProviderRefused(
-            query.error_description.unwrap_or(error),
+            provider_error_code(&error).to_owned(),
         ));
     }
     let code = query
@@ -92,14 +106,21 @@ async fn callback(
         .oidc
         .finish(code, attempt.pkce_verifier, attempt.nonce)
         .await?;
+    state
+        .config
+        .auth
+        .admission()
+        .check(&identity.email, identity.email_verified)?;
     let roles = roles_from_claims(&identity.claims, &state.config.auth.roles);
     if roles.is_empty() {
         return Err(AuthError::NoRole);
     }
+    ensure_one_person(&state.db, &state.oidc.issuer_id, &identity).await?;
 
     let now = now();
     user::Entity::insert(user::ActiveModel {
         subject: Set(identity.subject.clone()),
+        issuer: Set(state.oidc.issuer_id.clone()),
         email: Set(identity.email.clone()),
         display_name: Set(identity.display_name.clone()),
         roles: Set(format_roles(&roles)),
@@ -110,6 +131,7 @@ async fn callback(
     .on_conflict(
         OnConflict::column(user::Column::Subject)
             .update_columns([
+                user::Column::Issuer,
                 user::Column::Email,
                 user::Column::DisplayName,
                 user::Column::Roles,
@@ -132,6 +154,7 @@ async fn callback(
     tracing::info!(user_id = person.id, roles = %format_roles(&roles), "signed in");
     Ok(HttpResponse::Found()
         .cookie(session::cookie(token, state.config.https(), ttl))
+        .cookie(attempt::removal(state.config.https()))
         .insert_header((
             LOCATION,
             if attempt.return_to.is_empty() {
@@ -154,6 +177,43 @@ async fn logout(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
         .cookie(session::removal(state.config.https()))
         .insert_header((LOCATION, "/"))
         .finish()
+}
+
+/// One account per person: a subject is this issuer's (an account made by another sign-in service
+/// is not this person's), and an email address belongs to one subject only.
+async fn ensure_one_person(
+    db: &sea_orm::DatabaseConnection,
+    issuer: &str,
+    identity: &super::oidc::Identity,
+) -> Result<(), AuthError> {
+    use sea_orm::sea_query::{Expr, Func};
+    if let Some(known) = user::Entity::find()
+        .filter(user::Column::Subject.eq(identity.subject.as_str()))
+        .one(db)
+        .await?
+    {
+        // Accounts from before issuers were recorded have none: they are adopted.
+        if !known.issuer.is_empty() && known.issuer != issuer {
+            tracing::warn!(user_id = known.id, "a subject of another issuer signed in");
+            return Err(AuthError::EmailTaken);
+        }
+    }
+    let same_email = user::Entity::find()
+        .filter(
+            Expr::expr(Func::lower(Expr::col(user::Column::Email)))
+                .eq(identity.email.to_lowercase()),
+        )
+        .filter(user::Column::Subject.ne(identity.subject.as_str()))
+        .one(db)
+        .await?;
+    if let Some(other) = same_email {
+        tracing::warn!(
+            user_id = other.id,
+            "a second account signed in with a known email"
+        );
+        return Err(AuthError::EmailTaken);
+    }
+    Ok(())
 }
 
 /// Only a path on this site: never another host (open redirect), never a scheme-relative URL.
@@ -207,6 +267,15 @@ mod tests {
         ] {
             assert_eq!(safe_return_to(Some(hostile)), None, "{hostile:?}");
         }
+    }
+
+    #[test]
+    fn provider_error_text_never_reaches_people() {
+        assert_eq!(super::provider_error_code("access_denied"), "access_denied");
+        assert_eq!(
+            super::provider_error_code("<script>alert(1)</script>"),
+            "an unknown error"
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ use clap::Args;
 use crate::engine::copy::{
     copy_mailbox, CopyJob, DestinationProfile, Outcome, Progress, Report, Side,
 };
-use crate::engine::imap::{Credentials, Endpoint, Trust};
+use crate::engine::imap::{Credentials, Endpoint, Fingerprint, Trust};
 use crate::engine::plan::chunks::ChunkLimits;
 use crate::engine::plan::select::Pattern;
 use crate::engine::throttle::{Limits, Throttle};
@@ -31,6 +31,13 @@ pub struct CopyArgs {
     /// PEM file of the CA that signed the destination server's certificate.
     #[arg(long)]
     pub dest_ca_file: Option<PathBuf>,
+    /// Trust exactly this source certificate (its SHA-256 fingerprint, `AB:CD:…`), self-signed or
+    /// not; repeatable. A certificate in --source-ca-file is trusted the same way.
+    #[arg(long = "source-cert-sha256")]
+    pub source_pins: Vec<String>,
+    /// Trust exactly this destination certificate (SHA-256 fingerprint); repeatable.
+    #[arg(long = "dest-cert-sha256")]
+    pub dest_pins: Vec<String>,
     /// Copy only folders matching this pattern (`*` any, `%` any but the separator); repeatable.
     #[arg(long = "folder")]
     pub folders: Vec<String>,
@@ -83,6 +90,55 @@ pub struct CopyArgs {
     /// `:` and `"` are illegal, names differing only in case collide). Renames are in the report.
     #[arg(long, default_value = "generic", value_parser = ["generic", "zimbra"])]
     pub dest_profile: String,
+    /// A refused message is kept whole in the journal's quarantine up to this size (MB); above it, or
+    /// past --quarantine-mailbox-mb, only its headers, size and UID (it stays on the old server).
+    #[arg(long, default_value_t = 25.0)]
+    pub quarantine_message_mb: f64,
+    /// The most raw bytes the quarantine keeps for this mailbox (MB).
+    #[arg(long, default_value_t = 200.0)]
+    pub quarantine_mailbox_mb: f64,
+    /// If another run holds the journal, wait for it to finish instead of stopping at once.
+    #[arg(long)]
+    pub wait: bool,
+}
+
+/// A journal is held by one run at a time: two runs at once would both copy the same messages. The
+/// lock is on a file beside the journal (not the SQLite file, which SQLite locks its own way) and
+/// the kernel lets go of it when the process ends, however it ends.
+fn hold_journal(journal: &std::path::Path, wait: bool) -> anyhow::Result<std::fs::File> {
+    let mut lock_path = journal.as_os_str().to_owned();
+    lock_path.push(".lock");
+    let lock_path = PathBuf::from(lock_path);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .with_context(|| {
+            format!(
+                "cannot open the journal's lock file {}",
+                lock_path.display()
+            )
+        })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) if wait => {
+            eprintln!(
+                "another fountain copy is using the journal {}: waiting for it to finish",
+                journal.display()
+            );
+            file.lock().with_context(|| format!("cannot lock {}", lock_path.display()))?;
+            Ok(file)
+        }
+        Err(std::fs::TryLockError::WouldBlock) => bail!(
+            "another fountain copy is using the journal {} right now; two runs at once would copy the \
+             same messages twice. Wait for it to finish, or pass --wait to start when it does.",
+            journal.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("cannot lock {}", lock_path.display()))
+        }
+    }
 }
 
 /// Parses `imap[s]://user@host:port` into the user and the endpoint.
@@ -131,6 +187,13 @@ fn credentials(user: String, auth: &str, password: String) -> anyhow::Result<Cre
     })
 }
 
+fn pins(texts: &[String], option: &str) -> anyhow::Result<Vec<Fingerprint>> {
+    texts
+        .iter()
+        .map(|t| Fingerprint::parse(t).with_context(|| option.to_owned()))
+        .collect()
+}
+
 fn password(file: &Option<PathBuf>, var: &str) -> anyhow::Result<String> {
     match file {
         Some(path) => Ok(std::fs::read_to_string(path)
@@ -146,8 +209,10 @@ pub async fn run(args: CopyArgs) -> anyhow::Result<i32> {
     let timeout = Duration::from_secs(args.timeout.max(1));
     let (source_user, mut source_endpoint) = parse_mailbox_url(&args.from, timeout)?;
     source_endpoint.trust.ca_file = args.source_ca_file.clone();
+    source_endpoint.trust.pinned = pins(&args.source_pins, "--source-cert-sha256")?;
     let (dest_user, mut dest_endpoint) = parse_mailbox_url(&args.to, timeout)?;
     dest_endpoint.trust.ca_file = args.dest_ca_file.clone();
+    dest_endpoint.trust.pinned = pins(&args.dest_pins, "--dest-cert-sha256")?;
     let job = CopyJob {
         source: Side {
             endpoint: source_endpoint,
@@ -176,6 +241,10 @@ pub async fn run(args: CopyArgs) -> anyhow::Result<i32> {
         backoff: Duration::from_secs(1),
         parallel: args.parallel.max(1),
         max_message_bytes: None,
+        quarantine: crate::engine::copy::QuarantineLimits {
+            max_message_bytes: (args.quarantine_message_mb.max(0.0) * 1e6) as u64,
+            max_mailbox_bytes: (args.quarantine_mailbox_mb.max(0.0) * 1e6) as u64,
+        },
         dest_transcript: None,
         dest_profile: match args.dest_profile.as_str() {
             "zimbra" => DestinationProfile::ZimbraLike,
@@ -186,6 +255,9 @@ pub async fn run(args: CopyArgs) -> anyhow::Result<i32> {
             bytes_per_second: args.max_mb_per_sec.map(|mb| (mb * 1e6) as u64),
         }),
     };
+    let journal = args.journal.clone();
+    let wait = args.wait;
+    let _held = tokio::task::spawn_blocking(move || hold_journal(&journal, wait)).await??;
     let db = crate::db::connect(&format!("sqlite://{}?mode=rwc", args.journal.display())).await?;
     let started = Instant::now();
     let view = ProgressView::new();
@@ -229,10 +301,13 @@ pub fn summary(report: &Report, took: Duration) -> String {
                 (Some(n), None) => format!("; destination holds {n}"),
                 _ => String::new(),
             },
-            if f.quarantined.is_empty() {
-                String::new()
-            } else {
-                format!(", QUARANTINED {}", f.quarantined.len())
+            match f.quarantined.iter().filter(|q| !q.kept_whole).count() {
+                _ if f.quarantined.is_empty() => String::new(),
+                0 => format!(", QUARANTINED {}", f.quarantined.len()),
+                headers => format!(
+                    ", QUARANTINED {} ({headers} kept by headers only: still on the old server)",
+                    f.quarantined.len()
+                ),
             },
             if f.notes.is_empty() {
                 String::new()

@@ -46,12 +46,15 @@ pub fn run() -> anyhow::Result<()> {
     let command = cli.command.unwrap_or(Command::Serve);
     if let Command::Copy(args) = command {
         // The CLI copy needs no portal configuration.
-        crate::telemetry::init(crate::config::LogFormat::Text);
+        crate::telemetry::init(
+            crate::config::LogFormat::Text,
+            crate::telemetry::TERMINAL_LEVEL,
+        );
         let code = runtime()?.block_on(copy::run(*args))?;
         std::process::exit(code);
     }
     let config = Config::load(cli.config.as_deref(), std::env::vars())?;
-    crate::telemetry::init(config.log.format);
+    crate::telemetry::init(config.log.format, crate::telemetry::SERVICE_LEVEL);
     match command {
         Command::Serve => {
             actix_web::rt::System::with_tokio_rt(|| runtime().expect("tokio runtime"))

@@ -31,6 +31,7 @@ pub fn worker_for(config: &Config, migrations: Arc<Migrations>) -> anyhow::Resul
         mailer,
         name: worker_name(),
         claims: Default::default(),
+        before_copy: None,
     }))
 }
 

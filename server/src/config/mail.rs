@@ -7,7 +7,7 @@ use serde::Deserialize;
 use url::Url;
 
 use super::Hidden;
-use crate::engine::imap::{Credentials, Endpoint, Trust};
+use crate::engine::imap::{Credentials, Endpoint, Fingerprint, Trust};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -38,6 +38,22 @@ pub struct MigrationConfig {
     /// the queue and resume exactly from the journal.
     #[serde(default = "default_heartbeat_timeout")]
     pub heartbeat_timeout_secs: u64,
+    /// Runs in a row that may end without an answer (the copy crashed, or its worker stopped
+    /// answering) before the request stops as failed and the person and the helpdesk are told.
+    #[serde(default = "default_max_attempts")]
+    pub max_attempts: u32,
+    /// A refused message is kept whole in the quarantine up to this size, in MB; above it (or once
+    /// `quarantine_mailbox_mb` is reached) only its headers, size and UID are kept, and IT fetches it
+    /// again from the old server.
+    #[serde(default = "default_quarantine_message_mb")]
+    pub quarantine_message_mb: f64,
+    /// The most raw bytes the quarantine keeps for one person's mailbox, in MB.
+    #[serde(default = "default_quarantine_mailbox_mb")]
+    pub quarantine_mailbox_mb: f64,
+    /// An old password Fountain holds is forgotten this many days after it was last needed (no request
+    /// running, and none changed since); the page asks for it again.
+    #[serde(default = "default_forget_password_days")]
+    pub forget_password_after_days: u32,
     /// What the report and the done email tell people to change in their mail program.
     #[serde(default)]
     pub client: ClientSettings,
@@ -64,8 +80,13 @@ pub struct MailServer {
     /// Exactly one of these with `proxy` and `master`.
     pub admin_password: Option<Hidden>,
     pub admin_password_file: Option<PathBuf>,
-    /// PEM file of the CA that signed the server's certificate, when it is not a public one.
+    /// PEM file of the CA that signed the server's certificate, when it is not a public one; or of
+    /// the server's own self-signed certificate, which is then trusted exactly as it is.
     pub ca_file: Option<PathBuf>,
+    /// SHA-256 fingerprints of certificates to trust exactly as they are (`AB:CD:…`, as
+    /// `openssl x509 -noout -fingerprint -sha256` prints them): an aging server's self-signed one.
+    #[serde(default)]
+    pub certificate_sha256: Vec<String>,
     /// Deadline for each network operation.
     #[serde(default = "default_timeout")]
     pub timeout_secs: u64,
@@ -150,6 +171,18 @@ fn default_max_connections() -> usize {
 fn default_heartbeat_timeout() -> u64 {
     60
 }
+fn default_max_attempts() -> u32 {
+    5
+}
+fn default_quarantine_message_mb() -> f64 {
+    25.0
+}
+fn default_quarantine_mailbox_mb() -> f64 {
+    200.0
+}
+fn default_forget_password_days() -> u32 {
+    14
+}
 fn default_login() -> String {
     "{email}".into()
 }
@@ -189,6 +222,21 @@ impl MigrationConfig {
         if self.heartbeat_timeout_secs < 10 {
             return Err("migration.heartbeat_timeout_secs must be at least 10".into());
         }
+        if [self.quarantine_message_mb, self.quarantine_mailbox_mb]
+            .iter()
+            .any(|mb| !mb.is_finite() || *mb < 0.0)
+        {
+            return Err(
+                "migration.quarantine_message_mb and quarantine_mailbox_mb must be 0 or more"
+                    .into(),
+            );
+        }
+        if self.forget_password_after_days == 0 {
+            return Err("migration.forget_password_after_days must be at least 1".into());
+        }
+        if self.max_attempts == 0 {
+            return Err("migration.max_attempts must be at least 1".into());
+        }
         if self.max_mb_per_sec.is_some_and(|r| r.is_nan() || r <= 0.0) {
             return Err("migration.max_mb_per_sec must be above 0".into());
         }
@@ -198,6 +246,13 @@ impl MigrationConfig {
     /// The sealing key, read from its file when configured that way.
     pub fn secrets_key(&self) -> Result<Option<String>, super::ConfigError> {
         read_inline_or_file(self.secrets_key.as_ref(), &self.secrets_key_file)
+    }
+
+    pub fn quarantine_limits(&self) -> crate::engine::copy::QuarantineLimits {
+        crate::engine::copy::QuarantineLimits {
+            max_message_bytes: (self.quarantine_message_mb * 1e6) as u64,
+            max_mailbox_bytes: (self.quarantine_mailbox_mb * 1e6) as u64,
+        }
     }
 
     pub fn heartbeat_timeout(&self) -> Duration {
@@ -216,6 +271,13 @@ impl MailServer {
             return Err(format!(
                 "{key}.url must not hold a user or password (use login and admin_password_file)"
             ));
+        }
+        if let Some(e) = self
+            .certificate_sha256
+            .iter()
+            .find_map(|f| Fingerprint::parse(f).err())
+        {
+            return Err(format!("{key}.certificate_sha256: {e}"));
         }
         if !self.login.contains('{') && self.auth != MailAuth::Password {
             return Err(format!(
@@ -242,6 +304,11 @@ impl MailServer {
     pub fn endpoint(&self) -> Endpoint {
         let trust = Trust {
             ca_file: self.ca_file.clone(),
+            pinned: self
+                .certificate_sha256
+                .iter()
+                .filter_map(|f| Fingerprint::parse(f).ok())
+                .collect(),
         };
         let timeout = Duration::from_secs(self.timeout_secs);
         Endpoint::from_url(&self.url, timeout, trust)

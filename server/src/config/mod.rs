@@ -68,6 +68,30 @@ pub struct AuthConfig {
     pub scopes: Vec<String>,
     #[serde(default)]
     pub roles: RolesConfig,
+    /// Refuse sign-ins whose email the provider does not mark `email_verified`.
+    #[serde(default = "default_true")]
+    pub require_verified_email: bool,
+    /// The organisation's mail domains; people with an address elsewhere are refused. Needed when a
+    /// mailbox login is built from `{localpart}` (else alice@other.example reaches mailbox "alice").
+    #[serde(default)]
+    pub allowed_domains: Vec<String>,
+}
+
+impl AuthConfig {
+    pub fn admission(&self) -> crate::auth::admission::Admission {
+        crate::auth::admission::Admission {
+            require_verified_email: self.require_verified_email,
+            allowed_domains: self
+                .allowed_domains
+                .iter()
+                .map(|d| d.trim().trim_start_matches('@').to_lowercase())
+                .collect(),
+        }
+    }
+}
+
+fn default_true() -> bool {
+    true
 }
 
 /// Which claim of the ID token carries group names, and which group grants which role.
@@ -251,6 +275,16 @@ impl Config {
         }
         if let Some(migration) = &self.migration {
             migration.validate()?;
+            let by_localpart = [&migration.old_server, &migration.new_server]
+                .iter()
+                .any(|s| s.login.contains("{localpart}"));
+            if by_localpart && self.auth.allowed_domains.is_empty() {
+                return Err(
+                    "auth.allowed_domains must list the organisation's mail domains when a mailbox \
+                     login uses {localpart}: else alice@other.example would reach the mailbox \"alice\""
+                        .into(),
+                );
+            }
         }
         Ok(())
     }
@@ -477,9 +511,20 @@ mod tests {
                 .to_string();
             assert!(err.contains(expected), "{expected}: {err}");
         }
-        let env = load_str(
+        // A login from the local part needs the organisation's domains.
+        let err = load_str(
             &format!("{MINIMAL}{MIGRATION}"),
             &[("FOUNTAIN__MIGRATION__NEW_SERVER__LOGIN", "{localpart}")],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("auth.allowed_domains"), "{err}");
+        let env = load_str(
+            &format!("{MINIMAL}{MIGRATION}"),
+            &[
+                ("FOUNTAIN__MIGRATION__NEW_SERVER__LOGIN", "{localpart}"),
+                ("FOUNTAIN__AUTH__ALLOWED_DOMAINS", "[\"example.org\"]"),
+            ],
         )
         .unwrap();
         assert_eq!(env.migration.unwrap().new_server.login, "{localpart}");

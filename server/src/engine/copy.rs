@@ -16,6 +16,7 @@ use super::plan::chunks::ChunkLimits;
 use super::plan::folders::{
     infer_layout, plan_folders, DestinationRules, FolderPlan, Layout, Rename, SourceFolder,
 };
+pub use super::plan::quarantine::QuarantineLimits;
 use super::plan::select::{selected, Pattern};
 pub use super::report::{FolderReport, Outcome, Progress, QuarantinedMessage, Report};
 use super::throttle::{ServerBudget, Throttle};
@@ -57,6 +58,8 @@ pub struct CopyJob {
     /// The largest message the destination takes, when known beyond its APPENDLIMIT: a dry run counts
     /// the messages over it, so the scan can say so before anything is copied.
     pub max_message_bytes: Option<u64>,
+    /// How much of a refused message's raw bytes the quarantine keeps.
+    pub quarantine: QuarantineLimits,
     /// Where every command sent to the destination is recorded (secrets and bodies left out), for the
     /// never-delete audit. One recorder reads one session at a time: use it with `parallel: 1`.
     pub dest_transcript: Option<Transcript>,

@@ -11,6 +11,7 @@ use super::imap::{Destination, ImapError, Outgoing, Source, SourceMessage};
 use super::journal::{Copied, FolderKey, Journal, Journalled};
 use super::plan::chunks::{plan_chunks, uid_set, Chunk, Listed};
 use super::plan::folders::FolderPlan;
+use super::plan::quarantine::QuarantineLimits;
 use super::recover::find_already_copied;
 use super::report::{FolderReport, Progress, QuarantinedMessage};
 use super::throttle::ServerBudget;
@@ -218,6 +219,7 @@ pub(super) async fn copy_folder(
         folder_id,
         folder: &plan.destination_wire,
         floor: None,
+        quarantine_limits: run.job.quarantine,
     };
     let mut bytes_left: u64 = listed
         .iter()
@@ -253,11 +255,12 @@ pub(super) async fn copy_folder(
                     // Listed but not returned (expunged meanwhile, or unreadable): nothing to copy now.
                     let reason = "the source server listed this message but did not return it";
                     run.journal
-                        .quarantine(folder_id, *uid, reason, None)
+                        .quarantine(folder_id, *uid, reason, None, run.job.quarantine)
                         .await?;
                     report.quarantined.push(QuarantinedMessage {
                         uid: *uid,
                         reason: reason.into(),
+                        kept_whole: false,
                     });
                 }
             }
@@ -350,6 +353,7 @@ struct Appender<'r, 'j> {
     folder: &'r str,
     /// The destination's UIDNEXT or less: whatever the next APPEND adds lands at or above it.
     floor: Option<u32>,
+    quarantine_limits: QuarantineLimits,
 }
 
 impl Appender<'_, '_> {
@@ -428,13 +432,21 @@ impl Appender<'_, '_> {
                 }
                 Err(ImapError::Refused { text, .. }) => {
                     let reason = format!("the destination refused it: {text}");
-                    self.journal
-                        .quarantine(self.folder_id, message.uid, &reason, Some(&message.body))
+                    let kept_whole = self
+                        .journal
+                        .quarantine(
+                            self.folder_id,
+                            message.uid,
+                            &reason,
+                            Some(&message.body),
+                            self.quarantine_limits,
+                        )
                         .await?;
                     self.journal.end_appends(self.folder_id).await?;
                     report.quarantined.push(QuarantinedMessage {
                         uid: message.uid,
                         reason,
+                        kept_whole,
                     });
                 }
                 Err(other) => return Err(other.into()),

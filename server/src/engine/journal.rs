@@ -4,12 +4,13 @@ use std::collections::BTreeMap;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    Set, TransactionTrait,
+    Set, Statement, TransactionTrait,
 };
 
 use crate::db::entity::{journal_folder, journal_message, quarantine};
 use crate::db::now;
 use crate::engine::plan::flags;
+use crate::engine::plan::quarantine::{what_to_keep, Kept, QuarantineLimits};
 
 /// A message the destination accepted, as the journal records it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -193,19 +194,32 @@ impl Journal<'_> {
         txn.commit().await
     }
 
-    /// Puts a message aside with the reason (and its bytes, when they could be read).
+    /// Puts a message aside with the reason, and its bytes when they could be read: whole, or only
+    /// its headers above `limits` (the message stays on the old server; its size and UID say which).
+    /// Returns whether it was kept whole.
     pub async fn quarantine(
         &self,
         folder_id: i64,
         uid: u32,
         reason: &str,
         raw: Option<&[u8]>,
-    ) -> Result<(), DbErr> {
+        limits: QuarantineLimits,
+    ) -> Result<bool, DbErr> {
+        let kept = match raw {
+            Some(raw) => {
+                let so_far = self.quarantined_bytes(folder_id).await?;
+                Some(what_to_keep(raw, so_far, limits))
+            }
+            None => None,
+        };
+        let whole = kept.as_ref().is_some_and(Kept::is_whole);
         quarantine::Entity::insert(quarantine::ActiveModel {
             folder_id: Set(folder_id),
             source_uid: Set(i64::from(uid)),
             reason: Set(reason.to_owned()),
-            raw: Set(raw.map(<[u8]>::to_vec)),
+            raw: Set(kept.as_ref().map(|k| k.bytes().to_vec())),
+            raw_is_whole: Set(whole),
+            size: Set(raw.map(|r| r.len() as i64)),
             created_at: Set(now()),
             ..Default::default()
         })
@@ -214,13 +228,40 @@ impl Journal<'_> {
                 .update_columns([
                     quarantine::Column::Reason,
                     quarantine::Column::Raw,
+                    quarantine::Column::RawIsWhole,
+                    quarantine::Column::Size,
                     quarantine::Column::CreatedAt,
                 ])
                 .to_owned(),
         )
         .exec_without_returning(self.db)
         .await?;
-        Ok(())
+        Ok(whole)
+    }
+
+    /// Raw bytes already kept in quarantine for the mailbox (old → new) this folder belongs to.
+    async fn quarantined_bytes(&self, folder_id: i64) -> Result<u64, DbErr> {
+        let backend = self.db.get_database_backend();
+        let p = crate::db::placeholder(backend);
+        let sql = format!(
+            "SELECT CAST(COALESCE(SUM(LENGTH(q.raw)), 0) AS BIGINT) AS kept FROM quarantine q \
+             JOIN journal_folders f ON f.id = q.folder_id \
+             JOIN journal_folders this ON this.mailbox = f.mailbox AND this.dest_mailbox = f.dest_mailbox \
+             WHERE this.id = {p}1"
+        );
+        let row = self
+            .db
+            .query_one(Statement::from_sql_and_values(
+                backend,
+                sql,
+                [folder_id.into()],
+            ))
+            .await?;
+        let kept: i64 = match row {
+            Some(row) => row.try_get("", "kept")?,
+            None => 0,
+        };
+        Ok(u64::try_from(kept).unwrap_or(0))
     }
 }
 

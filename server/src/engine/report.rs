@@ -48,6 +48,9 @@ impl FolderReport {
 pub struct QuarantinedMessage {
     pub uid: u32,
     pub reason: String,
+    /// Its raw bytes are in the quarantine whole; else only its headers (or nothing, when it could
+    /// not be read): IT fetches it again from the old server by its UID.
+    pub kept_whole: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -5,7 +5,6 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{ConnectionTrait, EntityTrait, Set, Statement};
 
 use super::service::Migrations;
-use crate::db::entity::connect_failure as failure;
 use crate::db::entity::old_account as row;
 use crate::db::now;
 use crate::engine::copy::Side;
@@ -92,6 +91,35 @@ pub fn must_wait(attempts: i32, window_start: i64, now: i64) -> Option<u64> {
         .then(|| ((window_start + WINDOW_SECS - now).max(60) as u64).div_ceil(60))
 }
 
+/// Whose refused attempts are counted.
+enum AttemptKey {
+    /// A person of the portal.
+    Person(i64),
+    /// An old-server login, whoever types it ([`normalised_login`]).
+    OldLogin(String),
+}
+
+impl AttemptKey {
+    fn table(&self) -> (&'static str, &'static str) {
+        match self {
+            AttemptKey::Person(_) => ("connect_failures", "user_id"),
+            AttemptKey::OldLogin(_) => ("old_login_failures", "login"),
+        }
+    }
+
+    fn value(&self) -> sea_orm::Value {
+        match self {
+            AttemptKey::Person(id) => (*id).into(),
+            AttemptKey::OldLogin(login) => login.clone().into(),
+        }
+    }
+}
+
+/// One old mailbox, however its login is typed: servers mostly take logins case-insensitively.
+pub fn normalised_login(login: &str) -> String {
+    login.trim().to_lowercase()
+}
+
 fn context(user_id: i64) -> String {
     format!("old-account:{user_id}")
 }
@@ -148,25 +176,36 @@ impl Migrations {
             .credentials(form.login.clone(), form.password.clone())
             .map_err(|e| AccountError::Setup(e.to_string()))?;
         let side = self.old_side(credentials);
-        // Counted before the login (atomically), so attempts sent at once cannot slip past the limit.
-        let (attempts, window_start) = self.count_attempt(user_id).await?;
-        if let Some(minutes) = must_wait(attempts, window_start, now()) {
+        // Counted before the login, per person and per old login: neither one person trying many
+        // mailboxes nor many people trying one mailbox gets more than a few guesses.
+        let keys = [
+            AttemptKey::Person(user_id),
+            AttemptKey::OldLogin(normalised_login(&form.login)),
+        ];
+        let mut wait = None;
+        for key in &keys {
+            let (attempts, window_start) = self.count_attempt(key).await?;
+            wait = wait.max(must_wait(attempts, window_start, now()));
+        }
+        if let Some(minutes) = wait {
             return Err(AccountError::TooManyAttempts(minutes));
         }
         match Source::connect(&side.endpoint, &side.credentials, Default::default()).await {
             Ok(source) => source.logout().await,
             Err(e) => {
                 let e = self.login_error(e);
-                // Only a refused password counts against the person.
+                // Only a refused password counts.
                 if !matches!(e, AccountError::Refused) {
-                    self.uncount_attempt(user_id).await?;
+                    for key in &keys {
+                        self.uncount_attempt(key).await?;
+                    }
                 }
                 return Err(e);
             }
         }
-        failure::Entity::delete_by_id(user_id)
-            .exec(&self.db)
-            .await?;
+        for key in &keys {
+            self.clear_attempts(key).await?;
+        }
         let secret = match (&form.password, &self.secrets) {
             (Some(password), Some(secrets)) => Some(secrets.seal(password, &context(user_id))),
             (Some(_), None) => {
@@ -203,17 +242,18 @@ impl Migrations {
         Ok(account)
     }
 
-    /// Counts a connect attempt in the person's current window; the count (this one included) and
-    /// when the window began.
-    async fn count_attempt(&self, user_id: i64) -> Result<(i32, i64), sea_orm::DbErr> {
+    /// Counts a connect attempt in the current window of `key`; the count (this one included) and
+    /// when the window began. Atomic: attempts sent at once cannot slip past the limit.
+    async fn count_attempt(&self, key: &AttemptKey) -> Result<(i32, i64), sea_orm::DbErr> {
         let backend = self.db.get_database_backend();
         let p = crate::db::placeholder(backend);
+        let (table, column) = key.table();
         let at = now();
         let sql = format!(
-            "INSERT INTO connect_failures (user_id, failures, window_start) VALUES ({p}1, 1, {p}2) \
-             ON CONFLICT (user_id) DO UPDATE SET \
-             failures = CASE WHEN connect_failures.window_start <= {p}3 THEN 1 ELSE connect_failures.failures + 1 END, \
-             window_start = CASE WHEN connect_failures.window_start <= {p}3 THEN {p}2 ELSE connect_failures.window_start END \
+            "INSERT INTO {table} ({column}, failures, window_start) VALUES ({p}1, 1, {p}2) \
+             ON CONFLICT ({column}) DO UPDATE SET \
+             failures = CASE WHEN {table}.window_start <= {p}3 THEN 1 ELSE {table}.failures + 1 END, \
+             window_start = CASE WHEN {table}.window_start <= {p}3 THEN {p}2 ELSE {table}.window_start END \
              RETURNING failures, window_start"
         );
         let row = self
@@ -221,10 +261,10 @@ impl Migrations {
             .query_one(Statement::from_sql_and_values(
                 backend,
                 sql,
-                [user_id.into(), at.into(), (at - WINDOW_SECS).into()],
+                [key.value(), at.into(), (at - WINDOW_SECS).into()],
             ))
             .await?
-            .ok_or_else(|| sea_orm::DbErr::RecordNotFound("connect_failures".into()))?;
+            .ok_or_else(|| sea_orm::DbErr::RecordNotFound(table.into()))?;
         Ok((
             row.try_get("", "failures")?,
             row.try_get("", "window_start")?,
@@ -232,17 +272,27 @@ impl Migrations {
     }
 
     /// Takes back an attempt that failed for a reason other than the password.
-    async fn uncount_attempt(&self, user_id: i64) -> Result<(), sea_orm::DbErr> {
-        use sea_orm::sea_query::Expr;
-        use sea_orm::{ColumnTrait, QueryFilter};
-        failure::Entity::update_many()
-            .col_expr(
-                failure::Column::Failures,
-                Expr::col(failure::Column::Failures).sub(1),
-            )
-            .filter(failure::Column::UserId.eq(user_id))
-            .filter(failure::Column::Failures.gt(0))
-            .exec(&self.db)
+    async fn uncount_attempt(&self, key: &AttemptKey) -> Result<(), sea_orm::DbErr> {
+        let backend = self.db.get_database_backend();
+        let p = crate::db::placeholder(backend);
+        let (table, column) = key.table();
+        let sql = format!(
+            "UPDATE {table} SET failures = failures - 1 WHERE {column} = {p}1 AND failures > 0"
+        );
+        self.db
+            .execute(Statement::from_sql_and_values(backend, sql, [key.value()]))
+            .await?;
+        Ok(())
+    }
+
+    /// Forgets the refused attempts of `key` (the right password was given).
+    async fn clear_attempts(&self, key: &AttemptKey) -> Result<(), sea_orm::DbErr> {
+        let backend = self.db.get_database_backend();
+        let p = crate::db::placeholder(backend);
+        let (table, column) = key.table();
+        let sql = format!("DELETE FROM {table} WHERE {column} = {p}1");
+        self.db
+            .execute(Statement::from_sql_and_values(backend, sql, [key.value()]))
             .await?;
         Ok(())
     }
@@ -279,6 +329,13 @@ impl Migrations {
             .map_err(|e| AccountError::Setup(e.to_string()))
     }
 
+    /// Forgets every stored password not needed for `keep_secs`: connected that long ago, and no
+    /// request queued or copying, nor any other that changed since (a failed, paused or
+    /// attention-needing request left alone that long). The page asks for it again if it is needed.
+    pub async fn forget_stale_passwords(&self, keep_secs: i64) -> Result<u64, sea_orm::DbErr> {
+        forget_stale_passwords(&self.db, now() - keep_secs).await
+    }
+
     /// Forgets the stored password (the migration ended); the login stays for the report.
     pub async fn purge_old_password(
         &self,
@@ -294,6 +351,28 @@ impl Migrations {
             .await?;
         Ok(())
     }
+}
+
+/// [`Migrations::forget_stale_passwords`]: the passwords last needed before `cutoff` (Unix seconds).
+pub async fn forget_stale_passwords(
+    db: &impl ConnectionTrait,
+    cutoff: i64,
+) -> Result<u64, sea_orm::DbErr> {
+    let backend = db.get_database_backend();
+    let p = crate::db::placeholder(backend);
+    let sql = format!(
+        "UPDATE old_accounts SET secret = NULL WHERE secret IS NOT NULL AND verified_at < {p}1 \
+         AND NOT EXISTS (SELECT 1 FROM migration_requests r WHERE r.user_id = old_accounts.user_id \
+         AND (r.state IN ('queued', 'copying') OR r.updated_at >= {p}1))"
+    );
+    let result = db
+        .execute(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [cutoff.into()],
+        ))
+        .await?;
+    Ok(result.rows_affected())
 }
 
 #[cfg(test)]
@@ -317,6 +396,15 @@ mod tests {
         assert_eq!(must_wait(6, 1000, 1000), Some(15));
         assert_eq!(must_wait(6, 1000, 1000 + 14 * 60 + 30), Some(1));
         assert_eq!(must_wait(6, 1000, 1000 + WINDOW_SECS), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_login_counts_as_one_however_it_is_typed(login in "\\PC{0,40}", pad in "[ \t]{0,3}") {
+            let padded = format!("{pad}{}{pad}", login.to_uppercase());
+            proptest::prop_assert_eq!(normalised_login(&padded), normalised_login(&login.to_uppercase()));
+            proptest::prop_assert_eq!(normalised_login(&normalised_login(&login)), normalised_login(&login));
+        }
     }
 
     #[test]

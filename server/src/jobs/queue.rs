@@ -10,6 +10,7 @@ use sea_orm::{
     QueryFilter, Set,
 };
 
+use super::attempts::{after_crash, AfterCrash};
 use super::claim::{claim_oldest, JobTable};
 use super::state::{transition, Event, NotAllowed, RequestState};
 use crate::db::entity::migration_request as row;
@@ -24,6 +25,8 @@ pub struct Request {
     pub folders: Vec<String>,
     pub worker: Option<String>,
     pub attempts: i32,
+    /// Runs in a row that ended without an answer (see [`super::attempts`]).
+    pub crashed_runs: i32,
     pub last_error: Option<String>,
 }
 
@@ -39,6 +42,15 @@ pub enum QueueError {
     Changed { id: i64, now: RequestState },
     #[error("migration request {id} holds something this version cannot read: {stored:?}")]
     Corrupt { id: i64, stored: String },
+}
+
+/// What [`Queue::recover`] did.
+#[derive(Debug, Default)]
+pub struct Recovered {
+    /// Put back in the queue.
+    pub requeued: u64,
+    /// At the cap of crashed runs: to end as failed (still held by the run that stopped answering).
+    pub give_up: Vec<Request>,
 }
 
 /// The queue over a connection or a transaction (so a state change and its email commit together).
@@ -143,6 +155,10 @@ impl<C: ConnectionTrait> Queue<'_, C> {
         if next == RequestState::Queued {
             update = update.col_expr(row::Column::QueuedAt, Expr::value(at));
         }
+        // Someone chose to run it again: earlier crashes no longer count against it.
+        if matches!(event, Event::Resume | Event::Retry | Event::CatchUp) {
+            update = update.col_expr(row::Column::CrashedRuns, Expr::value(0));
+        }
         let active = holds_active_key(next).then_some(current.user_id);
         update = update.col_expr(row::Column::ActiveKey, Expr::value(active));
         if let Some(error) = error {
@@ -161,24 +177,63 @@ impl<C: ConnectionTrait> Queue<'_, C> {
         Ok(next)
     }
 
-    /// Puts back in the queue every request whose worker has not sent a heartbeat for `stale_after`
-    /// (it died, or lost the database): the journal makes the next worker's run exact.
-    pub async fn recover(&self, stale_after: Duration) -> Result<u64, QueueError> {
+    /// Requests whose worker has not sent a heartbeat for `stale_after` (it died, or lost the
+    /// database). Each such run counts as crashed: under `max_attempts` the request goes back in the
+    /// queue (the journal makes the next run exact); at the cap it is returned, still held by the dead
+    /// run, for the caller to end as failed with its emails.
+    pub async fn recover(
+        &self,
+        stale_after: Duration,
+        max_attempts: u32,
+    ) -> Result<Recovered, QueueError> {
         let before = now() - i64::try_from(stale_after.as_secs()).unwrap_or(i64::MAX);
-        self.requeue_copying(row::Column::HeartbeatAt.lt(before))
-            .await
+        let stale = row::Entity::find()
+            .filter(row::Column::State.eq(RequestState::Copying.as_str()))
+            .filter(row::Column::HeartbeatAt.lt(before))
+            .all(self.db)
+            .await?;
+        let mut recovered = Recovered::default();
+        for found in stale {
+            let request = request(found)?;
+            let holder = request.worker.clone().unwrap_or_default();
+            match after_crash(request.crashed_runs, max_attempts) {
+                AfterCrash::GiveUp => recovered.give_up.push(request),
+                AfterCrash::Retry => {
+                    // Only if it is still the same stale run: a late heartbeat wins.
+                    let still_stale = row::Column::Worker
+                        .eq(holder)
+                        .and(row::Column::HeartbeatAt.lt(before));
+                    recovered.requeued += self.requeue_copying(still_stale, true).await?;
+                }
+            }
+        }
+        Ok(recovered)
     }
 
-    /// Puts the copying requests `which` selects back in the queue, held by nobody.
-    async fn requeue_copying(&self, which: SimpleExpr) -> Result<u64, QueueError> {
+    /// The run held by `holder` crashed (its copy panicked): back in the queue, counted as crashed.
+    pub async fn requeue_crashed(&self, id: i64, holder: &str) -> Result<bool, QueueError> {
+        let which = row::Column::Id.eq(id).and(row::Column::Worker.eq(holder));
+        Ok(self.requeue_copying(which, true).await? == 1)
+    }
+
+    /// Puts the copying requests `which` selects back in the queue, held by nobody; `crashed` counts
+    /// the run that held them as one that ended without an answer.
+    async fn requeue_copying(&self, which: SimpleExpr, crashed: bool) -> Result<u64, QueueError> {
         let requeued = transition(RequestState::Copying, Event::WorkerLost)?;
         let at = now();
-        let updated = row::Entity::update_many()
+        let mut update = row::Entity::update_many()
             .col_expr(row::Column::State, Expr::value(requeued.as_str()))
             .col_expr(row::Column::Worker, Expr::value(Option::<String>::None))
             .col_expr(row::Column::HeartbeatAt, Expr::value(Option::<i64>::None))
             .col_expr(row::Column::QueuedAt, Expr::value(at))
-            .col_expr(row::Column::UpdatedAt, Expr::value(at))
+            .col_expr(row::Column::UpdatedAt, Expr::value(at));
+        if crashed {
+            update = update.col_expr(
+                row::Column::CrashedRuns,
+                Expr::col(row::Column::CrashedRuns).add(1),
+            );
+        }
+        let updated = update
             .filter(row::Column::State.eq(RequestState::Copying.as_str()))
             .filter(which)
             .exec(self.db)
@@ -249,7 +304,7 @@ impl<C: ConnectionTrait> Queue<'_, C> {
     /// Puts back in the queue every request held by a claim starting with `holder_prefix` (a worker
     /// that stopped its copies before exiting).
     pub async fn release(&self, holder_prefix: &str) -> Result<u64, QueueError> {
-        self.requeue_copying(row::Column::Worker.starts_with(holder_prefix))
+        self.requeue_copying(row::Column::Worker.starts_with(holder_prefix), false)
             .await
     }
 
@@ -298,6 +353,7 @@ fn request(found: row::Model) -> Result<Request, QueueError> {
         folders,
         worker: found.worker,
         attempts: found.attempts,
+        crashed_runs: found.crashed_runs,
         last_error: found.last_error,
     })
 }

@@ -39,6 +39,21 @@ impl SecretBox {
         })
     }
 
+    /// A box whose key is derived from another secret for one purpose (e.g. the sign-in cookie's key
+    /// from the OpenID client secret, which every portal of a deployment shares).
+    pub fn derived(purpose: &str, secret: &str) -> SecretBox {
+        let digest = ring::digest::digest(
+            &ring::digest::SHA256,
+            format!("fountain/{purpose}/v1\0{secret}").as_bytes(),
+        );
+        let key = UnboundKey::new(&CHACHA20_POLY1305, digest.as_ref())
+            .expect("a SHA-256 digest is a 32-byte key");
+        SecretBox {
+            key: LessSafeKey::new(key),
+            random: SystemRandom::new(),
+        }
+    }
+
     /// Seals `plaintext` for `context` (e.g. `request:42`): it opens only with the same context, so a
     /// sealed value copied to another row is useless.
     pub fn seal(&self, plaintext: &str, context: &str) -> Vec<u8> {

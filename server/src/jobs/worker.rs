@@ -13,6 +13,7 @@ use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
 use super::accounts::AccountError;
+use super::attempts;
 use super::emails;
 use super::outbox::{self, Mailer};
 use super::progress::Tracker;
@@ -41,6 +42,9 @@ pub struct Worker {
     /// Claims so far: each claim holds its request as `name#n`, so a request paused and resumed
     /// while its old run is still stopping is never worked on twice by this process.
     pub claims: AtomicU64,
+    /// Runs as each copy starts. A seam for tests, which make it panic to prove that a copy that
+    /// crashes on every run ends as failed with its emails; `None` in the product.
+    pub before_copy: Option<Arc<dyn Fn(&Request) + Send + Sync>>,
 }
 
 /// A worker name no other process will have.
@@ -92,7 +96,7 @@ impl Worker {
                 Ok(Some((scan, user_id))) => {
                     busy = true;
                     let me = self.clone();
-                    tasks.spawn(async move { me.scan(scan, user_id).await });
+                    tasks.spawn(async move { me.scan_catching_panics(scan, user_id).await });
                 }
                 Ok(None) => {}
                 Err(e) => tracing::error!(error = %e, "cannot look for scans"),
@@ -103,7 +107,7 @@ impl Worker {
                         busy = true;
                         let me = self.clone();
                         tasks.spawn(async move {
-                            me.copy(request).await;
+                            me.copy_catching_panics(request).await;
                             drop(permit);
                         });
                     }
@@ -145,17 +149,43 @@ impl Worker {
         }
     }
 
-    /// Puts back what dead workers held.
+    /// Puts back what dead workers held; a request whose runs keep ending that way stops as failed.
     async fn recover(&self) {
         let m = &self.migrations;
         let stale = m.settings.heartbeat_timeout();
-        match (Queue { db: &m.db }).recover(stale).await {
-            Ok(0) => {}
-            Ok(n) => tracing::warn!(
-                requests = n,
-                "requests of a worker that stopped answering are queued again"
-            ),
+        match (Queue { db: &m.db })
+            .recover(stale, m.settings.max_attempts)
+            .await
+        {
+            Ok(recovered) => {
+                if recovered.requeued > 0 {
+                    tracing::warn!(
+                        requests = recovered.requeued,
+                        "requests of a worker that stopped answering are queued again"
+                    );
+                }
+                for request in recovered.give_up {
+                    let reference = crate::telemetry::reference();
+                    tracing::error!(
+                        request = request.id,
+                        reference = %reference,
+                        runs = m.settings.max_attempts,
+                        last_error = request.last_error.as_deref().unwrap_or("none"),
+                        "every run of this request stopped answering: it stops as failed"
+                    );
+                    self.give_up(&request, &reference).await;
+                }
+            }
             Err(e) => tracing::error!(error = %e, "cannot recover requests"),
+        }
+        let keep = i64::from(m.settings.forget_password_after_days) * 86_400;
+        match m.forget_stale_passwords(keep).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                passwords = n,
+                "old passwords not needed for a while are forgotten"
+            ),
+            Err(e) => tracing::error!(error = %e, "cannot forget stale old passwords"),
         }
         match m.recover_scans(stale).await {
             Ok(0) => {}
@@ -164,6 +194,65 @@ impl Worker {
                 "scans of a worker that stopped answering are queued again"
             ),
             Err(e) => tracing::error!(error = %e, "cannot recover scans"),
+        }
+    }
+
+    /// Ends a request whose runs keep crashing as failed, with its emails.
+    async fn give_up(&self, request: &Request, reference: &str) {
+        let m = &self.migrations;
+        let Ok(Some(person)) = user::Entity::find_by_id(request.user_id).one(&m.db).await else {
+            tracing::error!(request = request.id, "the request's person is unknown");
+            return;
+        };
+        let broken = Broken {
+            message: attempts::gave_up_message(i64::from(m.settings.max_attempts), reference),
+            forget_password: false,
+        };
+        self.finish(request, &person, Err(broken)).await;
+    }
+
+    /// [`copy`](Self::copy), with a panic caught: the run counts as crashed, and the request goes back
+    /// in the queue or, at `migration.max_attempts`, stops as failed. Never claimed again forever.
+    async fn copy_catching_panics(&self, request: Request) {
+        use futures_util::FutureExt;
+        let run = std::panic::AssertUnwindSafe(self.copy(request.clone())).catch_unwind();
+        let Err(panic) = run.await else {
+            return;
+        };
+        let reference = crate::telemetry::reference();
+        tracing::error!(
+            request = request.id,
+            reference = %reference,
+            panic = %attempts::panic_text(panic.as_ref()),
+            "the copy crashed"
+        );
+        match attempts::after_crash(request.crashed_runs, self.migrations.settings.max_attempts) {
+            attempts::AfterCrash::GiveUp => self.give_up(&request, &reference).await,
+            attempts::AfterCrash::Retry => {
+                let queue = Queue {
+                    db: &self.migrations.db,
+                };
+                if let Err(e) = queue.requeue_crashed(request.id, holder(&request)).await {
+                    tracing::error!(request = request.id, error = %e, "cannot queue the crashed request again; it is recovered once its heartbeat expires");
+                }
+            }
+        }
+    }
+
+    /// [`scan`](Self::scan), with a panic caught and recorded as the scan's failure.
+    async fn scan_catching_panics(&self, id: i64, user_id: i64) {
+        use futures_util::FutureExt;
+        let run = std::panic::AssertUnwindSafe(self.scan(id, user_id)).catch_unwind();
+        if let Err(panic) = run.await {
+            let reference = crate::telemetry::reference();
+            tracing::error!(scan = id, reference = %reference, panic = %attempts::panic_text(panic.as_ref()), "the scan crashed");
+            let message = format!(
+                "The scan stopped on an internal problem (reference {reference}). Scan again; if it \
+                 happens again, tell the helpdesk the reference."
+            );
+            if let Err(e) = self.migrations.finish_scan(id, Err(message)).await {
+                tracing::error!(scan = id, error = %e, "cannot record the scan");
+            }
         }
     }
 
@@ -253,6 +342,7 @@ impl Worker {
             },
             throttle: self.migrations.throttle.clone(),
             max_message_bytes: settings.new_server.max_message_bytes(),
+            quarantine: settings.quarantine_limits(),
             dest_transcript: None,
         }
     }
@@ -294,6 +384,9 @@ impl Worker {
 
     /// Runs one claimed request to its end (or until it is no longer ours).
     async fn copy(&self, request: Request) {
+        if let Some(hook) = &self.before_copy {
+            hook(&request);
+        }
         let m = &self.migrations;
         let queue = Queue { db: &m.db };
         let Ok(Some(person)) = user::Entity::find_by_id(request.user_id).one(&m.db).await else {
@@ -309,8 +402,15 @@ impl Worker {
             Ok(sides) => sides,
             Err(e) => {
                 let forget_password = matches!(e, AccountError::Unreadable(_));
+                let message = match &e {
+                    // Internals (file paths, database errors) stay in the log, under a reference.
+                    AccountError::Setup(_) | AccountError::Db(_) | AccountError::Unreadable(_) => {
+                        internal_problem(request.id, &e)
+                    }
+                    _ => e.to_string(),
+                };
                 let broken = Broken {
-                    message: e.to_string(),
+                    message,
                     forget_password,
                 };
                 self.finish(&request, &person, Err(broken)).await;
@@ -375,7 +475,7 @@ impl Worker {
             ),
             Some(Ok(report)) => self.finish(&request, &person, Ok(report)).await,
             Some(Err(e)) => {
-                let broken = Broken::from_copy(e, &old_server, m.asks_password());
+                let broken = Broken::from_copy(e, request.id, &old_server, m.asks_password());
                 self.finish(&request, &person, Err(broken)).await
             }
         }
@@ -509,7 +609,7 @@ pub struct Broken {
 }
 
 impl Broken {
-    fn from_copy(e: CopyError, old_server: &str, asks_password: bool) -> Broken {
+    fn from_copy(e: CopyError, request_id: i64, old_server: &str, asks_password: bool) -> Broken {
         match e {
             CopyError::Imap(ImapError::Auth { endpoint, .. })
                 if asks_password && endpoint == old_server =>
@@ -522,12 +622,26 @@ impl Broken {
                     forget_password: true,
                 }
             }
+            CopyError::Journal(e) => Broken {
+                message: internal_problem(request_id, &e),
+                forget_password: false,
+            },
             other => Broken {
                 message: other.to_string(),
                 forget_password: false,
             },
         }
     }
+}
+
+/// What people read about a failure inside Fountain: the details are logged under a reference.
+fn internal_problem(request_id: i64, e: &dyn std::fmt::Display) -> String {
+    let reference = crate::telemetry::reference();
+    tracing::error!(request = request_id, reference = %reference, error = %e, "internal problem");
+    format!(
+        "Fountain stopped on an internal problem (reference {reference}). Nothing copied so far is \
+         lost. The helpdesk has been told; once they have looked, Try again resumes where it stopped."
+    )
 }
 
 /// Chosen folders the run did not find on the old server (renamed or deleted since the scan).
@@ -563,6 +677,7 @@ pub fn report_view(report: &Report, instructions: String) -> MigrationReport {
                     .map(|q| QuarantinedView {
                         uid: q.uid,
                         reason: q.reason.clone(),
+                        kept_whole: q.kept_whole,
                     })
                     .collect(),
                 notes: f.notes.clone(),

@@ -1,4 +1,5 @@
 //! The web portal: actix-web serving the Leptos app, its server functions, sign-in and `/healthz`.
+mod headers;
 pub mod page;
 mod portal;
 mod self_service;
@@ -18,6 +19,14 @@ use tracing_actix_web::TracingLogger;
 use crate::auth::{guard::guard, oidc::Oidc, routes};
 use crate::config::Config;
 
+/// An internal failure as people see it: the details go to the log under a reference, and the
+/// person gets that reference and what to do, never the details.
+pub(crate) fn internal(what: &str, e: impl std::fmt::Display) -> app::error::AppError {
+    let reference = crate::telemetry::reference();
+    tracing::error!(reference = %reference, error = %e, "{what}");
+    app::error::AppError::Internal { reference }
+}
+
 /// What every handler shares.
 pub struct AppState {
     pub db: DatabaseConnection,
@@ -25,6 +34,8 @@ pub struct AppState {
     pub config: Config,
     /// `scheme://host[:port]` of `server.public_url`, the only origin allowed to post.
     pub public_origin: String,
+    /// Seals the sign-in cookie (a key derived from the OpenID client secret, shared by every portal).
+    pub sign_in_key: crate::jobs::secret::SecretBox,
 }
 
 /// Connects the database, then serves until SIGINT/SIGTERM (in-flight requests get 30 s to finish).
@@ -42,10 +53,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .public_url
         .join("auth/callback")
         .context("server.public_url")?;
+    let client_secret = config.client_secret()?;
+    let sign_in_key = crate::jobs::secret::SecretBox::derived("sign-in-cookie", &client_secret);
     let oidc = Oidc::new(
         &config.auth.issuer,
         &config.auth.client_id,
-        config.client_secret()?,
+        client_secret,
         redirect,
         config.auth.scopes.clone(),
     )?;
@@ -63,6 +76,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         oidc,
         config,
         public_origin,
+        sign_in_key,
     });
     let migrations = crate::jobs::Migrations::from_config(&state.config, db.clone())?;
     let mut worker = None;
@@ -80,12 +94,14 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let portal: app::port::PortalHandle = Arc::new(portal::DbPortal { db, migrations });
     let routes = generate_route_list(app::App);
 
+    let https = state.config.https();
     let server = HttpServer::new(move || {
         let portal = portal.clone();
         let options = leptos_options.clone();
         App::new()
             .app_data(state.clone())
             .wrap(from_fn(guard))
+            .wrap(headers::middleware(https))
             .wrap(Compress::default())
             .wrap(TracingLogger::default())
             .service(healthz)

@@ -30,8 +30,9 @@ impl app::port::Portal for DbPortal {
         &self,
         viewer: &Viewer,
         login: String,
-        password: Option<String>,
+        password: Option<app::dto::Password>,
     ) -> Result<MigrationView, AppError> {
+        let password = password.map(app::dto::Password::expose);
         self_service::connect(self.migrations.as_deref(), viewer, login, password).await
     }
 
@@ -58,6 +59,5 @@ impl app::port::Portal for DbPortal {
 }
 
 fn internal(e: sea_orm::DbErr) -> AppError {
-    tracing::error!(error = %e, "database error in a server function");
-    AppError::Internal("the database did not answer".into())
+    super::internal("database error in a server function", e)
 }

@@ -13,8 +13,7 @@ const NOT_OPEN: &str =
     "Migrations are not open yet: your IT team has not set up the servers. You will be told when they are.";
 
 fn internal(e: impl std::fmt::Display) -> AppError {
-    tracing::error!(error = %e, "self-service call failed");
-    AppError::Internal("the database did not answer".into())
+    super::internal("self-service call failed", e)
 }
 
 fn from_account(e: AccountError) -> AppError {
@@ -27,8 +26,7 @@ fn from_account(e: AccountError) -> AppError {
             AppError::Unavailable(e.to_string())
         }
         AccountError::Unreadable(_) | AccountError::Setup(_) => {
-            tracing::error!(error = %e, "old account unusable");
-            AppError::Internal(e.to_string())
+            super::internal("old account unusable", e)
         }
         AccountError::Db(e) => internal(e),
     }
@@ -226,4 +224,35 @@ pub async fn control(
     }
     txn.commit().await.map_err(internal)?;
     view(m, viewer).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_failures_give_a_reference_never_the_details() {
+        for e in [
+            AccountError::Setup("cannot read /etc/fountain/admin.pw: permission denied".into()),
+            AccountError::Unreadable("aead::Error at /srv/fountain/db.sqlite".into()),
+        ] {
+            let shown = from_account(e).to_string();
+            assert!(
+                shown.contains("reference ") && shown.contains("helpdesk"),
+                "{shown}"
+            );
+            assert!(
+                !shown.contains("/etc") && !shown.contains("/srv"),
+                "{shown}"
+            );
+        }
+        let shown = internal(sea_orm::DbErr::Custom(
+            "disk I/O error at /var/lib/x".into(),
+        ))
+        .to_string();
+        assert!(
+            !shown.contains("/var/lib") && shown.contains("reference "),
+            "{shown}"
+        );
+    }
 }

@@ -11,6 +11,7 @@ pub fn fountain_copy(
         .arg("copy")
         .args(args)
         .arg("--json")
+        .env_remove("RUST_LOG")
         .env("FOUNTAIN_SOURCE_PASSWORD", source_pw)
         .env("FOUNTAIN_DEST_PASSWORD", dest_pw)
         .output()

@@ -135,7 +135,7 @@ impl TestApp {
                 "[server]\nlisten = \"127.0.0.1:{port}\"\npublic_url = \"{address}\"\nsite_root = \"{site}\"\n\n\
                  [database]\nurl = \"{db_url}\"\n\n\
                  [auth]\nissuer = \"{issuer}\"\nclient_id = \"fountain\"\nclient_secret = \"{CLIENT_SECRET}\"\n\
-                 scopes = [\"email\", \"profile\", \"groups\"]\n\n\
+                 scopes = [\"email\", \"profile\", \"groups\"]\nallowed_domains = [\"example.org\"]\n\n\
                  [auth.roles]\nuser_group = \"msd\"\nhelpdesk_group = \"helpdesk\"\nit_group = \"msd-it\"\n",
                 site = site_root().display(),
                 issuer = idp.issuer,

@@ -116,6 +116,21 @@ impl Dovecot {
         (server, imaps)
     }
 
+    /// [`Dovecot::start_tls`] with a self-signed certificate made the usual way (`openssl req -x509`,
+    /// CA:TRUE); [`Dovecot::ca_file`] is that certificate.
+    pub fn start_self_signed(layout: &str) -> (Dovecot, u16) {
+        let imaps = free_port();
+        let server = Self::start_with(
+            layout,
+            None,
+            &[
+                ("DOVECOT_IMAPS_PORT", &imaps.to_string()),
+                ("DOVECOT_SELF_SIGNED", "1"),
+            ],
+        );
+        (server, imaps)
+    }
+
     pub fn ca_file(&self) -> std::path::PathBuf {
         self.dir.path().join("dovecot/tls/ca.pem")
     }

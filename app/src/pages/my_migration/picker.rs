@@ -16,6 +16,9 @@ fn separator(all: &[ScannedFolder]) -> char {
     }
 }
 
+/// The deepest indentation the stylesheet has (`.depth-0` … `.depth-8`); deeper folders stay there.
+const MAX_DEPTH: usize = 8;
+
 /// How deep a folder sits under the other listed folders (`INBOX.Projects.Fountain` is 2 below INBOX).
 pub fn depth(name: &str, all: &[ScannedFolder]) -> usize {
     let sep = separator(all);
@@ -28,12 +31,13 @@ pub fn depth(name: &str, all: &[ScannedFolder]) -> usize {
 /// `INBOX.Projects`), or the whole name at the top.
 pub fn label(name: &str, all: &[ScannedFolder]) -> String {
     let sep = separator(all);
+    // The nearest listed parent leaves the shortest rest.
     all.iter()
-        .filter(|f| f.name != name && name.starts_with(&format!("{}{sep}", f.name)))
-        .map(|parent| parent.name.len() + 1)
-        .max()
-        .map(|cut| name[cut..].to_owned())
-        .unwrap_or_else(|| name.to_owned())
+        .filter(|f| f.name != name)
+        .filter_map(|parent| name.strip_prefix(parent.name.as_str())?.strip_prefix(sep))
+        .min_by_key(|rest| rest.len())
+        .unwrap_or(name)
+        .to_owned()
 }
 
 #[component]
@@ -84,7 +88,8 @@ pub fn Picker(v: MigrationView, actions: Actions) -> impl IntoView {
         .iter()
         .map(|f| {
             let name = f.name.clone();
-            let indent = format!("padding-left: {}rem", depth(&f.name, &result.folders) as f32 * 1.25);
+            // A class, not a style attribute: the page's Content-Security-Policy allows no inline style.
+            let indent = format!("depth-{}", depth(&f.name, &result.folders).min(MAX_DEPTH));
             let checked = {
                 let chosen = chosen.clone();
                 let name = name.clone();
@@ -98,7 +103,7 @@ pub fn Picker(v: MigrationView, actions: Actions) -> impl IntoView {
             let notes = f.notes.join(" ");
             view! {
                 <tr>
-                    <td style=indent>
+                    <td class=indent>
                         <label class="folder">
                             <input type="checkbox" class="folder-pick" data-folder=name.clone() prop:checked=checked on:change=on_change />
                             " " <span title=name.clone()>{label(&name, &result.folders)}</span>
@@ -185,6 +190,9 @@ mod tests {
         assert_eq!(label("INBOX.Projects.Fountain", &cyrus), "Fountain");
         assert_eq!(label("INBOX", &cyrus), "INBOX");
         assert_eq!(label("Work/2024", &dovecot), "2024");
+        let german = [f("INBOX"), f("INBOX.Entwürfe"), f("INBOX.Entwürfe.Alt")];
+        assert_eq!(label("INBOX.Entwürfe.Alt", &german), "Alt");
+        assert_eq!(depth("INBOX.Entwürfe.Alt", &german), 2);
         // A folder whose parent is not listed keeps its whole name.
         assert_eq!(label("Archive/2019", &dovecot), "Archive/2019");
     }

@@ -44,7 +44,14 @@ pub fn ReportTable(report: MigrationReport) -> impl IntoView {
             let quarantined = f
                 .quarantined
                 .iter()
-                .map(|q| view! { <li>{format!("message {}: {}", q.uid, q.reason)}</li> })
+                .map(|q| {
+                    let kept = if q.kept_whole {
+                        "kept aside whole for IT"
+                    } else {
+                        "kept aside by its headers; the message stays on the old server for IT"
+                    };
+                    view! { <li>{format!("message {}: {} ({kept})", q.uid, q.reason)}</li> }
+                })
                 .collect_view();
             let notes = f.notes.join(" ");
             let complete = f.copied == f.source_messages;

@@ -16,6 +16,8 @@ pub struct Model {
     pub worker: Option<String>,
     pub heartbeat_at: Option<i64>,
     pub attempts: i32,
+    /// Runs in a row that ended without an answer (a panic, a lost worker); reset by resume and retry.
+    pub crashed_runs: i32,
     pub last_error: Option<String>,
     /// The engine's last report (JSON).
     pub report: Option<String>,

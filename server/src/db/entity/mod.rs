@@ -2,7 +2,6 @@
 pub mod connect_failure;
 pub mod journal_folder;
 pub mod journal_message;
-pub mod login_attempt;
 pub mod migration_request;
 pub mod old_account;
 pub mod outbox;

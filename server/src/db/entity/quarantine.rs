@@ -1,6 +1,7 @@
 use sea_orm::entity::prelude::*;
 
-/// A message that could not be copied: why, and its bytes when they could be read.
+/// A message that could not be copied: why, and its bytes when they could be read (whole, or only its
+/// headers above the quarantine limits: then it is fetched again from the old server by its UID).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "quarantine")]
 pub struct Model {
@@ -10,6 +11,10 @@ pub struct Model {
     pub source_uid: i64,
     pub reason: String,
     pub raw: Option<Vec<u8>>,
+    /// `raw` is the whole message (else its headers only, or nothing).
+    pub raw_is_whole: bool,
+    /// The message's size on the old server, when it was read.
+    pub size: Option<i64>,
     pub created_at: i64,
 }
 

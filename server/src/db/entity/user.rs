@@ -8,6 +8,8 @@ pub struct Model {
     /// The identity provider's stable subject (`sub`).
     #[sea_orm(unique)]
     pub subject: String,
+    /// The issuer that vouched for `subject` ("" for accounts made before it was recorded).
+    pub issuer: String,
     pub email: String,
     pub display_name: String,
     /// Roles granted at the last sign-in, comma-separated (`user,helpdesk`).

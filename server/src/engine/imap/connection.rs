@@ -6,6 +6,7 @@ use async_imap::Client;
 use tokio::net::TcpStream;
 
 use super::auth::{plain, xoauth2, Credentials, OneShot};
+use super::command::{quotable, Command, ReplyReader, Seen, Unsendable};
 use super::tls::{connector, is_loopback, server_name, Security, Trust};
 use super::transcript::{Recorded, Transcript};
 use super::wire::{Transport, Wire};
@@ -97,6 +98,12 @@ pub enum ImapError {
         during: String,
         text: String,
     },
+    #[error("{during} was not sent to {endpoint}: {detail}")]
+    Unsendable {
+        endpoint: String,
+        during: String,
+        detail: String,
+    },
     #[error("connection to {endpoint} failed during {during}: {detail}")]
     Lost {
         endpoint: String,
@@ -133,6 +140,21 @@ impl Link {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => Err(self.map(during, e)),
         }
+    }
+
+    /// A command Fountain refused to send (a name or flag no IMAP command can carry safely).
+    pub fn unsendable(&self, during: &str, e: Unsendable) -> ImapError {
+        ImapError::Unsendable {
+            endpoint: self.label.clone(),
+            during: during.to_owned(),
+            detail: e.to_string(),
+        }
+    }
+
+    /// A folder name for a command async-imap builds (it can only quote): refused if it holds NUL,
+    /// CR or LF, so nothing a server named a folder can end the command.
+    pub fn quotable<'a>(&self, during: &str, wire_name: &'a str) -> Result<&'a str, ImapError> {
+        quotable("a folder name", wire_name).map_err(|e| self.unsendable(during, e))
     }
 
     pub fn timed_out(&self, during: &str) -> ImapError {
@@ -337,66 +359,82 @@ async fn handshake(
     }
 }
 
-/// `"name"` with IMAP quoting.
-pub(super) fn quote(s: &str) -> String {
-    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
-}
-
 /// The personal namespace (prefix, separator) from NAMESPACE (RFC 2342), which async-imap lacks.
 async fn personal_namespace(
     session: &mut Session,
     link: &Link,
 ) -> Result<Option<(String, char)>, ImapError> {
-    let reply = raw_command(session, link, "NAMESPACE").await?;
+    let reply = raw_command(session, link, &Command::new("NAMESPACE"), false).await?;
     Ok(parse_personal_namespace(&reply))
 }
 
+/// The most a raw reply (NAMESPACE, STATUS SIZE: a few lines) may hold before the server is refused.
+pub const MAX_RAW_REPLY_BYTES: usize = 4 << 20;
+
 /// Runs a command async-imap cannot parse the answer of, over the raw stream, and returns the whole
-/// reply up to its tagged line. Only between commands, when nothing else is in flight.
+/// reply up to its tagged line (at most [`MAX_RAW_REPLY_BYTES`]). Only between commands, when nothing
+/// else is in flight. `literal_plus`: the server takes non-synchronising literals.
 pub(super) async fn raw_command(
     session: &mut Session,
     link: &Link,
-    command: &str,
+    command: &Command,
+    literal_plus: bool,
 ) -> Result<String, ImapError> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     const TAG: &str = "FRAW";
+    let parts = command.parts(literal_plus);
+    let during = Command::first_line(&parts)
+        .split(' ')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
     let exchange = async {
         let stream = session.get_mut();
-        stream
-            .write_all(format!("{TAG} {command}\r\n").as_bytes())
-            .await?;
-        stream.flush().await?;
-        let mut reply = Vec::new();
+        let mut reader = ReplyReader::new(TAG, MAX_RAW_REPLY_BYTES);
         let mut buf = [0u8; 4096];
-        while !tagged_reply_complete(&reply, TAG) {
-            let n = stream.read(&mut buf).await?;
-            if n == 0 {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::UnexpectedEof,
-                    "closed",
-                ));
+        for (i, part) in parts.iter().enumerate() {
+            if i == 0 {
+                stream.write_all(format!("{TAG} ").as_bytes()).await?;
             }
-            reply.extend_from_slice(&buf[..n]);
+            stream.write_all(part).await?;
+            if i + 1 == parts.len() {
+                stream.write_all(b"\r\n").await?;
+            }
+            stream.flush().await?;
+            // Before the next part, the server must ask for it; the end of the reply ends everything.
+            let waiting_for_more = i + 1 < parts.len();
+            loop {
+                let n = stream.read(&mut buf).await?;
+                if n == 0 {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::UnexpectedEof,
+                        "closed",
+                    ));
+                }
+                match reader
+                    .feed(&buf[..n])
+                    .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?
+                {
+                    Seen::Done => return Ok(reader.text()),
+                    Seen::Continuation if waiting_for_more => break,
+                    Seen::Continuation | Seen::More => {}
+                }
+            }
         }
-        Ok::<_, std::io::Error>(reply)
+        Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "the server asked for more than the command holds",
+        ))
     };
-    let during = command.split(' ').next().unwrap_or(command);
     match tokio::time::timeout(link.timeout, exchange).await {
-        Err(_) => Err(link.timed_out(during)),
+        Err(_) => Err(link.timed_out(&during)),
         Ok(Err(e)) => Err(ImapError::Lost {
             endpoint: link.label.clone(),
-            during: during.into(),
+            during,
             detail: e.to_string(),
         }),
-        Ok(Ok(reply)) => Ok(String::from_utf8_lossy(&reply).into_owned()),
+        Ok(Ok(reply)) => Ok(reply),
     }
-}
-
-fn tagged_reply_complete(reply: &[u8], tag: &str) -> bool {
-    reply.ends_with(b"\r\n")
-        && String::from_utf8_lossy(reply)
-            .lines()
-            .any(|l| l.starts_with(tag) && l[tag.len()..].starts_with(' '))
 }
 
 /// The SIZE of `* STATUS name (SIZE n)` (RFC 8438), when the tagged reply is OK.

@@ -6,7 +6,8 @@ use async_imap::imap_proto::{RequestId, Response, ResponseCode, Status};
 use tokio::io::AsyncWriteExt;
 
 use super::auth::Credentials;
-use super::connection::{open, quote, Endpoint, ImapError, Link, Session};
+use super::command::{Command, Unsendable};
+use super::connection::{open, Endpoint, ImapError, Link, Session};
 use super::source::{
     fingerprints, list, list_messages, status, status_size, Fingerprinted, FolderStatus,
     ListedFolder,
@@ -66,11 +67,19 @@ impl Destination {
     ) -> Result<FolderStatus, ImapError> {
         let mailbox = if writable {
             self.link
-                .run("SELECT", self.session.select(wire_name))
+                .run(
+                    "SELECT",
+                    self.session
+                        .select(self.link.quotable("SELECT", wire_name)?),
+                )
                 .await?
         } else {
             self.link
-                .run("EXAMINE", self.session.examine(wire_name))
+                .run(
+                    "EXAMINE",
+                    self.session
+                        .examine(self.link.quotable("EXAMINE", wire_name)?),
+                )
                 .await?
         };
         Ok(FolderStatus::from(&mailbox))
@@ -139,7 +148,11 @@ impl Destination {
     pub async fn create(&mut self, wire_name: &str) -> Result<(), ImapError> {
         match self
             .link
-            .run("CREATE", self.session.create(wire_name))
+            .run(
+                "CREATE",
+                self.session
+                    .create(self.link.quotable("CREATE", wire_name)?),
+            )
             .await
         {
             Err(ImapError::Refused { text, .. }) if text.to_ascii_lowercase().contains("exist") => {
@@ -152,7 +165,11 @@ impl Destination {
     /// Subscribes the user to a folder (adds to their folder list; changes no mail).
     pub async fn subscribe(&mut self, wire_name: &str) -> Result<(), ImapError> {
         self.link
-            .run("SUBSCRIBE", self.session.subscribe(wire_name))
+            .run(
+                "SUBSCRIBE",
+                self.session
+                    .subscribe(self.link.quotable("SUBSCRIBE", wire_name)?),
+            )
             .await
     }
 
@@ -179,15 +196,14 @@ impl Destination {
         // NUL bytes can only travel in a BINARY literal (RFC 3516), sent synchronising to be safe.
         let binary = body.contains(&0) && self.has("BINARY");
         let plus = self.has("LITERAL+") && !binary;
-        let command = format!(
-            "APPEND {} {}",
-            quote(wire_name),
-            message.announce(plus, binary)
-        );
+        let command = message
+            .command(wire_name, plus, binary)
+            .map_err(|e| self.link.unsendable("APPEND", e))?;
+        let literal_plus = self.has("LITERAL+");
         let link = &self.link;
         let session = &mut self.session;
         let op = async {
-            let tag = session.run_command(&command).await?;
+            let tag = send(session, &command, literal_plus).await?;
             if !plus {
                 match session.read_response().await? {
                     Some(r) if matches!(r.parsed(), Response::Continue { .. }) => {}
@@ -222,22 +238,27 @@ impl Destination {
         let Some(first) = messages.first() else {
             return Ok(Vec::new());
         };
-        let command = format!(
-            "APPEND {} {}",
-            quote(wire_name),
-            first.announce(true, false)
-        );
+        let command = first
+            .command(wire_name, true, false)
+            .map_err(|e| self.link.unsendable("MULTIAPPEND", e))?;
+        // Every further message: ` (flags) "date" {n+}` (MULTIAPPEND continues the same command).
+        let mut further = Vec::with_capacity(messages.len());
+        for next in &messages[1..] {
+            let tail = next
+                .tail(Command::continued(), true, false)
+                .map_err(|e| self.link.unsendable("MULTIAPPEND", e))?;
+            further.push(tail.parts(true).concat());
+        }
         let link = &self.link;
         let session = &mut self.session;
         let op = async {
-            let tag = session.run_command(&command).await?;
+            let tag = send(session, &command, true).await?;
             let stream = session.get_mut();
             for (i, message) in messages.iter().enumerate() {
                 stream.write_all(message.body).await?;
-                if let Some(next) = messages.get(i + 1) {
-                    stream
-                        .write_all(format!(" {}\r\n", next.announce(true, false)).as_bytes())
-                        .await?;
+                if let Some(next) = further.get(i) {
+                    stream.write_all(next).await?;
+                    stream.write_all(b"\r\n").await?;
                 }
             }
             stream.write_all(b"\r\n").await?;
@@ -286,19 +307,53 @@ pub struct Outgoing<'a> {
 }
 
 impl Outgoing<'_> {
-    /// `(flags) "date" {n+}`: what precedes the literal.
-    fn announce(&self, non_synchronising: bool, binary: bool) -> String {
-        format!(
-            "({}){} {}{{{}{}}}",
-            self.flags.join(" "),
-            self.internal_date
-                .map(|d| format!(" \"{d}\""))
-                .unwrap_or_default(),
-            if binary { "~" } else { "" },
-            self.body.len(),
-            if non_synchronising { "+" } else { "" }
-        )
+    /// `APPEND mailbox (flags) "date" {n+}`: everything before the message itself.
+    fn command(
+        &self,
+        wire_name: &str,
+        non_synchronising: bool,
+        binary: bool,
+    ) -> Result<Command, Unsendable> {
+        let start = Command::new("APPEND").string("a folder name", wire_name.as_bytes())?;
+        self.tail(start, non_synchronising, binary)
     }
+
+    /// ` (flags) "date" {n+}` after what `start` holds.
+    fn tail(
+        &self,
+        start: Command,
+        non_synchronising: bool,
+        binary: bool,
+    ) -> Result<Command, Unsendable> {
+        let mut command = start.flags(self.flags)?;
+        if let Some(date) = self.internal_date {
+            command = command.string("an INTERNALDATE", date.as_bytes())?;
+        }
+        Ok(command.literal_announcement(self.body.len(), binary, non_synchronising))
+    }
+}
+
+/// Starts a command built by hand: its first part through async-imap (which tags it), each later part
+/// after the server's continuation. Returns the tag; the caller reads the rest of the reply.
+async fn send(
+    session: &mut Session,
+    command: &Command,
+    literal_plus: bool,
+) -> async_imap::error::Result<RequestId> {
+    let parts = command.parts(literal_plus);
+    let tag = session.run_command(Command::first_line(&parts)).await?;
+    for part in &parts[1..] {
+        match session.read_response().await? {
+            Some(r) if matches!(r.parsed(), Response::Continue { .. }) => {}
+            Some(r) => return Err(refusal(r.parsed())),
+            None => return Err(async_imap::error::Error::ConnectionLost),
+        }
+        let stream = session.get_mut();
+        stream.write_all(part).await?;
+        stream.write_all(b"\r\n").await?;
+        stream.flush().await?;
+    }
+    Ok(tag)
 }
 
 /// Reads up to the tagged reply; its APPENDUID (validity, UIDs in order) when it has one.

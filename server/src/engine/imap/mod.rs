@@ -4,6 +4,7 @@
 //! flag changes other than `\Deleted`): neither type has a way to EXPUNGE, CLOSE, set `\Deleted` or
 //! DELETE a mailbox. Connections are TLS or STARTTLS ([`Security`]); plain text only on loopback.
 mod auth;
+pub mod command;
 mod connection;
 mod destination;
 mod literal8;
@@ -16,4 +17,4 @@ pub use auth::Credentials;
 pub use connection::{Endpoint, ImapError};
 pub use destination::{Appended, Destination, Outgoing};
 pub use source::{Fingerprinted, FolderStatus, ListedFolder, Source, SourceMessage};
-pub use tls::{Security, TlsError, Trust};
+pub use tls::{Fingerprint, Security, TlsError, Trust};

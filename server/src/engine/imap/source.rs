@@ -3,9 +3,8 @@
 use futures_util::TryStreamExt;
 
 use super::auth::Credentials;
-use super::connection::{
-    open, parse_status_size, quote, raw_command, Endpoint, ImapError, Link, Session,
-};
+use super::command::Command;
+use super::connection::{open, parse_status_size, raw_command, Endpoint, ImapError, Link, Session};
 use super::transcript::Transcript;
 use crate::engine::plan::chunks::Listed;
 use crate::engine::plan::fingerprint::{message_id, Fingerprint};
@@ -121,7 +120,11 @@ impl Source {
     pub async fn examine(&mut self, wire_name: &str) -> Result<FolderStatus, ImapError> {
         let mailbox = self
             .link
-            .run("EXAMINE", self.session.examine(wire_name))
+            .run(
+                "EXAMINE",
+                self.session
+                    .examine(self.link.quotable("EXAMINE", wire_name)?),
+            )
             .await?;
         Ok(FolderStatus::from(&mailbox))
     }
@@ -214,8 +217,12 @@ pub(super) async fn status_size(
     if !capabilities.iter().any(|c| c == "STATUS=SIZE") {
         return Ok(None);
     }
-    let command = format!("STATUS {} (SIZE)", quote(wire_name));
-    let reply = raw_command(session, link, &command).await?;
+    let command = Command::new("STATUS")
+        .string("a folder name", wire_name.as_bytes())
+        .map_err(|e| link.unsendable("STATUS", e))?
+        .syntax("(SIZE)");
+    let literal_plus = capabilities.iter().any(|c| c == "LITERAL+");
+    let reply = raw_command(session, link, &command, literal_plus).await?;
     Ok(parse_status_size(&reply))
 }
 
@@ -328,7 +335,10 @@ pub(super) async fn status(
     let mailbox = link
         .run(
             "STATUS",
-            session.status(wire_name, "(MESSAGES UIDNEXT UIDVALIDITY)"),
+            session.status(
+                link.quotable("STATUS", wire_name)?,
+                "(MESSAGES UIDNEXT UIDVALIDITY)",
+            ),
         )
         .await?;
     Ok(FolderStatus::from(&mailbox))

@@ -61,9 +61,9 @@ pub fn infer_layout(listed: &[(String, Option<char>)]) -> Layout {
         .filter(|n| !n.eq_ignore_ascii_case("INBOX"))
         .collect();
     let under_inbox = !others.is_empty()
-        && others
-            .iter()
-            .all(|n| n.len() > prefix.len() && n[..prefix.len()].eq_ignore_ascii_case(&prefix));
+        && others.iter().all(|n| {
+            strip_prefix_ignore_ascii_case(n, &prefix).is_some_and(|rest| !rest.is_empty())
+        });
     Layout {
         prefix: if under_inbox { prefix } else { String::new() },
         separator,
@@ -358,14 +358,15 @@ fn candidate(folder: &SourceFolder, from: &Layout, to: &DestinationRules) -> Can
 }
 
 fn strip_prefix<'a>(name: &'a str, prefix: &str) -> &'a str {
-    if !prefix.is_empty()
-        && name.len() >= prefix.len()
-        && name[..prefix.len()].eq_ignore_ascii_case(prefix)
-    {
-        &name[prefix.len()..]
-    } else {
-        name
-    }
+    strip_prefix_ignore_ascii_case(name, prefix).unwrap_or(name)
+}
+
+/// `name` without `prefix` (ASCII letters compared case-insensitively, like INBOX), or None. Never
+/// slices inside a character: `str::get` refuses a byte offset that is not a boundary.
+pub fn strip_prefix_ignore_ascii_case<'a>(name: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = name.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &name[prefix.len()..])
 }
 
 #[cfg(test)]
@@ -644,6 +645,114 @@ mod tests {
                 })
                 .collect()
         })
+    }
+
+    /// Any Unicode name, biased to what real mailboxes hold: INBOX prefixes, separators, non-Latin scripts.
+    fn any_name() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "\\PC{0,20}",
+            "(INBOX|inbox|İNBOX)?[./éЖ已]?\\PC{0,10}",
+            "(INBOX[./])?(Entwürfe|Корзина|已发送|Éléments envoyés|Sent)([./]\\PC{0,6}){0,2}",
+        ]
+    }
+
+    fn any_separator() -> impl Strategy<Value = char> {
+        prop_oneof![Just('.'), Just('/'), any::<char>()]
+    }
+
+    fn any_layout() -> impl Strategy<Value = Layout> {
+        (any_separator(), any::<bool>()).prop_map(|(separator, inbox)| Layout {
+            prefix: if inbox {
+                format!("INBOX{separator}")
+            } else {
+                String::new()
+            },
+            separator,
+        })
+    }
+
+    #[test]
+    fn non_latin_names_plan_without_panicking() {
+        // Each of these once panicked in strip_prefix or infer_layout (a byte slice inside a character).
+        let names = [
+            "INBOX",
+            "Entwürfe",
+            "Корзина",
+            "已发送",
+            "Éléments envoyés",
+            "INBOé",
+            "İNBOX.x",
+        ];
+        let listed: Vec<(String, Option<char>)> = names
+            .iter()
+            .map(|n| (mutf7::encode(n), Some('.')))
+            .collect();
+        assert_eq!(infer_layout(&listed).prefix, "");
+        let wire: Vec<String> = names.iter().map(|n| mutf7::encode(n)).collect();
+        let wire: Vec<&str> = wire.iter().map(String::as_str).collect();
+        let plans = plan_folders(&src(&wire), &cyrus(), &dovecot_new());
+        let m = map(&plans);
+        assert_eq!(m["Корзина"], "Корзина");
+        assert_eq!(m["已发送"], "已发送");
+        assert_eq!(m["Éléments envoyés"], "Éléments envoyés");
+        assert_eq!(strip_prefix_ignore_ascii_case("Ébauches", "INBOX."), None);
+        assert_eq!(
+            strip_prefix_ignore_ascii_case("inbox.Ébauches", "INBOX."),
+            Some("Ébauches")
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn any_unicode_names_and_separators_plan_to_distinct_destinations(
+            names in prop::collection::vec(any_name(), 0..12),
+            from in any_layout(),
+            to_sep in any_separator(),
+        ) {
+            let listed: Vec<(String, Option<char>)> =
+                names.iter().map(|n| (mutf7::encode(n), Some(from.separator))).collect();
+            let inferred = infer_layout(&listed);
+            let inbox_prefix = format!("INBOX{}", from.separator);
+            prop_assert!(inferred.prefix.is_empty() || inferred.prefix == inbox_prefix, "{:?}", inferred);
+            let mut rules = dovecot_new();
+            rules.layout.separator = to_sep;
+            let folders: Vec<SourceFolder> = names
+                .iter()
+                .map(|n| SourceFolder { wire_name: mutf7::encode(n), special_use: None })
+                .collect();
+            let plans = plan_folders(&folders, &from, &rules);
+            let mut seen = HashSet::new();
+            for p in &plans {
+                prop_assert_eq!(mutf7::decode(&p.destination_wire).unwrap(), p.destination_display.clone());
+                if p.notes.iter().any(|n| matches!(n, Rename::SpecialUse(_))) {
+                    continue;
+                }
+                prop_assert!(seen.insert(p.destination_display.clone()), "duplicate {:?}", p);
+            }
+        }
+
+        #[test]
+        fn raw_wire_names_of_any_bytes_plan_without_panicking(
+            wire in prop::collection::vec("\\PC{0,16}|[\\x00-\\x7f]{0,16}", 0..8),
+            from in any_layout(),
+        ) {
+            // A server may send names that are not modified UTF-7 at all: kept literally, never a panic.
+            let folders: Vec<SourceFolder> =
+                wire.iter().map(|w| SourceFolder { wire_name: w.clone(), special_use: None }).collect();
+            let plans = plan_folders(&folders, &from, &DestinationRules::zimbra_like());
+            for p in &plans {
+                prop_assert!(!p.destination_display.chars().any(char::is_control), "{:?}", p);
+            }
+        }
+
+        #[test]
+        fn strip_prefix_returns_a_suffix_or_nothing(name in any_name(), prefix in any_name()) {
+            if let Some(rest) = strip_prefix_ignore_ascii_case(&name, &prefix) {
+                prop_assert!(name.ends_with(rest));
+                prop_assert_eq!(rest.len() + prefix.len(), name.len());
+            }
+            let _ = SpecialUse::from_name(&name);
+        }
     }
 
     proptest! {

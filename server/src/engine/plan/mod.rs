@@ -1,11 +1,13 @@
 //! Pure planning, no I/O: where folders land ([`folders`], [`mutf7`]), which folders to copy
 //! ([`select`]), which messages to fetch next in byte-bounded chunks ([`chunks`]), how to recognise a
 //! message already copied ([`fingerprint`]), which flag changes a delta run carries ([`flags`]), and
-//! how much load a server takes ([`adaptive`]).
+//! how much load a server takes ([`adaptive`]), and how much of a refused message to keep
+//! ([`quarantine`]).
 pub mod adaptive;
 pub mod chunks;
 pub mod fingerprint;
 pub mod flags;
 pub mod folders;
 pub mod mutf7;
+pub mod quarantine;
 pub mod select;

@@ -2,6 +2,8 @@
 //! `*` matches anything, `%` anything but the hierarchy separator (as in IMAP LIST); INBOX is
 //! case-insensitive. An exclusion wins over an inclusion; no inclusion means every folder.
 
+use super::folders::strip_prefix_ignore_ascii_case;
+
 /// A folder pattern, matched against the decoded (Unicode) source name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pattern {
@@ -28,13 +30,11 @@ impl Pattern {
 
     pub fn matches(&self, name: &str, separator: char) -> bool {
         let normalise = |s: &str| -> Vec<char> {
-            if s.len() >= 5
-                && s[..5].eq_ignore_ascii_case("INBOX")
-                && s[5..].chars().next().is_none_or(|c| c == separator)
-            {
-                format!("INBOX{}", &s[5..]).chars().collect()
-            } else {
-                s.chars().collect()
+            match strip_prefix_ignore_ascii_case(s, "INBOX") {
+                Some(rest) if rest.chars().next().is_none_or(|c| c == separator) => {
+                    format!("INBOX{rest}").chars().collect()
+                }
+                _ => s.chars().collect(),
             }
         };
         if self.exact {
@@ -101,6 +101,26 @@ mod tests {
     }
 
     #[test]
+    fn names_in_any_script_match() {
+        // Each of these once panicked: a byte slice at 5 fell inside a character.
+        for name in [
+            "Entwürfe",
+            "Корзина",
+            "已发送",
+            "Éléments envoyés",
+            "INBOXé",
+            "INBOé",
+        ] {
+            assert!(Pattern::exact(name).matches(name, '/'), "{name}");
+            assert!(Pattern::new(name).matches(name, '.'), "{name}");
+            assert!(!Pattern::exact(name).matches("INBOX", '/'), "{name}");
+        }
+        assert!(p("inbox.Корзина").matches("INBOX.Корзина", '.'));
+        assert!(p("*").matches("已发送/子", '/'));
+        assert!(!p("%").matches("已发送/子", '/'));
+    }
+
+    #[test]
     fn exclusion_wins() {
         let include = [p("INBOX.*")];
         let exclude = [p("INBOX.Trash"), p("INBOX.Junk*")];
@@ -112,5 +132,47 @@ mod tests {
             selected("Shared.x", '.', &[], &exclude),
             "no inclusion means everything"
         );
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Any Unicode, with a bias to the characters that matter here: INBOX, separators, wildcards.
+    fn name() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "\\PC{0,24}",
+            "(INBOX|inbox|Inbox|İNBOX)?[./*%éЖ已]?\\PC{0,12}",
+            "(Entwürfe|Корзина|已发送|Éléments envoyés|INBOX)([./][\\PC]{0,8}){0,3}",
+        ]
+    }
+
+    fn separator() -> impl Strategy<Value = char> {
+        prop_oneof![Just('.'), Just('/'), any::<char>()]
+    }
+
+    proptest! {
+        #[test]
+        fn any_name_and_separator_is_matched_without_panicking(
+            pattern in name(), folder in name(), sep in separator()
+        ) {
+            let _ = Pattern::new(&pattern).matches(&folder, sep);
+            let _ = Pattern::exact(&pattern).matches(&folder, sep);
+            let _ = selected(&folder, sep, &[Pattern::new(&pattern)], &[Pattern::exact(&pattern)]);
+        }
+
+        #[test]
+        fn a_ticked_folder_always_selects_itself(folder in name(), sep in separator()) {
+            prop_assert!(Pattern::exact(&folder).matches(&folder, sep));
+            prop_assert!(selected(&folder, sep, &[Pattern::exact(&folder)], &[]));
+            prop_assert!(!selected(&folder, sep, &[], &[Pattern::exact(&folder)]));
+        }
+
+        #[test]
+        fn a_name_without_wildcards_is_its_own_pattern(folder in "[^*%]{0,24}", sep in separator()) {
+            prop_assert!(Pattern::new(&folder).matches(&folder, sep));
+        }
     }
 }
