@@ -867,7 +867,13 @@ async fn folders_named_in_any_script_are_copied_through_the_portal_byte_exact() 
 #[tokio::test]
 async fn a_copy_that_crashes_on_every_run_ends_failed_and_people_are_told() {
     // The portal runs no workers: this test runs one in its own process, whose copy panics every time.
-    let Rig { sink, app, .. } = rig(
+    // The servers must outlive the statement: `..` would drop them at once.
+    let Rig {
+        old: _old,
+        new: _new,
+        sink,
+        app,
+    } = rig(
         None,
         &[
             ("FOUNTAIN__MIGRATION__WORKERS_IN_PORTAL", "false"),
@@ -943,7 +949,7 @@ async fn a_copy_that_crashes_on_every_run_ends_failed_and_people_are_told() {
 
 #[tokio::test]
 async fn several_people_cannot_take_turns_guessing_one_old_mailbox() {
-    let Rig { app, .. } = rig(None, &[]).await;
+    let Rig { old: _old, app, .. } = rig(None, &[]).await;
     let (bob, _) = app.sign_in("bob", "bob-pass").await;
     let (hana, _) = app.sign_in("hana", "hana-pass").await;
     let (ivan, _) = app.sign_in("ivan", "ivan-pass").await;
