@@ -857,6 +857,7 @@ async fn the_engine_never_sends_anything_that_deletes() {
         throttle: Throttle::new(Limits::default()),
         max_message_bytes: None,
         quarantine: Default::default(),
+        spool_dir: std::env::temp_dir(),
         dest_transcript: Some(audit.clone()),
     };
     let dir = tempfile::tempdir().unwrap();
@@ -969,4 +970,110 @@ async fn overlapping_runs_on_one_journal_never_duplicate() {
         "the waiting run found everything copied: {report}"
     );
     assert_same_mail(&old, &new, SAMPLE_FOLDERS).await;
+}
+
+/// The maildir file of the only message in `folder` (Dovecot's old layout: `.Folder` under Maildir).
+fn maildir_file(old: &Dovecot, user: &str, folder: &str) -> std::path::PathBuf {
+    let dir = old
+        .dir
+        .path()
+        .join(format!("dovecot/home/{user}/Maildir/.{folder}"));
+    let mut files: Vec<_> = ["cur", "new"]
+        .iter()
+        .flat_map(|sub| std::fs::read_dir(dir.join(sub)).into_iter().flatten())
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    files.pop().unwrap()
+}
+
+#[tokio::test]
+async fn big_and_under_reported_messages_stream_through_byte_exact() {
+    let old = Dovecot::start("old", None);
+    let new = Dovecot::start("new", Some(("admin", "admin-pass")));
+    // 12 MB: larger than a chunk (1 MiB here) and than one piece.
+    let big = |tag: &str, mb: usize| {
+        let mut m =
+            format!("Message-ID: <{tag}@example.org>\r\nSubject: {tag}\r\n\r\n").into_bytes();
+        for line in 0..mb * 10_000 {
+            m.extend_from_slice(format!("{line:08} {}\r\n", "y".repeat(89)).as_bytes());
+        }
+        m
+    };
+    old.save("alice", "INBOX.Big", &big("big", 12));
+    old.save("alice", "INBOX.Liar", &big("liar", 6));
+    // The old server under-reports the second one: Dovecot takes RFC822.SIZE from the maildir
+    // file name (W=), which here claims 2 KB.
+    let file = maildir_file(&old, "alice", "Liar");
+    let name = file.file_name().unwrap().to_str().unwrap().to_owned();
+    let (base, flags) = name.split_once(":2,").unwrap_or((&name, ""));
+    let lying: String = base
+        .split(',')
+        .map(|part| {
+            if part.starts_with("W=") {
+                "W=2000".to_owned()
+            } else {
+                part.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",");
+    std::fs::rename(&file, file.with_file_name(format!("{lying}:2,{flags}"))).unwrap();
+    for index in std::fs::read_dir(file.parent().unwrap().parent().unwrap()).unwrap() {
+        let path = index.unwrap().path();
+        if path
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("dovecot.index")
+        {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+    // The scenario holds: the server now says the 6 MB message has 2,000 bytes.
+    let endpoint = server::engine::imap::Endpoint {
+        timeout: std::time::Duration::from_secs(20),
+        ..server::engine::imap::Endpoint::new("127.0.0.1", old.port)
+    };
+    let alice = Credentials::Login {
+        user: "alice".into(),
+        password: "alice-old".into(),
+    };
+    let mut source = server::engine::imap::Source::connect(&endpoint, &alice, Default::default())
+        .await
+        .unwrap();
+    source.examine("INBOX.Liar").await.unwrap();
+    assert_eq!(source.list_messages().await.unwrap()[0].size, 2000);
+    source.logout().await;
+    let journal = old.dir.path().join("journal.db");
+    let spool = tempfile::tempdir().unwrap();
+    let mut args = copy_args(old.port, "alice", new.port, "master:admin", &journal);
+    args.extend(
+        [
+            "--folder",
+            "INBOX.Big",
+            "--folder",
+            "INBOX.Liar",
+            "--chunk-mib",
+            "1",
+            "--spool-dir",
+            spool.path().to_str().unwrap(),
+        ]
+        .map(String::from),
+    );
+    let (code, report, stderr) = fountain_copy(&args, "alice-old", "admin-pass");
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(folder(&report, "INBOX.Big")["copied_now"], 1, "{report}");
+    assert_eq!(folder(&report, "INBOX.Liar")["copied_now"], 1, "{report}");
+    assert_same_mail(&old, &new, &[("INBOX.Big", "Big"), ("INBOX.Liar", "Liar")]).await;
+    assert_eq!(
+        std::fs::read_dir(spool.path()).unwrap().count(),
+        0,
+        "spool files are removed"
+    );
+    // A re-run copies nothing twice.
+    let (code, again, _) = fountain_copy(&args, "alice-old", "admin-pass");
+    assert_eq!(code, 0);
+    assert_eq!(total(&again, "copied_now"), 0, "{again}");
 }

@@ -97,6 +97,9 @@ pub struct CopyArgs {
     /// The most raw bytes the quarantine keeps for this mailbox (MB).
     #[arg(long, default_value_t = 200.0)]
     pub quarantine_mailbox_mb: f64,
+    /// Where a big message is held while it is copied (default: the system's temporary directory).
+    #[arg(long)]
+    pub spool_dir: Option<PathBuf>,
     /// If another run holds the journal, wait for it to finish instead of stopping at once.
     #[arg(long)]
     pub wait: bool,
@@ -241,6 +244,7 @@ pub async fn run(args: CopyArgs) -> anyhow::Result<i32> {
         backoff: Duration::from_secs(1),
         parallel: args.parallel.max(1),
         max_message_bytes: None,
+        spool_dir: args.spool_dir.clone().unwrap_or_else(std::env::temp_dir),
         quarantine: crate::engine::copy::QuarantineLimits {
             max_message_bytes: (args.quarantine_message_mb.max(0.0) * 1e6) as u64,
             max_mailbox_bytes: (args.quarantine_mailbox_mb.max(0.0) * 1e6) as u64,

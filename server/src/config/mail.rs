@@ -50,6 +50,8 @@ pub struct MigrationConfig {
     /// The most raw bytes the quarantine keeps for one person's mailbox, in MB.
     #[serde(default = "default_quarantine_mailbox_mb")]
     pub quarantine_mailbox_mb: f64,
+    /// Where a big message is held while it is copied (default: the system's temporary directory).
+    pub spool_dir: Option<PathBuf>,
     /// An old password Fountain holds is forgotten this many days after it was last needed (no request
     /// running, and none changed since); the page asks for it again.
     #[serde(default = "default_forget_password_days")]
@@ -253,6 +255,10 @@ impl MigrationConfig {
             max_message_bytes: (self.quarantine_message_mb * 1e6) as u64,
             max_mailbox_bytes: (self.quarantine_mailbox_mb * 1e6) as u64,
         }
+    }
+
+    pub fn spool_dir(&self) -> PathBuf {
+        self.spool_dir.clone().unwrap_or_else(std::env::temp_dir)
     }
 
     pub fn heartbeat_timeout(&self) -> Duration {

@@ -58,6 +58,8 @@ pub struct CopyJob {
     /// The largest message the destination takes, when known beyond its APPENDLIMIT: a dry run counts
     /// the messages over it, so the scan can say so before anything is copied.
     pub max_message_bytes: Option<u64>,
+    /// Where a big message is held while it is copied (it never is in memory whole).
+    pub spool_dir: std::path::PathBuf,
     /// How much of a refused message's raw bytes the quarantine keeps.
     pub quarantine: QuarantineLimits,
     /// Where every command sent to the destination is recorded (secrets and bodies left out), for the
@@ -82,6 +84,8 @@ pub enum CopyError {
     Imap(#[from] ImapError),
     #[error("the journal database failed: {0}")]
     Journal(#[from] sea_orm::DbErr),
+    #[error(transparent)]
+    Spool(#[from] super::spool::SpoolError),
 }
 
 /// Copies the mailbox, reconnecting with backoff after a dropped connection or a timeout: every attempt

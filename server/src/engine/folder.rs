@@ -7,13 +7,14 @@ use std::sync::{Arc, Mutex};
 
 use super::copy::{CopiedThisRun, CopyError, CopyJob, ThisRun};
 use super::flag_sync::carry_flag_changes;
-use super::imap::{Destination, ImapError, Outgoing, Source, SourceMessage};
+use super::imap::{Destination, FetchedChunk, ImapError, Outgoing, Source, SourceMessage};
 use super::journal::{Copied, FolderKey, Journal, Journalled};
 use super::plan::chunks::{plan_chunks, uid_set, Chunk, Listed};
 use super::plan::folders::FolderPlan;
-use super::plan::quarantine::QuarantineLimits;
+use super::plan::quarantine::{QuarantineLimits, MAX_HEADER_BYTES};
 use super::recover::find_already_copied;
 use super::report::{FolderReport, Progress, QuarantinedMessage};
+use super::spool::Spool;
 use super::throttle::ServerBudget;
 
 /// What the workers copying one mailbox's folders share.
@@ -240,17 +241,22 @@ pub(super) async fn copy_folder(
     let (source_budget, dest_budget) = (&run.shared.source_budget, &run.shared.dest_budget);
     let chunks = plan_chunks(&listed, &done, run.job.limits);
     // The next chunk is read while the current one is written: both servers stay busy.
-    let mut prefetched: Option<Vec<SourceMessage>> = None;
+    let mut prefetched: Option<FetchedChunk> = None;
     for (i, chunk) in chunks.iter().enumerate() {
         let fetched = match prefetched.take() {
             Some(fetched) => fetched,
-            None => read_chunk(&mut run.source, source_budget, chunk).await?,
+            None => read_chunk(&mut run.source, source_budget, chunk, run.job).await?,
         };
-        let by_uid: BTreeMap<u32, &SourceMessage> = fetched.iter().map(|m| (m.uid, m)).collect();
-        let mut present = Vec::with_capacity(fetched.len());
+        let FetchedChunk {
+            messages,
+            to_stream,
+        } = fetched;
+        let by_uid: BTreeMap<u32, &SourceMessage> = messages.iter().map(|m| (m.uid, m)).collect();
+        let mut present = Vec::with_capacity(messages.len());
         for uid in &chunk.uids {
             match by_uid.get(uid) {
                 Some(message) => present.push(*message),
+                None if to_stream.contains(uid) => {}
                 None => {
                     // Listed but not returned (expunged meanwhile, or unreadable): nothing to copy now.
                     let reason = "the source server listed this message but did not return it";
@@ -277,7 +283,7 @@ pub(super) async fn copy_folder(
         };
         let read_next = async {
             match chunks.get(i + 1) {
-                Some(next) => read_chunk(&mut run.source, source_budget, next)
+                Some(next) => read_chunk(&mut run.source, source_budget, next, run.job)
                     .await
                     .map(Some),
                 None => Ok(None),
@@ -288,6 +294,17 @@ pub(super) async fn copy_folder(
         remember(run.shared.this_run, plan, &report);
         written?;
         prefetched = read?;
+        // Memory: the chunk is gone before a big message is read.
+        drop(present);
+        drop(by_uid);
+        drop(messages);
+        // Big messages (or ones the server under-reported) travel alone, in bounded pieces.
+        for uid in to_stream {
+            appender
+                .append_streamed(&mut run.source, source_budget, uid, run.job, &mut report)
+                .await?;
+            remember(run.shared.this_run, plan, &report);
+        }
         bytes_left = bytes_left.saturating_sub(chunk.bytes);
         progress(&report, bytes_left);
     }
@@ -307,15 +324,27 @@ pub(super) async fn copy_folder(
     Ok(report)
 }
 
-/// Reads one chunk within the source's budget.
+/// The most of one message fetched with a chunk; bigger ones are streamed in pieces of this size.
+fn inline_max(chunk_bytes: u64) -> u64 {
+    chunk_bytes.clamp(64 << 10, PIECE_BYTES)
+}
+
+/// One piece of a streamed message: what one FETCH response holds at most.
+pub const PIECE_BYTES: u64 = 2 << 20;
+
+/// Reads one chunk within the source's budget, every body bounded (see [`Source::fetch_chunk`]).
 async fn read_chunk(
     source: &mut Source,
     budget: &Arc<ServerBudget>,
     chunk: &Chunk,
-) -> Result<Vec<SourceMessage>, ImapError> {
+    job: &CopyJob,
+) -> Result<FetchedChunk, ImapError> {
     let reading = budget.operation().await;
     budget.pace(chunk.bytes).await;
-    let fetched = source.fetch(&chunk.uid_set()).await?;
+    let max = job.limits.max_bytes;
+    let fetched = source
+        .fetch_chunk(&chunk.uid_set(), inline_max(max), max.max(PIECE_BYTES))
+        .await?;
     reading.succeeded(chunk.bytes);
     Ok(fetched)
 }
@@ -451,6 +480,111 @@ impl Appender<'_, '_> {
                 }
                 Err(other) => return Err(other.into()),
             }
+        }
+        Ok(())
+    }
+}
+
+impl Appender<'_, '_> {
+    /// Copies one message in bounded pieces: from the source into a spool file (which learns its exact
+    /// size, whatever the server claimed), then from the file into the APPEND literal. Memory holds one
+    /// piece at a time.
+    async fn append_streamed(
+        &mut self,
+        source: &mut Source,
+        source_budget: &Arc<ServerBudget>,
+        uid: u32,
+        job: &CopyJob,
+        report: &mut FolderReport,
+    ) -> Result<(), CopyError> {
+        let mut spool = Spool::create(&job.spool_dir).await?;
+        let mut meta = None;
+        loop {
+            let reading = source_budget.operation().await;
+            source_budget.pace(PIECE_BYTES).await;
+            let piece = source.fetch_piece(uid, spool.len(), PIECE_BYTES).await?;
+            let Some(piece) = piece else {
+                break;
+            };
+            reading.succeeded(piece.bytes.len() as u64);
+            spool.write(&piece.bytes).await?;
+            if meta.is_none() {
+                meta = Some((piece.flags, piece.internal_date));
+            }
+            if (piece.bytes.len() as u64) < PIECE_BYTES {
+                break;
+            }
+        }
+        let Some((flags, internal_date)) = meta else {
+            let reason = "the source server listed this message but did not return it";
+            self.journal
+                .quarantine(self.folder_id, uid, reason, None, self.quarantine_limits)
+                .await?;
+            report.quarantined.push(QuarantinedMessage {
+                uid,
+                reason: reason.into(),
+                kept_whole: false,
+            });
+            return Ok(());
+        };
+        let floor = self.floor().await?;
+        self.journal
+            .begin_appends(self.folder_id, &uid.to_string(), floor)
+            .await?;
+        let (len, has_nul) = (spool.len(), spool.has_nul());
+        let appended = self
+            .dest
+            .append_from(
+                self.folder,
+                &flags,
+                internal_date.as_deref(),
+                len,
+                has_nul,
+                spool.reader().await?,
+            )
+            .await;
+        match appended {
+            Ok(appended) => {
+                let dest_uid = appended.map(|a| a.uid);
+                self.landed([dest_uid]);
+                let copied = Copied {
+                    uid,
+                    dest_uid,
+                    size: len,
+                    flags,
+                };
+                self.journal.record(self.folder_id, &[copied]).await?;
+                report.copied_now += 1;
+                report.bytes_copied_now += len;
+            }
+            Err(ImapError::Refused { text, .. }) => {
+                let reason = format!("the destination refused it: {text}");
+                let kept_whole = if len <= self.quarantine_limits.max_message_bytes {
+                    let whole = spool.head(len).await?;
+                    self.journal
+                        .quarantine(
+                            self.folder_id,
+                            uid,
+                            &reason,
+                            Some(&whole),
+                            self.quarantine_limits,
+                        )
+                        .await?
+                } else {
+                    let head = spool.head(MAX_HEADER_BYTES as u64).await?;
+                    self.journal
+                        .quarantine_headers(self.folder_id, uid, &reason, &head, len)
+                        .await?;
+                    false
+                };
+                self.journal.end_appends(self.folder_id).await?;
+                report.quarantined.push(QuarantinedMessage {
+                    uid,
+                    reason,
+                    kept_whole,
+                });
+            }
+            Err(other) => return Err(other.into()),
         }
         Ok(())
     }

@@ -213,13 +213,49 @@ impl Journal<'_> {
             None => None,
         };
         let whole = kept.as_ref().is_some_and(Kept::is_whole);
+        let size = raw.map(|r| r.len() as u64);
+        self.store(
+            folder_id,
+            uid,
+            reason,
+            kept.as_ref().map(Kept::bytes),
+            whole,
+            size,
+        )
+        .await?;
+        Ok(whole)
+    }
+
+    /// Puts aside a message too big to keep, by its headers (from `head`, its first bytes) and size.
+    pub async fn quarantine_headers(
+        &self,
+        folder_id: i64,
+        uid: u32,
+        reason: &str,
+        head: &[u8],
+        size: u64,
+    ) -> Result<(), DbErr> {
+        let headers = crate::engine::plan::quarantine::header_section(head);
+        self.store(folder_id, uid, reason, Some(headers), false, Some(size))
+            .await
+    }
+
+    async fn store(
+        &self,
+        folder_id: i64,
+        uid: u32,
+        reason: &str,
+        raw: Option<&[u8]>,
+        whole: bool,
+        size: Option<u64>,
+    ) -> Result<(), DbErr> {
         quarantine::Entity::insert(quarantine::ActiveModel {
             folder_id: Set(folder_id),
             source_uid: Set(i64::from(uid)),
             reason: Set(reason.to_owned()),
-            raw: Set(kept.as_ref().map(|k| k.bytes().to_vec())),
+            raw: Set(raw.map(<[u8]>::to_vec)),
             raw_is_whole: Set(whole),
-            size: Set(raw.map(|r| r.len() as i64)),
+            size: Set(size.map(|s| s as i64)),
             created_at: Set(now()),
             ..Default::default()
         })
@@ -236,7 +272,7 @@ impl Journal<'_> {
         )
         .exec_without_returning(self.db)
         .await?;
-        Ok(whole)
+        Ok(())
     }
 
     /// Raw bytes already kept in quarantine for the mailbox (old → new) this folder belongs to.

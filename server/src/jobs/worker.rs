@@ -343,6 +343,7 @@ impl Worker {
             throttle: self.migrations.throttle.clone(),
             max_message_bytes: settings.new_server.max_message_bytes(),
             quarantine: settings.quarantine_limits(),
+            spool_dir: settings.spool_dir(),
             dest_transcript: None,
         }
     }

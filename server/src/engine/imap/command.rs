@@ -139,7 +139,7 @@ impl Command {
     /// `~{n}` for BINARY. It must be the last thing in the command.
     pub fn literal_announcement(
         mut self,
-        len: usize,
+        len: u64,
         binary: bool,
         non_synchronising: bool,
     ) -> Command {

@@ -3,7 +3,7 @@
 //! `\Deleted` and DELETE do not exist here.
 use async_imap::imap_proto::rfc4315::UidSetMember;
 use async_imap::imap_proto::{RequestId, Response, ResponseCode, Status};
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 
 use super::auth::Credentials;
 use super::command::{Command, Unsendable};
@@ -187,17 +187,34 @@ impl Destination {
         internal_date: Option<&str>,
         body: &[u8],
     ) -> Result<Option<Appended>, ImapError> {
+        let (len, has_nul) = (body.len() as u64, body.contains(&0));
+        let mut reader = body;
+        self.append_from(wire_name, flags, internal_date, len, has_nul, &mut reader)
+            .await
+    }
+
+    /// [`append`](Self::append) of a message read from `body` as it is sent (exactly `len` bytes;
+    /// `has_nul`: it holds NUL bytes), so a big message is never held whole in memory.
+    pub async fn append_from<R: AsyncRead + Unpin>(
+        &mut self,
+        wire_name: &str,
+        flags: &[String],
+        internal_date: Option<&str>,
+        len: u64,
+        has_nul: bool,
+        body: &mut R,
+    ) -> Result<Option<Appended>, ImapError> {
         let message = Outgoing {
             flags,
             internal_date,
-            body,
+            body: &[],
         };
         self.check(wire_name, std::slice::from_ref(&message))?;
         // NUL bytes can only travel in a BINARY literal (RFC 3516), sent synchronising to be safe.
-        let binary = body.contains(&0) && self.has("BINARY");
+        let binary = has_nul && self.has("BINARY");
         let plus = self.has("LITERAL+") && !binary;
         let command = message
-            .command(wire_name, plus, binary)
+            .command(wire_name, len, plus, binary)
             .map_err(|e| self.link.unsendable("APPEND", e))?;
         let literal_plus = self.has("LITERAL+");
         let link = &self.link;
@@ -212,7 +229,14 @@ impl Destination {
                 }
             }
             let stream = session.get_mut();
-            stream.write_all(body).await?;
+            let sent = tokio::io::copy(&mut body.take(len), stream).await?;
+            if sent != len {
+                // The literal is short: the connection cannot be used any more (a reconnect retries).
+                return Err(async_imap::error::Error::Io(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    format!("the message ended after {sent} of {len} bytes"),
+                )));
+            }
             stream.write_all(b"\r\n").await?;
             stream.flush().await?;
             read_appenduid(session, &tag).await
@@ -239,13 +263,13 @@ impl Destination {
             return Ok(Vec::new());
         };
         let command = first
-            .command(wire_name, true, false)
+            .command(wire_name, first.body.len() as u64, true, false)
             .map_err(|e| self.link.unsendable("MULTIAPPEND", e))?;
         // Every further message: ` (flags) "date" {n+}` (MULTIAPPEND continues the same command).
         let mut further = Vec::with_capacity(messages.len());
         for next in &messages[1..] {
             let tail = next
-                .tail(Command::continued(), true, false)
+                .tail(Command::continued(), next.body.len() as u64, true, false)
                 .map_err(|e| self.link.unsendable("MULTIAPPEND", e))?;
             further.push(tail.parts(true).concat());
         }
@@ -311,17 +335,19 @@ impl Outgoing<'_> {
     fn command(
         &self,
         wire_name: &str,
+        len: u64,
         non_synchronising: bool,
         binary: bool,
     ) -> Result<Command, Unsendable> {
         let start = Command::new("APPEND").string("a folder name", wire_name.as_bytes())?;
-        self.tail(start, non_synchronising, binary)
+        self.tail(start, len, non_synchronising, binary)
     }
 
     /// ` (flags) "date" {n+}` after what `start` holds.
     fn tail(
         &self,
         start: Command,
+        len: u64,
         non_synchronising: bool,
         binary: bool,
     ) -> Result<Command, Unsendable> {
@@ -329,7 +355,7 @@ impl Outgoing<'_> {
         if let Some(date) = self.internal_date {
             command = command.string("an INTERNALDATE", date.as_bytes())?;
         }
-        Ok(command.literal_announcement(self.body.len(), binary, non_synchronising))
+        Ok(command.literal_announcement(len, binary, non_synchronising))
     }
 }
 

@@ -52,6 +52,23 @@ pub struct SourceMessage {
     pub body: Vec<u8>,
 }
 
+/// A chunk as fetched: the messages small enough to hold, and the UIDs of those to stream one at a
+/// time (their first piece filled the per-message bound, or the chunk's bytes were spent: a server
+/// that under-reports sizes cannot make Fountain hold more than the bounds).
+#[derive(Debug, Default)]
+pub struct FetchedChunk {
+    pub messages: Vec<SourceMessage>,
+    pub to_stream: Vec<u32>,
+}
+
+/// Part of one message's bytes (`BODY.PEEK[]<offset.len>`); flags and date come with the first.
+#[derive(Debug)]
+pub struct Piece {
+    pub bytes: Vec<u8>,
+    pub flags: Vec<String>,
+    pub internal_date: Option<String>,
+}
+
 /// A message as the fingerprint query sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fingerprinted {
@@ -178,9 +195,7 @@ impl Source {
                 Some(SourceMessage {
                     uid: f.uid?,
                     flags: f.flags().filter_map(|flag| flag_atom(&flag)).collect(),
-                    internal_date: f
-                        .internal_date()
-                        .map(|d| d.format("%d-%b-%Y %H:%M:%S %z").to_string()),
+                    internal_date: internal_date(f),
                     body: f.body()?.to_vec(),
                 })
             },
@@ -188,9 +203,87 @@ impl Source {
         .await
     }
 
+    /// Fetches a chunk with every body bounded: at most `inline_max` bytes of each message
+    /// (`BODY.PEEK[]<0.inline_max>`), and at most `keep_max` bytes held in all. A message that fills
+    /// its bound, or arrives once the chunk's bytes are spent, is not kept: it is to be streamed.
+    pub async fn fetch_chunk(
+        &mut self,
+        uid_set: &str,
+        inline_max: u64,
+        keep_max: u64,
+    ) -> Result<FetchedChunk, ImapError> {
+        let query = format!("(UID FLAGS INTERNALDATE BODY.PEEK[]<0.{inline_max}>)");
+        let mut kept = 0u64;
+        let mut to_stream = Vec::new();
+        let messages = fetch_each(
+            &mut self.session,
+            &self.link,
+            "UID FETCH (bodies)",
+            uid_set,
+            &query,
+            |f| {
+                let uid = f.uid?;
+                let body = f.body()?;
+                let len = body.len() as u64;
+                if len >= inline_max || kept + len > keep_max {
+                    to_stream.push(uid);
+                    return None;
+                }
+                kept += len;
+                Some(SourceMessage {
+                    uid,
+                    flags: f.flags().filter_map(|flag| flag_atom(&flag)).collect(),
+                    internal_date: internal_date(f),
+                    body: body.to_vec(),
+                })
+            },
+        )
+        .await?;
+        Ok(FetchedChunk {
+            messages,
+            to_stream,
+        })
+    }
+
+    /// `len` bytes of one message from `offset` (fewer at its end; none past it), with its flags and
+    /// date when `offset` is 0. `None` when the server did not return the message (gone meanwhile).
+    pub async fn fetch_piece(
+        &mut self,
+        uid: u32,
+        offset: u64,
+        len: u64,
+    ) -> Result<Option<Piece>, ImapError> {
+        let query = if offset == 0 {
+            format!("(UID FLAGS INTERNALDATE BODY.PEEK[]<0.{len}>)")
+        } else {
+            format!("(UID BODY.PEEK[]<{offset}.{len}>)")
+        };
+        let mut pieces = fetch_each(
+            &mut self.session,
+            &self.link,
+            "UID FETCH (a piece)",
+            &uid.to_string(),
+            &query,
+            |f| {
+                (f.uid? == uid).then(|| Piece {
+                    bytes: f.body().map(<[u8]>::to_vec).unwrap_or_default(),
+                    flags: f.flags().filter_map(|flag| flag_atom(&flag)).collect(),
+                    internal_date: internal_date(f),
+                })
+            },
+        )
+        .await?;
+        Ok(pieces.pop())
+    }
+
     pub async fn logout(mut self) {
         let _ = tokio::time::timeout(self.link.timeout, self.session.logout()).await;
     }
+}
+
+fn internal_date(f: &async_imap::types::Fetch) -> Option<String> {
+    f.internal_date()
+        .map(|d| d.format("%d-%b-%Y %H:%M:%S %z").to_string())
 }
 
 /// The flag as an atom to APPEND with, or `None` for flags a client cannot or must not set
