@@ -1,28 +1,32 @@
 #!/usr/bin/env bash
 # Benchmark: `fountain copy` against `doveadm backup -R` via imapc (and mbsync when installed), on the
-# same seeded mailbox copied from an "old" Dovecot to a "new" one over loopback. Prints a table:
-# first-copy wall time, msgs/s, MB/s, peak RSS (/usr/bin/time -v), no-op re-run time.
+# same seeded mailbox copied from an "old" Dovecot to a "new" one over loopback, with TLS on both sides
+# as deployments run it (STARTTLS, each server with its own CA; every tool verifies certificates).
+# Prints a table: first-copy wall time, msgs/s, MB/s, peak RSS (/usr/bin/time -v), no-op re-run time;
+# then a second one for a mailbox holding one BIG_MB message (default 200 MB), where memory is the point.
 #
 #   bash server/bench/copy-vs-peers.sh [MESSAGES] [AVG_KB]     (default 5000 messages of ~60 KB ≈ 300 MB)
 #
 # fountain and doveadm each copy RUNS times (default 3) into fresh mailboxes; the table shows the median
-# run (by wall time) and its peak RSS. mbsync, much slower, runs once.
+# run (by wall time) and its peak RSS. mbsync, much slower, runs once. BIG_MB=0 skips the big message.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/../../.ci/env"
-messages=${1:-5000}; avg_kb=${2:-60}; runs=${RUNS:-3}
+messages=${1:-5000}; avg_kb=${2:-60}; runs=${RUNS:-3}; big_mb=${BIG_MB:-200}
 rig="$FOUNTAIN_ROOT/server/rig"
 work=$(mktemp -d /tmp/fountain-bench.XXXXXX); chmod 755 "$work"
 old_port=$((20000 + RANDOM % 10000)); new_port=$((old_port + 1))
+old_imaps=$((old_port + 2)); new_imaps=$((old_port + 3))
 
 cargo build -q --release -p server --bin fountain
 fountain="$CARGO_TARGET_DIR/release/fountain"
 
 cleanup() { "$rig/dovecot.sh" stop "$work/old"; "$rig/dovecot.sh" stop "$work/new"; }
 trap cleanup EXIT
-{ printf 'alice:alice-old\ncarol:carol-old\n'; for i in $(seq "$runs"); do printf 'f%s:x\nd%s:x\n' "$i" "$i"; done; } >"$work/users"
-"$rig/dovecot.sh" start old "$work/old" "$old_port" "$work/users" >/dev/null
-"$rig/dovecot.sh" start new "$work/new" "$new_port" "$work/users" admin admin-pass >/dev/null
+{ printf 'alice:alice-old\ncarol:carol-old\nbig:big-old\nfbig:x\ndbig:x\n'; for i in $(seq "$runs"); do printf 'f%s:x\nd%s:x\n' "$i" "$i"; done; } >"$work/users"
+DOVECOT_IMAPS_PORT=$old_imaps "$rig/dovecot.sh" start old "$work/old" "$old_port" "$work/users" >/dev/null
+DOVECOT_IMAPS_PORT=$new_imaps "$rig/dovecot.sh" start new "$work/new" "$new_port" "$work/users" admin admin-pass >/dev/null
+old_ca="$work/old/tls/ca.pem"; new_ca="$work/new/tls/ca.pem"
 
 echo "generating $messages messages (~$avg_kb KB each, seeded) on the old server..." >&2
 mkdir -p "$work/mbox"
@@ -61,14 +65,20 @@ measure() { # name, then the command; prints "wall_s rss_kb"
   echo "$wall $rss"
 }
 
-export FOUNTAIN_SOURCE_PASSWORD=alice-old FOUNTAIN_DEST_PASSWORD=admin-pass
-fountain_run() { # measurement name, target user
-  measure "$1" "$fountain" copy --from "imap://alice@127.0.0.1:$old_port" --to "imap://$2@127.0.0.1:$new_port" \
+export FOUNTAIN_DEST_PASSWORD=admin-pass
+fountain_run() { # measurement name, target user [source user]
+  local from=${3:-alice}
+  FOUNTAIN_SOURCE_PASSWORD=$from-old measure "$1" "$fountain" copy \
+    --from "imap://$from@127.0.0.1:$old_port" --source-ca-file "$old_ca" \
+    --to "imap://$2@127.0.0.1:$new_port" --dest-ca-file "$new_ca" \
     --dest-auth master:admin --journal "$work/journal-$2.db"
 }
-doveadm_run() { # measurement name, target user
+doveadm_run() { # measurement name, target user [source user]
+  # doveadm writes into its own server directly; it reads the old one through imapc, over STARTTLS.
+  local from=${3:-alice}
   measure "$1" doveadm -c "$work/new/dovecot.conf" -o imapc_host=127.0.0.1 -o imapc_port="$old_port" \
-    -o imapc_user=alice -o imapc_password=alice-old -o imapc_features="rfc822.size fetch-headers" \
+    -o imapc_ssl=starttls -o imapc_ssl_verify=yes -o ssl_client_ca_file="$old_ca" \
+    -o imapc_user="$from" -o imapc_password="$from-old" -o imapc_features="rfc822.size fetch-headers" \
     -o mail_prefetch_count=20 backup -R -u "$2" imapc:
 }
 messages_of() { doveadm -c "$work/new/dovecot.conf" -f flow mailbox status -u "$1" messages '*' | awk -F'messages=' '{s+=$2} END {print s}'; }
@@ -102,7 +112,8 @@ Host 127.0.0.1
 Port $old_port
 User alice
 Pass alice-old
-SSLType None
+SSLType STARTTLS
+CertificateFile $old_ca
 AuthMechs LOGIN
 
 IMAPStore old
@@ -113,7 +124,8 @@ Host 127.0.0.1
 Port $new_port
 User carol*admin
 Pass admin-pass
-SSLType None
+SSLType STARTTLS
+CertificateFile $new_ca
 AuthMechs LOGIN
 
 IMAPStore new
@@ -133,6 +145,40 @@ RC
   row "mbsync" "$m_wall" "$m_rss" "$m_noop" "$copied_by_mbsync"
 else
   echo "(mbsync not installed: apt-get install isync to add it to the table)"
+fi
+
+if [ "$big_mb" -gt 0 ]; then
+  # One BIG_MB message (and two small ones): memory must stay flat, whatever the message's size.
+  python3 - "$work/big.eml" "$big_mb" <<'PY'
+import sys
+path, mb = sys.argv[1], int(sys.argv[2])
+line = (b"0123456789abcdefghij" * 4)[:78] + b"\r\n"
+with open(path, "wb") as out:
+    out.write(b"From: big@example.org\r\nSubject: a very big message\r\nMessage-ID: <big@example.org>\r\n\r\n")
+    for _ in range(mb * 1_000_000 // len(line)):
+        out.write(line)
+PY
+  chown 65534:65534 "$work/big.eml"
+  for i in 1 2; do
+    printf 'Subject: small %s\r\nMessage-ID: <small-%s@example.org>\r\n\r\nhello\r\n' "$i" "$i" |
+      doveadm -c "$work/old/dovecot.conf" save -u big
+  done
+  doveadm -c "$work/old/dovecot.conf" save -u big <"$work/big.eml"
+  read -r fb_wall fb_rss < <(fountain_run fountain-big fbig big)
+  read -r db_wall db_rss < <(doveadm_run doveadm-big dbig big)
+  big_bytes=$(stat -c %s "$work/big.eml")
+  largest_of() { doveadm -c "$work/$2/dovecot.conf" -f flow fetch -u "$1" size.physical mailbox INBOX |
+    awk -F'size.physical=' '{if ($2+0 > m) m = $2+0} END {print m+0}'; }
+  echo
+  echo "one $big_mb MB message (and 2 small), TLS on both sides:"
+  echo "| tool                   |  first copy |    MB/s |  peak RSS |"
+  echo "|------------------------|-------------|---------|-----------|"
+  for t in "fountain copy:$fb_wall:$fb_rss" "doveadm backup (imapc):$db_wall:$db_rss"; do
+    IFS=: read -r name wall rss <<<"$t"
+    awk -v t="$name" -v w="$wall" -v r="$rss" -v b="$big_bytes" 'BEGIN {
+      printf "| %-22s | %8.2f s | %7.1f | %7.1f MB |\n", t, w, (w>0? b/1e6/w : 0), r/1024 }'
+  done
+  echo "(the big message: $(largest_of big old) bytes on the old server, $(largest_of fbig new) copied by fountain, $(largest_of dbig new) by doveadm; messages: $(messages_of fbig) and $(messages_of dbig) of 3)"
 fi
 echo
 echo "logs: $work" >&2
