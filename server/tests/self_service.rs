@@ -8,7 +8,7 @@ mod support;
 use std::time::Duration;
 
 use app::dto::MigrationView;
-use sea_orm::EntityTrait;
+use sea_orm::{ConnectionTrait, EntityTrait};
 use support::copying::messages;
 use support::flow::{alice_new, alice_old, portal_with, Portal};
 use support::servers::Dovecot;
@@ -972,4 +972,280 @@ async fn several_people_cannot_take_turns_guessing_one_old_mailbox() {
     // Another mailbox is not locked by it: bob's own old login still connects.
     let connected = connect(&app, &bob, "bob", "bob-old").await;
     assert!(connected.account.is_some_and(|a| a.usable));
+}
+
+/// Who calls, in the authorization matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Caller {
+    NoSession,
+    /// alice, who owns the request the object ids name.
+    Owner,
+    /// bob, another person.
+    Other,
+    /// hana (user and helpdesk).
+    Helpdesk,
+    /// ivan (user and IT).
+    It,
+    /// A session whose roles were all taken away.
+    NoRole,
+}
+
+const CALLERS: [Caller; 6] = [
+    Caller::NoSession,
+    Caller::Other,
+    Caller::Helpdesk,
+    Caller::It,
+    Caller::NoRole,
+    // Last: the owner's own pause must come after every refused attempt.
+    Caller::Owner,
+];
+
+#[tokio::test]
+async fn the_authorization_matrix_holds_for_every_server_function_and_page() {
+    use Caller::*;
+    // No workers in the portal: alice's request stays queued, so her own actions stay possible.
+    let Rig {
+        old: _old,
+        new: _new,
+        sink: _sink,
+        app,
+    } = rig(None, &[("FOUNTAIN__MIGRATION__WORKERS_IN_PORTAL", "false")]).await;
+    let (no_role, _) = app.sign_in("bob", "bob-pass").await;
+    app.db()
+        .await
+        .execute_unprepared("UPDATE sessions SET roles = ''")
+        .await
+        .unwrap();
+    let (alice, _) = app.sign_in("alice", "alice-pass").await;
+    let (bob, _) = app.sign_in("bob", "bob-pass").await;
+    let (hana, _) = app.sign_in("hana", "hana-pass").await;
+    let (ivan, _) = app.sign_in("ivan", "ivan-pass").await;
+    // alice connects, scans (a worker of its own, stopped after) and starts a request.
+    connect(&app, &alice, "alice", "alice-old").await;
+    let mut worker = app.spawn_worker(1);
+    scanned(&app, &alice).await;
+    worker.kill().await.unwrap();
+    let (status, body) = start(&app, &alice, &["INBOX".to_owned()]).await;
+    assert_eq!(status, 200, "{body}");
+    let request = serde_json::from_str::<MigrationView>(&body)
+        .unwrap()
+        .request
+        .unwrap()
+        .id
+        .to_string();
+    let anonymous = app.client();
+    let client = |c: Caller| match c {
+        NoSession => &anonymous,
+        Owner => &alice,
+        Other => &bob,
+        Helpdesk => &hana,
+        It => &ivan,
+        NoRole => &no_role,
+    };
+
+    // Every server function, with each caller's expected status. Object ids are alice's (and one
+    // that does not exist, which must look exactly like someone else's).
+    type Row<'a> = (&'a str, Vec<(&'a str, &'a str)>, [(Caller, u16); 6]);
+    let rows: Vec<Row> = vec![
+        (
+            "whoami",
+            vec![],
+            [
+                (NoSession, 200),
+                (Owner, 200),
+                (Other, 200),
+                (Helpdesk, 200),
+                (It, 200),
+                (NoRole, 200),
+            ],
+        ),
+        (
+            "people",
+            vec![("filter", "")],
+            [
+                (NoSession, 401),
+                (Owner, 403),
+                (Other, 403),
+                (Helpdesk, 200),
+                (It, 200),
+                (NoRole, 403),
+            ],
+        ),
+        (
+            "my_migration",
+            vec![],
+            [
+                (NoSession, 401),
+                (Owner, 200),
+                (Other, 200),
+                (Helpdesk, 200),
+                (It, 200),
+                (NoRole, 403),
+            ],
+        ),
+        (
+            "connect_old_account",
+            vec![("login", "nobody"), ("password", "wrong")],
+            [
+                (NoSession, 401),
+                (Owner, 400),
+                (Other, 400),
+                (Helpdesk, 400),
+                (It, 400),
+                (NoRole, 403),
+            ],
+        ),
+        (
+            "start_migration",
+            vec![("folders[0]", "INBOX")],
+            [
+                (NoSession, 401),
+                (Owner, 200),
+                (Other, 400),
+                (Helpdesk, 400),
+                (It, 400),
+                (NoRole, 403),
+            ],
+        ),
+        // After start_migration: a new scan replaces the one the start was checked against.
+        (
+            "start_scan",
+            vec![],
+            [
+                (NoSession, 401),
+                (Owner, 200),
+                (Other, 400),
+                (Helpdesk, 400),
+                (It, 400),
+                (NoRole, 403),
+            ],
+        ),
+        (
+            "control_request",
+            vec![("request_id", "999999"), ("action", "Pause")],
+            [
+                (NoSession, 401),
+                (Owner, 403),
+                (Other, 403),
+                (Helpdesk, 403),
+                (It, 403),
+                (NoRole, 403),
+            ],
+        ),
+        (
+            "control_request",
+            vec![("request_id", request.as_str()), ("action", "Pause")],
+            [
+                (NoSession, 401),
+                (Owner, 200),
+                (Other, 403),
+                (Helpdesk, 403),
+                (It, 403),
+                (NoRole, 403),
+            ],
+        ),
+    ];
+    // A new server function without a row fails here.
+    let tested: std::collections::BTreeSet<String> = rows
+        .iter()
+        .map(|(name, ..)| format!("/api/{name}"))
+        .collect();
+    let existing: std::collections::BTreeSet<String> = leptos::server_fn::actix::server_fn_paths()
+        .map(|(path, _)| path.to_owned())
+        .collect();
+    assert!(
+        !existing.is_empty(),
+        "the server functions are registered in this binary"
+    );
+    assert_eq!(
+        tested, existing,
+        "every server function needs rows in the matrix"
+    );
+
+    let mut wrong = Vec::new();
+    for (name, form, expected) in &rows {
+        for caller in CALLERS {
+            let want = expected.iter().find(|(c, _)| *c == caller).unwrap().1;
+            let (got, body) = call(&app, client(caller), name, form).await;
+            if got != want {
+                wrong.push(format!(
+                    "{name} {form:?} as {caller:?}: {got}, expected {want}: {body}"
+                ));
+            }
+        }
+    }
+
+    let pages: [(&str, [(Caller, u16); 6]); 5] = [
+        (
+            "/",
+            [
+                (NoSession, 200),
+                (Owner, 200),
+                (Other, 200),
+                (Helpdesk, 200),
+                (It, 200),
+                (NoRole, 200),
+            ],
+        ),
+        (
+            "/me",
+            [
+                (NoSession, 302),
+                (Owner, 200),
+                (Other, 200),
+                (Helpdesk, 200),
+                (It, 200),
+                (NoRole, 403),
+            ],
+        ),
+        (
+            "/helpdesk",
+            [
+                (NoSession, 302),
+                (Owner, 403),
+                (Other, 403),
+                (Helpdesk, 200),
+                (It, 200),
+                (NoRole, 403),
+            ],
+        ),
+        (
+            "/it",
+            [
+                (NoSession, 302),
+                (Owner, 403),
+                (Other, 403),
+                (Helpdesk, 403),
+                (It, 200),
+                (NoRole, 403),
+            ],
+        ),
+        (
+            "/no-such-page",
+            [
+                (NoSession, 404),
+                (Owner, 404),
+                (Other, 404),
+                (Helpdesk, 404),
+                (It, 404),
+                (NoRole, 404),
+            ],
+        ),
+    ];
+    for (path, expected) in pages {
+        for caller in CALLERS {
+            let want = expected.iter().find(|(c, _)| *c == caller).unwrap().1;
+            let got = client(caller)
+                .get(app.url(path))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16();
+            if got != want {
+                wrong.push(format!("GET {path} as {caller:?}: {got}, expected {want}"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
