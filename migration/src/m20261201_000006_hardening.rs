@@ -4,7 +4,8 @@
 //! login, so several portal accounts cannot take turns guessing one old mailbox's password. Sign-ins
 //! in flight move from the `login_attempts` table to a sealed cookie of the browser that started them,
 //! each person records the issuer that vouched for their subject, and a quarantined message records
-//! whether its raw bytes were kept whole (they are bounded per message and per mailbox).
+//! whether its raw bytes were kept whole (they are bounded per message and per mailbox); a session
+//! records when it was last used, so an idle one ends.
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -31,6 +32,13 @@ enum Quarantine {
     Table,
     RawIsWhole,
     Size,
+}
+
+/// When a browser session was last used: an idle session ends.
+#[derive(DeriveIden)]
+enum Sessions {
+    Table,
+    LastSeenAt,
 }
 
 /// The issuer that vouched for each person's subject: a subject is unique per issuer.
@@ -126,10 +134,31 @@ impl MigrationTrait for Migration {
                     .add_column(ColumnDef::new(Quarantine::Size).big_integer().null())
                     .to_owned(),
             )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Sessions::Table)
+                    .add_column(
+                        ColumnDef::new(Sessions::LastSeenAt)
+                            .big_integer()
+                            .not_null()
+                            .default(0),
+                    )
+                    .to_owned(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Sessions::Table)
+                    .drop_column(Sessions::LastSeenAt)
+                    .to_owned(),
+            )
+            .await?;
         for column in [Quarantine::RawIsWhole, Quarantine::Size] {
             manager
                 .alter_table(

@@ -495,6 +495,79 @@ async fn sign_out_ends_the_session() {
 }
 
 #[tokio::test]
+async fn idle_sessions_end_and_roles_are_read_again() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let (alice, _) = app.sign_in("alice", "alice-pass").await;
+    assert_eq!(status(&alice, app.url("/me")).await, 200);
+    // Three hours without a request: past the idle timeout (120 minutes by default).
+    app.db()
+        .await
+        .execute_unprepared(
+            "UPDATE sessions SET last_seen_at = last_seen_at - 3 * 3600, created_at = created_at - 3 * 3600",
+        )
+        .await
+        .unwrap();
+    assert_eq!(status(&alice, app.url("/me")).await, 302);
+    assert_eq!(session_count(&app).await, 0, "the idle session is gone");
+
+    // Roles read five hours ago (past roles_max_age_minutes, 240 by default) are not trusted, even if
+    // the session is in use: the person goes through the provider again, which reads them anew.
+    let (hana, _) = app.sign_in("hana", "hana-pass").await;
+    app.db()
+        .await
+        .execute_unprepared(
+            "UPDATE sessions SET roles = 'user,helpdesk,it', created_at = created_at - 5 * 3600",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        status(&hana, app.url("/it")).await,
+        302,
+        "stale roles grant nothing"
+    );
+    let (hana, _) = app.sign_in("hana", "hana-pass").await;
+    assert_eq!(
+        status(&hana, app.url("/it")).await,
+        403,
+        "the roles were read again"
+    );
+    assert_eq!(status(&hana, app.url("/helpdesk")).await, 200);
+}
+
+#[tokio::test]
+async fn sign_out_everywhere_ends_every_session_of_the_person() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let (laptop, _) = app.sign_in("alice", "alice-pass").await;
+    let (phone, _) = app.sign_in("alice", "alice-pass").await;
+    let (bob, _) = app.sign_in("bob", "bob-pass").await;
+    let resp = phone
+        .post(app.url("/auth/logout-everywhere"))
+        .header("origin", &app.address)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    assert_eq!(status(&laptop, app.url("/me")).await, 302);
+    assert_eq!(status(&phone, app.url("/me")).await, 302);
+    assert_eq!(
+        status(&bob, app.url("/me")).await,
+        200,
+        "other people stay signed in"
+    );
+    assert_eq!(session_count(&app).await, 1);
+    // From another site, it is refused like every cross-site post.
+    let (laptop, _) = app.sign_in("alice", "alice-pass").await;
+    let forged = laptop
+        .post(app.url("/auth/logout-everywhere"))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    assert_eq!(status(&laptop, app.url("/me")).await, 200);
+}
+
+#[tokio::test]
 async fn cross_site_posts_are_refused() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let (hana, _) = app.sign_in("hana", "hana-pass").await;

@@ -51,6 +51,9 @@ fn SignedInNav(viewer: Viewer) -> impl IntoView {
             <form method="post" action="/auth/logout" class="inline">
                 <button type="submit" class="link">"Sign out"</button>
             </form>
+            <form method="post" action="/auth/logout-everywhere" class="inline">
+                <button type="submit" class="link" title="Ends your sessions in every browser">"Sign out everywhere"</button>
+            </form>
         </nav>
     }
 }

@@ -55,7 +55,13 @@ pub async fn guard(
 
 async fn resolve_viewer(state: &AppState, req: &ServiceRequest) -> Option<Viewer> {
     let cookie = req.cookie(session::COOKIE)?;
-    match session::resolve(&state.db, cookie.value()).await {
+    match session::resolve(
+        &state.db,
+        cookie.value(),
+        state.config.auth.session_policy(),
+    )
+    .await
+    {
         Ok(v) => v,
         Err(e) => {
             tracing::error!(error = %e, "could not read a session; treating the request as signed out");

@@ -15,7 +15,10 @@ use crate::db::people::format_roles;
 use crate::web::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(login).service(callback).service(logout);
+    cfg.service(login)
+        .service(callback)
+        .service(logout)
+        .service(logout_everywhere);
 }
 
 #[derive(Deserialize)]
@@ -171,6 +174,21 @@ async fn logout(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     if let Some(c) = req.cookie(session::COOKIE) {
         if let Err(e) = session::revoke(&state.db, c.value()).await {
             tracing::error!(error = %e, "could not delete a session at sign-out");
+        }
+    }
+    HttpResponse::SeeOther()
+        .cookie(session::removal(state.config.https()))
+        .insert_header((LOCATION, "/"))
+        .finish()
+}
+
+/// Ends every session of the signed-in person (a lost laptop, a shared computer).
+#[post("/auth/logout-everywhere")]
+async fn logout_everywhere(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    if let Some(c) = req.cookie(session::COOKIE) {
+        match session::revoke_all(&state.db, c.value()).await {
+            Ok(n) => tracing::info!(sessions = n, "signed out everywhere"),
+            Err(e) => tracing::error!(error = %e, "could not end the sessions at sign-out"),
         }
     }
     HttpResponse::SeeOther()

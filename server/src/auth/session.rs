@@ -43,6 +43,7 @@ pub async fn create(
         roles: Set(format_roles(roles)),
         created_at: Set(now),
         expires_at: Set(now + ttl_secs),
+        last_seen_at: Set(now),
     }
     .insert(db)
     .await?;
@@ -54,16 +55,76 @@ pub async fn create(
     Ok(token)
 }
 
-/// The person behind a cookie token, if the session exists and has not expired.
-pub async fn resolve(db: &DatabaseConnection, token: &str) -> Result<Option<Viewer>, DbErr> {
+/// How long a session may live besides its own expiry (`[auth]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    /// Roles are read from the provider at sign-in; older than this, the session ends and the next
+    /// page goes through the provider again (silently, while its own session lasts), which reads them
+    /// anew. A person removed from a group loses the role within this time.
+    pub roles_max_age_secs: i64,
+    /// Unused this long, the session ends.
+    pub idle_secs: i64,
+}
+
+/// A session's times are written at most this often (not on every request).
+const TOUCH_EVERY_SECS: i64 = 60;
+
+/// What a stored session is worth now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// In use; `touch`: record that it was used now.
+    Live {
+        touch: bool,
+    },
+    Expired,
+    Idle,
+    /// Its roles were read too long ago.
+    StaleRoles,
+}
+
+pub fn standing(s: &session::Model, now: i64, policy: Policy) -> Standing {
+    let last_seen = s.last_seen_at.max(s.created_at);
+    if s.expires_at <= now {
+        Standing::Expired
+    } else if now - last_seen > policy.idle_secs {
+        Standing::Idle
+    } else if now - s.created_at > policy.roles_max_age_secs {
+        Standing::StaleRoles
+    } else {
+        Standing::Live {
+            touch: now - last_seen >= TOUCH_EVERY_SECS,
+        }
+    }
+}
+
+/// The person behind a cookie token, if the session exists and still stands (see [`standing`]).
+pub async fn resolve(
+    db: &DatabaseConnection,
+    token: &str,
+    policy: Policy,
+) -> Result<Option<Viewer>, DbErr> {
     let Some(s) = session::Entity::find_by_id(hash_token(token))
         .one(db)
         .await?
     else {
         return Ok(None);
     };
-    if s.expires_at <= now() {
-        return Ok(None);
+    let at = now();
+    match standing(&s, at, policy) {
+        Standing::Live { touch } => {
+            if touch {
+                session::Entity::update_many()
+                    .col_expr(session::Column::LastSeenAt, at.into())
+                    .filter(session::Column::TokenHash.eq(s.token_hash.as_str()))
+                    .exec(db)
+                    .await?;
+            }
+        }
+        ended => {
+            tracing::info!(user_id = s.user_id, why = ?ended, "a session ended");
+            session::Entity::delete_by_id(s.token_hash).exec(db).await?;
+            return Ok(None);
+        }
     }
     let Some(u) = user::Entity::find_by_id(s.user_id).one(db).await? else {
         return Ok(None);
@@ -74,6 +135,21 @@ pub async fn resolve(db: &DatabaseConnection, token: &str) -> Result<Option<View
         display_name: u.display_name,
         roles: parse_roles(&s.roles),
     }))
+}
+
+/// Ends every session of the person behind `token` (sign out everywhere); how many there were.
+pub async fn revoke_all(db: &DatabaseConnection, token: &str) -> Result<u64, DbErr> {
+    let Some(s) = session::Entity::find_by_id(hash_token(token))
+        .one(db)
+        .await?
+    else {
+        return Ok(0);
+    };
+    let gone = session::Entity::delete_many()
+        .filter(session::Column::UserId.eq(s.user_id))
+        .exec(db)
+        .await?;
+    Ok(gone.rows_affected)
 }
 
 pub async fn revoke(db: &DatabaseConnection, token: &str) -> Result<(), DbErr> {
@@ -116,6 +192,57 @@ mod tests {
             hash_token(""),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         );
+    }
+
+    fn at(created: i64, seen: i64, expires: i64) -> session::Model {
+        session::Model {
+            token_hash: String::new(),
+            user_id: 1,
+            roles: "user".into(),
+            created_at: created,
+            expires_at: expires,
+            last_seen_at: seen,
+        }
+    }
+
+    const POLICY: Policy = Policy {
+        roles_max_age_secs: 3600,
+        idle_secs: 600,
+    };
+
+    #[test]
+    fn idle_expired_and_stale_sessions_end() {
+        assert_eq!(
+            standing(&at(0, 0, 9999), 30, POLICY),
+            Standing::Live { touch: false }
+        );
+        assert_eq!(
+            standing(&at(0, 0, 9999), 61, POLICY),
+            Standing::Live { touch: true }
+        );
+        assert_eq!(standing(&at(0, 0, 9999), 601, POLICY), Standing::Idle);
+        assert_eq!(
+            standing(&at(0, 3000, 9999), 3500, POLICY),
+            Standing::Live { touch: true }
+        );
+        assert_eq!(
+            standing(&at(0, 3550, 9999), 3601, POLICY),
+            Standing::StaleRoles
+        );
+        assert_eq!(standing(&at(0, 90, 100), 100, POLICY), Standing::Expired);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_live_session_is_within_every_limit(
+            created in 0i64..10_000, seen in 0i64..10_000, expires in 0i64..20_000, now in 0i64..20_000
+        ) {
+            if let Standing::Live { .. } = standing(&at(created, seen, expires), now, POLICY) {
+                proptest::prop_assert!(expires > now);
+                proptest::prop_assert!(now - created <= POLICY.roles_max_age_secs);
+                proptest::prop_assert!(now - seen.max(created) <= POLICY.idle_secs);
+            }
+        }
     }
 
     #[test]

@@ -68,6 +68,14 @@ pub struct AuthConfig {
     pub scopes: Vec<String>,
     #[serde(default)]
     pub roles: RolesConfig,
+    /// Roles are read from the provider at sign-in; a session older than this goes through the
+    /// provider again (silently while the provider's own session lasts), so a person removed from a
+    /// group loses the role within this time.
+    #[serde(default = "default_roles_max_age")]
+    pub roles_max_age_minutes: u32,
+    /// A session unused this long ends.
+    #[serde(default = "default_idle_timeout")]
+    pub idle_timeout_minutes: u32,
     /// Refuse sign-ins whose email the provider does not mark `email_verified`.
     #[serde(default = "default_true")]
     pub require_verified_email: bool,
@@ -77,7 +85,21 @@ pub struct AuthConfig {
     pub allowed_domains: Vec<String>,
 }
 
+fn default_roles_max_age() -> u32 {
+    240
+}
+fn default_idle_timeout() -> u32 {
+    120
+}
+
 impl AuthConfig {
+    pub fn session_policy(&self) -> crate::auth::session::Policy {
+        crate::auth::session::Policy {
+            roles_max_age_secs: i64::from(self.roles_max_age_minutes) * 60,
+            idle_secs: i64::from(self.idle_timeout_minutes) * 60,
+        }
+    }
+
     pub fn admission(&self) -> crate::auth::admission::Admission {
         crate::auth::admission::Admission {
             require_verified_email: self.require_verified_email,
@@ -268,6 +290,12 @@ impl Config {
         }
         if self.auth.session_hours == 0 || self.auth.session_hours > 24 * 30 {
             return Err("auth.session_hours must be between 1 and 720".into());
+        }
+        if self.auth.roles_max_age_minutes < 5 || self.auth.idle_timeout_minutes < 5 {
+            return Err(
+                "auth.roles_max_age_minutes and auth.idle_timeout_minutes must be at least 5"
+                    .into(),
+            );
         }
         if !(self.database.url.starts_with("sqlite:") || self.database.url.starts_with("postgres"))
         {

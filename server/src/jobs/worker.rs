@@ -44,8 +44,11 @@ pub struct Worker {
     pub claims: AtomicU64,
     /// Runs as each copy starts. A seam for tests, which make it panic to prove that a copy that
     /// crashes on every run ends as failed with its emails; `None` in the product.
-    pub before_copy: Option<Arc<dyn Fn(&Request) + Send + Sync>>,
+    pub before_copy: Option<BeforeCopy>,
 }
+
+/// What [`Worker::before_copy`] runs.
+pub type BeforeCopy = Arc<dyn Fn(&Request) + Send + Sync>;
 
 /// A worker name no other process will have.
 pub fn worker_name() -> String {

@@ -8,8 +8,11 @@ pub struct Model {
     pub token_hash: String,
     pub user_id: i64,
     pub roles: String,
+    /// Also when `roles` were read from the provider (at sign-in).
     pub created_at: i64,
     pub expires_at: i64,
+    /// When the session was last used (0: not since it began).
+    pub last_seen_at: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
