@@ -290,3 +290,31 @@ async fn wrong_password_and_unreachable_server_are_explained() {
         "{err:?}"
     );
 }
+
+#[tokio::test]
+async fn a_reply_over_the_bound_is_refused_not_buffered() {
+    let old = Dovecot::start("old", None);
+    // Dovecot's NAMESPACE reply is about 70 bytes: a 32-byte bound refuses it.
+    let tight = Endpoint {
+        max_reply_bytes: 32,
+        ..endpoint(old.port)
+    };
+    let err = Source::connect(&tight, &login("alice", "alice-old"), Transcript::default())
+        .await
+        .err()
+        .expect("the reply is over the bound");
+    assert!(
+        matches!(&err, ImapError::Lost { detail, .. } if detail.contains("over 32 bytes")),
+        "{err}"
+    );
+    // With the default bound the same server is fine.
+    Source::connect(
+        &endpoint(old.port),
+        &login("alice", "alice-old"),
+        Transcript::default(),
+    )
+    .await
+    .unwrap()
+    .logout()
+    .await;
+}

@@ -100,6 +100,9 @@ pub struct CopyArgs {
     /// Where a big message is held while it is copied (default: the system's temporary directory).
     #[arg(long)]
     pub spool_dir: Option<PathBuf>,
+    /// The largest reply read outside the IMAP parser (NAMESPACE, STATUS SIZE), in MiB; more is refused.
+    #[arg(long, default_value_t = 4)]
+    pub max_reply_mib: usize,
     /// If another run holds the journal, wait for it to finish instead of stopping at once.
     #[arg(long)]
     pub wait: bool,
@@ -216,6 +219,9 @@ pub async fn run(args: CopyArgs) -> anyhow::Result<i32> {
     let (dest_user, mut dest_endpoint) = parse_mailbox_url(&args.to, timeout)?;
     dest_endpoint.trust.ca_file = args.dest_ca_file.clone();
     dest_endpoint.trust.pinned = pins(&args.dest_pins, "--dest-cert-sha256")?;
+    for endpoint in [&mut source_endpoint, &mut dest_endpoint] {
+        endpoint.max_reply_bytes = args.max_reply_mib.max(1) << 20;
+    }
     let job = CopyJob {
         source: Side {
             endpoint: source_endpoint,

@@ -92,6 +92,9 @@ pub struct MailServer {
     /// Deadline for each network operation.
     #[serde(default = "default_timeout")]
     pub timeout_secs: u64,
+    /// The largest reply Fountain reads itself (NAMESPACE, STATUS SIZE), in MiB: more is refused.
+    #[serde(default = "default_max_reply_mib")]
+    pub max_reply_mib: u32,
     /// The new server's naming rules: `generic` or `zimbra`.
     #[serde(default)]
     pub profile: Profile,
@@ -175,6 +178,9 @@ fn default_heartbeat_timeout() -> u64 {
 }
 fn default_max_attempts() -> u32 {
     5
+}
+fn default_max_reply_mib() -> u32 {
+    4
 }
 fn default_quarantine_message_mb() -> f64 {
     25.0
@@ -317,8 +323,10 @@ impl MailServer {
                 .collect(),
         };
         let timeout = Duration::from_secs(self.timeout_secs);
-        Endpoint::from_url(&self.url, timeout, trust)
-            .expect("server URLs are checked when the configuration loads")
+        let mut endpoint = Endpoint::from_url(&self.url, timeout, trust)
+            .expect("server URLs are checked when the configuration loads");
+        endpoint.max_reply_bytes = (self.max_reply_mib.max(1) as usize) << 20;
+        endpoint
     }
 
     /// The person's login here, from their sign-in email.

@@ -400,6 +400,21 @@ mod tests {
 
     proptest::proptest! {
         #[test]
+        fn whatever_is_posted_only_sendable_logins_and_passwords_pass(
+            login in "\\PC{0,220}|[a-z\r\n\0 ]{0,20}",
+            password in proptest::option::of("\\PC{0,40}|[a-z\r\n\0]{0,20}"),
+            asks in proptest::bool::ANY,
+        ) {
+            if let Ok(form) = ConnectForm::parse(&login, password.as_deref(), asks) {
+                proptest::prop_assert!(!form.login.is_empty() && form.login.chars().count() <= 200);
+                proptest::prop_assert!(!form.login.chars().any(char::is_control));
+                if let Some(p) = &form.password {
+                    proptest::prop_assert!(asks && !p.is_empty() && !p.contains(['\r', '\n', '\0']));
+                }
+            }
+        }
+
+        #[test]
         fn a_login_counts_as_one_however_it_is_typed(login in "\\PC{0,40}", pad in "[ \t]{0,3}") {
             let padded = format!("{pad}{}{pad}", login.to_uppercase());
             proptest::prop_assert_eq!(normalised_login(&padded), normalised_login(&login.to_uppercase()));

@@ -23,6 +23,9 @@ pub struct Endpoint {
     pub timeout: Duration,
     pub security: Security,
     pub trust: Trust,
+    /// The largest reply to a command Fountain reads itself (NAMESPACE, STATUS SIZE: a few lines):
+    /// a server sending more is refused, not buffered.
+    pub max_reply_bytes: usize,
 }
 
 impl Endpoint {
@@ -34,6 +37,7 @@ impl Endpoint {
             timeout: Duration::from_secs(120),
             security: Security::StartTls,
             trust: Trust::default(),
+            max_reply_bytes: DEFAULT_MAX_REPLY_BYTES,
         }
     }
 }
@@ -53,6 +57,7 @@ impl Endpoint {
             timeout,
             security,
             trust,
+            max_reply_bytes: DEFAULT_MAX_REPLY_BYTES,
         })
     }
 }
@@ -126,6 +131,7 @@ impl ImapError {
 pub(super) struct Link {
     pub label: String,
     pub timeout: Duration,
+    pub max_reply_bytes: usize,
 }
 
 impl Link {
@@ -198,6 +204,7 @@ pub(super) async fn open(
     let link = Link {
         label: endpoint.to_string(),
         timeout: endpoint.timeout,
+        max_reply_bytes: endpoint.max_reply_bytes,
     };
     let tcp = tokio::time::timeout(
         endpoint.timeout,
@@ -368,11 +375,11 @@ async fn personal_namespace(
     Ok(parse_personal_namespace(&reply))
 }
 
-/// The most a raw reply (NAMESPACE, STATUS SIZE: a few lines) may hold before the server is refused.
-pub const MAX_RAW_REPLY_BYTES: usize = 4 << 20;
+/// [`Endpoint::max_reply_bytes`] unless configured: 4 MiB.
+pub const DEFAULT_MAX_REPLY_BYTES: usize = 4 << 20;
 
 /// Runs a command async-imap cannot parse the answer of, over the raw stream, and returns the whole
-/// reply up to its tagged line (at most [`MAX_RAW_REPLY_BYTES`]). Only between commands, when nothing
+/// reply up to its tagged line (at most [`Endpoint::max_reply_bytes`]). Only between commands, when nothing
 /// else is in flight. `literal_plus`: the server takes non-synchronising literals.
 pub(super) async fn raw_command(
     session: &mut Session,
@@ -390,7 +397,7 @@ pub(super) async fn raw_command(
         .to_owned();
     let exchange = async {
         let stream = session.get_mut();
-        let mut reader = ReplyReader::new(TAG, MAX_RAW_REPLY_BYTES);
+        let mut reader = ReplyReader::new(TAG, link.max_reply_bytes);
         let mut buf = [0u8; 4096];
         for (i, part) in parts.iter().enumerate() {
             if i == 0 {
