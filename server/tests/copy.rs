@@ -561,13 +561,19 @@ async fn a_lost_append_reply_is_found_not_copied_twice() {
     assert_same_mail(&old, &new, SAMPLE_FOLDERS).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn killed_mid_copy_the_rerun_finishes_exactly() {
-    use std::io::BufRead;
+/// A seeded old server reached through a slow link on its first connection (so a copy is surely still
+/// running a while later), a new server, and the copy's arguments.
+struct SlowCopy {
+    old: Dovecot,
+    new: Dovecot,
+    _proxy: support::proxy::FaultyProxy,
+    args: Vec<String>,
+}
+
+async fn slow_copy(seed: u32) -> SlowCopy {
     let old = Dovecot::start("old", None);
     let new = Dovecot::start("new", Some(("admin", "admin-pass")));
-    old.seed_sample("alice", 60, 17);
-    // A slow link on the first source connection, so the copy is surely still running when killed.
+    old.seed_sample("alice", 60, seed);
     let proxy = support::proxy::FaultyProxy::start_with(
         old.port,
         support::proxy::Fault::Slow(150_000),
@@ -583,15 +589,38 @@ async fn killed_mid_copy_the_rerun_finishes_exactly() {
         &old.dir.path().join("journal.db"),
     );
     args.extend(["--chunk-mib", "1"].map(String::from));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fountain"))
+    SlowCopy {
+        old,
+        new,
+        _proxy: proxy,
+        args,
+    }
+}
+
+/// `fountain copy` as a child process, its stderr piped.
+fn spawn_copy(args: &[String]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_fountain"))
         .arg("copy")
-        .args(&args)
+        .args(args)
+        .env_remove("RUST_LOG")
         .env("FOUNTAIN_SOURCE_PASSWORD", "alice-old")
         .env("FOUNTAIN_DEST_PASSWORD", "admin-pass")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_mid_copy_the_rerun_finishes_exactly() {
+    use std::io::BufRead;
+    let SlowCopy {
+        old,
+        new,
+        _proxy,
+        args,
+    } = slow_copy(17).await;
+    let mut child = spawn_copy(&args);
     let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
     let killed = tokio::task::spawn_blocking(move || {
         let mut seen = String::new();
@@ -904,35 +933,14 @@ async fn the_engine_never_sends_anything_that_deletes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn overlapping_runs_on_one_journal_never_duplicate() {
     use std::io::BufRead;
-    let old = Dovecot::start("old", None);
-    let new = Dovecot::start("new", Some(("admin", "admin-pass")));
-    old.seed_sample("alice", 60, 23);
     // The first run's source link is slow, so it surely still runs while the others start.
-    let proxy = support::proxy::FaultyProxy::start_with(
-        old.port,
-        support::proxy::Fault::Slow(150_000),
-        0,
-        1,
-    )
-    .await;
-    let mut args = copy_args(
-        proxy.port,
-        "alice",
-        new.port,
-        "master:admin",
-        &old.dir.path().join("journal.db"),
-    );
-    args.extend(["--chunk-mib", "1"].map(String::from));
-    let mut first = Command::new(env!("CARGO_BIN_EXE_fountain"))
-        .arg("copy")
-        .args(&args)
-        .env_remove("RUST_LOG")
-        .env("FOUNTAIN_SOURCE_PASSWORD", "alice-old")
-        .env("FOUNTAIN_DEST_PASSWORD", "admin-pass")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let SlowCopy {
+        old,
+        new,
+        _proxy,
+        args,
+    } = slow_copy(23).await;
+    let mut first = spawn_copy(&args);
     let mut first_err = std::io::BufReader::new(first.stderr.take().unwrap());
     // Once it shows progress it holds the journal.
     let mut line = String::new();

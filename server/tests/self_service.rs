@@ -103,6 +103,18 @@ fn folder_form(folders: &[String]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Scans the old mailbox and starts copying every folder the scan found; the start's answer.
+async fn scan_and_start_everything(app: &TestApp, client: &reqwest::Client) -> (u16, String) {
+    let scan = scanned(app, client)
+        .await
+        .scan
+        .unwrap()
+        .result
+        .expect("scanned");
+    let all: Vec<String> = scan.folders.iter().map(|f| f.name.clone()).collect();
+    start(app, client, &all).await
+}
+
 async fn start(app: &TestApp, client: &reqwest::Client, folders: &[String]) -> (u16, String) {
     let form = folder_form(folders);
     let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
@@ -728,14 +740,7 @@ async fn in_administrator_mode_no_password_is_asked_and_the_copy_runs() {
     let account = connected.account.unwrap();
     assert_eq!(account.login, "alice.archer");
     assert!(account.usable);
-    let scan = scanned(&app, &alice)
-        .await
-        .scan
-        .unwrap()
-        .result
-        .expect("scanned");
-    let all: Vec<String> = scan.folders.iter().map(|f| f.name.clone()).collect();
-    let (status, body) = start(&app, &alice, &all).await;
+    let (status, body) = scan_and_start_everything(&app, &alice).await;
     assert_eq!(status, 200, "{body}");
     let done = until(&app, &alice, 120, |v| {
         v.request.as_ref().is_some_and(|r| r.state == "done")
@@ -903,14 +908,7 @@ async fn a_copy_that_crashes_on_every_run_ends_failed_and_people_are_told() {
 
     let (alice, _) = app.sign_in("alice", "alice-pass").await;
     connect(&app, &alice, "alice", "alice-old").await;
-    let scan = scanned(&app, &alice)
-        .await
-        .scan
-        .unwrap()
-        .result
-        .expect("scanned");
-    let picked: Vec<String> = scan.folders.iter().map(|f| f.name.clone()).collect();
-    let (status, body) = start(&app, &alice, &picked).await;
+    let (status, body) = scan_and_start_everything(&app, &alice).await;
     assert_eq!(status, 200, "{body}");
     let ended = until(&app, &alice, 60, |v| {
         v.request.as_ref().is_some_and(|r| r.state == "failed")

@@ -196,4 +196,18 @@ mod tests {
         // A folder whose parent is not listed keeps its whole name.
         assert_eq!(label("Archive/2019", &dovecot), "Archive/2019");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_names_label_as_a_suffix_without_panicking(
+            names in proptest::collection::vec("(INBOX[./])?\\PC{0,12}([./]\\PC{0,6}){0,2}", 1..8)
+        ) {
+            let all: Vec<ScannedFolder> = names.iter().map(|n| f(n)).collect();
+            for name in &names {
+                let shown = label(name, &all);
+                proptest::prop_assert!(name.ends_with(&shown));
+                proptest::prop_assert!(depth(name, &all) < all.len());
+            }
+        }
+    }
 }
