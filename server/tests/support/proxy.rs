@@ -1,6 +1,7 @@
 //! A fault-injecting TCP proxy for the tests: the first `faulty` connections fail after the server has
 //! sent `after` bytes (cut, or stalled: held open with no more data), lose the server's reply that
-//! holds a pattern, or crawl (a slow link); later connections pass untouched.
+//! holds a pattern, crawl (a slow link), or report wrong message sizes; later connections pass
+//! untouched.
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -18,6 +19,9 @@ pub enum Fault {
     LoseReplyWith(&'static [u8]),
     /// The server's bytes arrive at this many bytes per second.
     Slow(usize),
+    /// Every `RFC822.SIZE n` the server sends says this instead (an old server that under-reports
+    /// sizes, while it sends the messages whole).
+    SizesSay(u32),
 }
 
 pub struct FaultyProxy {
@@ -107,6 +111,8 @@ async fn pipe(client: TcpStream, server: TcpStream, limit: Option<usize>, fault:
     });
     let mut sent = 0usize;
     let mut buf = vec![0u8; 16 * 1024];
+    // For SizesSay: what arrived after the last line end (a size is never split by a line end).
+    let mut pending: Vec<u8> = Vec::new();
     let cut = loop {
         let n = match server_read.read(&mut buf).await {
             Ok(0) | Err(_) => break false,
@@ -120,6 +126,22 @@ async fn pipe(client: TcpStream, server: TcpStream, limit: Option<usize>, fault:
             }
             (Some(_), Fault::LoseReplyWith(_)) => {
                 if client_write.write_all(&buf[..n]).await.is_err() {
+                    break false;
+                }
+                continue;
+            }
+            (Some(_), Fault::SizesSay(size)) => {
+                pending.extend_from_slice(&buf[..n]);
+                let Some(end) = pending.windows(2).rposition(|w| w == b"\r\n") else {
+                    continue;
+                };
+                let rest = pending.split_off(end + 2);
+                let lines = std::mem::replace(&mut pending, rest);
+                if client_write
+                    .write_all(&rewrite_sizes(&lines, size))
+                    .await
+                    .is_err()
+                {
                     break false;
                 }
                 continue;
@@ -153,4 +175,25 @@ async fn pipe(client: TcpStream, server: TcpStream, limit: Option<usize>, fault:
     };
     upstream.abort();
     cut
+}
+
+/// `bytes` with the number after every `RFC822.SIZE ` replaced by `size`.
+fn rewrite_sizes(bytes: &[u8], size: u32) -> Vec<u8> {
+    const KEY: &[u8] = b"RFC822.SIZE ";
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i..].starts_with(KEY) {
+            out.extend_from_slice(KEY);
+            i += KEY.len();
+            while i < bytes.len() && bytes[i].is_ascii_digit() {
+                i += 1;
+            }
+            out.extend_from_slice(size.to_string().as_bytes());
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    out
 }
