@@ -23,7 +23,7 @@ fountain="$CARGO_TARGET_DIR/release/fountain"
 
 cleanup() { "$rig/dovecot.sh" stop "$work/old"; "$rig/dovecot.sh" stop "$work/new"; }
 trap cleanup EXIT
-{ printf 'alice:alice-old\ncarol:carol-old\nbig:big-old\nfbig:x\ndbig:x\n'; for i in $(seq "$runs"); do printf 'f%s:x\nd%s:x\n' "$i" "$i"; done; } >"$work/users"
+{ printf 'alice:alice-old\ncarol:carol-old\nbig:big-old\nfbig:x\ndbig:x\nfliar:x\n'; for i in $(seq "$runs"); do printf 'f%s:x\nd%s:x\n' "$i" "$i"; done; } >"$work/users"
 DOVECOT_IMAPS_PORT=$old_imaps "$rig/dovecot.sh" start old "$work/old" "$old_port" "$work/users" >/dev/null
 DOVECOT_IMAPS_PORT=$new_imaps "$rig/dovecot.sh" start new "$work/new" "$new_port" "$work/users" admin admin-pass >/dev/null
 old_ca="$work/old/tls/ca.pem"; new_ca="$work/new/tls/ca.pem"
@@ -166,6 +166,17 @@ PY
   doveadm -c "$work/old/dovecot.conf" save -u big <"$work/big.eml"
   read -r fb_wall fb_rss < <(fountain_run fountain-big fbig big)
   read -r db_wall db_rss < <(doveadm_run doveadm-big dbig big)
+  # The same mailbox from an old server that under-reports every size (2 KB), through a proxy that
+  # rewrites RFC822.SIZE: plain text on that side (the proxy cannot read TLS), TLS to the new server.
+  liar_port=$((old_port + 4))
+  python3 "$here/under-reporting-proxy.py" "$liar_port" "$old_port" 2000 >"$work/liar.log" 2>&1 &
+  liar_pid=$!
+  for _ in $(seq 50); do grep -q ready "$work/liar.log" 2>/dev/null && break; sleep 0.1; done
+  FOUNTAIN_SOURCE_PASSWORD=big-old measure fountain-liar "$fountain" copy \
+    --from "imap://big@127.0.0.1:$liar_port" --to "imap://fliar@127.0.0.1:$new_port" \
+    --dest-ca-file "$new_ca" --dest-auth master:admin --journal "$work/journal-fliar.db" >"$work/fountain-liar.m"
+  kill "$liar_pid" 2>/dev/null || true
+  read -r fl_wall fl_rss <"$work/fountain-liar.m"
   big_bytes=$(stat -c %s "$work/big.eml")
   largest_of() { doveadm -c "$work/$2/dovecot.conf" -f flow fetch -u "$1" size.physical mailbox INBOX |
     awk -F'size.physical=' '{if ($2+0 > m) m = $2+0} END {print m+0}'; }
@@ -173,12 +184,13 @@ PY
   echo "one $big_mb MB message (and 2 small), TLS on both sides:"
   echo "| tool                   |  first copy |    MB/s |  peak RSS |"
   echo "|------------------------|-------------|---------|-----------|"
-  for t in "fountain copy:$fb_wall:$fb_rss" "doveadm backup (imapc):$db_wall:$db_rss"; do
+  for t in "fountain copy:$fb_wall:$fb_rss" "doveadm backup (imapc):$db_wall:$db_rss" \
+    "fountain, sizes under-reported (plain old side):$fl_wall:$fl_rss"; do
     IFS=: read -r name wall rss <<<"$t"
     awk -v t="$name" -v w="$wall" -v r="$rss" -v b="$big_bytes" 'BEGIN {
       printf "| %-22s | %8.2f s | %7.1f | %7.1f MB |\n", t, w, (w>0? b/1e6/w : 0), r/1024 }'
   done
-  echo "(the big message: $(largest_of big old) bytes on the old server, $(largest_of fbig new) copied by fountain, $(largest_of dbig new) by doveadm; messages: $(messages_of fbig) and $(messages_of dbig) of 3)"
+  echo "(the big message: $(largest_of big old) bytes on the old server, $(largest_of fbig new) copied by fountain, $(largest_of dbig new) by doveadm, $(largest_of fliar new) from the under-reporting server; messages: $(messages_of fbig), $(messages_of dbig) and $(messages_of fliar) of 3)"
 fi
 echo
 echo "logs: $work" >&2
