@@ -226,6 +226,19 @@ async fn only_verified_unique_addresses_of_the_organisation_get_an_account() {
     let people = user::Entity::find().all(&app.db().await).await.unwrap();
     assert_eq!(people.len(), 1, "{people:?}");
     assert!(!people[0].issuer.is_empty(), "the issuer is recorded");
+    // A subject is unique per issuer: an account made by another provider is not alice's.
+    app.db()
+        .await
+        .execute_unprepared("UPDATE users SET issuer = 'https://previous-idp.example.org'")
+        .await
+        .unwrap();
+    let (_client, resp) = app.complete_sign_in(None, "alice", "alice-pass").await;
+    assert_eq!(resp.status(), 403);
+    assert!(resp
+        .text()
+        .await
+        .unwrap()
+        .contains("another sign-in service"));
 }
 
 #[tokio::test]

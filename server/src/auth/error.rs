@@ -23,6 +23,8 @@ pub enum AuthError {
     MissingEmail,
     #[error("Fountain cannot sign you in: {0}. Your mailbox is found from your email address, so it must be right; ask your IT team.")]
     NotAdmitted(#[from] super::admission::Refusal),
+    #[error("Your account here was made by another sign-in service than the one you came from, so Fountain cannot tell whether it is yours. Ask your IT team.")]
+    OtherIssuer,
     #[error("Another account at the sign-in service already uses your email address here, so Fountain cannot tell whose mailbox it is. Ask your IT team.")]
     EmailTaken,
     #[error("Your account is not enabled for Fountain (none of its groups grants access). Ask your IT team if you think it should be.")]
@@ -42,7 +44,8 @@ impl ResponseError for AuthError {
             AuthError::MissingEmail
             | AuthError::NoRole
             | AuthError::NotAdmitted(_)
-            | AuthError::EmailTaken => StatusCode::FORBIDDEN,
+            | AuthError::EmailTaken
+            | AuthError::OtherIssuer => StatusCode::FORBIDDEN,
             AuthError::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }

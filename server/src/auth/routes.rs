@@ -213,7 +213,7 @@ async fn ensure_one_person(
         // Accounts from before issuers were recorded have none: they are adopted.
         if !known.issuer.is_empty() && known.issuer != issuer {
             tracing::warn!(user_id = known.id, "a subject of another issuer signed in");
-            return Err(AuthError::EmailTaken);
+            return Err(AuthError::OtherIssuer);
         }
     }
     let same_email = user::Entity::find()

@@ -504,6 +504,11 @@ impl Appender<'_, '_> {
             source_budget.pace(PIECE_BYTES).await;
             let piece = source.fetch_piece(uid, spool.len(), PIECE_BYTES).await?;
             let Some(piece) = piece else {
+                // Nothing at this offset: the message ended exactly here, or it is gone. Never
+                // append part of a message: only a message still there is complete.
+                if !spool.is_empty() && source.fetch_piece(uid, 0, 1).await?.is_none() {
+                    meta = None;
+                }
                 break;
             };
             reading.succeeded(piece.bytes.len() as u64);
