@@ -5,5 +5,6 @@ pub mod config;
 pub mod db;
 pub mod engine;
 pub mod jobs;
+pub mod notify;
 pub mod telemetry;
 pub mod web;

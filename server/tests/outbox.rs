@@ -5,8 +5,9 @@ mod support;
 use sea_orm::EntityTrait;
 use server::config::EmailConfig;
 use server::db::entity::outbox;
-use server::jobs::emails;
-use server::jobs::outbox::{enqueue, Mailer};
+use server::notify::emails;
+use server::notify::outbox::enqueue;
+use server::notify::Mailer;
 use support::smtp::SmtpSink;
 use support::{free_port, fresh_database, Backend};
 

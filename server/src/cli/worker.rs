@@ -5,9 +5,9 @@ use std::sync::Arc;
 use anyhow::Context;
 
 use crate::config::Config;
-use crate::jobs::outbox::Mailer;
 use crate::jobs::worker::{worker_name, Worker};
 use crate::jobs::Migrations;
+use crate::notify::Mailer;
 
 /// The worker for this configuration, or `None` when migrations are not configured.
 pub fn worker(

@@ -14,8 +14,6 @@ use tokio::task::JoinSet;
 
 use super::accounts::AccountError;
 use super::attempts;
-use super::emails;
-use super::outbox::{self, Mailer};
 use super::progress::Tracker;
 use super::queue::{Queue, QueueError, Request};
 use super::scans::{latest_scan, scan_result};
@@ -28,6 +26,7 @@ use crate::engine::copy::{copy_mailbox, CopyError, CopyJob, DestinationProfile, 
 use crate::engine::imap::ImapError;
 use crate::engine::plan::chunks::ChunkLimits;
 use crate::engine::plan::select::Pattern;
+use crate::notify::{emails, outbox, Mailer};
 
 /// How often an idle worker looks for work.
 const POLL: Duration = Duration::from_secs(1);

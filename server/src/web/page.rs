@@ -2,6 +2,8 @@
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 
+use crate::notify::html::escape;
+
 pub fn message_page(
     status: StatusCode,
     title: &str,
@@ -22,24 +24,4 @@ pub fn message_page(
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .body(body)
-}
-
-/// Text made safe inside HTML (pages and the HTML part of emails).
-pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn escapes_markup() {
-        assert_eq!(
-            super::escape(r#"<a href="x">&'"#),
-            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
-        );
-    }
 }

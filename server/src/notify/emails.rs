@@ -4,7 +4,7 @@
 use app::dto::{MigrationReport, ScanResult};
 use app::format::human_size;
 
-use crate::web::page::escape;
+use super::html::escape;
 
 /// One rendered email.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,0 +1,53 @@
+//! The email outbox: an email is a row written in the same transaction as the change it tells about
+//! ([`enqueue`]); the [`super::sender`] sends due rows, retrying with the pauses [`retry_after`] gives.
+//! SMTP being down delays an email; it never loses one.
+use std::time::Duration;
+
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set};
+
+use super::emails::Rendered;
+use crate::db::entity::outbox as row;
+use crate::db::now;
+
+/// Puts an email in the outbox (on `db`, which may be the transaction of the state change).
+pub async fn enqueue(
+    db: &impl ConnectionTrait,
+    user_id: Option<i64>,
+    recipient: &str,
+    email: Rendered,
+) -> Result<(), DbErr> {
+    let at = now();
+    row::Entity::insert(row::ActiveModel {
+        user_id: Set(user_id),
+        recipient: Set(recipient.to_owned()),
+        subject: Set(email.subject),
+        text_body: Set(email.text),
+        html_body: Set(email.html),
+        attempts: Set(0),
+        next_attempt_at: Set(at),
+        created_at: Set(at),
+        ..Default::default()
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// The pause after the `attempts`-th failure: 30 s, doubling, at most an hour.
+pub fn retry_after(attempts: i32) -> Duration {
+    let exp = attempts.clamp(1, 8) as u32 - 1;
+    Duration::from_secs((30u64 << exp).min(3600))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_to_an_hour() {
+        assert_eq!(retry_after(1), Duration::from_secs(30));
+        assert_eq!(retry_after(2), Duration::from_secs(60));
+        assert_eq!(retry_after(5), Duration::from_secs(480));
+        assert_eq!(retry_after(50), Duration::from_secs(3600));
+    }
+}
