@@ -102,11 +102,14 @@ pub async fn copy_mailbox(
         match copy_once(db, job, &this_run, progress).await {
             Err(CopyError::Imap(e)) if e.is_transient() && attempt < job.retries => {
                 attempt += 1;
-                tracing::warn!(error = %e, attempt, pause_ms = pause.as_millis() as u64, "connection trouble; retrying from the journal");
-                eprintln!(
-                    "{e}; retrying in {:.1} s (attempt {attempt} of {})",
-                    pause.as_secs_f64(),
-                    job.retries
+                // A log line, not a print: the portal's JSON log stays JSON, and `fountain copy` shows
+                // warnings on the terminal.
+                tracing::warn!(
+                    error = %e,
+                    attempt,
+                    of = job.retries,
+                    pause_ms = pause.as_millis() as u64,
+                    "connection trouble; retrying from the journal"
                 );
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(std::time::Duration::from_secs(300));
