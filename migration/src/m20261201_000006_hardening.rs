@@ -58,22 +58,40 @@ enum LoginAttempts {
     CreatedAt,
 }
 
+/// Adds one column to `table` (SQLite alters one column per statement).
+async fn add_column(
+    manager: &SchemaManager<'_>,
+    table: impl IntoIden + 'static,
+    column: &mut ColumnDef,
+) -> Result<(), DbErr> {
+    manager
+        .alter_table(Table::alter().table(table).add_column(column).to_owned())
+        .await
+}
+
+async fn drop_column(
+    manager: &SchemaManager<'_>,
+    table: impl IntoIden + 'static,
+    column: impl IntoIden + 'static,
+) -> Result<(), DbErr> {
+    manager
+        .alter_table(Table::alter().table(table).drop_column(column).to_owned())
+        .await
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(MigrationRequests::Table)
-                    .add_column(
-                        ColumnDef::new(MigrationRequests::CrashedRuns)
-                            .integer()
-                            .not_null()
-                            .default(0),
-                    )
-                    .to_owned(),
-            )
-            .await?;
+        let number = |c| ColumnDef::new(c).big_integer().not_null().to_owned();
+        add_column(
+            manager,
+            MigrationRequests::Table,
+            ColumnDef::new(MigrationRequests::CrashedRuns)
+                .integer()
+                .not_null()
+                .default(0),
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
@@ -89,94 +107,51 @@ impl MigrationTrait for Migration {
                             .integer()
                             .not_null(),
                     )
-                    .col(
-                        ColumnDef::new(OldLoginFailures::WindowStart)
-                            .big_integer()
-                            .not_null(),
-                    )
+                    .col(number(OldLoginFailures::WindowStart.into_iden()))
                     .to_owned(),
             )
             .await?;
         manager
             .drop_table(Table::drop().table(LoginAttempts::Table).to_owned())
             .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Users::Table)
-                    .add_column(
-                        ColumnDef::new(Users::Issuer)
-                            .string()
-                            .not_null()
-                            .default(""),
-                    )
-                    .to_owned(),
-            )
-            .await?;
+        add_column(
+            manager,
+            Users::Table,
+            ColumnDef::new(Users::Issuer)
+                .string()
+                .not_null()
+                .default(""),
+        )
+        .await?;
         // Rows from before were kept whole when they had bytes at all.
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Quarantine::Table)
-                    .add_column(
-                        ColumnDef::new(Quarantine::RawIsWhole)
-                            .boolean()
-                            .not_null()
-                            .default(true),
-                    )
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Quarantine::Table)
-                    .add_column(ColumnDef::new(Quarantine::Size).big_integer().null())
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Sessions::Table)
-                    .add_column(
-                        ColumnDef::new(Sessions::LastSeenAt)
-                            .big_integer()
-                            .not_null()
-                            .default(0),
-                    )
-                    .to_owned(),
-            )
-            .await
+        add_column(
+            manager,
+            Quarantine::Table,
+            ColumnDef::new(Quarantine::RawIsWhole)
+                .boolean()
+                .not_null()
+                .default(true),
+        )
+        .await?;
+        add_column(
+            manager,
+            Quarantine::Table,
+            ColumnDef::new(Quarantine::Size).big_integer().null(),
+        )
+        .await?;
+        add_column(
+            manager,
+            Sessions::Table,
+            number(Sessions::LastSeenAt.into_iden()).default(0),
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Sessions::Table)
-                    .drop_column(Sessions::LastSeenAt)
-                    .to_owned(),
-            )
-            .await?;
-        for column in [Quarantine::RawIsWhole, Quarantine::Size] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(Quarantine::Table)
-                        .drop_column(column)
-                        .to_owned(),
-                )
-                .await?;
-        }
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Users::Table)
-                    .drop_column(Users::Issuer)
-                    .to_owned(),
-            )
-            .await?;
+        drop_column(manager, Sessions::Table, Sessions::LastSeenAt).await?;
+        drop_column(manager, Quarantine::Table, Quarantine::RawIsWhole).await?;
+        drop_column(manager, Quarantine::Table, Quarantine::Size).await?;
+        drop_column(manager, Users::Table, Users::Issuer).await?;
         let text = |c: LoginAttempts| ColumnDef::new(c).string().not_null().to_owned();
         manager
             .create_table(
@@ -197,13 +172,11 @@ impl MigrationTrait for Migration {
         manager
             .drop_table(Table::drop().table(OldLoginFailures::Table).to_owned())
             .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(MigrationRequests::Table)
-                    .drop_column(MigrationRequests::CrashedRuns)
-                    .to_owned(),
-            )
-            .await
+        drop_column(
+            manager,
+            MigrationRequests::Table,
+            MigrationRequests::CrashedRuns,
+        )
+        .await
     }
 }

@@ -344,6 +344,16 @@ async fn callback_url_for(app: &TestApp, authorize: &str, user: &str, password: 
     location(&to_callback).expect("redirect to the callback")
 }
 
+fn query_param(url: &str, key: &str) -> String {
+    url::Url::parse(url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == key)
+        .unwrap_or_else(|| panic!("no {key} in {url}"))
+        .1
+        .into_owned()
+}
+
 async fn callback_with_cookie(url: &str, cookie: &str) -> reqwest::Response {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -365,13 +375,7 @@ async fn nonce_mismatch_is_rejected() {
     let callback = callback_url_for(&app, &authorize, "alice", "alice-pass").await;
     // Someone who knew the key swapped the nonce this sign-in expects: the ID token no longer matches.
     let key = SecretBox::derived("sign-in-cookie", support::CLIENT_SECRET);
-    let state = url::Url::parse(&callback)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "state")
-        .unwrap()
-        .1
-        .into_owned();
+    let state = query_param(&callback, "state");
     let mut attempt = SignInAttempt::open(Some(&cookie), Some(&state), &key, server::db::now())
         .expect("the cookie opens with the portal's key");
     attempt.nonce = "not-the-nonce-we-sent".into();
@@ -411,13 +415,7 @@ async fn a_callback_from_another_browser_signs_nobody_in() {
 async fn the_providers_error_text_is_not_shown() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let (cookie, authorize) = start_sign_in_by_hand(&app).await;
-    let state = url::Url::parse(&authorize)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "state")
-        .unwrap()
-        .1
-        .into_owned();
+    let state = query_param(&authorize, "state");
     let mut callback = url::Url::parse(&app.url("/auth/callback")).unwrap();
     callback
         .query_pairs_mut()
