@@ -318,6 +318,64 @@ async fn the_quarantine_keeps_bounded_bytes_and_says_what_it_kept() {
     }
 }
 
+#[tokio::test]
+async fn big_refused_messages_are_quarantined_from_their_spool_file_within_the_limits() {
+    let old = Dovecot::start("old", None);
+    let new = Dovecot::start_with(
+        "new",
+        Some(("admin", "admin-pass")),
+        &[("DOVECOT_MAX_MAIL_SIZE", "20k")],
+    );
+    // Two 3 MB messages: bigger than one piece, so each is streamed through a spool file.
+    let big = |n: usize| {
+        let mut m =
+            format!("Message-ID: <big{n}@example.org>\r\nSubject: big {n}\r\n\r\n").into_bytes();
+        m.extend(std::iter::repeat_n(b'z', 3_000_000));
+        m.extend_from_slice(b"\r\n");
+        m
+    };
+    let sent = [big(1), big(2)];
+    for m in &sent {
+        old.save("alice", "INBOX.Projects", m);
+    }
+    let journal = old.dir.path().join("journal.db");
+    let mut args = copy_args(old.port, "alice", new.port, "master:admin", &journal);
+    // Whole up to 5 MB each, 4 MB in all: the first whole, the second by its headers.
+    args.extend(
+        [
+            "--folder",
+            "INBOX.Projects",
+            "--quarantine-message-mb",
+            "5",
+            "--quarantine-mailbox-mb",
+            "4",
+        ]
+        .map(String::from),
+    );
+    let (code, report, stderr) = fountain_copy(&args, "alice-old", "admin-pass");
+    assert_eq!(code, 2, "{stderr}");
+    let held: Vec<bool> = folder(&report, "INBOX.Projects")["quarantined"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["kept_whole"].as_bool().unwrap())
+        .collect();
+    assert_eq!(held, [true, false], "{report}");
+    let db = sea_orm::Database::connect(format!("sqlite://{}", journal.display()))
+        .await
+        .unwrap();
+    use sea_orm::{EntityTrait, QueryOrder};
+    let rows = server::db::entity::quarantine::Entity::find()
+        .order_by_asc(server::db::entity::quarantine::Column::SourceUid)
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(rows[0].raw.as_deref().unwrap(), &sent[0][..]);
+    let end = sent[1].windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    assert_eq!(rows[1].raw.as_deref().unwrap(), &sent[1][..end]);
+    assert_eq!(rows[1].size, Some(sent[1].len() as i64));
+}
+
 #[test]
 fn wrong_password_fails_with_a_clear_message() {
     let old = Dovecot::start("old", None);

@@ -84,6 +84,18 @@ async fn until(
     );
 }
 
+/// Polls until the request is neither queued nor copying (at most `secs`); the request then.
+async fn until_ended(app: &TestApp, client: &reqwest::Client, secs: u64) -> app::dto::RequestView {
+    until(app, client, secs, |v| {
+        v.request
+            .as_ref()
+            .is_some_and(|r| !matches!(r.state.as_str(), "queued" | "copying"))
+    })
+    .await
+    .request
+    .unwrap()
+}
+
 async fn scanned(app: &TestApp, client: &reqwest::Client) -> MigrationView {
     view(app, client, "start_scan", &[]).await;
     until(app, client, 60, |v| {
@@ -231,13 +243,7 @@ async fn connect_scan_pick_start_and_finish_exactly_with_a_done_email() {
         first_id
     );
 
-    let done = until(&app, &alice, 120, |v| {
-        v.request
-            .as_ref()
-            .is_some_and(|r| !matches!(r.state.as_str(), "queued" | "copying"))
-    })
-    .await;
-    let request = done.request.unwrap();
+    let request = until_ended(&app, &alice, 120).await;
     assert_eq!(request.state, "done", "{request:#?}\n{}", app.log());
     let report = request.report.expect("a report");
     assert_eq!(report.folders.len(), picked.len());
@@ -386,13 +392,7 @@ async fn a_worker_killed_mid_copy_is_replaced_and_the_copy_finishes_exactly() {
     );
 
     let _second = app.spawn_worker(2);
-    let done = until(&app, &alice, 180, |v| {
-        v.request
-            .as_ref()
-            .is_some_and(|r| !matches!(r.state.as_str(), "queued" | "copying"))
-    })
-    .await;
-    let request = done.request.unwrap();
+    let request = until_ended(&app, &alice, 180).await;
     let log2 = std::fs::read_to_string(app.dir.path().join("worker-2.log")).unwrap_or_default();
     assert_eq!(request.state, "done", "{request:#?}\n{log2}");
     assert_same_mail(old.port, new.port, &request.report.unwrap()).await;
@@ -789,13 +789,7 @@ async fn a_folder_renamed_after_the_scan_is_never_reported_done() {
     let all: Vec<String> = scan.folders.iter().map(|f| f.name.clone()).collect();
     let (status, body) = start(&app, &alice, &all).await;
     assert_eq!(status, 200, "{body}");
-    let ended = until(&app, &alice, 120, |v| {
-        v.request
-            .as_ref()
-            .is_some_and(|r| !matches!(r.state.as_str(), "queued" | "copying"))
-    })
-    .await;
-    let request = ended.request.unwrap();
+    let request = until_ended(&app, &alice, 120).await;
     assert_eq!(request.state, "needs_attention", "{request:#?}");
     let problem = request.last_error.unwrap();
     assert!(
@@ -845,13 +839,7 @@ async fn folders_named_in_any_script_are_copied_through_the_portal_byte_exact() 
     }
     let (status, body) = start(&app, &alice, &picked).await;
     assert_eq!(status, 200, "{body}");
-    let ended = until(&app, &alice, 90, |v| {
-        v.request
-            .as_ref()
-            .is_some_and(|r| !matches!(r.state.as_str(), "queued" | "copying"))
-    })
-    .await;
-    let request = ended.request.unwrap();
+    let request = until_ended(&app, &alice, 90).await;
     assert_eq!(request.state, "done", "{request:#?}\n{}", app.log());
     let report = request.report.unwrap();
     for name in names {

@@ -72,10 +72,11 @@ impl Oidc {
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(15))
             .build()?;
+        let issuer_id = issuer.as_str().trim_end_matches('/').to_owned();
         Ok(Self {
             http,
-            issuer_id: issuer.as_str().trim_end_matches('/').to_owned(),
-            issuer: IssuerUrl::new(issuer.as_str().trim_end_matches('/').to_owned())?,
+            issuer: IssuerUrl::new(issuer_id.clone())?,
+            issuer_id,
             client_id: ClientId::new(client_id.to_owned()),
             client_secret: ClientSecret::new(client_secret),
             redirect: RedirectUrl::from_url(redirect),

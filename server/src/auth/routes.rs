@@ -176,10 +176,7 @@ async fn logout(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
             tracing::error!(error = %e, "could not delete a session at sign-out");
         }
     }
-    HttpResponse::SeeOther()
-        .cookie(session::removal(state.config.https()))
-        .insert_header((LOCATION, "/"))
-        .finish()
+    signed_out(&state)
 }
 
 /// Ends every session of the signed-in person (a lost laptop, a shared computer).
@@ -191,6 +188,11 @@ async fn logout_everywhere(state: web::Data<AppState>, req: HttpRequest) -> Http
             Err(e) => tracing::error!(error = %e, "could not end the sessions at sign-out"),
         }
     }
+    signed_out(&state)
+}
+
+/// Back to the landing page, the browser's session cookie gone.
+fn signed_out(state: &AppState) -> HttpResponse {
     HttpResponse::SeeOther()
         .cookie(session::removal(state.config.https()))
         .insert_header((LOCATION, "/"))

@@ -251,10 +251,10 @@ pub async fn run(args: CopyArgs) -> anyhow::Result<i32> {
         parallel: args.parallel.max(1),
         max_message_bytes: None,
         spool_dir: args.spool_dir.clone().unwrap_or_else(std::env::temp_dir),
-        quarantine: crate::engine::copy::QuarantineLimits {
-            max_message_bytes: (args.quarantine_message_mb.max(0.0) * 1e6) as u64,
-            max_mailbox_bytes: (args.quarantine_mailbox_mb.max(0.0) * 1e6) as u64,
-        },
+        quarantine: crate::engine::copy::QuarantineLimits::from_mb(
+            args.quarantine_message_mb,
+            args.quarantine_mailbox_mb,
+        ),
         dest_transcript: None,
         dest_profile: match args.dest_profile.as_str() {
             "zimbra" => DestinationProfile::ZimbraLike,

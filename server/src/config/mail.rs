@@ -257,10 +257,10 @@ impl MigrationConfig {
     }
 
     pub fn quarantine_limits(&self) -> crate::engine::copy::QuarantineLimits {
-        crate::engine::copy::QuarantineLimits {
-            max_message_bytes: (self.quarantine_message_mb * 1e6) as u64,
-            max_mailbox_bytes: (self.quarantine_mailbox_mb * 1e6) as u64,
-        }
+        crate::engine::copy::QuarantineLimits::from_mb(
+            self.quarantine_message_mb,
+            self.quarantine_mailbox_mb,
+        )
     }
 
     pub fn spool_dir(&self) -> PathBuf {

@@ -11,7 +11,7 @@ use super::imap::{Destination, FetchedChunk, ImapError, Outgoing, Source, Source
 use super::journal::{Copied, FolderKey, Journal, Journalled};
 use super::plan::chunks::{plan_chunks, uid_set, Chunk, Listed};
 use super::plan::folders::FolderPlan;
-use super::plan::quarantine::{QuarantineLimits, MAX_HEADER_BYTES};
+use super::plan::quarantine::{header_section, QuarantineLimits, MAX_HEADER_BYTES};
 use super::recover::find_already_copied;
 use super::report::{FolderReport, Progress, QuarantinedMessage};
 use super::spool::Spool;
@@ -258,16 +258,14 @@ pub(super) async fn copy_folder(
                 Some(message) => present.push(*message),
                 None if to_stream.contains(uid) => {}
                 None => {
-                    // Listed but not returned (expunged meanwhile, or unreadable): nothing to copy now.
-                    let reason = "the source server listed this message but did not return it";
-                    run.journal
-                        .quarantine(folder_id, *uid, reason, None, run.job.quarantine)
-                        .await?;
-                    report.quarantined.push(QuarantinedMessage {
-                        uid: *uid,
-                        reason: reason.into(),
-                        kept_whole: false,
-                    });
+                    not_returned(
+                        &run.journal,
+                        folder_id,
+                        *uid,
+                        run.job.quarantine,
+                        &mut report,
+                    )
+                    .await?
                 }
             }
         }
@@ -436,53 +434,138 @@ impl Appender<'_, '_> {
             }
         }
         for message in present {
-            let floor = self.floor().await?;
-            self.journal
-                .begin_appends(self.folder_id, &message.uid.to_string(), floor)
-                .await?;
-            match self
-                .dest
-                .append(
-                    self.folder,
-                    &message.flags,
-                    message.internal_date.as_deref(),
-                    &message.body,
-                )
-                .await
-            {
-                Ok(appended) => {
-                    let dest_uid = appended.map(|a| a.uid);
-                    self.landed([dest_uid]);
-                    self.journal
-                        .record(self.folder_id, &[copied(message, dest_uid)])
-                        .await?;
-                    report.copied_now += 1;
-                    report.bytes_copied_now += message.body.len() as u64;
-                }
-                Err(ImapError::Refused { text, .. }) => {
-                    let reason = format!("the destination refused it: {text}");
-                    let kept_whole = self
-                        .journal
-                        .quarantine(
-                            self.folder_id,
-                            message.uid,
-                            &reason,
-                            Some(&message.body),
-                            self.quarantine_limits,
-                        )
-                        .await?;
-                    self.journal.end_appends(self.folder_id).await?;
-                    report.quarantined.push(QuarantinedMessage {
-                        uid: message.uid,
-                        reason,
-                        kept_whole,
-                    });
-                }
-                Err(other) => return Err(other.into()),
-            }
+            let body = Body::Memory(&message.body);
+            self.append_one(
+                message.uid,
+                &message.flags,
+                message.internal_date.as_deref(),
+                body,
+                report,
+            )
+            .await?;
         }
         Ok(())
     }
+
+    /// Appends one message, journalled ahead; a refusal puts it in the quarantine (as much of it as
+    /// the limits keep, read only that far from a spool file) and the run goes on.
+    async fn append_one(
+        &mut self,
+        uid: u32,
+        flags: &[String],
+        internal_date: Option<&str>,
+        mut body: Body<'_>,
+        report: &mut FolderReport,
+    ) -> Result<(), CopyError> {
+        let floor = self.floor().await?;
+        self.journal
+            .begin_appends(self.folder_id, &uid.to_string(), floor)
+            .await?;
+        let len = body.len();
+        let appended = match &mut body {
+            Body::Memory(bytes) => {
+                self.dest
+                    .append(self.folder, flags, internal_date, bytes)
+                    .await
+            }
+            Body::Spooled(spool) => {
+                let has_nul = spool.has_nul();
+                let reader = spool.reader().await?;
+                self.dest
+                    .append_from(self.folder, flags, internal_date, len, has_nul, reader)
+                    .await
+            }
+        };
+        match appended {
+            Ok(appended) => {
+                let dest_uid = appended.map(|a| a.uid);
+                self.landed([dest_uid]);
+                let copied = Copied {
+                    uid,
+                    dest_uid,
+                    size: len,
+                    flags: flags.to_vec(),
+                };
+                self.journal.record(self.folder_id, &[copied]).await?;
+                report.copied_now += 1;
+                report.bytes_copied_now += len;
+            }
+            Err(ImapError::Refused { text, .. }) => {
+                let reason = format!("the destination refused it: {text}");
+                let limits = self.quarantine_limits;
+                let kept_whole = match body {
+                    Body::Memory(bytes) => {
+                        self.journal
+                            .quarantine(self.folder_id, uid, &reason, Some(bytes), limits)
+                            .await?
+                    }
+                    Body::Spooled(spool) => {
+                        let whole = self
+                            .journal
+                            .keeps_whole(self.folder_id, len, limits)
+                            .await?;
+                        let head = spool
+                            .head(if whole { len } else { MAX_HEADER_BYTES as u64 })
+                            .await?;
+                        let kept = if whole {
+                            &head[..]
+                        } else {
+                            header_section(&head)
+                        };
+                        self.journal
+                            .quarantine_kept(self.folder_id, uid, &reason, kept, whole, len)
+                            .await?;
+                        whole
+                    }
+                };
+                self.journal.end_appends(self.folder_id).await?;
+                report.quarantined.push(QuarantinedMessage {
+                    uid,
+                    reason,
+                    kept_whole,
+                });
+            }
+            Err(other) => return Err(other.into()),
+        }
+        Ok(())
+    }
+}
+
+/// A message's bytes on their way to the destination.
+enum Body<'a> {
+    Memory(&'a [u8]),
+    /// A big one, in its spool file.
+    Spooled(&'a mut Spool),
+}
+
+impl Body<'_> {
+    fn len(&self) -> u64 {
+        match self {
+            Body::Memory(bytes) => bytes.len() as u64,
+            Body::Spooled(spool) => spool.len(),
+        }
+    }
+}
+
+/// A listed message the source did not return (expunged meanwhile, or unreadable): put aside with
+/// nothing kept, never copied now.
+async fn not_returned(
+    journal: &Journal<'_>,
+    folder_id: i64,
+    uid: u32,
+    limits: QuarantineLimits,
+    report: &mut FolderReport,
+) -> Result<(), CopyError> {
+    let reason = "the source server listed this message but did not return it";
+    journal
+        .quarantine(folder_id, uid, reason, None, limits)
+        .await?;
+    report.quarantined.push(QuarantinedMessage {
+        uid,
+        reason: reason.into(),
+        kept_whole: false,
+    });
+    Ok(())
 }
 
 impl Appender<'_, '_> {
@@ -511,87 +594,33 @@ impl Appender<'_, '_> {
                 }
                 break;
             };
-            reading.succeeded(piece.bytes.len() as u64);
-            spool.write(&piece.bytes).await?;
+            reading.succeeded(piece.body.len() as u64);
+            spool.write(&piece.body).await?;
             if meta.is_none() {
                 meta = Some((piece.flags, piece.internal_date));
             }
-            if (piece.bytes.len() as u64) < PIECE_BYTES {
+            if (piece.body.len() as u64) < PIECE_BYTES {
                 break;
             }
         }
         let Some((flags, internal_date)) = meta else {
-            let reason = "the source server listed this message but did not return it";
-            self.journal
-                .quarantine(self.folder_id, uid, reason, None, self.quarantine_limits)
-                .await?;
-            report.quarantined.push(QuarantinedMessage {
+            return not_returned(
+                self.journal,
+                self.folder_id,
                 uid,
-                reason: reason.into(),
-                kept_whole: false,
-            });
-            return Ok(());
-        };
-        let floor = self.floor().await?;
-        self.journal
-            .begin_appends(self.folder_id, &uid.to_string(), floor)
-            .await?;
-        let (len, has_nul) = (spool.len(), spool.has_nul());
-        let appended = self
-            .dest
-            .append_from(
-                self.folder,
-                &flags,
-                internal_date.as_deref(),
-                len,
-                has_nul,
-                spool.reader().await?,
+                self.quarantine_limits,
+                report,
             )
             .await;
-        match appended {
-            Ok(appended) => {
-                let dest_uid = appended.map(|a| a.uid);
-                self.landed([dest_uid]);
-                let copied = Copied {
-                    uid,
-                    dest_uid,
-                    size: len,
-                    flags,
-                };
-                self.journal.record(self.folder_id, &[copied]).await?;
-                report.copied_now += 1;
-                report.bytes_copied_now += len;
-            }
-            Err(ImapError::Refused { text, .. }) => {
-                let reason = format!("the destination refused it: {text}");
-                let kept_whole = if len <= self.quarantine_limits.max_message_bytes {
-                    let whole = spool.head(len).await?;
-                    self.journal
-                        .quarantine(
-                            self.folder_id,
-                            uid,
-                            &reason,
-                            Some(&whole),
-                            self.quarantine_limits,
-                        )
-                        .await?
-                } else {
-                    let head = spool.head(MAX_HEADER_BYTES as u64).await?;
-                    self.journal
-                        .quarantine_headers(self.folder_id, uid, &reason, &head, len)
-                        .await?;
-                    false
-                };
-                self.journal.end_appends(self.folder_id).await?;
-                report.quarantined.push(QuarantinedMessage {
-                    uid,
-                    reason,
-                    kept_whole,
-                });
-            }
-            Err(other) => return Err(other.into()),
-        }
-        Ok(())
+        };
+        self.append_one(
+            uid,
+            &flags,
+            internal_date.as_deref(),
+            Body::Spooled(&mut spool),
+            report,
+        )
+        .await
     }
 }
 

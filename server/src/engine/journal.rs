@@ -10,7 +10,7 @@ use sea_orm::{
 use crate::db::entity::{journal_folder, journal_message, quarantine};
 use crate::db::now;
 use crate::engine::plan::flags;
-use crate::engine::plan::quarantine::{what_to_keep, Kept, QuarantineLimits};
+use crate::engine::plan::quarantine::{keeps_whole, what_to_keep, QuarantineLimits};
 
 /// A message the destination accepted, as the journal records it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -205,38 +205,50 @@ impl Journal<'_> {
         raw: Option<&[u8]>,
         limits: QuarantineLimits,
     ) -> Result<bool, DbErr> {
-        let kept = match raw {
-            Some(raw) => {
-                let so_far = self.quarantined_bytes(folder_id).await?;
-                Some(what_to_keep(raw, so_far, limits))
-            }
-            None => None,
+        let Some(raw) = raw else {
+            self.store(folder_id, uid, reason, None, false, None)
+                .await?;
+            return Ok(false);
         };
-        let whole = kept.as_ref().is_some_and(Kept::is_whole);
-        let size = raw.map(|r| r.len() as u64);
+        let so_far = self.quarantined_bytes(folder_id).await?;
+        let kept = what_to_keep(raw, so_far, limits);
+        let size = Some(raw.len() as u64);
         self.store(
             folder_id,
             uid,
             reason,
-            kept.as_ref().map(Kept::bytes),
-            whole,
+            Some(kept.bytes()),
+            kept.is_whole(),
             size,
         )
         .await?;
-        Ok(whole)
+        Ok(kept.is_whole())
     }
 
-    /// Puts aside a message too big to keep, by its headers (from `head`, its first bytes) and size.
-    pub async fn quarantine_headers(
+    /// Whether a refused message of `size` bytes in this folder's mailbox is kept whole (so a
+    /// message that is not in memory is read only as far as it is kept).
+    pub async fn keeps_whole(
+        &self,
+        folder_id: i64,
+        size: u64,
+        limits: QuarantineLimits,
+    ) -> Result<bool, DbErr> {
+        let so_far = self.quarantined_bytes(folder_id).await?;
+        Ok(keeps_whole(size, so_far, limits))
+    }
+
+    /// Puts aside what was kept of a message read from elsewhere than memory: `kept` is the whole
+    /// message (`whole`) or its headers; `size` its size.
+    pub async fn quarantine_kept(
         &self,
         folder_id: i64,
         uid: u32,
         reason: &str,
-        head: &[u8],
+        kept: &[u8],
+        whole: bool,
         size: u64,
     ) -> Result<(), DbErr> {
-        let headers = crate::engine::plan::quarantine::header_section(head);
-        self.store(folder_id, uid, reason, Some(headers), false, Some(size))
+        self.store(folder_id, uid, reason, Some(kept), whole, Some(size))
             .await
     }
 

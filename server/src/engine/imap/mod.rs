@@ -16,7 +16,5 @@ mod wire;
 pub use auth::Credentials;
 pub use connection::{Endpoint, ImapError};
 pub use destination::{Appended, Destination, Outgoing};
-pub use source::{
-    FetchedChunk, Fingerprinted, FolderStatus, ListedFolder, Piece, Source, SourceMessage,
-};
+pub use source::{FetchedChunk, Fingerprinted, FolderStatus, ListedFolder, Source, SourceMessage};
 pub use tls::{Fingerprint, Security, TlsError, Trust};

@@ -61,14 +61,6 @@ pub struct FetchedChunk {
     pub to_stream: Vec<u32>,
 }
 
-/// Part of one message's bytes (`BODY.PEEK[]<offset.len>`); flags and date come with the first.
-#[derive(Debug)]
-pub struct Piece {
-    pub bytes: Vec<u8>,
-    pub flags: Vec<String>,
-    pub internal_date: Option<String>,
-}
-
 /// A message as the fingerprint query sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fingerprinted {
@@ -182,7 +174,8 @@ impl Source {
         list_messages(&mut self.session, &self.link).await
     }
 
-    /// Fetches the messages of a UID set (one chunk: its size is bounded by the planner).
+    /// Fetches the messages of a UID set whole, however big: for checks and tools. The copy uses
+    /// [`fetch_chunk`](Self::fetch_chunk) and [`fetch_piece`](Self::fetch_piece), which are bounded.
     pub async fn fetch(&mut self, uid_set: &str) -> Result<Vec<SourceMessage>, ImapError> {
         // Each response's buffer is freed once its body is copied out: a chunk is held once.
         fetch_each(
@@ -191,14 +184,7 @@ impl Source {
             "UID FETCH (bodies)",
             uid_set,
             "(UID FLAGS INTERNALDATE BODY.PEEK[])",
-            |f| {
-                Some(SourceMessage {
-                    uid: f.uid?,
-                    flags: f.flags().filter_map(|flag| flag_atom(&flag)).collect(),
-                    internal_date: internal_date(f),
-                    body: f.body()?.to_vec(),
-                })
-            },
+            |f| f.uid.and(f.body()).map(|body| source_message(f, body)),
         )
         .await
     }
@@ -230,12 +216,7 @@ impl Source {
                     return None;
                 }
                 kept += len;
-                Some(SourceMessage {
-                    uid,
-                    flags: f.flags().filter_map(|flag| flag_atom(&flag)).collect(),
-                    internal_date: internal_date(f),
-                    body: body.to_vec(),
-                })
+                Some(source_message(f, body))
             },
         )
         .await?;
@@ -245,14 +226,14 @@ impl Source {
         })
     }
 
-    /// `len` bytes of one message from `offset` (fewer at its end; none past it), with its flags and
-    /// date when `offset` is 0. `None` when the server did not return the message (gone meanwhile).
+    /// `len` bytes of one message from `offset` as its `body` (fewer at its end; none past it), with
+    /// its flags and date when `offset` is 0. `None` when the server did not return the message.
     pub async fn fetch_piece(
         &mut self,
         uid: u32,
         offset: u64,
         len: u64,
-    ) -> Result<Option<Piece>, ImapError> {
+    ) -> Result<Option<SourceMessage>, ImapError> {
         let query = if offset == 0 {
             format!("(UID FLAGS INTERNALDATE BODY.PEEK[]<0.{len}>)")
         } else {
@@ -264,13 +245,7 @@ impl Source {
             "UID FETCH (a piece)",
             &uid.to_string(),
             &query,
-            |f| {
-                (f.uid? == uid).then(|| Piece {
-                    bytes: f.body().map(<[u8]>::to_vec).unwrap_or_default(),
-                    flags: f.flags().filter_map(|flag| flag_atom(&flag)).collect(),
-                    internal_date: internal_date(f),
-                })
-            },
+            |f| (f.uid? == uid).then(|| source_message(f, f.body().unwrap_or_default())),
         )
         .await?;
         Ok(pieces.pop())
@@ -281,9 +256,16 @@ impl Source {
     }
 }
 
-fn internal_date(f: &async_imap::types::Fetch) -> Option<String> {
-    f.internal_date()
-        .map(|d| d.format("%d-%b-%Y %H:%M:%S %z").to_string())
+/// The message a FETCH response describes, with `body` as its bytes (the whole or a piece).
+fn source_message(f: &async_imap::types::Fetch, body: &[u8]) -> SourceMessage {
+    SourceMessage {
+        uid: f.uid.unwrap_or_default(),
+        flags: f.flags().filter_map(|flag| flag_atom(&flag)).collect(),
+        internal_date: f
+            .internal_date()
+            .map(|d| d.format("%d-%b-%Y %H:%M:%S %z").to_string()),
+        body: body.to_vec(),
+    }
 }
 
 /// The flag as an atom to APPEND with, or `None` for flags a client cannot or must not set

@@ -12,6 +12,16 @@ pub struct QuarantineLimits {
     pub max_mailbox_bytes: u64,
 }
 
+impl QuarantineLimits {
+    /// From the settings' megabytes (`quarantine_message_mb`, `quarantine_mailbox_mb`).
+    pub fn from_mb(message_mb: f64, mailbox_mb: f64) -> QuarantineLimits {
+        QuarantineLimits {
+            max_message_bytes: (message_mb.max(0.0) * 1e6) as u64,
+            max_mailbox_bytes: (mailbox_mb.max(0.0) * 1e6) as u64,
+        }
+    }
+}
+
 impl Default for QuarantineLimits {
     fn default() -> Self {
         QuarantineLimits {
@@ -44,12 +54,15 @@ impl<'a> Kept<'a> {
     }
 }
 
+/// Whether a refused message of `size` bytes is kept whole, with `kept_so_far` raw bytes already kept
+/// for its mailbox (else by its headers only).
+pub fn keeps_whole(size: u64, kept_so_far: u64, limits: QuarantineLimits) -> bool {
+    size <= limits.max_message_bytes && kept_so_far.saturating_add(size) <= limits.max_mailbox_bytes
+}
+
 /// What to keep of `raw`, with `kept_so_far` raw bytes already kept for its mailbox.
 pub fn what_to_keep(raw: &[u8], kept_so_far: u64, limits: QuarantineLimits) -> Kept<'_> {
-    let size = raw.len() as u64;
-    if size <= limits.max_message_bytes
-        && kept_so_far.saturating_add(size) <= limits.max_mailbox_bytes
-    {
+    if keeps_whole(raw.len() as u64, kept_so_far, limits) {
         Kept::Whole(raw)
     } else {
         Kept::HeadersOnly(header_section(raw))
