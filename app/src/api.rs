@@ -1,7 +1,7 @@
 //! Server functions: the portal's API. Each checks the caller's role on the server.
 use leptos::prelude::*;
 
-use crate::dto::{MigrationView, Password, Person, RequestAction, Viewer};
+use crate::dto::{MigrationView, Password, Person, RequestAction, RequestId, Viewer};
 use crate::error::AppError;
 
 /// Who is signed in, if anyone.
@@ -69,7 +69,7 @@ pub async fn start_migration(folders: Vec<String>) -> Result<MigrationView, AppE
 /// Pause, resume, cancel, retry or catch up a request of the caller's.
 #[server(prefix = "/api", endpoint = "control_request")]
 pub async fn control_request(
-    request_id: i64,
+    request_id: RequestId,
     action: RequestAction,
 ) -> Result<MigrationView, AppError> {
     let viewer = crate::port::require_any(crate::areas::MY_MIGRATION)?;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use actix_web::HttpMessage;
 use leptos::prelude::*;
 
-use crate::dto::{MigrationView, Person, RequestAction, Role, Viewer};
+use crate::dto::{MigrationView, Person, RequestAction, RequestId, Role, Viewer};
 use crate::error::AppError;
 
 /// Everything server functions need from the body.
@@ -39,7 +39,7 @@ pub trait Portal: Send + Sync + 'static {
     async fn control_request(
         &self,
         viewer: &Viewer,
-        request_id: i64,
+        request_id: RequestId,
         action: RequestAction,
     ) -> Result<MigrationView, AppError>;
 }

@@ -1,4 +1,7 @@
-//! Fountain's body: configuration, sign-in, database, and the web portal (`fountain serve`).
+//! Fountain's body: configuration, sign-in, old accounts, the database, the copy engine, background
+//! jobs, notifications, and the web portal; [`startup`] wires them into `fountain serve` and
+//! `fountain worker`.
+pub mod accounts;
 pub mod auth;
 pub mod cli;
 pub mod config;
@@ -6,5 +9,7 @@ pub mod db;
 pub mod engine;
 pub mod jobs;
 pub mod notify;
+pub mod secret;
+pub mod startup;
 pub mod telemetry;
 pub mod web;

@@ -57,7 +57,7 @@ impl ScanState {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScanView {
-    pub id: i64,
+    pub id: super::ScanId,
     pub state: ScanState,
     pub result: Option<ScanResult>,
     pub error: Option<String>,
@@ -95,9 +95,10 @@ impl ScanResult {
 /// A migration request, for its owner (and the helpdesk).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RequestView {
-    pub id: i64,
-    /// `queued`, `copying`, `paused`, `done`, `needs_attention`, `failed`, `cancelled`.
-    pub state: String,
+    pub id: super::RequestId,
+    pub state: super::RequestState,
+    /// What its owner may do to it now, in the order the page shows the buttons (the server's rules).
+    pub actions: Vec<RequestAction>,
     /// Requests ahead of this one while queued.
     pub position: Option<u64>,
     pub folders: Vec<String>,

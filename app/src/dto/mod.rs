@@ -48,7 +48,7 @@ impl Role {
 /// The signed-in person, as every page and server function sees them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Viewer {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub email: String,
     pub display_name: String,
     pub roles: Vec<Role>,
@@ -63,7 +63,7 @@ impl Viewer {
 /// A person who has signed in at least once, as helpdesk and IT see them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Person {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub email: String,
     pub display_name: String,
     pub roles: Vec<Role>,
@@ -71,7 +71,11 @@ pub struct Person {
     pub last_login_at: i64,
 }
 
+mod ids;
 mod migration;
 mod password;
+mod state;
+pub use ids::{RequestId, ScanId, UserId};
 pub use migration::*;
 pub use password::Password;
+pub use state::RequestState;

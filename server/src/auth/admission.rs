@@ -30,6 +30,17 @@ pub fn domain_of(email: &str) -> Option<String> {
 }
 
 impl Admission {
+    pub fn from_config(auth: &crate::config::AuthConfig) -> Admission {
+        Admission {
+            require_verified_email: auth.require_verified_email,
+            allowed_domains: auth
+                .allowed_domains
+                .iter()
+                .map(|d| d.trim().trim_start_matches('@').to_lowercase())
+                .collect(),
+        }
+    }
+
     pub fn check(&self, email: &str, email_verified: Option<bool>) -> Result<(), Refusal> {
         if self.require_verified_email && email_verified != Some(true) {
             return Err(Refusal::Unverified);

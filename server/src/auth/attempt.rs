@@ -7,7 +7,7 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 
 use super::error::AuthError;
-use crate::jobs::secret::SecretBox;
+use crate::secret::SecretBox;
 
 pub const COOKIE: &str = "fountain_signin";
 /// A sign-in must come back within this many seconds.

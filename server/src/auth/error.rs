@@ -1,9 +1,4 @@
 //! What can go wrong while signing in, said so a person knows what to do.
-use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, ResponseError};
-
-use crate::web::page::message_page;
-
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
     #[error("The sign-in service could not be reached ({0}). Try again in a few minutes; if it persists, tell your IT team.")]
@@ -31,36 +26,4 @@ pub enum AuthError {
     NoRole,
     #[error("Fountain could not record your sign-in just now. Try again in a minute.")]
     Database(#[from] sea_orm::DbErr),
-}
-
-impl ResponseError for AuthError {
-    fn status_code(&self) -> StatusCode {
-        match self {
-            AuthError::ProviderUnreachable(_) => StatusCode::BAD_GATEWAY,
-            AuthError::UnknownState
-            | AuthError::OtherBrowser
-            | AuthError::ProviderRefused(_)
-            | AuthError::Unverified(_) => StatusCode::BAD_REQUEST,
-            AuthError::MissingEmail
-            | AuthError::NoRole
-            | AuthError::NotAdmitted(_)
-            | AuthError::EmailTaken
-            | AuthError::OtherIssuer => StatusCode::FORBIDDEN,
-            AuthError::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
-        }
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        if let AuthError::Database(e) = self {
-            tracing::error!(error = %e, "sign-in failed on the database");
-        } else {
-            tracing::warn!(error = %self, "sign-in refused");
-        }
-        message_page(
-            self.status_code(),
-            "Sign-in did not complete",
-            &self.to_string(),
-            ("/auth/login", "Sign in again"),
-        )
-    }
 }

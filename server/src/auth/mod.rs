@@ -1,9 +1,8 @@
-//! Sign-in with the organisation's OpenID provider, browser sessions, roles, and the request guard.
+//! Sign-in with the organisation's OpenID provider: who may sign in, the sign-in attempt, browser
+//! sessions and roles. Its HTTP routes and the request guard are in the web module.
 pub mod admission;
 pub mod attempt;
 pub mod error;
-pub mod guard;
 pub mod oidc;
 pub mod roles;
-pub mod routes;
 pub mod session;

@@ -1,7 +1,7 @@
 //! Browser sessions: a random token in an HttpOnly cookie; the database keeps only its SHA-256, so a
 //! leaked database cannot be replayed, and a tampered or expired cookie simply finds nothing.
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
-use app::dto::{Role, Viewer};
+use app::dto::{Role, UserId, Viewer};
 use base64::Engine;
 use rand::RngCore;
 use sea_orm::{
@@ -64,6 +64,15 @@ pub struct Policy {
     pub roles_max_age_secs: i64,
     /// Unused this long, the session ends.
     pub idle_secs: i64,
+}
+
+impl Policy {
+    pub fn from_config(auth: &crate::config::AuthConfig) -> Policy {
+        Policy {
+            roles_max_age_secs: i64::from(auth.roles_max_age_minutes) * 60,
+            idle_secs: i64::from(auth.idle_timeout_minutes) * 60,
+        }
+    }
 }
 
 /// A session's times are written at most this often (not on every request).
@@ -130,7 +139,7 @@ pub async fn resolve(
         return Ok(None);
     };
     Ok(Some(Viewer {
-        user_id: u.id,
+        user_id: UserId(u.id),
         email: u.email,
         display_name: u.display_name,
         roles: parse_roles(&s.roles),

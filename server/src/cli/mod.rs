@@ -1,7 +1,7 @@
 //! The `fountain` command line.
 mod copy;
 mod progress;
-pub mod worker;
+mod worker;
 
 use std::path::PathBuf;
 
@@ -57,8 +57,13 @@ pub fn run() -> anyhow::Result<()> {
     crate::telemetry::init(config.log.format, crate::telemetry::SERVICE_LEVEL);
     match command {
         Command::Serve => {
-            actix_web::rt::System::with_tokio_rt(|| runtime().expect("tokio runtime"))
-                .block_on(crate::web::serve(config))
+            actix_web::rt::System::with_tokio_rt(|| runtime().expect("tokio runtime")).block_on(
+                async {
+                    let listener = crate::startup::listener(&config)?;
+                    let portal = crate::startup::Application::build(config, listener).await?;
+                    portal.run_until_stopped().await
+                },
+            )
         }
         Command::Check => runtime()?.block_on(async {
             crate::db::connect(&config.database.url).await?;

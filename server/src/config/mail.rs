@@ -6,8 +6,8 @@ use std::time::Duration;
 use serde::Deserialize;
 use url::Url;
 
-use super::Hidden;
 use crate::engine::imap::{Credentials, Endpoint, Fingerprint, Trust};
+use crate::secret::Secret;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -18,7 +18,7 @@ pub struct MigrationConfig {
     pub new_server: MailServer,
     /// 32 random bytes, base64 (`head -c32 /dev/urandom | base64`): seals old-server passwords at rest.
     /// Needed when `old_server.auth = "password"`. Exactly one of the two.
-    pub secrets_key: Option<Hidden>,
+    pub secrets_key: Option<Secret>,
     pub secrets_key_file: Option<PathBuf>,
     /// Whether `fountain serve` runs workers itself (else only `fountain worker` processes do).
     #[serde(default = "default_true")]
@@ -80,7 +80,7 @@ pub struct MailServer {
     pub login: String,
     pub admin: Option<String>,
     /// Exactly one of these with `proxy` and `master`.
-    pub admin_password: Option<Hidden>,
+    pub admin_password: Option<Secret>,
     pub admin_password_file: Option<PathBuf>,
     /// PEM file of the CA that signed the server's certificate, when it is not a public one; or of
     /// the server's own self-signed certificate, which is then trusted exactly as it is.
@@ -389,7 +389,7 @@ pub fn login_for(template: &str, email: &str) -> String {
 }
 
 fn read_inline_or_file(
-    inline: Option<&Hidden>,
+    inline: Option<&Secret>,
     file: &Option<PathBuf>,
 ) -> Result<Option<String>, super::ConfigError> {
     match (inline, file) {

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use url::Url;
 
+use crate::secret::Secret;
+
 mod mail;
 pub use mail::{
     login_for, ClientSettings, EmailConfig, MailAuth, MailServer, MigrationConfig, Profile,
@@ -58,7 +60,7 @@ pub struct AuthConfig {
     pub issuer: Url,
     pub client_id: String,
     /// The client secret, inline or (better) in a file readable only by Fountain.
-    pub client_secret: Option<Hidden>,
+    pub client_secret: Option<Secret>,
     pub client_secret_file: Option<PathBuf>,
     /// How long a sign-in lasts.
     #[serde(default = "default_session_hours")]
@@ -90,26 +92,6 @@ fn default_roles_max_age() -> u32 {
 }
 fn default_idle_timeout() -> u32 {
     120
-}
-
-impl AuthConfig {
-    pub fn session_policy(&self) -> crate::auth::session::Policy {
-        crate::auth::session::Policy {
-            roles_max_age_secs: i64::from(self.roles_max_age_minutes) * 60,
-            idle_secs: i64::from(self.idle_timeout_minutes) * 60,
-        }
-    }
-
-    pub fn admission(&self) -> crate::auth::admission::Admission {
-        crate::auth::admission::Admission {
-            require_verified_email: self.require_verified_email,
-            allowed_domains: self
-                .allowed_domains
-                .iter()
-                .map(|d| d.trim().trim_start_matches('@').to_lowercase())
-                .collect(),
-        }
-    }
 }
 
 fn default_true() -> bool {
@@ -199,23 +181,6 @@ impl Default for RolesConfig {
             helpdesk_group: default_helpdesk_group(),
             it_group: default_it_group(),
         }
-    }
-}
-
-/// A secret written in the configuration: read like any string, never printed (`Debug` shows `***`).
-#[derive(Clone, PartialEq, Eq, Deserialize)]
-#[serde(transparent)]
-pub struct Hidden(String);
-
-impl Hidden {
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Hidden {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("\"***\"")
     }
 }
 

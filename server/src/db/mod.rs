@@ -1,6 +1,7 @@
 //! The database: SQLite (embedded default) or PostgreSQL, through sea-orm. Migrations run at start-up.
 pub mod entity;
 pub mod people;
+pub mod stored;
 
 use std::time::Duration;
 

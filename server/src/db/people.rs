@@ -45,7 +45,7 @@ pub async fn search(
     Ok(rows
         .into_iter()
         .map(|u| Person {
-            user_id: u.id,
+            user_id: app::dto::UserId(u.id),
             email: u.email,
             display_name: u.display_name,
             roles: parse_roles(&u.roles),

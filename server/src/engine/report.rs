@@ -10,6 +10,22 @@ pub enum Outcome {
     NeedsAttention,
 }
 
+impl Outcome {
+    /// A partial folder is never "done": every listed message must be journalled as copied, and
+    /// none quarantined. A dry run copies nothing, so it has nothing to attend to.
+    pub fn of(folders: &[FolderReport], dry_run: bool) -> Outcome {
+        if dry_run
+            || folders
+                .iter()
+                .all(|f| f.complete() && f.quarantined.is_empty())
+        {
+            Outcome::Done
+        } else {
+            Outcome::NeedsAttention
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct FolderReport {
     pub source: String,

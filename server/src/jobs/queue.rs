@@ -13,14 +13,16 @@ use sea_orm::{
 use super::attempts::{after_crash, AfterCrash};
 use super::claim::{claim_oldest, JobTable};
 use super::state::{transition, Event, NotAllowed, RequestState};
+use app::dto::{RequestId, UserId};
+
 use crate::db::entity::migration_request as row;
 use crate::db::now;
 
 /// A migration request as the workers and pages see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
-    pub id: i64,
-    pub user_id: i64,
+    pub id: RequestId,
+    pub user_id: UserId,
     pub state: RequestState,
     pub folders: Vec<String>,
     pub worker: Option<String>,
@@ -37,11 +39,11 @@ pub enum QueueError {
     #[error(transparent)]
     NotAllowed(#[from] NotAllowed),
     #[error("migration request {0} does not exist")]
-    NotFound(i64),
+    NotFound(RequestId),
     #[error("migration request {id} changed meanwhile (it is now {now}); reload and try again")]
-    Changed { id: i64, now: RequestState },
+    Changed { id: RequestId, now: RequestState },
     #[error("migration request {id} holds something this version cannot read: {stored:?}")]
-    Corrupt { id: i64, stored: String },
+    Corrupt { id: RequestId, stored: String },
 }
 
 /// What [`Queue::recover`] did.
@@ -68,14 +70,14 @@ impl<C: ConnectionTrait> Queue<'_, C> {
     /// one is returned instead (a double submit makes one request). The flag says whether it is new.
     pub async fn submit(
         &self,
-        user_id: i64,
+        user_id: UserId,
         folders: &[String],
     ) -> Result<(Request, bool), QueueError> {
         let at = now();
         let inserted = row::Entity::insert(row::ActiveModel {
-            user_id: Set(user_id),
+            user_id: Set(user_id.0),
             state: Set(RequestState::Queued.as_str().to_owned()),
-            active_key: Set(Some(user_id)),
+            active_key: Set(Some(user_id.0)),
             folders: Set(serde_json::to_string(folders).expect("strings serialise")),
             attempts: Set(0),
             queued_at: Set(Some(at)),
@@ -91,15 +93,15 @@ impl<C: ConnectionTrait> Queue<'_, C> {
         .exec_without_returning(self.db)
         .await?;
         let current = row::Entity::find()
-            .filter(row::Column::ActiveKey.eq(user_id))
+            .filter(row::Column::ActiveKey.eq(user_id.0))
             .one(self.db)
             .await?
-            .ok_or(QueueError::NotFound(user_id))?;
+            .ok_or_else(|| DbErr::RecordNotFound(format!("the open request of user {user_id}")))?;
         Ok((request(current)?, inserted == 1))
     }
 
-    pub async fn get(&self, id: i64) -> Result<Request, QueueError> {
-        let found = row::Entity::find_by_id(id).one(self.db).await?;
+    pub async fn get(&self, id: RequestId) -> Result<Request, QueueError> {
+        let found = row::Entity::find_by_id(id.0).one(self.db).await?;
         request(found.ok_or(QueueError::NotFound(id))?)
     }
 
@@ -116,14 +118,14 @@ impl<C: ConnectionTrait> Queue<'_, C> {
         let from = RequestState::Queued.as_str();
         let to = transition(RequestState::Queued, Event::Claimed)?.as_str();
         match claim_oldest(self.db, &table, from, to, worker).await? {
-            Some(id) => Ok(Some(self.get(id).await?)),
+            Some(id) => Ok(Some(self.get(RequestId(id)).await?)),
             None => Ok(None),
         }
     }
 
     /// The worker still holds the request: refreshes its heartbeat. `false` means it no longer does
     /// (paused, cancelled, or handed to another worker after the heartbeat expired): stop working on it.
-    pub async fn heartbeat(&self, id: i64, worker: &str) -> Result<bool, QueueError> {
+    pub async fn heartbeat(&self, id: RequestId, worker: &str) -> Result<bool, QueueError> {
         self.touch(id, worker, None).await
     }
 
@@ -131,7 +133,7 @@ impl<C: ConnectionTrait> Queue<'_, C> {
     /// it was read. Events from a worker (`by_worker`) apply only while that worker holds the request.
     pub async fn apply(
         &self,
-        id: i64,
+        id: RequestId,
         event: Event,
         by_worker: Option<&str>,
         error: Option<&str>,
@@ -142,7 +144,7 @@ impl<C: ConnectionTrait> Queue<'_, C> {
         let mut update = row::Entity::update_many()
             .col_expr(row::Column::State, Expr::value(next.as_str()))
             .col_expr(row::Column::UpdatedAt, Expr::value(at))
-            .filter(row::Column::Id.eq(id))
+            .filter(row::Column::Id.eq(id.0))
             .filter(row::Column::State.eq(current.state.as_str()));
         if let Some(worker) = by_worker {
             update = update.filter(row::Column::Worker.eq(worker));
@@ -159,7 +161,7 @@ impl<C: ConnectionTrait> Queue<'_, C> {
         if matches!(event, Event::Resume | Event::Retry | Event::CatchUp) {
             update = update.col_expr(row::Column::CrashedRuns, Expr::value(0));
         }
-        let active = holds_active_key(next).then_some(current.user_id);
+        let active = holds_active_key(next).then_some(current.user_id.0);
         update = update.col_expr(row::Column::ActiveKey, Expr::value(active));
         if let Some(error) = error {
             update = update.col_expr(row::Column::LastError, Expr::value(error));
@@ -211,8 +213,8 @@ impl<C: ConnectionTrait> Queue<'_, C> {
     }
 
     /// The run held by `holder` crashed (its copy panicked): back in the queue, counted as crashed.
-    pub async fn requeue_crashed(&self, id: i64, holder: &str) -> Result<bool, QueueError> {
-        let which = row::Column::Id.eq(id).and(row::Column::Worker.eq(holder));
+    pub async fn requeue_crashed(&self, id: RequestId, holder: &str) -> Result<bool, QueueError> {
+        let which = row::Column::Id.eq(id.0).and(row::Column::Worker.eq(holder));
         Ok(self.requeue_copying(which, true).await? == 1)
     }
 
@@ -245,7 +247,7 @@ impl<C: ConnectionTrait> Queue<'_, C> {
     /// `false` if it no longer holds it.
     pub async fn record_progress(
         &self,
-        id: i64,
+        id: RequestId,
         worker: &str,
         progress: &str,
     ) -> Result<bool, QueueError> {
@@ -255,13 +257,13 @@ impl<C: ConnectionTrait> Queue<'_, C> {
     /// Refreshes the heartbeat (and the progress, if given) of a request `worker` still holds.
     async fn touch(
         &self,
-        id: i64,
+        id: RequestId,
         worker: &str,
         progress: Option<&str>,
     ) -> Result<bool, QueueError> {
         let mut update = row::Entity::update_many()
             .col_expr(row::Column::HeartbeatAt, Expr::value(now()))
-            .filter(row::Column::Id.eq(id))
+            .filter(row::Column::Id.eq(id.0))
             .filter(row::Column::Worker.eq(worker))
             .filter(row::Column::State.eq(RequestState::Copying.as_str()));
         if let Some(progress) = progress {
@@ -271,18 +273,21 @@ impl<C: ConnectionTrait> Queue<'_, C> {
     }
 
     /// Stores the engine's report (JSON), before the state change that ends the run.
-    pub async fn record_report(&self, id: i64, report: &str) -> Result<(), QueueError> {
+    pub async fn record_report(&self, id: RequestId, report: &str) -> Result<(), QueueError> {
         row::Entity::update_many()
             .col_expr(row::Column::Report, Expr::value(report))
-            .filter(row::Column::Id.eq(id))
+            .filter(row::Column::Id.eq(id.0))
             .exec(self.db)
             .await?;
         Ok(())
     }
 
     /// The stored progress and report (JSON), for the pages.
-    pub async fn details(&self, id: i64) -> Result<(Option<String>, Option<String>), QueueError> {
-        let found = row::Entity::find_by_id(id)
+    pub async fn details(
+        &self,
+        id: RequestId,
+    ) -> Result<(Option<String>, Option<String>), QueueError> {
+        let found = row::Entity::find_by_id(id.0)
             .one(self.db)
             .await?
             .ok_or(QueueError::NotFound(id))?;
@@ -290,10 +295,10 @@ impl<C: ConnectionTrait> Queue<'_, C> {
     }
 
     /// The user's latest request, finished or not.
-    pub async fn latest_for(&self, user_id: i64) -> Result<Option<Request>, QueueError> {
+    pub async fn latest_for(&self, user_id: UserId) -> Result<Option<Request>, QueueError> {
         use sea_orm::QueryOrder;
         row::Entity::find()
-            .filter(row::Column::UserId.eq(user_id))
+            .filter(row::Column::UserId.eq(user_id.0))
             .order_by_desc(row::Column::Id)
             .one(self.db)
             .await?
@@ -309,8 +314,8 @@ impl<C: ConnectionTrait> Queue<'_, C> {
     }
 
     /// How many queued requests go before this one (0: it is next).
-    pub async fn position(&self, id: i64) -> Result<u64, QueueError> {
-        let found = row::Entity::find_by_id(id)
+    pub async fn position(&self, id: RequestId) -> Result<u64, QueueError> {
+        let found = row::Entity::find_by_id(id.0)
             .one(self.db)
             .await?
             .ok_or(QueueError::NotFound(id))?;
@@ -322,7 +327,7 @@ impl<C: ConnectionTrait> Queue<'_, C> {
                     .lt(queued_at)
                     .or(Expr::col(row::Column::QueuedAt)
                         .eq(queued_at)
-                        .and(Expr::col(row::Column::Id).lt(id))),
+                        .and(Expr::col(row::Column::Id).lt(id.0))),
             )
             .count(self.db)
             .await?;
@@ -338,17 +343,18 @@ fn is_unique_violation(e: &DbErr) -> bool {
 }
 
 fn request(found: row::Model) -> Result<Request, QueueError> {
+    let id = RequestId(found.id);
     let state = RequestState::parse(&found.state).ok_or(QueueError::Corrupt {
-        id: found.id,
+        id,
         stored: found.state.clone(),
     })?;
     let folders = serde_json::from_str(&found.folders).map_err(|_| QueueError::Corrupt {
-        id: found.id,
+        id,
         stored: found.folders.clone(),
     })?;
     Ok(Request {
-        id: found.id,
-        user_id: found.user_id,
+        id,
+        user_id: UserId(found.user_id),
         state,
         folders,
         worker: found.worker,

@@ -3,7 +3,7 @@
 //! the scan shows is what the copy will do.
 use std::time::Duration;
 
-use app::dto::{ScanResult, ScanState, ScanView, ScannedFolder};
+use app::dto::{ScanId, ScanResult, ScanState, ScanView, ScannedFolder, UserId};
 use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 
@@ -11,6 +11,7 @@ use super::claim::{claim_oldest, JobTable};
 use super::service::Migrations;
 use crate::db::entity::scan as row;
 use crate::db::now;
+use crate::db::stored::{self, Versioned};
 use crate::engine::copy::Report;
 use crate::engine::plan::folders::SpecialUse;
 
@@ -23,7 +24,7 @@ const TABLE: JobTable = JobTable {
 
 impl Migrations {
     /// Queues a scan for the person, or returns the one already waiting or running.
-    pub async fn request_scan(&self, user_id: i64) -> Result<ScanView, DbErr> {
+    pub async fn request_scan(&self, user_id: UserId) -> Result<ScanView, DbErr> {
         if let Some(scan) = self.latest_scan(user_id).await? {
             if matches!(scan.state, ScanState::Queued | ScanState::Running) {
                 return Ok(scan);
@@ -31,7 +32,7 @@ impl Migrations {
         }
         let at = now();
         let inserted = row::Entity::insert(row::ActiveModel {
-            user_id: Set(user_id),
+            user_id: Set(user_id.0),
             state: Set(ScanState::Queued.as_str().into()),
             created_at: Set(at),
             updated_at: Set(at),
@@ -40,33 +41,33 @@ impl Migrations {
         .exec(&self.db)
         .await?;
         Ok(ScanView {
-            id: inserted.last_insert_id,
+            id: ScanId(inserted.last_insert_id),
             state: ScanState::Queued,
             result: None,
             error: None,
         })
     }
 
-    pub async fn latest_scan(&self, user_id: i64) -> Result<Option<ScanView>, DbErr> {
+    pub async fn latest_scan(&self, user_id: UserId) -> Result<Option<ScanView>, DbErr> {
         latest_scan(&self.db, user_id).await
     }
 
-    /// Takes the oldest queued scan: `(scan id, user id)`.
-    pub async fn claim_scan(&self, worker: &str) -> Result<Option<(i64, i64)>, DbErr> {
+    /// Takes the oldest queued scan: which, and whose.
+    pub async fn claim_scan(&self, worker: &str) -> Result<Option<(ScanId, UserId)>, DbErr> {
         let from = ScanState::Queued.as_str();
         let to = ScanState::Running.as_str();
         let Some(id) = claim_oldest(&self.db, &TABLE, from, to, worker).await? else {
             return Ok(None);
         };
         let found = row::Entity::find_by_id(id).one(&self.db).await?;
-        Ok(found.map(|scan| (scan.id, scan.user_id)))
+        Ok(found.map(|scan| (ScanId(scan.id), UserId(scan.user_id))))
     }
 
     /// The worker is still scanning.
-    pub async fn heartbeat_scan(&self, id: i64, worker: &str) -> Result<(), DbErr> {
+    pub async fn heartbeat_scan(&self, id: ScanId, worker: &str) -> Result<(), DbErr> {
         row::Entity::update_many()
             .col_expr(row::Column::HeartbeatAt, Expr::value(now()))
-            .filter(row::Column::Id.eq(id))
+            .filter(row::Column::Id.eq(id.0))
             .filter(row::Column::Worker.eq(worker))
             .exec(&self.db)
             .await?;
@@ -76,13 +77,13 @@ impl Migrations {
     /// Records the scan's outcome.
     pub async fn finish_scan(
         &self,
-        id: i64,
+        id: ScanId,
         outcome: Result<ScanResult, String>,
     ) -> Result<(), DbErr> {
         let (state, result, error) = match outcome {
             Ok(result) => (
                 ScanState::Done,
-                Some(serde_json::to_string(&result).expect("plain data serialises")),
+                Some(Versioned::json(stored::Scan::from(&result))),
                 None,
             ),
             Err(error) => (ScanState::Failed, None, Some(error)),
@@ -93,7 +94,7 @@ impl Migrations {
             .col_expr(row::Column::Error, Expr::value(error))
             .col_expr(row::Column::Worker, Expr::value(Option::<String>::None))
             .col_expr(row::Column::UpdatedAt, Expr::value(now()))
-            .filter(row::Column::Id.eq(id))
+            .filter(row::Column::Id.eq(id.0))
             .exec(&self.db)
             .await?;
         Ok(())
@@ -127,10 +128,10 @@ impl Migrations {
 /// The person's latest scan, read on `db` (a transaction, say).
 pub async fn latest_scan(
     db: &impl ConnectionTrait,
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<Option<ScanView>, DbErr> {
     let found = row::Entity::find()
-        .filter(row::Column::UserId.eq(user_id))
+        .filter(row::Column::UserId.eq(user_id.0))
         .order_by_desc(row::Column::Id)
         .one(db)
         .await?;
@@ -139,12 +140,13 @@ pub async fn latest_scan(
 
 fn view(scan: row::Model) -> ScanView {
     ScanView {
-        id: scan.id,
+        id: ScanId(scan.id),
         state: ScanState::parse(&scan.state).unwrap_or(ScanState::Failed),
         result: scan
             .result
             .as_deref()
-            .and_then(|json| serde_json::from_str(json).ok()),
+            .and_then(stored::read::<stored::Scan>)
+            .map(Into::into),
         error: scan.error,
     }
 }

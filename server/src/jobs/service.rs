@@ -1,19 +1,20 @@
-//! What the portal's pages and the workers share: the database, IT's migration settings, the key that
-//! seals old-server passwords, and the per-server budgets every running copy draws from.
+//! What the portal's pages and the workers share: the database, IT's migration settings, the old
+//! accounts people connected (with the key that seals their passwords), and the per-server budgets
+//! every running copy draws from.
 use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 use url::Url;
 
-use super::secret::{SecretBox, SecretError};
+use crate::accounts::Accounts;
 use crate::config::{ConfigError, MailAuth, MigrationConfig};
 use crate::engine::throttle::{Limits, Throttle};
+use crate::secret::{SecretBox, SecretError};
 
 pub struct Migrations {
     pub db: DatabaseConnection,
     pub settings: MigrationConfig,
-    /// Present in password mode.
-    pub secrets: Option<SecretBox>,
+    pub accounts: Accounts,
     pub throttle: Arc<Throttle>,
     /// Where people open the portal: links in emails point here.
     pub public_url: Url,
@@ -44,10 +45,16 @@ impl Migrations {
             max_connections: settings.max_connections_per_server,
             bytes_per_second: settings.max_mb_per_sec.map(|mb| (mb * 1_000_000.0) as u64),
         });
+        let accounts = Accounts::new(
+            db.clone(),
+            settings.old_server.clone(),
+            settings.new_server.clone(),
+            secrets,
+        );
         Ok(Arc::new(Migrations {
             db,
             settings,
-            secrets,
+            accounts,
             throttle,
             public_url,
         }))
@@ -67,6 +74,6 @@ impl Migrations {
 
     /// Whether people type their old-server password (else IT's administrator logs in for them).
     pub fn asks_password(&self) -> bool {
-        self.settings.old_server.auth == MailAuth::Password
+        self.accounts.asks_password()
     }
 }

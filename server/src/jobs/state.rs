@@ -1,26 +1,8 @@
 //! A migration request's life, as a pure state machine: every change of state in the product goes
 //! through [`transition`], so a request can never be "done" without a worker having finished it, and
 //! nothing can leave "cancelled".
-use std::fmt;
-
-/// Where a migration request is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum RequestState {
-    /// Waiting for a worker.
-    Queued,
-    /// A worker is copying (its heartbeat says it is alive).
-    Copying,
-    /// Stopped on request; nothing is lost, it resumes from the journal.
-    Paused,
-    /// Every selected message is on the destination.
-    Done,
-    /// Copied what could be copied; some messages are quarantined and IT has been told.
-    NeedsAttention,
-    /// The copy could not go on (e.g. the old password no longer works); resumable once fixed.
-    Failed,
-    /// Stopped for good by the user or the helpdesk; what was copied stays.
-    Cancelled,
-}
+use app::dto::RequestAction;
+pub use app::dto::RequestState;
 
 /// What happens to a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -42,46 +24,6 @@ pub enum Event {
     Retry,
     /// Copy what arrived since a finished copy (after delivery moved to the new server).
     CatchUp,
-}
-
-impl RequestState {
-    pub const ALL: [RequestState; 7] = [
-        RequestState::Queued,
-        RequestState::Copying,
-        RequestState::Paused,
-        RequestState::Done,
-        RequestState::NeedsAttention,
-        RequestState::Failed,
-        RequestState::Cancelled,
-    ];
-
-    /// The stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RequestState::Queued => "queued",
-            RequestState::Copying => "copying",
-            RequestState::Paused => "paused",
-            RequestState::Done => "done",
-            RequestState::NeedsAttention => "needs_attention",
-            RequestState::Failed => "failed",
-            RequestState::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn parse(stored: &str) -> Option<RequestState> {
-        RequestState::ALL.into_iter().find(|s| s.as_str() == stored)
-    }
-
-    /// A worker is (or should be) busy with it.
-    pub fn is_active(self) -> bool {
-        matches!(self, RequestState::Queued | RequestState::Copying)
-    }
-}
-
-impl fmt::Display for RequestState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -111,6 +53,28 @@ pub fn transition(state: RequestState, event: Event) -> Result<RequestState, Not
         _ => return Err(NotAllowed { state, event }),
     };
     Ok(next)
+}
+
+/// The event a person's button stands for.
+pub fn event_for(action: RequestAction) -> Event {
+    match action {
+        RequestAction::Pause => Event::Pause,
+        RequestAction::Resume => Event::Resume,
+        RequestAction::Cancel => Event::Cancel,
+        RequestAction::Retry => Event::Retry,
+        RequestAction::CatchUp => Event::CatchUp,
+    }
+}
+
+/// The buttons a request in `state` offers: the actions its state machine accepts, except a catch-up
+/// where a retry is offered (a retry copies what arrived, too).
+pub fn offered_actions(state: RequestState) -> Vec<RequestAction> {
+    use RequestAction::*;
+    let accepted = |a: RequestAction| transition(state, event_for(a)).is_ok();
+    [Pause, Resume, Retry, CatchUp, Cancel]
+        .into_iter()
+        .filter(|&a| accepted(a) && !(a == CatchUp && accepted(Retry)))
+        .collect()
 }
 
 #[cfg(test)]
@@ -160,11 +124,25 @@ mod tests {
     }
 
     #[test]
-    fn stored_names_round_trip() {
+    fn each_state_offers_the_buttons_people_know() {
+        use RequestAction::*;
+        use RequestState as S;
+        assert_eq!(offered_actions(S::Queued), vec![Pause, Cancel]);
+        assert_eq!(offered_actions(S::Copying), vec![Pause, Cancel]);
+        assert_eq!(offered_actions(S::Paused), vec![Resume, Cancel]);
+        assert_eq!(offered_actions(S::NeedsAttention), vec![Retry, Cancel]);
+        assert_eq!(offered_actions(S::Failed), vec![Retry, Cancel]);
+        assert_eq!(offered_actions(S::Done), vec![CatchUp]);
+        assert_eq!(offered_actions(S::Cancelled), vec![]);
+    }
+
+    #[test]
+    fn every_offered_action_is_accepted_by_the_state_machine() {
         for s in RequestState::ALL {
-            assert_eq!(RequestState::parse(s.as_str()), Some(s));
+            for a in offered_actions(s) {
+                assert!(transition(s, event_for(a)).is_ok(), "{s} offers {a:?}");
+            }
         }
-        assert_eq!(RequestState::parse("nonsense"), None);
     }
 
     proptest! {

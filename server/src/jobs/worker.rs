@@ -7,22 +7,23 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use app::dto::{FolderResult, MigrationReport, QuarantinedView};
+use app::dto::{FolderResult, MigrationReport, QuarantinedView, RequestId, ScanId, UserId};
 use sea_orm::{EntityTrait, TransactionTrait};
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
-use super::accounts::AccountError;
 use super::attempts;
+use super::ending::{Broken, Ending};
 use super::progress::Tracker;
 use super::queue::{Queue, QueueError, Request};
 use super::scans::{latest_scan, scan_result};
 use super::service::Migrations;
-use super::state::Event;
+use crate::accounts::AccountError;
 use crate::config::Profile;
 use crate::db::entity::user;
 use crate::db::now;
-use crate::engine::copy::{copy_mailbox, CopyError, CopyJob, DestinationProfile, Outcome, Report};
+use crate::db::stored::{self, Versioned};
+use crate::engine::copy::{copy_mailbox, CopyError, CopyJob, DestinationProfile, Report};
 use crate::engine::imap::ImapError;
 use crate::engine::plan::chunks::ChunkLimits;
 use crate::engine::plan::select::Pattern;
@@ -169,7 +170,7 @@ impl Worker {
                 for request in recovered.give_up {
                     let reference = crate::telemetry::reference();
                     tracing::error!(
-                        request = request.id,
+                        request = %request.id,
                         reference = %reference,
                         runs = m.settings.max_attempts,
                         last_error = request.last_error.as_deref().unwrap_or("none"),
@@ -181,7 +182,7 @@ impl Worker {
             Err(e) => tracing::error!(error = %e, "cannot recover requests"),
         }
         let keep = i64::from(m.settings.forget_password_after_days) * 86_400;
-        match m.forget_stale_passwords(keep).await {
+        match m.accounts.forget_stale_passwords(keep).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(
                 passwords = n,
@@ -202,8 +203,11 @@ impl Worker {
     /// Ends a request whose runs keep crashing as failed, with its emails.
     async fn give_up(&self, request: &Request, reference: &str) {
         let m = &self.migrations;
-        let Ok(Some(person)) = user::Entity::find_by_id(request.user_id).one(&m.db).await else {
-            tracing::error!(request = request.id, "the request's person is unknown");
+        let Ok(Some(person)) = user::Entity::find_by_id(request.user_id.get())
+            .one(&m.db)
+            .await
+        else {
+            tracing::error!(request = %request.id, "the request's person is unknown");
             return;
         };
         let broken = Broken {
@@ -223,7 +227,7 @@ impl Worker {
         };
         let reference = crate::telemetry::reference();
         tracing::error!(
-            request = request.id,
+            request = %request.id,
             reference = %reference,
             panic = %attempts::panic_text(panic.as_ref()),
             "the copy crashed"
@@ -235,25 +239,25 @@ impl Worker {
                     db: &self.migrations.db,
                 };
                 if let Err(e) = queue.requeue_crashed(request.id, holder(&request)).await {
-                    tracing::error!(request = request.id, error = %e, "cannot queue the crashed request again; it is recovered once its heartbeat expires");
+                    tracing::error!(request = %request.id, error = %e, "cannot queue the crashed request again; it is recovered once its heartbeat expires");
                 }
             }
         }
     }
 
     /// [`scan`](Self::scan), with a panic caught and recorded as the scan's failure.
-    async fn scan_catching_panics(&self, id: i64, user_id: i64) {
+    async fn scan_catching_panics(&self, id: ScanId, user_id: UserId) {
         use futures_util::FutureExt;
         let run = std::panic::AssertUnwindSafe(self.scan(id, user_id)).catch_unwind();
         if let Err(panic) = run.await {
             let reference = crate::telemetry::reference();
-            tracing::error!(scan = id, reference = %reference, panic = %attempts::panic_text(panic.as_ref()), "the scan crashed");
+            tracing::error!(scan = %id, reference = %reference, panic = %attempts::panic_text(panic.as_ref()), "the scan crashed");
             let message = format!(
                 "The scan stopped on an internal problem (reference {reference}). Scan again; if it \
                  happens again, tell the helpdesk the reference."
             );
             if let Err(e) = self.migrations.finish_scan(id, Err(message)).await {
-                tracing::error!(scan = id, error = %e, "cannot record the scan");
+                tracing::error!(scan = %id, error = %e, "cannot record the scan");
             }
         }
     }
@@ -273,7 +277,10 @@ impl Worker {
             return Ok(None);
         };
         if request.attempts == 1 {
-            if let Some(person) = user::Entity::find_by_id(request.user_id).one(&txn).await? {
+            if let Some(person) = user::Entity::find_by_id(request.user_id.get())
+                .one(&txn)
+                .await?
+            {
                 let scan = latest_scan(&txn, request.user_id)
                     .await?
                     .and_then(|s| s.result);
@@ -291,7 +298,7 @@ impl Worker {
             }
         }
         txn.commit().await?;
-        tracing::info!(request = request.id, worker = %holder, "request claimed");
+        tracing::info!(request = %request.id, worker = %holder, "request claimed");
         Ok(Some(request))
     }
 
@@ -350,16 +357,17 @@ impl Worker {
         }
     }
 
-    async fn scan(&self, id: i64, user_id: i64) {
+    #[tracing::instrument(name = "scan", skip(self), fields(scan = %id, user = %user_id))]
+    async fn scan(&self, id: ScanId, user_id: UserId) {
         let m = &self.migrations;
         let outcome = async {
-            let person = user::Entity::find_by_id(user_id)
+            let person = user::Entity::find_by_id(user_id.get())
                 .one(&m.db)
                 .await
                 .map_err(|e| e.to_string())?
                 .ok_or("the person is unknown")?;
-            let source = m.old_side(m.old_credentials(user_id).await.map_err(|e| e.to_string())?);
-            let destination = m.new_side(&person.email).map_err(|e| e.to_string())?;
+            let source = m.accounts.old_side(m.accounts.old_credentials(user_id).await.map_err(|e| e.to_string())?);
+            let destination = m.accounts.new_side(&person.email).map_err(|e| e.to_string())?;
             let job = self.job(source, destination, true, Vec::new());
             let scan = copy_mailbox(&m.db, &job, &|_| {});
             tokio::pin!(scan);
@@ -369,7 +377,7 @@ impl Worker {
                     report = &mut scan => break report.map_err(|e| e.to_string())?,
                     _ = beat.tick() => {
                         if let Err(e) = m.heartbeat_scan(id, &self.name).await {
-                            tracing::warn!(scan = id, error = %e, "cannot record the scan's heartbeat");
+                            tracing::warn!(scan = %id, error = %e, "cannot record the scan's heartbeat");
                         }
                     }
                 }
@@ -378,44 +386,39 @@ impl Worker {
         }
         .await;
         if let Err(e) = &outcome {
-            tracing::warn!(scan = id, error = %e, "scan failed");
+            tracing::warn!(scan = %id, error = %e, "scan failed");
         }
         if let Err(e) = m.finish_scan(id, outcome).await {
-            tracing::error!(scan = id, error = %e, "cannot record the scan");
+            tracing::error!(scan = %id, error = %e, "cannot record the scan");
         }
     }
 
     /// Runs one claimed request to its end (or until it is no longer ours).
+    #[tracing::instrument(name = "copy", skip_all, fields(request = %request.id, user = %request.user_id))]
     async fn copy(&self, request: Request) {
         if let Some(hook) = &self.before_copy {
             hook(&request);
         }
         let m = &self.migrations;
-        let queue = Queue { db: &m.db };
-        let Ok(Some(person)) = user::Entity::find_by_id(request.user_id).one(&m.db).await else {
-            tracing::error!(request = request.id, "the request's person is unknown");
+        let Ok(Some(person)) = user::Entity::find_by_id(request.user_id.get())
+            .one(&m.db)
+            .await
+        else {
+            tracing::error!(request = %request.id, "the request's person is unknown");
             return;
         };
         let sides = async {
-            let credentials = m.old_credentials(person.id).await?;
-            Ok::<_, AccountError>((m.old_side(credentials), m.new_side(&person.email)?))
+            let credentials = m.accounts.old_credentials(request.user_id).await?;
+            Ok::<_, AccountError>((
+                m.accounts.old_side(credentials),
+                m.accounts.new_side(&person.email)?,
+            ))
         }
         .await;
         let (source, destination) = match sides {
             Ok(sides) => sides,
             Err(e) => {
-                let forget_password = matches!(e, AccountError::Unreadable(_));
-                let message = match &e {
-                    // Internals (file paths, database errors) stay in the log, under a reference.
-                    AccountError::Setup(_) | AccountError::Db(_) | AccountError::Unreadable(_) => {
-                        internal_problem(request.id, &e)
-                    }
-                    _ => e.to_string(),
-                };
-                let broken = Broken {
-                    message,
-                    forget_password,
-                };
+                let broken = Broken::from_account(e, request.id);
                 self.finish(&request, &person, Err(broken)).await;
                 return;
             }
@@ -433,47 +436,10 @@ impl Worker {
         let old_server = source.endpoint.to_string();
         let include = request.folders.iter().map(|f| Pattern::exact(f)).collect();
         let job = self.job(source, destination, false, include);
-        let tracker = Mutex::new(Tracker::default());
-        let started = Instant::now();
-        let on_progress = |p: &crate::engine::copy::Progress<'_>| {
-            tracker
-                .lock()
-                .expect("progress lock")
-                .record(p, started.elapsed());
-        };
-        let copy = copy_mailbox(&m.db, &job, &on_progress);
-        tokio::pin!(copy);
-        let mut beat = tokio::time::interval(BEAT);
-        let result = loop {
-            tokio::select! {
-                result = &mut copy => break Some(result),
-                _ = beat.tick() => {
-                    let snapshot = tracker.lock().expect("progress lock").snapshot(started.elapsed(), now());
-                    let json = serde_json::to_string(&snapshot).expect("plain data serialises");
-                    match queue.record_progress(request.id, holder(&request), &json).await {
-                        Ok(true) => {}
-                        Ok(false) => break None,
-                        // The database hiccupped: keep copying; if it stays away, the heartbeat expires
-                        // and another worker resumes from the journal.
-                        Err(e) => tracing::warn!(request = request.id, error = %e, "cannot record progress"),
-                    }
-                }
-            }
-        };
-        if result.is_some() {
-            // The last chunks' progress, so the page ends at 100 %.
-            let snapshot = tracker
-                .lock()
-                .expect("progress lock")
-                .snapshot(started.elapsed(), now());
-            let json = serde_json::to_string(&snapshot).expect("plain data serialises");
-            let _ = queue
-                .record_progress(request.id, holder(&request), &json)
-                .await;
-        }
+        let result = self.copy_with_heartbeat(&request, &job).await;
         match result {
             None => tracing::info!(
-                request = request.id,
+                request = %request.id,
                 "request paused, cancelled or taken over: stopped"
             ),
             Some(Ok(report)) => self.finish(&request, &person, Ok(report)).await,
@@ -484,102 +450,135 @@ impl Worker {
         }
     }
 
-    /// Records how the run ended, with its email, in one transaction.
+    /// Runs the engine on `job` while writing the request's progress every second, which is also its
+    /// heartbeat; `None` when the write finds the request no longer ours (the copy stops at once).
+    async fn copy_with_heartbeat(
+        &self,
+        request: &Request,
+        job: &CopyJob,
+    ) -> Option<Result<Report, CopyError>> {
+        let queue = Queue {
+            db: &self.migrations.db,
+        };
+        let tracker = Mutex::new(Tracker::default());
+        let started = Instant::now();
+        let on_progress = |p: &crate::engine::copy::Progress<'_>| {
+            tracker
+                .lock()
+                .expect("progress lock")
+                .record(p, started.elapsed());
+        };
+        let progress_json = || {
+            let snapshot = tracker
+                .lock()
+                .expect("progress lock")
+                .snapshot(started.elapsed(), now());
+            Versioned::json(stored::Progress::from(&snapshot))
+        };
+        let copy = copy_mailbox(&self.migrations.db, job, &on_progress);
+        tokio::pin!(copy);
+        let mut beat = tokio::time::interval(BEAT);
+        let result = loop {
+            tokio::select! {
+                result = &mut copy => break Some(result),
+                _ = beat.tick() => {
+                    match queue.record_progress(request.id, holder(request), &progress_json()).await {
+                        Ok(true) => {}
+                        Ok(false) => break None,
+                        // The database hiccupped: keep copying; if it stays away, the heartbeat expires
+                        // and another worker resumes from the journal.
+                        Err(e) => tracing::warn!(error = %e, "cannot record progress"),
+                    }
+                }
+            }
+        };
+        if result.is_some() {
+            // The last chunks' progress, so the page ends at 100 %.
+            let _ = queue
+                .record_progress(request.id, holder(request), &progress_json())
+                .await;
+        }
+        result
+    }
+
+    /// Records how the run ended, with its emails, in one transaction: what [`Ending::decide`] says.
+    #[tracing::instrument(skip_all, fields(request = %request.id, user = %request.user_id))]
     async fn finish(
         &self,
         request: &Request,
         person: &user::Model,
         result: Result<Report, Broken>,
     ) {
+        let view = result.as_ref().ok().map(|r| self.report_view(r, person));
+        let finished = match (&result, &view) {
+            (Ok(report), Some(view)) => Ok((report, view)),
+            (Err(broken), _) => Err(broken),
+            (Ok(_), None) => unreachable!("a finished run has its report view"),
+        };
+        let ending = Ending::decide(finished, &request.folders);
+        match self
+            .apply_ending(request, person, view.as_ref(), &ending)
+            .await
+        {
+            Ok(()) => tracing::info!(ok = result.is_ok(), "request finished"),
+            // Paused or cancelled in the last instant: the journal has everything; nothing to record.
+            Err(QueueError::Changed { now, .. }) => {
+                tracing::info!(state = %now, "request changed while finishing")
+            }
+            Err(e) => tracing::error!(error = %e, "cannot record the end of a request"),
+        }
+    }
+
+    /// The report, the state change, the forgotten password and the emails of `ending`, together.
+    async fn apply_ending(
+        &self,
+        request: &Request,
+        person: &user::Model,
+        view: Option<&MigrationReport>,
+        ending: &Ending,
+    ) -> Result<(), QueueError> {
         let m = &self.migrations;
         let portal = self.portal_url();
-        let outcome = async {
-            let txn = m.db.begin().await?;
-            let queue = Queue { db: &txn };
-            let mut attention = None;
-            let email = match &result {
-                Ok(report) => {
-                    let view = self.report_view(report, person);
-                    queue
-                        .record_report(
-                            request.id,
-                            &serde_json::to_string(&view).expect("plain data serialises"),
-                        )
-                        .await?;
-                    let missing = missing_folders(&request.folders, report);
-                    if report.outcome == Outcome::Done && missing.is_empty() {
-                        queue
-                            .apply(request.id, Event::Finished, Some(holder(request)), None)
-                            .await?;
-                        m.purge_old_password(&txn, person.id).await?;
-                        emails::done(&person.display_name, &view, &portal)
-                    } else {
-                        let mut problem = attention_summary(&view);
-                        for folder in missing {
-                            problem.push_str(&format!(
-                                "\n{folder}: no longer on the old server (renamed or deleted since the scan); \
-                                 scan again to choose it under its new name"
-                            ));
-                        }
-                        queue
-                            .apply(
-                                request.id,
-                                Event::FinishedWithQuarantine,
-                                Some(holder(request)),
-                                Some(&problem),
-                            )
-                            .await?;
-                        let email = emails::needs_attention(&person.display_name, &problem, &portal);
-                        attention = Some(problem);
-                        email
-                    }
-                }
-                Err(broken) => {
-                    queue
-                        .apply(
-                            request.id,
-                            Event::Broke,
-                            Some(holder(request)),
-                            Some(&broken.message),
-                        )
-                        .await?;
-                    if broken.forget_password {
-                        m.purge_old_password(&txn, person.id).await?;
-                    }
-                    attention = Some(broken.message.clone());
-                    emails::needs_attention(&person.display_name, &broken.message, &portal)
-                }
-            };
-            match email {
-                Ok(email) => outbox::enqueue(&txn, Some(person.id), &person.email, email).await?,
-                Err(e) => tracing::error!(error = %e, "a status email's template is broken"),
-            }
-            // The person's email says IT has been told: this is the telling.
-            if let (Some(problem), Some(helpdesk)) = (&attention, &m.settings.helpdesk_email) {
-                let url = self.helpdesk_url(&person.email);
-                match emails::to_helpdesk(&person.display_name, &person.email, request.id, problem, &url) {
-                    Ok(email) => outbox::enqueue(&txn, None, helpdesk, email).await?,
-                    Err(e) => tracing::error!(error = %e, "the helpdesk email's template is broken"),
-                }
-            }
-            txn.commit().await?;
-            Ok::<_, QueueError>(())
+        let txn = m.db.begin().await?;
+        let queue = Queue { db: &txn };
+        if let Some(view) = view {
+            let json = Versioned::json(stored::Report::from(view));
+            queue.record_report(request.id, &json).await?;
         }
-        .await;
-        match outcome {
-            Ok(()) => tracing::info!(
-                request = request.id,
-                ok = result.is_ok(),
-                "request finished"
-            ),
-            // Paused or cancelled in the last instant: the journal has everything; nothing to record.
-            Err(QueueError::Changed { id, now }) => {
-                tracing::info!(request = id, state = %now, "request changed while finishing")
+        queue
+            .apply(
+                request.id,
+                ending.event(),
+                Some(holder(request)),
+                ending.problem(),
+            )
+            .await?;
+        if ending.forgets_password() {
+            m.accounts
+                .purge_old_password(&txn, UserId(person.id))
+                .await?;
+        }
+        let email = match (ending.problem(), view) {
+            (None, Some(view)) => emails::done(&person.display_name, view, &portal),
+            (problem, _) => {
+                emails::needs_attention(&person.display_name, problem.unwrap_or_default(), &portal)
             }
-            Err(e) => {
-                tracing::error!(request = request.id, error = %e, "cannot record the end of a request")
+        };
+        match email {
+            Ok(email) => outbox::enqueue(&txn, Some(person.id), &person.email, email).await?,
+            Err(e) => tracing::error!(error = %e, "a status email's template is broken"),
+        }
+        // The person's email says IT has been told: this is the telling.
+        if let (Some(problem), Some(helpdesk)) = (ending.problem(), &m.settings.helpdesk_email) {
+            let url = self.helpdesk_url(&person.email);
+            let name = &person.display_name;
+            match emails::to_helpdesk(name, &person.email, request.id.get(), problem, &url) {
+                Ok(email) => outbox::enqueue(&txn, None, helpdesk, email).await?,
+                Err(e) => tracing::error!(error = %e, "the helpdesk email's template is broken"),
             }
         }
+        txn.commit().await?;
+        Ok(())
     }
 
     fn report_view(&self, report: &Report, person: &user::Model) -> MigrationReport {
@@ -603,16 +602,28 @@ impl Worker {
     }
 }
 
-/// Why a run ended without a report.
-pub struct Broken {
-    /// What happened and what to do, for the person, the helpdesk and the email.
-    pub message: String,
-    /// The stored old password no longer works: forget it, so the page asks for it again.
-    pub forget_password: bool,
-}
-
 impl Broken {
-    fn from_copy(e: CopyError, request_id: i64, old_server: &str, asks_password: bool) -> Broken {
+    fn from_account(e: AccountError, request_id: RequestId) -> Broken {
+        let forget_password = matches!(e, AccountError::Unreadable(_));
+        let message = match &e {
+            // Internals (file paths, database errors) stay in the log, under a reference.
+            AccountError::Setup(_) | AccountError::Db(_) | AccountError::Unreadable(_) => {
+                internal_problem(request_id, &e)
+            }
+            _ => e.to_string(),
+        };
+        Broken {
+            message,
+            forget_password,
+        }
+    }
+
+    fn from_copy(
+        e: CopyError,
+        request_id: RequestId,
+        old_server: &str,
+        asks_password: bool,
+    ) -> Broken {
         match e {
             CopyError::Imap(ImapError::Auth { endpoint, .. })
                 if asks_password && endpoint == old_server =>
@@ -638,21 +649,13 @@ impl Broken {
 }
 
 /// What people read about a failure inside Fountain: the details are logged under a reference.
-fn internal_problem(request_id: i64, e: &dyn std::fmt::Display) -> String {
+fn internal_problem(request_id: RequestId, e: &dyn std::fmt::Display) -> String {
     let reference = crate::telemetry::reference();
-    tracing::error!(request = request_id, reference = %reference, error = %e, "internal problem");
+    tracing::error!(request = %request_id, reference = %reference, error = %e, "internal problem");
     format!(
         "Fountain stopped on an internal problem (reference {reference}). Nothing copied so far is \
          lost. The helpdesk has been told; once they have looked, Try again resumes where it stopped."
     )
-}
-
-/// Chosen folders the run did not find on the old server (renamed or deleted since the scan).
-pub fn missing_folders<'a>(chosen: &'a [String], report: &Report) -> Vec<&'a String> {
-    chosen
-        .iter()
-        .filter(|name| !report.folders.iter().any(|f| &f.source == *name))
-        .collect()
 }
 
 /// Who holds a claimed request (set by the claim).
@@ -688,34 +691,4 @@ pub fn report_view(report: &Report, instructions: String) -> MigrationReport {
             .collect(),
         instructions,
     }
-}
-
-/// What needs attention, in a few lines for the email and the helpdesk.
-pub fn attention_summary(report: &MigrationReport) -> String {
-    let mut lines = Vec::new();
-    for f in &report.folders {
-        if !f.quarantined.is_empty() {
-            lines.push(format!(
-                "{}: {} message(s) could not be copied and are kept aside for IT (first reason: {})",
-                f.source,
-                f.quarantined.len(),
-                f.quarantined[0].reason
-            ));
-        } else if f.copied < f.source_messages {
-            lines.push(format!(
-                "{}: {} of {} messages copied; {}",
-                f.source,
-                f.copied,
-                f.source_messages,
-                f.notes
-                    .first()
-                    .map(String::as_str)
-                    .unwrap_or("held for a decision")
-            ));
-        }
-    }
-    if lines.is_empty() {
-        lines.push("The copy finished, but a folder needs a decision from IT.".into());
-    }
-    lines.join("\n")
 }

@@ -1,5 +1,5 @@
 //! The email outbox: an email is a row written in the same transaction as the change it tells about
-//! ([`enqueue`]); the [`super::sender`] sends due rows, retrying with the pauses [`retry_after`] gives.
+//! ([`enqueue`]); the sender sends due rows, retrying with the pauses [`retry_after`] gives.
 //! SMTP being down delays an email; it never loses one.
 use std::time::Duration;
 

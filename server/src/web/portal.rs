@@ -51,7 +51,7 @@ impl app::port::Portal for DbPortal {
     async fn control_request(
         &self,
         viewer: &Viewer,
-        request_id: i64,
+        request_id: app::dto::RequestId,
         action: RequestAction,
     ) -> Result<MigrationView, AppError> {
         self_service::control(self.migrations.as_deref(), viewer, request_id, action).await

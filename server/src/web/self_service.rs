@@ -3,9 +3,10 @@
 use app::dto::{MigrationView, OldAccount, RequestAction, RequestView, Viewer};
 use app::error::AppError;
 
-use crate::jobs::accounts::{AccountError, ConnectForm};
+use crate::accounts::{AccountError, ConnectForm};
+use crate::db::stored;
 use crate::jobs::queue::{Queue, QueueError, Request};
-use crate::jobs::state::{Event, RequestState};
+use crate::jobs::state::{event_for, offered_actions, Event, RequestState};
 use crate::jobs::Migrations;
 use sea_orm::TransactionTrait;
 
@@ -36,11 +37,11 @@ fn from_queue(e: QueueError) -> AppError {
     match e {
         QueueError::NotAllowed(e) => AppError::Conflict(format!(
             "That cannot be done now: the request is {}.",
-            e.state.as_str().replace('_', " ")
+            e.state.in_words()
         )),
         QueueError::Changed { now, .. } => AppError::Conflict(format!(
             "The request changed meanwhile (it is now {}); look again and retry.",
-            now.as_str().replace('_', " ")
+            now.in_words()
         )),
         QueueError::NotFound(_) => AppError::BadRequest("There is no such request.".into()),
         other => internal(other),
@@ -60,11 +61,12 @@ pub async fn view(m: Option<&Migrations>, viewer: &Viewer) -> Result<MigrationVi
         });
     };
     let account = m
+        .accounts
         .old_account(viewer.user_id)
         .await
         .map_err(from_account)?
         .map(|a| OldAccount {
-            usable: m.usable(&a),
+            usable: m.accounts.usable(&a),
             login: a.login,
             verified_at: a.verified_at,
         });
@@ -92,11 +94,16 @@ async fn request_view(queue: &Queue<'_>, r: Request) -> Result<RequestView, AppE
     let (progress, report) = queue.details(r.id).await.map_err(from_queue)?;
     Ok(RequestView {
         id: r.id,
-        state: r.state.as_str().to_owned(),
+        state: r.state,
+        actions: offered_actions(r.state),
         position,
         folders: r.folders,
-        progress: progress.and_then(|p| serde_json::from_str(&p).ok()),
-        report: report.and_then(|p| serde_json::from_str(&p).ok()),
+        progress: progress
+            .and_then(|p| stored::read::<stored::Progress>(&p))
+            .map(Into::into),
+        report: report
+            .and_then(|r| stored::read::<stored::Report>(&r))
+            .map(Into::into),
         last_error: r.last_error,
     })
 }
@@ -121,6 +128,7 @@ pub async fn connect(
     let form = ConnectForm::parse(&login, password.as_deref(), migrations.asks_password())
         .map_err(from_account)?;
     migrations
+        .accounts
         .connect_old_account(viewer.user_id, form)
         .await
         .map_err(from_account)?;
@@ -138,8 +146,13 @@ pub async fn scan(m: Option<&Migrations>, viewer: &Viewer) -> Result<MigrationVi
 }
 
 async fn usable_account(m: &Migrations, viewer: &Viewer) -> Result<(), AppError> {
-    match m.old_account(viewer.user_id).await.map_err(from_account)? {
-        Some(account) if m.usable(&account) => Ok(()),
+    match m
+        .accounts
+        .old_account(viewer.user_id)
+        .await
+        .map_err(from_account)?
+    {
+        Some(account) if m.accounts.usable(&account) => Ok(()),
         _ => Err(AppError::BadRequest(AccountError::NotConnected.to_string())),
     }
 }
@@ -185,7 +198,7 @@ pub async fn start(
 pub async fn control(
     m: Option<&Migrations>,
     viewer: &Viewer,
-    request_id: i64,
+    request_id: app::dto::RequestId,
     action: RequestAction,
 ) -> Result<MigrationView, AppError> {
     let migrations = open(m)?;
@@ -200,13 +213,7 @@ pub async fn control(
             "This is not your migration request.".into(),
         ));
     };
-    let event = match action {
-        RequestAction::Pause => Event::Pause,
-        RequestAction::Resume => Event::Resume,
-        RequestAction::Cancel => Event::Cancel,
-        RequestAction::Retry => Event::Retry,
-        RequestAction::CatchUp => Event::CatchUp,
-    };
+    let event = event_for(action);
     if matches!(event, Event::Resume | Event::Retry | Event::CatchUp) {
         usable_account(migrations, viewer).await?;
     }
@@ -218,6 +225,7 @@ pub async fn control(
         .map_err(from_queue)?;
     if next == RequestState::Cancelled {
         migrations
+            .accounts
             .purge_old_password(&txn, viewer.user_id)
             .await
             .map_err(internal)?;

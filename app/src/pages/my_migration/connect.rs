@@ -9,7 +9,10 @@ use crate::dto::MigrationView;
 #[component]
 pub fn Connect(v: MigrationView, actions: Actions) -> impl IntoView {
     let again = v.account.is_some();
-    let after_done = v.request.as_ref().is_some_and(|r| r.state == "done");
+    let after_done = v
+        .request
+        .as_ref()
+        .is_some_and(|r| r.state == crate::dto::RequestState::Done);
     let login = v
         .account
         .map(|a| a.login)

@@ -25,7 +25,7 @@ pub fn Finished(v: MigrationView, actions: Actions) -> impl IntoView {
             <h3>"Mail still arriving in the old mailbox?"</h3>
             <p>"Once delivery has moved to the new server, a catch-up sync copies what arrived in between (only that)."</p>
             {if usable {
-                view! { <Controls request_id=r.id state=r.state.clone() actions=actions /> }.into_any()
+                view! { <Controls request_id=r.id offered=r.actions.clone() actions=actions /> }.into_any()
             } else {
                 view! { <Connect v=v actions=actions /> }.into_any()
             }}

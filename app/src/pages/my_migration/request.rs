@@ -6,43 +6,30 @@ use super::connect::Connect;
 use super::report::ReportTable;
 use super::{ActionError, Actions};
 use crate::api::ControlRequest;
-use crate::dto::{MigrationView, Progress, RequestAction, RequestView};
+use crate::dto::{MigrationView, Progress, RequestAction, RequestId, RequestState, RequestView};
 use crate::format::{human_duration, human_size, percent};
 
 /// The state in words.
 pub fn state_label(r: &RequestView) -> String {
-    match r.state.as_str() {
-        "queued" => match r.position {
+    match r.state {
+        RequestState::Queued => match r.position {
             Some(0) | None => "Waiting: you are next in line".into(),
             Some(n) => format!("Waiting: {n} ahead of you in line"),
         },
         // Everything is across; the engine is checking counts and sizes on the new server.
-        "copying"
+        RequestState::Copying
             if r.progress
                 .as_ref()
                 .is_some_and(|p| p.bytes_total > 0 && p.bytes_done >= p.bytes_total) =>
         {
             "Verifying".into()
         }
-        "copying" => "Copying".into(),
-        "paused" => "Paused".into(),
-        "needs_attention" => "Needs attention".into(),
-        "failed" => "Stopped".into(),
-        "done" => "Done".into(),
-        "cancelled" => "Cancelled".into(),
-        other => other.into(),
-    }
-}
-
-/// Which buttons a request in `state` offers.
-pub fn actions_for(state: &str) -> Vec<RequestAction> {
-    use RequestAction::*;
-    match state {
-        "queued" | "copying" => vec![Pause, Cancel],
-        "paused" => vec![Resume, Cancel],
-        "needs_attention" | "failed" => vec![Retry, Cancel],
-        "done" => vec![CatchUp],
-        _ => vec![],
+        RequestState::Copying => "Copying".into(),
+        RequestState::Paused => "Paused".into(),
+        RequestState::NeedsAttention => "Needs attention".into(),
+        RequestState::Failed => "Stopped".into(),
+        RequestState::Done => "Done".into(),
+        RequestState::Cancelled => "Cancelled".into(),
     }
 }
 
@@ -57,8 +44,12 @@ fn button_text(action: RequestAction) -> (&'static str, &'static str) {
 }
 
 #[component]
-pub fn Controls(request_id: i64, state: String, actions: Actions) -> impl IntoView {
-    let buttons = actions_for(&state)
+pub fn Controls(
+    request_id: RequestId,
+    offered: Vec<RequestAction>,
+    actions: Actions,
+) -> impl IntoView {
+    let buttons = offered
         .into_iter()
         .map(|action| {
             let (id, text) = button_text(action);
@@ -87,19 +78,18 @@ pub fn Controls(request_id: i64, state: String, actions: Actions) -> impl IntoVi
 pub fn Active(v: MigrationView, actions: Actions) -> impl IntoView {
     // The password can be gone (or unreadable after a key change): connecting again is the way on.
     let reconnect = !v.account.as_ref().is_some_and(|a| a.usable)
-        && matches!(
-            v.request.as_ref().map(|r| r.state.as_str()),
-            Some("paused" | "failed" | "needs_attention")
-        );
+        && v.request
+            .as_ref()
+            .is_some_and(|r| r.state == RequestState::Paused || r.state.is_trouble());
     let connect_view = reconnect.then(|| view! { <Connect v=v.clone() actions=actions /> });
     let r = v.request.expect("an active request");
     let label = state_label(&r);
     let progress = r.progress.clone();
-    let trouble = matches!(r.state.as_str(), "needs_attention" | "failed");
+    let trouble = r.state.is_trouble();
     view! {
         <section class="card" id="request">
             <h2>"Your migration"</h2>
-            <p class="state"><span id="request-state" data-state=r.state.clone()>{label}</span></p>
+            <p class="state"><span id="request-state" data-state=r.state.as_str()>{label}</span></p>
             {trouble.then(|| view! {
                 <div class="notice" role="alert" id="request-problem">
                     <p>{r.last_error.clone().unwrap_or_else(|| "The copy stopped short of done.".into())}</p>
@@ -107,7 +97,7 @@ pub fn Active(v: MigrationView, actions: Actions) -> impl IntoView {
                 </div>
             })}
             {progress.map(|p| view! { <ProgressView p=p /> })}
-            <Controls request_id=r.id state=r.state.clone() actions=actions />
+            <Controls request_id=r.id offered=r.actions.clone() actions=actions />
             {connect_view}
             {r.report.map(|report| view! { <h3>"Last run"</h3> <ReportTable report=report /> })}
         </section>
@@ -182,8 +172,9 @@ mod tests {
 
     fn request(state: &str, position: Option<u64>) -> RequestView {
         RequestView {
-            id: 1,
-            state: state.into(),
+            id: RequestId(1),
+            state: RequestState::parse(state).unwrap(),
+            actions: vec![],
             position,
             folders: vec![],
             progress: None,
@@ -219,15 +210,5 @@ mod tests {
         assert_eq!(state_label(&copying), "Copying");
         copying.progress.as_mut().unwrap().bytes_done = 20;
         assert_eq!(state_label(&copying), "Verifying");
-    }
-
-    #[test]
-    fn buttons_follow_the_state() {
-        use RequestAction::*;
-        assert_eq!(actions_for("copying"), vec![Pause, Cancel]);
-        assert_eq!(actions_for("paused"), vec![Resume, Cancel]);
-        assert_eq!(actions_for("failed"), vec![Retry, Cancel]);
-        assert_eq!(actions_for("done"), vec![CatchUp]);
-        assert!(actions_for("cancelled").is_empty());
     }
 }

@@ -1,5 +1,5 @@
 //! Which step of the flow the page shows, decided from the data alone.
-use crate::dto::{MigrationView, ScanState};
+use crate::dto::{MigrationView, RequestState, ScanState};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
@@ -19,21 +19,14 @@ pub enum Stage {
     Finished,
 }
 
-/// Request states that keep the page on the request (everything but done and cancelled).
-fn in_flight(state: &str) -> bool {
-    matches!(
-        state,
-        "queued" | "copying" | "paused" | "needs_attention" | "failed"
-    )
-}
-
 pub fn stage(v: &MigrationView) -> Stage {
     if !v.open {
         return Stage::Closed;
     }
-    match v.request.as_ref().map(|r| r.state.as_str()) {
-        Some(state) if in_flight(state) => return Stage::Active,
-        Some("done") => return Stage::Finished,
+    // Every request that has not ended keeps the page on it.
+    match v.request.as_ref().map(|r| r.state) {
+        Some(state) if state.is_open() => return Stage::Active,
+        Some(RequestState::Done) => return Stage::Finished,
         _ => {}
     }
     if !v.account.as_ref().is_some_and(|a| a.usable) {
@@ -52,10 +45,7 @@ pub fn busy(v: &MigrationView) -> bool {
         .scan
         .as_ref()
         .is_some_and(|s| matches!(s.state, ScanState::Queued | ScanState::Running));
-    let copying = v
-        .request
-        .as_ref()
-        .is_some_and(|r| matches!(r.state.as_str(), "queued" | "copying"));
+    let copying = v.request.as_ref().is_some_and(|r| r.state.is_active());
     scanning || copying
 }
 
@@ -85,7 +75,7 @@ mod tests {
 
     fn scan(state: ScanState) -> Option<ScanView> {
         Some(ScanView {
-            id: 1,
+            id: crate::dto::ScanId(1),
             state,
             result: None,
             error: None,
@@ -94,8 +84,9 @@ mod tests {
 
     fn request(state: &str) -> Option<RequestView> {
         Some(RequestView {
-            id: 1,
-            state: state.into(),
+            id: crate::dto::RequestId(1),
+            state: RequestState::parse(state).unwrap(),
+            actions: vec![],
             position: None,
             folders: vec![],
             progress: None,

@@ -7,7 +7,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub user_id: i64,
-    /// [`crate::jobs::state::RequestState`]'s stored form.
+    /// [`app::dto::RequestState`]'s stored form.
     pub state: String,
     /// `user_id` while the request is unfinished (unique), else `None`.
     pub active_key: Option<i64>,
@@ -19,9 +19,9 @@ pub struct Model {
     /// Runs in a row that ended without an answer (a panic, a lost worker); reset by resume and retry.
     pub crashed_runs: i32,
     pub last_error: Option<String>,
-    /// The engine's last report (JSON).
+    /// The last run's report (JSON of `db::stored::Report`, versioned).
     pub report: Option<String>,
-    /// Live progress while copying (JSON of `app::dto::Progress`).
+    /// Live progress while copying (JSON of `db::stored::Progress`, versioned).
     pub progress: Option<String>,
     pub queued_at: Option<i64>,
     pub created_at: i64,

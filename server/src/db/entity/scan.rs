@@ -11,7 +11,7 @@ pub struct Model {
     pub state: String,
     pub worker: Option<String>,
     pub heartbeat_at: Option<i64>,
-    /// JSON of `app::dto::ScanResult` once done.
+    /// JSON of `db::stored::Scan` (versioned) once done.
     pub result: Option<String>,
     pub error: Option<String>,
     pub created_at: i64,

@@ -227,6 +227,32 @@ pub(super) async fn open(
     if endpoint.security == Security::StartTls {
         client = start_tls(client, endpoint, &link).await?;
     }
+    let mut session = log_in(client, credentials, endpoint, &link).await?;
+    let capabilities = link.run("CAPABILITY", session.capabilities()).await?;
+    let capabilities: Vec<String> = capabilities
+        .iter()
+        .map(|c| match c {
+            async_imap::types::Capability::Imap4rev1 => "IMAP4REV1".to_owned(),
+            async_imap::types::Capability::Auth(m) => format!("AUTH={}", m.to_ascii_uppercase()),
+            async_imap::types::Capability::Atom(a) => a.to_ascii_uppercase(),
+        })
+        .collect();
+    let namespace = if capabilities.iter().any(|c| c == "NAMESPACE") {
+        personal_namespace(&mut session, &link).await?
+    } else {
+        None
+    };
+    Ok((session, link, capabilities, namespace))
+}
+
+/// Logs in with `credentials` (LOGIN, a master user's LOGIN, or SASL PLAIN / XOAUTH2) within the
+/// endpoint's timeout; a refusal says whose login failed, never the secret.
+async fn log_in(
+    client: Client<Stream>,
+    credentials: &Credentials,
+    endpoint: &Endpoint,
+    link: &Link,
+) -> Result<Session, ImapError> {
     let login = async {
         match credentials {
             Credentials::Login { user, password } => client.login(user, password).await,
@@ -251,37 +277,20 @@ pub(super) async fn open(
             }
         }
     };
-    let mut session = match tokio::time::timeout(endpoint.timeout, login).await {
-        Err(_) => return Err(link.timed_out("login")),
-        Ok(Ok(session)) => session,
-        Ok(Err((e, _client))) => {
-            return Err(match e {
-                async_imap::error::Error::No(text) | async_imap::error::Error::Bad(text) => {
-                    ImapError::Auth {
-                        endpoint: link.label.clone(),
-                        user: credentials.user().to_owned(),
-                        text,
-                    }
+    match tokio::time::timeout(endpoint.timeout, login).await {
+        Err(_) => Err(link.timed_out("login")),
+        Ok(Ok(session)) => Ok(session),
+        Ok(Err((e, _client))) => Err(match e {
+            async_imap::error::Error::No(text) | async_imap::error::Error::Bad(text) => {
+                ImapError::Auth {
+                    endpoint: link.label.clone(),
+                    user: credentials.user().to_owned(),
+                    text,
                 }
-                other => link.map("login", other),
-            })
-        }
-    };
-    let capabilities = link.run("CAPABILITY", session.capabilities()).await?;
-    let capabilities: Vec<String> = capabilities
-        .iter()
-        .map(|c| match c {
-            async_imap::types::Capability::Imap4rev1 => "IMAP4REV1".to_owned(),
-            async_imap::types::Capability::Auth(m) => format!("AUTH={}", m.to_ascii_uppercase()),
-            async_imap::types::Capability::Atom(a) => a.to_ascii_uppercase(),
-        })
-        .collect();
-    let namespace = if capabilities.iter().any(|c| c == "NAMESPACE") {
-        personal_namespace(&mut session, &link).await?
-    } else {
-        None
-    };
-    Ok((session, link, capabilities, namespace))
+            }
+            other => link.map("login", other),
+        }),
+    }
 }
 
 async fn greeting(client: &mut Client<Stream>, link: &Link) -> Result<(), ImapError> {

@@ -320,31 +320,10 @@ fn candidate(folder: &SourceFolder, from: &Layout, to: &DestinationRules) -> Can
         if level == 0 && rehomed_top {
             continue;
         }
-        let mut cleaned = String::with_capacity(segment.len());
-        for ch in segment.chars() {
-            if to.forbidden_chars.contains(&ch) || ch == to.layout.separator || ch.is_control() {
-                notes.push(Rename::IllegalCharacter(ch));
-                cleaned.push('_');
-            } else {
-                cleaned.push(ch);
-            }
-        }
-        if cleaned.is_empty() {
-            cleaned.push('_');
-        }
-        *segment = cleaned;
+        *segment = cleaned_segment(segment, to, &mut notes);
     }
     if !rehomed_top {
-        if let Some(reserved) = to
-            .reserved
-            .iter()
-            .find(|r| r.to_lowercase() == segments[0].to_lowercase())
-        {
-            notes.push(Rename::Reserved {
-                name: reserved.clone(),
-            });
-            segments[0] = format!("{} (mail)", segments[0]);
-        }
+        avoid_reserved(&mut segments[0], to, &mut notes);
     }
     let sep = to.layout.separator.to_string();
     let path = format!("{}{}", to.layout.prefix, segments.join(&sep));
@@ -354,6 +333,37 @@ fn candidate(folder: &SourceFolder, from: &Layout, to: &DestinationRules) -> Can
         lands_in_special,
         notes,
         ..base
+    }
+}
+
+/// One level of a name with what the destination forbids replaced by `_` (never empty).
+fn cleaned_segment(segment: &str, to: &DestinationRules, notes: &mut Vec<Rename>) -> String {
+    let mut cleaned = String::with_capacity(segment.len());
+    for ch in segment.chars() {
+        if to.forbidden_chars.contains(&ch) || ch == to.layout.separator || ch.is_control() {
+            notes.push(Rename::IllegalCharacter(ch));
+            cleaned.push('_');
+        } else {
+            cleaned.push(ch);
+        }
+    }
+    if cleaned.is_empty() {
+        cleaned.push('_');
+    }
+    cleaned
+}
+
+/// A top-level name the destination reserves for something else gets ` (mail)` added.
+fn avoid_reserved(top: &mut String, to: &DestinationRules, notes: &mut Vec<Rename>) {
+    if let Some(reserved) = to
+        .reserved
+        .iter()
+        .find(|r| r.to_lowercase() == top.to_lowercase())
+    {
+        notes.push(Rename::Reserved {
+            name: reserved.clone(),
+        });
+        *top = format!("{top} (mail)");
     }
 }
 

@@ -1,0 +1,272 @@
+//! Connecting a person's old account: the login (and password, in password mode) is checked at once
+//! by a real IMAP login, then kept sealed until the migration ends. Nothing is stored when the check
+//! fails, and the password never reaches a log. Connecting is limited by a lockout ([`lockout`]).
+mod form;
+mod lockout;
+
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, Set, Statement};
+
+pub use form::ConnectForm;
+use lockout::{must_wait, normalised_login, AttemptKey};
+
+use app::dto::UserId;
+
+use crate::config::{MailAuth, MailServer};
+use crate::db::entity::old_account as row;
+use crate::db::now;
+use crate::engine::copy::Side;
+use crate::engine::imap::{Credentials, ImapError, Source};
+use crate::secret::SecretBox;
+
+/// The old accounts people connect, and how Fountain logs in on both servers for them.
+pub struct Accounts {
+    db: DatabaseConnection,
+    old_server: MailServer,
+    new_server: MailServer,
+    /// Present in password mode: seals the passwords people type.
+    secrets: Option<SecretBox>,
+}
+
+/// Why an old account could not be connected (or used), in words for the person.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("The old mail server refused IT's access to your mailbox. Nothing was saved; please tell the helpdesk, IT has to fix this.")]
+    AdminRefused,
+    #[error("The old mail server did not accept this login and password. Check both (it is the password of your old mailbox, which may differ from your sign-in password) and try again.")]
+    Refused,
+    #[error("The old mail server could not be reached just now ({0}). Nothing was saved; try again in a few minutes, and tell the helpdesk if it keeps happening.")]
+    Unreachable(String),
+    #[error("A secure connection to the old mail server could not be set up ({0}). Nothing was saved; please tell the helpdesk, IT has to fix this.")]
+    Insecure(String),
+    #[error("Too many refused attempts to connect your old mailbox. Wait {0} minutes, check the login and password, and try again (or ask the helpdesk).")]
+    TooManyAttempts(u64),
+    #[error("Your old account is not connected (or its password was removed when your last migration ended): connect it again.")]
+    NotConnected,
+    #[error("Fountain could not use the stored password ({0}). Connect your old account again.")]
+    Unreadable(String),
+    #[error("the database failed: {0}")]
+    Db(#[from] sea_orm::DbErr),
+    #[error("{0}")]
+    Setup(String),
+}
+
+fn context(user_id: UserId) -> String {
+    format!("old-account:{user_id}")
+}
+
+impl Accounts {
+    pub fn new(
+        db: DatabaseConnection,
+        old_server: MailServer,
+        new_server: MailServer,
+        secrets: Option<SecretBox>,
+    ) -> Accounts {
+        Accounts {
+            db,
+            old_server,
+            new_server,
+            secrets,
+        }
+    }
+
+    /// Whether people type their old-server password (else IT's administrator logs in for them).
+    pub fn asks_password(&self) -> bool {
+        self.old_server.auth == MailAuth::Password
+    }
+
+    /// An old-server error in the person's words: a refused login is theirs to fix only when they
+    /// typed the password.
+    fn login_error(&self, e: ImapError) -> AccountError {
+        match e {
+            ImapError::Auth { .. } if !self.asks_password() => AccountError::AdminRefused,
+            other => from_imap(other),
+        }
+    }
+}
+
+fn from_imap(e: ImapError) -> AccountError {
+    match e {
+        ImapError::Auth { .. } => AccountError::Refused,
+        ImapError::Tls { .. } | ImapError::Insecure { .. } => AccountError::Insecure(e.to_string()),
+        other => AccountError::Unreachable(other.to_string()),
+    }
+}
+
+impl Accounts {
+    /// The old server's side of a copy for this person, with the credentials Fountain holds.
+    pub fn old_side(&self, credentials: Credentials) -> Side {
+        Side {
+            endpoint: self.old_server.endpoint(),
+            credentials,
+        }
+    }
+
+    /// The new server's side: always as the administrator, for the person's new mailbox.
+    pub fn new_side(&self, email: &str) -> Result<Side, AccountError> {
+        let server = &self.new_server;
+        let credentials = server
+            .credentials(server.login_for(email), None)
+            .map_err(|e| AccountError::Setup(e.to_string()))?;
+        Ok(Side {
+            endpoint: server.endpoint(),
+            credentials,
+        })
+    }
+
+    /// Checks the login on the old server, then stores it (the password sealed). Replaces an earlier
+    /// connection of the same person.
+    pub async fn connect_old_account(
+        &self,
+        user_id: UserId,
+        form: ConnectForm,
+    ) -> Result<row::Model, AccountError> {
+        let server = &self.old_server;
+        let credentials = server
+            .credentials(form.login.clone(), form.password.clone())
+            .map_err(|e| AccountError::Setup(e.to_string()))?;
+        let side = self.old_side(credentials);
+        // Counted before the login, per person and per old login: neither one person trying many
+        // mailboxes nor many people trying one mailbox gets more than a few guesses.
+        let keys = [
+            AttemptKey::Person(user_id),
+            AttemptKey::OldLogin(normalised_login(&form.login)),
+        ];
+        let mut wait = None;
+        for key in &keys {
+            let (attempts, window_start) = key.count(&self.db).await?;
+            wait = wait.max(must_wait(attempts, window_start, now()));
+        }
+        if let Some(minutes) = wait {
+            return Err(AccountError::TooManyAttempts(minutes));
+        }
+        match Source::connect(&side.endpoint, &side.credentials, Default::default()).await {
+            Ok(source) => source.logout().await,
+            Err(e) => {
+                let e = self.login_error(e);
+                // Only a refused password counts.
+                if !matches!(e, AccountError::Refused) {
+                    for key in &keys {
+                        key.uncount(&self.db).await?;
+                    }
+                }
+                return Err(e);
+            }
+        }
+        for key in &keys {
+            key.clear(&self.db).await?;
+        }
+        let secret = match (&form.password, &self.secrets) {
+            (Some(password), Some(secrets)) => Some(secrets.seal(password, &context(user_id))),
+            (Some(_), None) => {
+                return Err(AccountError::Setup(
+                    "migration.secrets_key is not configured".into(),
+                ))
+            }
+            (None, _) => None,
+        };
+        let account = row::Model {
+            user_id: user_id.0,
+            login: form.login,
+            secret,
+            verified_at: now(),
+        };
+        row::Entity::insert(row::ActiveModel {
+            user_id: Set(account.user_id),
+            login: Set(account.login.clone()),
+            secret: Set(account.secret.clone()),
+            verified_at: Set(account.verified_at),
+        })
+        .on_conflict(
+            OnConflict::column(row::Column::UserId)
+                .update_columns([
+                    row::Column::Login,
+                    row::Column::Secret,
+                    row::Column::VerifiedAt,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(&self.db)
+        .await?;
+        tracing::info!(%user_id, "old account connected");
+        Ok(account)
+    }
+
+    pub async fn old_account(&self, user_id: UserId) -> Result<Option<row::Model>, AccountError> {
+        Ok(row::Entity::find_by_id(user_id.0).one(&self.db).await?)
+    }
+
+    /// Whether Fountain can log in on the old server for this account now.
+    pub fn usable(&self, account: &row::Model) -> bool {
+        !self.asks_password() || account.secret.is_some()
+    }
+
+    /// How to log in on the old server for this person.
+    pub async fn old_credentials(&self, user_id: UserId) -> Result<Credentials, AccountError> {
+        let account = self
+            .old_account(user_id)
+            .await?
+            .ok_or(AccountError::NotConnected)?;
+        let password = match (&self.secrets, &account.secret) {
+            _ if !self.asks_password() => None,
+            (Some(secrets), Some(sealed)) => Some(
+                secrets
+                    .open(sealed, &context(user_id))
+                    .map_err(|e| AccountError::Unreadable(e.to_string()))?
+                    .expose()
+                    .to_owned(),
+            ),
+            _ => return Err(AccountError::NotConnected),
+        };
+        self.old_server
+            .credentials(account.login, password)
+            .map_err(|e| AccountError::Setup(e.to_string()))
+    }
+
+    /// Forgets every stored password not needed for `keep_secs`: connected that long ago, and no
+    /// request queued or copying, nor any other that changed since (a failed, paused or
+    /// attention-needing request left alone that long). The page asks for it again if it is needed.
+    pub async fn forget_stale_passwords(&self, keep_secs: i64) -> Result<u64, sea_orm::DbErr> {
+        forget_stale_passwords(&self.db, now() - keep_secs).await
+    }
+
+    /// Forgets the stored password (the migration ended); the login stays for the report.
+    pub async fn purge_old_password(
+        &self,
+        db: &impl ConnectionTrait,
+        user_id: UserId,
+    ) -> Result<(), sea_orm::DbErr> {
+        use sea_orm::sea_query::Expr;
+        use sea_orm::{ColumnTrait, QueryFilter};
+        row::Entity::update_many()
+            .col_expr(row::Column::Secret, Expr::value(Option::<Vec<u8>>::None))
+            .filter(row::Column::UserId.eq(user_id.0))
+            .exec(db)
+            .await?;
+        Ok(())
+    }
+}
+
+/// [`Accounts::forget_stale_passwords`]: the passwords last needed before `cutoff` (Unix seconds).
+pub async fn forget_stale_passwords(
+    db: &impl ConnectionTrait,
+    cutoff: i64,
+) -> Result<u64, sea_orm::DbErr> {
+    let backend = db.get_database_backend();
+    let p = crate::db::placeholder(backend);
+    let sql = format!(
+        "UPDATE old_accounts SET secret = NULL WHERE secret IS NOT NULL AND verified_at < {p}1 \
+         AND NOT EXISTS (SELECT 1 FROM migration_requests r WHERE r.user_id = old_accounts.user_id \
+         AND (r.state IN ('queued', 'copying') OR r.updated_at >= {p}1))"
+    );
+    let result = db
+        .execute(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [cutoff.into()],
+        ))
+        .await?;
+    Ok(result.rows_affected())
+}

@@ -1,0 +1,89 @@
+//! What a copy is asked to do ([`CopyJob`], its two [`Side`]s) and how it can fail ([`CopyError`]).
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::engine::imap::transcript::Transcript;
+use crate::engine::imap::{Credentials, Endpoint, ImapError};
+use crate::engine::plan::chunks::ChunkLimits;
+use crate::engine::plan::quarantine::QuarantineLimits;
+use crate::engine::plan::select::Pattern;
+use crate::engine::throttle::Throttle;
+
+/// One end of a copy.
+#[derive(Debug, Clone)]
+pub struct Side {
+    pub endpoint: Endpoint,
+    pub credentials: Credentials,
+}
+
+impl Side {
+    /// `user@host:port`, the mailbox's identity in the journal.
+    pub fn mailbox(&self) -> String {
+        format!("{}@{}", self.credentials.user(), self.endpoint)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct CopyJob {
+    pub source: Side,
+    pub destination: Side,
+    pub include: Vec<Pattern>,
+    pub exclude: Vec<Pattern>,
+    pub limits: ChunkLimits,
+    /// Plan and count, copy nothing.
+    pub dry_run: bool,
+    /// How many times a dropped connection or a timeout is retried (reconnect, then resume from the
+    /// journal) before the run fails.
+    pub retries: u32,
+    /// The first pause before retrying; it doubles each time.
+    pub backoff: std::time::Duration,
+    /// Folders copied at once, each over its own pair of connections (within the servers' budgets).
+    pub parallel: usize,
+    /// Which folder names the destination forbids, beyond what it says about itself.
+    pub dest_profile: DestinationProfile,
+    /// The per-server budgets this copy shares with everything else running in the process.
+    pub throttle: Arc<Throttle>,
+    /// The largest message the destination takes, when known beyond its APPENDLIMIT: a dry run counts
+    /// the messages over it, so the scan can say so before anything is copied.
+    pub max_message_bytes: Option<u64>,
+    /// Where a big message is held while it is copied (it never is in memory whole).
+    pub spool_dir: std::path::PathBuf,
+    /// How much of a refused message's raw bytes the quarantine keeps.
+    pub quarantine: QuarantineLimits,
+    /// Where every command sent to the destination is recorded (secrets and bodies left out), for the
+    /// never-delete audit. One recorder reads one session at a time: use it with `parallel: 1`.
+    pub dest_transcript: Option<Transcript>,
+}
+
+/// What kind of server the destination is, for the naming rules it does not announce.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DestinationProfile {
+    /// Any name the server accepts.
+    #[default]
+    Generic,
+    /// Zimbra-like: calendar and contacts share the folder namespace, some characters are illegal,
+    /// and names differing only in case are the same folder.
+    ZimbraLike,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CopyError {
+    #[error(transparent)]
+    Imap(#[from] ImapError),
+    #[error("the journal database failed: {0}")]
+    Journal(#[from] sea_orm::DbErr),
+    #[error(transparent)]
+    Spool(#[from] crate::engine::spool::SpoolError),
+}
+
+/// What each source folder's attempts did during this run, so the report after a reconnect still
+/// counts what the attempts before it did.
+pub(crate) type CopiedThisRun = BTreeMap<String, ThisRun>;
+
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct ThisRun {
+    pub copied: u64,
+    pub bytes: u64,
+    pub recovered: u64,
+    pub flags_updated: u64,
+}

@@ -1,0 +1,53 @@
+//! The pair of IMAP sessions one copy worker uses, opened within the servers' connection budgets.
+use tokio::sync::OwnedSemaphorePermit;
+
+use super::job::CopyJob;
+use crate::engine::imap::transcript::Transcript;
+use crate::engine::imap::{Destination, ImapError, Source};
+use crate::engine::throttle::ServerBudget;
+
+/// Both sessions of one worker, with the connection slots they hold.
+pub(super) struct Sessions {
+    pub source: Source,
+    pub dest: Destination,
+    _slots: (OwnedSemaphorePermit, OwnedSemaphorePermit),
+}
+
+/// Takes a connection slot on each server, always in the same order, so two copies waiting for each
+/// other's slots cannot deadlock.
+pub(super) async fn slots(
+    source_budget: &ServerBudget,
+    dest_budget: &ServerBudget,
+) -> (OwnedSemaphorePermit, OwnedSemaphorePermit) {
+    if source_budget.key() <= dest_budget.key() {
+        let s = source_budget.connection().await;
+        (s, dest_budget.connection().await)
+    } else {
+        let d = dest_budget.connection().await;
+        (source_budget.connection().await, d)
+    }
+}
+
+/// Connects both sides within the slots taken.
+pub(super) async fn connect(
+    job: &CopyJob,
+    slots: (OwnedSemaphorePermit, OwnedSemaphorePermit),
+) -> Result<Sessions, ImapError> {
+    let source = Source::connect(
+        &job.source.endpoint,
+        &job.source.credentials,
+        Transcript::default(),
+    )
+    .await?;
+    let dest = Destination::connect(
+        &job.destination.endpoint,
+        &job.destination.credentials,
+        job.dest_transcript.clone().unwrap_or_default(),
+    )
+    .await?;
+    Ok(Sessions {
+        source,
+        dest,
+        _slots: slots,
+    })
+}

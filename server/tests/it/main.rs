@@ -1,0 +1,19 @@
+//! Fountain's integration tests: one binary (one link, one cold start), a module per area, against
+//! real parts (Dovecot, Cyrus, the OpenID provider, the SMTP sink, SQLite, PostgreSQL, Chromium),
+//! with the helpers in [`support`].
+mod support;
+
+mod auth;
+mod browser;
+mod browser_flow;
+mod config;
+mod copy;
+mod corpus;
+mod imap;
+mod lifecycle;
+mod outbox;
+mod queue;
+mod rig;
+mod self_service;
+mod tls;
+mod xoauth2;

@@ -1,0 +1,93 @@
+//! The self-service portal wired to real servers: a new Dovecot (master user; logins are email
+//! addresses), the SMTP sink, and the portal configured for an old server on `old_port`.
+use server::engine::imap::Credentials;
+
+use super::servers::Dovecot;
+use super::smtp::SmtpSink;
+use super::{Backend, TestApp};
+
+pub const MASTER: (&str, &str) = ("fountain-admin", "fountain-admin-pass");
+const NEW_USERS: &str = "alice.archer@example.org:x\nbob.baker@example.org:x\n";
+const SECRETS_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+pub struct Portal {
+    pub new: Dovecot,
+    pub sink: SmtpSink,
+    pub app: TestApp,
+}
+
+/// The portal (with its in-process workers unless `extra` says otherwise) for the old server on
+/// `old_port`, where alice logs in as `alice` / `alice-old`.
+pub async fn portal(old_port: u16, extra: &[(&str, &str)]) -> Portal {
+    portal_with(Backend::Sqlite, old_port, &[], extra).await
+}
+
+/// Where the portal runs: in the test process, or as the `fountain serve` binary (for its signals
+/// and its log).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Run {
+    InProcess,
+    Process,
+}
+
+/// [`portal`] on `backend`, with a new server started with `new_env` (e.g. `DOVECOT_MAX_MAIL_SIZE`).
+pub async fn portal_with(
+    backend: Backend,
+    old_port: u16,
+    new_env: &[(&str, &str)],
+    extra: &[(&str, &str)],
+) -> Portal {
+    portal_as(Run::InProcess, backend, old_port, new_env, extra).await
+}
+
+/// [`portal_with`], run as `run` says.
+pub async fn portal_as(
+    run: Run,
+    backend: Backend,
+    old_port: u16,
+    new_env: &[(&str, &str)],
+    extra: &[(&str, &str)],
+) -> Portal {
+    let new = Dovecot::start_for(NEW_USERS, "new", Some(MASTER), new_env);
+    let sink = SmtpSink::start().await;
+    let old_url = format!("imap://127.0.0.1:{old_port}");
+    let new_url = format!("imap://127.0.0.1:{}", new.port);
+    let smtp_url = format!("smtp://127.0.0.1:{}", sink.smtp_port);
+    let mut env = vec![
+        ("FOUNTAIN__MIGRATION__OLD_SERVER__URL", old_url.as_str()),
+        ("FOUNTAIN__MIGRATION__OLD_SERVER__LOGIN", "{localpart}"),
+        ("FOUNTAIN__MIGRATION__OLD_SERVER__TIMEOUT_SECS", "10"),
+        ("FOUNTAIN__MIGRATION__NEW_SERVER__URL", new_url.as_str()),
+        ("FOUNTAIN__MIGRATION__NEW_SERVER__AUTH", "master"),
+        ("FOUNTAIN__MIGRATION__NEW_SERVER__ADMIN", MASTER.0),
+        ("FOUNTAIN__MIGRATION__NEW_SERVER__ADMIN_PASSWORD", MASTER.1),
+        ("FOUNTAIN__MIGRATION__NEW_SERVER__LOGIN", "{email}"),
+        ("FOUNTAIN__MIGRATION__SECRETS_KEY", SECRETS_KEY),
+        ("FOUNTAIN__MIGRATION__HEARTBEAT_TIMEOUT_SECS", "10"),
+        ("FOUNTAIN__EMAIL__SMTP_URL", smtp_url.as_str()),
+        ("FOUNTAIN__EMAIL__FROM", "Mail move <mail-move@example.org>"),
+    ];
+    env.extend_from_slice(extra);
+    let app = match run {
+        Run::InProcess => TestApp::spawn_with(backend, &env).await,
+        Run::Process => TestApp::spawn_process_with(backend, &env).await,
+    };
+    Portal { new, sink, app }
+}
+
+/// Alice's new mailbox, as the administrator sees it.
+pub fn alice_new() -> Credentials {
+    Credentials::Master {
+        user: "alice.archer@example.org".into(),
+        master: MASTER.0.into(),
+        password: MASTER.1.into(),
+    }
+}
+
+/// Alice's old mailbox.
+pub fn alice_old() -> Credentials {
+    Credentials::Login {
+        user: "alice".into(),
+        password: "alice-old".into(),
+    }
+}
