@@ -71,10 +71,12 @@ pub struct Person {
     pub last_login_at: i64,
 }
 
+mod failure;
 mod ids;
 mod migration;
 mod password;
 mod state;
+pub use failure::FailureClass;
 pub use ids::{RequestId, ScanId, UserId};
 pub use migration::*;
 pub use password::Password;

@@ -1,7 +1,7 @@
 //! How a run of a request ends, decided from what the run produced and nothing else (state in,
 //! effects out): which event the state machine gets, what the person and the helpdesk are told,
 //! and whether the stored old password goes. The worker applies the decision in one transaction.
-use app::dto::MigrationReport;
+use app::dto::{FailureClass, MigrationReport};
 
 use super::state::Event;
 use crate::engine::copy::{Outcome, Report};
@@ -13,6 +13,7 @@ pub struct Broken {
     pub message: String,
     /// The stored old password no longer works: forget it, so the page asks for it again.
     pub forget_password: bool,
+    pub class: FailureClass,
 }
 
 /// What a run's end does.
@@ -23,11 +24,15 @@ pub enum Ending {
     Done,
     /// The run finished, but something needs a look (quarantined messages, a folder gone since the
     /// scan): the person and the helpdesk are told `problem`.
-    NeedsAttention { problem: String },
+    NeedsAttention {
+        problem: String,
+        class: FailureClass,
+    },
     /// The run stopped short: the person and the helpdesk are told `problem`.
     Failed {
         problem: String,
         forget_password: bool,
+        class: FailureClass,
     },
 }
 
@@ -43,6 +48,7 @@ impl Ending {
                 return Ending::Failed {
                     problem: broken.message.clone(),
                     forget_password: broken.forget_password,
+                    class: broken.class,
                 }
             }
             Ok(finished) => finished,
@@ -51,6 +57,13 @@ impl Ending {
         if report.outcome == Outcome::Done && missing.is_empty() {
             return Ending::Done;
         }
+        let quarantined = view.folders.iter().any(|f| !f.quarantined.is_empty());
+        let class = match (quarantined, missing.is_empty()) {
+            (true, _) => FailureClass::CorruptMessages,
+            (false, false) => FailureClass::FolderGone,
+            // Short of done with nothing quarantined: IT has to look.
+            (false, true) => FailureClass::Internal,
+        };
         let mut problem = attention_summary(view);
         for folder in missing {
             problem.push_str(&format!(
@@ -58,7 +71,7 @@ impl Ending {
                  scan again to choose it under its new name"
             ));
         }
-        Ending::NeedsAttention { problem }
+        Ending::NeedsAttention { problem, class }
     }
 
     pub fn event(&self) -> Event {
@@ -73,7 +86,17 @@ impl Ending {
     pub fn problem(&self) -> Option<&str> {
         match self {
             Ending::Done => None,
-            Ending::NeedsAttention { problem } | Ending::Failed { problem, .. } => Some(problem),
+            Ending::NeedsAttention { problem, .. } | Ending::Failed { problem, .. } => {
+                Some(problem)
+            }
+        }
+    }
+
+    /// Why it stopped short, for the helpdesk's triage; `None` when done.
+    pub fn class(&self) -> Option<FailureClass> {
+        match self {
+            Ending::Done => None,
+            Ending::NeedsAttention { class, .. } | Ending::Failed { class, .. } => Some(*class),
         }
     }
 
@@ -199,6 +222,7 @@ mod tests {
         assert_eq!(ending, Ending::Done);
         assert_eq!(ending.event(), Event::Finished);
         assert!(ending.forgets_password() && ending.problem().is_none());
+        assert_eq!(ending.class(), None);
     }
 
     #[test]
@@ -212,6 +236,7 @@ mod tests {
             "{problem}"
         );
         assert!(!ending.forgets_password(), "the person may still retry");
+        assert_eq!(ending.class(), Some(FailureClass::FolderGone));
     }
 
     #[test]
@@ -223,6 +248,7 @@ mod tests {
             ending.problem(),
             Some("INBOX: 1 message(s) could not be copied and are kept aside for IT (first reason: the server said NO)")
         );
+        assert_eq!(ending.class(), Some(FailureClass::CorruptMessages));
     }
 
     #[test]
@@ -231,11 +257,13 @@ mod tests {
             let broken = Broken {
                 message: "the old server went away".into(),
                 forget_password,
+                class: FailureClass::OldServerUnreachable,
             };
             let ending = Ending::decide(Err(&broken), &chosen(&["INBOX"]));
             assert_eq!(ending.event(), Event::Broke);
             assert_eq!(ending.problem(), Some("the old server went away"));
             assert_eq!(ending.forgets_password(), forget_password);
+            assert_eq!(ending.class(), Some(FailureClass::OldServerUnreachable));
         }
     }
 }

@@ -5,6 +5,7 @@
 pub mod attempts;
 mod claim;
 pub mod ending;
+pub mod failure;
 pub mod progress;
 pub mod queue;
 pub mod scans;

@@ -13,7 +13,7 @@ use sea_orm::{
 use super::attempts::{after_crash, AfterCrash};
 use super::claim::{claim_oldest, JobTable};
 use super::state::{transition, Event, NotAllowed, RequestState};
-use app::dto::{RequestId, UserId};
+use app::dto::{FailureClass, RequestId, UserId};
 
 use crate::db::entity::migration_request as row;
 use crate::db::now;
@@ -30,6 +30,8 @@ pub struct Request {
     /// Runs in a row that ended without an answer (see [`super::attempts`]).
     pub crashed_runs: i32,
     pub last_error: Option<String>,
+    /// Why it stopped short, while failed or needing attention.
+    pub failure_class: Option<FailureClass>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -166,6 +168,13 @@ impl<C: ConnectionTrait> Queue<'_, C> {
         if let Some(error) = error {
             update = update.col_expr(row::Column::LastError, Expr::value(error));
         }
+        // The class explains a stop: running again (or finishing) leaves nothing to explain.
+        if !next.is_trouble() {
+            update = update.col_expr(
+                row::Column::FailureClass,
+                Expr::value(Option::<String>::None),
+            );
+        }
         let applied = match update.exec(self.db).await {
             Ok(result) => result.rows_affected == 1,
             // The user started another request meanwhile (e.g. a catch-up of an old one).
@@ -272,6 +281,23 @@ impl<C: ConnectionTrait> Queue<'_, C> {
         Ok(update.exec(self.db).await?.rows_affected == 1)
     }
 
+    /// Records why the run stopped short (`None`: it did not), with the state change that ends it.
+    pub async fn record_failure_class(
+        &self,
+        id: RequestId,
+        class: Option<FailureClass>,
+    ) -> Result<(), QueueError> {
+        row::Entity::update_many()
+            .col_expr(
+                row::Column::FailureClass,
+                Expr::value(class.map(|c| c.as_str().to_owned())),
+            )
+            .filter(row::Column::Id.eq(id.0))
+            .exec(self.db)
+            .await?;
+        Ok(())
+    }
+
     /// Stores the engine's report (JSON), before the state change that ends the run.
     pub async fn record_report(&self, id: RequestId, report: &str) -> Result<(), QueueError> {
         row::Entity::update_many()
@@ -361,5 +387,7 @@ fn request(found: row::Model) -> Result<Request, QueueError> {
         attempts: found.attempts,
         crashed_runs: found.crashed_runs,
         last_error: found.last_error,
+        // An unknown class (from a newer version) reads as unclassified, not as an error.
+        failure_class: found.failure_class.as_deref().and_then(FailureClass::parse),
     })
 }

@@ -7,13 +7,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use app::dto::{FolderResult, MigrationReport, QuarantinedView, RequestId, ScanId, UserId};
+use app::dto::{
+    FailureClass, FolderResult, MigrationReport, QuarantinedView, RequestId, ScanId, UserId,
+};
 use sea_orm::{EntityTrait, TransactionTrait};
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
 use super::attempts;
 use super::ending::{Broken, Ending};
+use super::failure;
 use super::progress::Tracker;
 use super::queue::{Queue, QueueError, Request};
 use super::scans::{latest_scan, scan_result};
@@ -213,6 +216,7 @@ impl Worker {
         let broken = Broken {
             message: attempts::gave_up_message(i64::from(m.settings.max_attempts), reference),
             forget_password: false,
+            class: FailureClass::Internal,
         };
         self.finish(request, &person, Err(broken)).await;
     }
@@ -429,6 +433,7 @@ impl Worker {
                 message: "No folders were chosen for this migration; cancel it and start again."
                     .into(),
                 forget_password: false,
+                class: FailureClass::Internal,
             };
             self.finish(&request, &person, Err(broken)).await;
             return;
@@ -553,6 +558,9 @@ impl Worker {
                 ending.problem(),
             )
             .await?;
+        queue
+            .record_failure_class(request.id, ending.class())
+            .await?;
         if ending.forgets_password() {
             m.accounts
                 .purge_old_password(&txn, UserId(person.id))
@@ -569,10 +577,17 @@ impl Worker {
             Err(e) => tracing::error!(error = %e, "a status email's template is broken"),
         }
         // The person's email says IT has been told: this is the telling.
-        if let (Some(problem), Some(helpdesk)) = (ending.problem(), &m.settings.helpdesk_email) {
-            let url = self.helpdesk_url(&person.email);
-            let name = &person.display_name;
-            match emails::to_helpdesk(name, &person.email, request.id.get(), problem, &url) {
+        let told = (ending.problem(), ending.class(), &m.settings.helpdesk_email);
+        if let (Some(problem), Some(class), Some(helpdesk)) = told {
+            let notice = emails::HelpdeskNotice {
+                person: &person.display_name,
+                email: &person.email,
+                request_id: request.id.get(),
+                problem,
+                class,
+                helpdesk_url: &self.helpdesk_url(&person.email),
+            };
+            match emails::to_helpdesk(&notice) {
                 Ok(email) => outbox::enqueue(&txn, None, helpdesk, email).await?,
                 Err(e) => tracing::error!(error = %e, "the helpdesk email's template is broken"),
             }
@@ -605,6 +620,7 @@ impl Worker {
 impl Broken {
     fn from_account(e: AccountError, request_id: RequestId) -> Broken {
         let forget_password = matches!(e, AccountError::Unreadable(_));
+        let class = failure::of_account(&e);
         let message = match &e {
             // Internals (file paths, database errors) stay in the log, under a reference.
             AccountError::Setup(_) | AccountError::Db(_) | AccountError::Unreadable(_) => {
@@ -615,6 +631,7 @@ impl Broken {
         Broken {
             message,
             forget_password,
+            class,
         }
     }
 
@@ -624,6 +641,7 @@ impl Broken {
         old_server: &str,
         asks_password: bool,
     ) -> Broken {
+        let class = failure::of_copy(&e, old_server);
         match e {
             CopyError::Imap(ImapError::Auth { endpoint, .. })
                 if asks_password && endpoint == old_server =>
@@ -634,15 +652,18 @@ impl Broken {
                               the copy resumes where it stopped."
                         .into(),
                     forget_password: true,
+                    class,
                 }
             }
             CopyError::Journal(e) => Broken {
                 message: internal_problem(request_id, &e),
                 forget_password: false,
+                class,
             },
             other => Broken {
                 message: other.to_string(),
                 forget_password: false,
+                class,
             },
         }
     }

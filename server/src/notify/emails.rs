@@ -1,7 +1,7 @@
 //! Status emails from templates (`server/templates/email`): `{{placeholder}}`s filled from the
 //! request, HTML-escaped in the HTML part (except `*_html` values, built here from escaped parts).
 //! Rendering fails on a placeholder left unfilled, so a broken template never reaches anyone.
-use app::dto::{MigrationReport, ScanResult};
+use app::dto::{FailureClass, MigrationReport, ScanResult};
 use app::format::human_size;
 
 use super::html::escape;
@@ -197,22 +197,28 @@ pub fn needs_attention(
     )
 }
 
-/// The helpdesk's copy of a request that needs attention.
-pub fn to_helpdesk(
-    person: &str,
-    email: &str,
-    request_id: i64,
-    problem: &str,
-    helpdesk_url: &str,
-) -> Result<Rendered, TemplateError> {
+/// What the helpdesk is told of a request that stopped short.
+pub struct HelpdeskNotice<'a> {
+    pub person: &'a str,
+    pub email: &'a str,
+    pub request_id: i64,
+    pub problem: &'a str,
+    pub class: FailureClass,
+    pub helpdesk_url: &'a str,
+}
+
+/// The helpdesk's copy of a request that needs attention, with its class and what to do next.
+pub fn to_helpdesk(notice: &HelpdeskNotice<'_>) -> Result<Rendered, TemplateError> {
     render(
         Kind::Helpdesk,
         &[
-            ("person", person.to_owned()),
-            ("email", email.to_owned()),
-            ("request_id", request_id.to_string()),
-            ("problem", problem.to_owned()),
-            ("helpdesk_url", helpdesk_url.to_owned()),
+            ("person", notice.person.to_owned()),
+            ("email", notice.email.to_owned()),
+            ("request_id", notice.request_id.to_string()),
+            ("problem", notice.problem.to_owned()),
+            ("class", notice.class.label().to_owned()),
+            ("next_step", notice.class.suggested_action().to_owned()),
+            ("helpdesk_url", notice.helpdesk_url.to_owned()),
         ],
     )
 }
@@ -321,15 +327,19 @@ mod tests {
             done.html.contains("<table"),
             "the summary table is not escaped"
         );
-        let helpdesk = to_helpdesk(
-            "Alice <A>",
-            "alice@example.org",
-            7,
-            "INBOX: 1 message(s)",
-            PORTAL,
-        )
+        let helpdesk = to_helpdesk(&HelpdeskNotice {
+            person: "Alice <A>",
+            email: "alice@example.org",
+            request_id: 7,
+            problem: "INBOX: 1 message(s)",
+            class: FailureClass::CorruptMessages,
+            helpdesk_url: PORTAL,
+        })
         .unwrap();
         assert_complete(&helpdesk);
+        assert!(
+            helpdesk.text.contains("Corrupt messages") && helpdesk.text.contains("Hand it to IT")
+        );
         assert!(helpdesk.subject.contains("Alice <A>"));
         assert!(helpdesk.html.contains("Alice &lt;A&gt;") && helpdesk.text.contains("request 7"));
         let attention = needs_attention("A & B", "2 messages were refused", PORTAL).unwrap();

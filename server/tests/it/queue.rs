@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use crate::support::{fresh_database, Backend};
-use app::dto::{RequestId, UserId};
+use app::dto::{FailureClass, RequestId, UserId};
 use sea_orm::{DatabaseConnection, EntityTrait, Set};
 use server::db::entity::user;
 use server::jobs::queue::{Queue, QueueError};
@@ -264,6 +264,40 @@ async fn crashed_runs_are_capped_sqlite() {
 #[tokio::test]
 async fn crashed_runs_are_capped_postgres() {
     crashed_runs_are_capped(Backend::Postgres).await;
+}
+
+/// A stop keeps its class for the helpdesk until the request runs again.
+async fn a_failure_class_lasts_until_the_request_runs_again(backend: Backend) {
+    let (_dir, db) = database(backend).await;
+    let queue = Queue { db: &db };
+    let alice = user(&db, "alice").await;
+    let (r, _) = queue.submit(alice, &folders(&["INBOX"])).await.unwrap();
+    assert_eq!(r.failure_class, None);
+    queue.claim("w#1").await.unwrap().unwrap();
+    queue
+        .apply(
+            r.id,
+            Event::Broke,
+            Some("w#1"),
+            Some("the old server went away"),
+        )
+        .await
+        .unwrap();
+    let class = Some(FailureClass::OldServerUnreachable);
+    queue.record_failure_class(r.id, class).await.unwrap();
+    assert_eq!(queue.get(r.id).await.unwrap().failure_class, class);
+    queue.apply(r.id, Event::Retry, None, None).await.unwrap();
+    assert_eq!(queue.get(r.id).await.unwrap().failure_class, None);
+}
+
+#[tokio::test]
+async fn a_failure_class_lasts_until_the_request_runs_again_sqlite() {
+    a_failure_class_lasts_until_the_request_runs_again(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_failure_class_lasts_until_the_request_runs_again_postgres() {
+    a_failure_class_lasts_until_the_request_runs_again(Backend::Postgres).await;
 }
 
 /// Old passwords Fountain holds are forgotten once nothing has needed them for a while; a request

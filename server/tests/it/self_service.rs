@@ -11,7 +11,7 @@ use crate::support::flow::{alice_new, alice_old, portal_as, portal_with, Portal,
 use crate::support::servers::Dovecot;
 use crate::support::smtp::SmtpSink;
 use crate::support::{free_port, Backend, TestApp};
-use app::dto::MigrationView;
+use app::dto::{FailureClass, MigrationView};
 use sea_orm::{ConnectionTrait, EntityTrait};
 
 struct Rig {
@@ -517,6 +517,10 @@ async fn refused_messages_make_the_request_need_attention_and_the_email_says_not
         .await;
     let request = ended.request.unwrap();
     assert_eq!(request.state, "needs_attention", "{request:#?}");
+    assert_eq!(
+        app.failure_class(request.id).await,
+        Some(FailureClass::CorruptMessages)
+    );
     let report = request.report.unwrap();
     let inbox = report.folders.iter().find(|f| f.source == "INBOX").unwrap();
     assert_eq!(inbox.quarantined.len(), 1, "{inbox:?}");
@@ -704,6 +708,10 @@ async fn a_folder_renamed_after_the_scan_is_never_reported_done() {
         problem.contains("INBOX.Receipts: no longer on the old server"),
         "{problem}"
     );
+    assert_eq!(
+        app.failure_class(request.id).await,
+        Some(FailureClass::FolderGone)
+    );
 }
 
 #[tokio::test]
@@ -828,10 +836,19 @@ async fn a_copy_that_crashes_on_every_run_ends_failed_and_people_are_told() {
         !error.contains("a copy made to crash"),
         "internals reach people: {error}"
     );
+    assert_eq!(
+        app.failure_class(request.id).await,
+        Some(FailureClass::Internal)
+    );
     let told = sink
         .wait_for("Mailbox move needs attention: Alice Archer", 30)
         .await;
     assert_eq!(told["to"][0]["address"], "helpdesk@example.org");
+    let told_text = told["text"].as_str().unwrap();
+    assert!(
+        told_text.contains("Class: Internal. Next step: Give IT the reference"),
+        "{told_text}"
+    );
     let email = sink.wait_for("Your mailbox move needs attention", 30).await;
     assert!(
         email["text"].as_str().unwrap().contains("internal problem"),

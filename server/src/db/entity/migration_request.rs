@@ -19,6 +19,9 @@ pub struct Model {
     /// Runs in a row that ended without an answer (a panic, a lost worker); reset by resume and retry.
     pub crashed_runs: i32,
     pub last_error: Option<String>,
+    /// Why it stopped short ([`app::dto::FailureClass`]'s stored form), while failed or needing
+    /// attention.
+    pub failure_class: Option<String>,
     /// The last run's report (JSON of `db::stored::Report`, versioned).
     pub report: Option<String>,
     /// Live progress while copying (JSON of `db::stored::Progress`, versioned).

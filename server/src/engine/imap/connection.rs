@@ -118,6 +118,20 @@ pub enum ImapError {
 }
 
 impl ImapError {
+    /// Which server it happened with (`host:port`).
+    pub fn endpoint(&self) -> &str {
+        match self {
+            ImapError::Connect { endpoint, .. }
+            | ImapError::Tls { endpoint, .. }
+            | ImapError::Insecure { endpoint }
+            | ImapError::Timeout { endpoint, .. }
+            | ImapError::Auth { endpoint, .. }
+            | ImapError::Refused { endpoint, .. }
+            | ImapError::Unsendable { endpoint, .. }
+            | ImapError::Lost { endpoint, .. } => endpoint,
+        }
+    }
+
     /// Whether reconnecting and trying again can help (as opposed to a refusal by the server).
     pub fn is_transient(&self) -> bool {
         matches!(

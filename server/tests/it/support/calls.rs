@@ -2,11 +2,18 @@
 //! start, control, and waiting for a state.
 use std::time::Duration;
 
-use app::dto::{MigrationView, RequestView};
+use app::dto::{FailureClass, MigrationView, RequestId, RequestView};
 
 use super::TestApp;
 
 impl TestApp {
+    /// Why the request stopped short, as the helpdesk sees it.
+    pub async fn failure_class(&self, id: RequestId) -> Option<FailureClass> {
+        let db = self.db().await;
+        let queue = server::jobs::queue::Queue { db: &db };
+        queue.get(id).await.unwrap().failure_class
+    }
+
     pub async fn call(
         &self,
         client: &reqwest::Client,
