@@ -2,6 +2,8 @@
 //! and compared as numbers, never as text.
 pub use sea_orm_migration::prelude::*;
 
+mod alter;
+
 mod m20261128_000001_identity;
 mod m20261129_000002_journal;
 mod m20261129_000003_journal_delta;

@@ -8,6 +8,8 @@
 //! records when it was last used, so an idle one ends.
 use sea_orm_migration::prelude::*;
 
+use crate::alter::{add_column, drop_column};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -56,27 +58,6 @@ enum LoginAttempts {
     PkceVerifier,
     ReturnTo,
     CreatedAt,
-}
-
-/// Adds one column to `table` (SQLite alters one column per statement).
-async fn add_column(
-    manager: &SchemaManager<'_>,
-    table: impl IntoIden + 'static,
-    column: &mut ColumnDef,
-) -> Result<(), DbErr> {
-    manager
-        .alter_table(Table::alter().table(table).add_column(column).to_owned())
-        .await
-}
-
-async fn drop_column(
-    manager: &SchemaManager<'_>,
-    table: impl IntoIden + 'static,
-    column: impl IntoIden + 'static,
-) -> Result<(), DbErr> {
-    manager
-        .alter_table(Table::alter().table(table).drop_column(column).to_owned())
-        .await
 }
 
 #[async_trait::async_trait]

@@ -2,6 +2,8 @@
 //! stored form); empty while it runs or once it is done.
 use sea_orm_migration::prelude::*;
 
+use crate::alter::{add_column, drop_column};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -14,28 +16,22 @@ enum MigrationRequests {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(MigrationRequests::Table)
-                    .add_column(
-                        ColumnDef::new(MigrationRequests::FailureClass)
-                            .string()
-                            .null(),
-                    )
-                    .to_owned(),
-            )
-            .await
+        add_column(
+            manager,
+            MigrationRequests::Table,
+            ColumnDef::new(MigrationRequests::FailureClass)
+                .string()
+                .null(),
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(MigrationRequests::Table)
-                    .drop_column(MigrationRequests::FailureClass)
-                    .to_owned(),
-            )
-            .await
+        drop_column(
+            manager,
+            MigrationRequests::Table,
+            MigrationRequests::FailureClass,
+        )
+        .await
     }
 }
