@@ -1,7 +1,7 @@
 //! Server functions: the portal's API. Each checks the caller's role on the server.
 use leptos::prelude::*;
 
-use crate::dto::{MigrationView, Password, Person, RequestAction, RequestId, Viewer};
+use crate::dto::{MigrationView, Password, Person, RequestAction, RequestId, Triage, Viewer};
 use crate::error::AppError;
 
 /// Who is signed in, if anyone.
@@ -21,6 +21,13 @@ pub async fn people(filter: String) -> Result<Vec<Person>, AppError> {
         ));
     }
     crate::port::portal()?.people(filter, 100).await
+}
+
+/// The requests that need someone (helpdesk and IT).
+#[server(prefix = "/api", endpoint = "helpdesk_triage")]
+pub async fn helpdesk_triage() -> Result<Triage, AppError> {
+    crate::port::require_any(crate::areas::HELPDESK)?;
+    crate::port::portal()?.triage().await
 }
 
 /// The caller's own migration, everything the page shows.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use actix_web::HttpMessage;
 use leptos::prelude::*;
 
-use crate::dto::{MigrationView, Person, RequestAction, RequestId, Role, Viewer};
+use crate::dto::{MigrationView, Person, RequestAction, RequestId, Role, Triage, Viewer};
 use crate::error::AppError;
 
 /// Everything server functions need from the body.
@@ -13,6 +13,10 @@ use crate::error::AppError;
 pub trait Portal: Send + Sync + 'static {
     /// People who have signed in, newest first, whose name or email contains `filter`.
     async fn people(&self, filter: &str, limit: u64) -> Result<Vec<Person>, AppError>;
+
+    /// The helpdesk's triage queue: requests stuck, failed, needing attention or waiting for the
+    /// person, with counts per failure class.
+    async fn triage(&self) -> Result<Triage, AppError>;
 
     /// The viewer's own migration: account, scan, request, progress, report.
     async fn my_migration(&self, viewer: &Viewer) -> Result<MigrationView, AppError>;

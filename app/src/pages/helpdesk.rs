@@ -1,12 +1,13 @@
-//! The helpdesk area: find a person (their requests join here as migrations arrive).
+//! The helpdesk area: the triage queue (requests that need someone, and why), and finding a person.
 use leptos::prelude::*;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::people;
+use crate::api::{helpdesk_triage, people};
 use crate::areas;
 use crate::components::gate::Gate;
 use crate::components::people_table::PeopleTable;
+use crate::components::triage_table::TriageTable;
 
 #[component]
 pub fn Helpdesk() -> impl IntoView {
@@ -22,8 +23,20 @@ fn HelpdeskBody() -> impl IntoView {
     let query = use_query_map();
     let q = move || query.read().get("q").unwrap_or_default();
     let found = Resource::new(q, people);
+    let triage = Resource::new(|| (), |_| helpdesk_triage());
     view! {
         <h1>"Helpdesk"</h1>
+        <section class="card">
+            <h2>"Needs a look"</h2>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match triage.await {
+                        Ok(queue) => view! { <TriageTable triage=queue /> }.into_any(),
+                        Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
         <section class="card">
             <h2>"Find a person"</h2>
             <Form method="GET" action="">

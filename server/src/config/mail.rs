@@ -38,6 +38,9 @@ pub struct MigrationConfig {
     /// the queue and resume exactly from the journal.
     #[serde(default = "default_heartbeat_timeout")]
     pub heartbeat_timeout_secs: u64,
+    /// A request queued for longer than this shows as stuck in the helpdesk's triage queue.
+    #[serde(default = "default_stuck_after")]
+    pub stuck_after_minutes: u32,
     /// Runs in a row that may end without an answer (the copy crashed, or its worker stopped
     /// answering) before the request stops as failed and the person and the helpdesk are told.
     #[serde(default = "default_max_attempts")]
@@ -175,6 +178,9 @@ fn default_max_connections() -> usize {
 }
 fn default_heartbeat_timeout() -> u64 {
     60
+}
+fn default_stuck_after() -> u32 {
+    30
 }
 fn default_max_attempts() -> u32 {
     5

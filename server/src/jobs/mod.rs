@@ -11,6 +11,7 @@ pub mod queue;
 pub mod scans;
 pub mod service;
 pub mod state;
+pub mod triage;
 pub mod worker;
 
 pub use service::Migrations;

@@ -1,7 +1,7 @@
 //! The body's implementation of the face's `Portal` port.
 use std::sync::Arc;
 
-use app::dto::{MigrationView, Person, RequestAction, Viewer};
+use app::dto::{MigrationView, Person, RequestAction, Triage, Viewer};
 use app::error::AppError;
 use sea_orm::DatabaseConnection;
 
@@ -18,6 +18,20 @@ pub struct DbPortal {
 impl app::port::Portal for DbPortal {
     async fn people(&self, filter: &str, limit: u64) -> Result<Vec<Person>, AppError> {
         crate::db::people::search(&self.db, filter, limit)
+            .await
+            .map_err(internal)
+    }
+
+    async fn triage(&self) -> Result<Triage, AppError> {
+        let Some(m) = self.migrations.as_deref() else {
+            return Ok(Triage {
+                rows: Vec::new(),
+                classes: Vec::new(),
+            });
+        };
+        let heartbeat_timeout = m.settings.heartbeat_timeout_secs as i64;
+        let stuck_after = i64::from(m.settings.stuck_after_minutes) * 60;
+        crate::jobs::triage::triage(&m.db, heartbeat_timeout, stuck_after)
             .await
             .map_err(internal)
     }

@@ -521,6 +521,39 @@ async fn refused_messages_make_the_request_need_attention_and_the_email_says_not
         app.failure_class(request.id).await,
         Some(FailureClass::CorruptMessages)
     );
+    // The helpdesk finds it in the triage queue, with its class and what to do next.
+    let (hana, _) = app.sign_in("hana", "hana-pass").await;
+    let (status, body) = app.call(&hana, "helpdesk_triage", &[]).await;
+    assert_eq!(status, 200, "{body}");
+    let triage: app::dto::Triage = serde_json::from_str(&body).unwrap();
+    let row = triage
+        .rows
+        .iter()
+        .find(|r| r.request_id == request.id)
+        .unwrap_or_else(|| panic!("not in the triage queue: {triage:#?}"));
+    assert_eq!(row.bucket, app::dto::TriageBucket::NeedsAttention);
+    assert_eq!(row.class, Some(FailureClass::CorruptMessages));
+    assert_eq!(row.email, "alice.archer@example.org");
+    assert_eq!(triage.classes, vec![(FailureClass::CorruptMessages, 1)]);
+    let page = hana
+        .get(app.url("/helpdesk"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for shown in [
+        "Needs a look",
+        "alice.archer@example.org",
+        "Corrupt messages",
+        "Hand it to IT",
+    ] {
+        assert!(
+            page.contains(shown),
+            "the helpdesk page lacks {shown:?}: {page}"
+        );
+    }
     let report = request.report.unwrap();
     let inbox = report.folders.iter().find(|f| f.source == "INBOX").unwrap();
     assert_eq!(inbox.quarantined.len(), 1, "{inbox:?}");
@@ -981,6 +1014,18 @@ async fn the_authorization_matrix_holds_for_every_server_function_and_page() {
         (
             "people",
             vec![("filter", "")],
+            [
+                (NoSession, 401),
+                (Owner, 403),
+                (Other, 403),
+                (Helpdesk, 200),
+                (It, 200),
+                (NoRole, 403),
+            ],
+        ),
+        (
+            "helpdesk_triage",
+            vec![],
             [
                 (NoSession, 401),
                 (Owner, 403),

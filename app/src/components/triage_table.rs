@@ -1,0 +1,65 @@
+//! The helpdesk's triage queue: counts per failure class, then one row per request that needs
+//! someone, with why and what to do next.
+use leptos::prelude::*;
+
+use super::people_table::format_unix;
+use crate::dto::{Triage, TriageRow};
+use crate::format::{human_size, percent};
+
+#[component]
+pub fn TriageTable(triage: Triage) -> impl IntoView {
+    if triage.rows.is_empty() {
+        return view! { <p class="empty" id="triage-empty">"Nothing needs a look right now."</p> }
+            .into_any();
+    }
+    let counts = triage
+        .classes
+        .into_iter()
+        .map(|(class, n)| {
+            view! {
+                <li data-class=class.as_str()>
+                    <strong>{class.label()}</strong>" "<span class="num">{n}</span>
+                </li>
+            }
+        })
+        .collect_view();
+    let rows = triage.rows.into_iter().map(row).collect_view();
+    view! {
+        <ul class="class-counts" id="triage-classes">{counts}</ul>
+        <table class="table" id="triage">
+            <thead>
+                <tr>
+                    <th>"Who"</th><th>"Why"</th><th>"Since (UTC)"</th><th>"Copied"</th>
+                    <th>"Last error"</th><th>"Next step"</th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+    .into_any()
+}
+
+fn row(r: TriageRow) -> impl IntoView {
+    let copied = if r.bytes_total > 0 {
+        format!(
+            "{} of {} ({} %)",
+            human_size(r.bytes_done),
+            human_size(r.bytes_total),
+            percent(r.bytes_done, r.bytes_total)
+        )
+    } else {
+        "–".to_owned()
+    };
+    let class = r.class.map(|c| c.label()).unwrap_or("");
+    let next = r.class.map(|c| c.suggested_action()).unwrap_or("");
+    view! {
+        <tr data-request=r.request_id.to_string() data-bucket=format!("{:?}", r.bucket)>
+            <td>{r.person}<br /><span class="muted">{r.email}</span></td>
+            <td>{r.bucket.label()}<br /><span class="muted">{class}</span></td>
+            <td class="num">{format_unix(r.since)}</td>
+            <td class="num">{copied}</td>
+            <td>{r.last_error.unwrap_or_default()}</td>
+            <td>{next}</td>
+        </tr>
+    }
+}

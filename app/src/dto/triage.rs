@@ -1,0 +1,51 @@
+//! The helpdesk's triage queue: requests that need someone, each with why and what to do next.
+use serde::{Deserialize, Serialize};
+
+use super::{FailureClass, RequestId, RequestState};
+
+/// Why a request is in the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TriageBucket {
+    /// Copying without a heartbeat, or queued for far longer than a start takes.
+    Stuck,
+    /// The copy stopped short.
+    Failed,
+    /// Finished, with messages or folders to decide on.
+    NeedsAttention,
+    /// The person has to act (their old password is no longer accepted).
+    WaitingForPerson,
+}
+
+impl TriageBucket {
+    pub fn label(self) -> &'static str {
+        match self {
+            TriageBucket::Stuck => "Stuck",
+            TriageBucket::Failed => "Failed",
+            TriageBucket::NeedsAttention => "Needs attention",
+            TriageBucket::WaitingForPerson => "Waiting for the person",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TriageRow {
+    pub request_id: RequestId,
+    pub person: String,
+    pub email: String,
+    pub state: RequestState,
+    pub bucket: TriageBucket,
+    /// Unix seconds of the last change of state.
+    pub since: i64,
+    pub bytes_done: u64,
+    pub bytes_total: u64,
+    pub last_error: Option<String>,
+    pub class: Option<FailureClass>,
+}
+
+/// The queue, oldest first within each bucket, and how many of each class.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Triage {
+    pub rows: Vec<TriageRow>,
+    pub classes: Vec<(FailureClass, u64)>,
+}
