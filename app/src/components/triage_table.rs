@@ -26,15 +26,17 @@ pub fn TriageTable(triage: Triage) -> impl IntoView {
     let rows = triage.rows.into_iter().map(row).collect_view();
     view! {
         <ul class="class-counts" id="triage-classes">{counts}</ul>
-        <table class="table" id="triage">
+        <div class="table-wrap">
+        <table class="table triage" id="triage">
             <thead>
                 <tr>
-                    <th>"Who"</th><th>"Why"</th><th>"Since (UTC)"</th><th>"Copied"</th>
-                    <th>"Last error"</th><th>"Next step"</th>
+                    <th>"Who"</th><th>"Why, and the next step"</th><th>"Since (UTC)"</th>
+                    <th>"Copied"</th>
                 </tr>
             </thead>
             <tbody>{rows}</tbody>
         </table>
+        </div>
     }
     .into_any()
 }
@@ -55,11 +57,16 @@ fn row(r: TriageRow) -> impl IntoView {
     view! {
         <tr data-request=r.request_id.to_string() data-bucket=format!("{:?}", r.bucket)>
             <td>{r.person}<br /><span class="muted">{r.email}</span></td>
-            <td>{r.bucket.label()}<br /><span class="muted">{class}</span></td>
+            <td class="triage-why">
+                <strong>{r.bucket.label()}</strong><br />{class}<br />
+                <span class="muted">{next}</span>
+            </td>
             <td class="num">{format_unix(r.since)}</td>
             <td class="num">{copied}</td>
-            <td>{r.last_error.unwrap_or_default()}</td>
-            <td>{next}</td>
+        </tr>
+        // The last error in full, under its request: it is often long.
+        <tr class="triage-error">
+            <td colspan="4">{r.last_error.unwrap_or_default()}</td>
         </tr>
     }
 }

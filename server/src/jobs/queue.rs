@@ -62,11 +62,6 @@ pub struct Queue<'a, C: ConnectionTrait = DatabaseConnection> {
     pub db: &'a C,
 }
 
-/// Unfinished requests hold their user's `active_key`, so each user has at most one.
-fn holds_active_key(state: RequestState) -> bool {
-    !matches!(state, RequestState::Done | RequestState::Cancelled)
-}
-
 impl<C: ConnectionTrait> Queue<'_, C> {
     /// Queues a migration of `folders` for the user. If the user already has an unfinished request, that
     /// one is returned instead (a double submit makes one request). The flag says whether it is new.
@@ -163,7 +158,8 @@ impl<C: ConnectionTrait> Queue<'_, C> {
         if matches!(event, Event::Resume | Event::Retry | Event::CatchUp) {
             update = update.col_expr(row::Column::CrashedRuns, Expr::value(0));
         }
-        let active = holds_active_key(next).then_some(current.user_id.0);
+        // Unfinished requests hold their user's `active_key`, so each user has at most one.
+        let active = next.is_open().then_some(current.user_id.0);
         update = update.col_expr(row::Column::ActiveKey, Expr::value(active));
         if let Some(error) = error {
             update = update.col_expr(row::Column::LastError, Expr::value(error));

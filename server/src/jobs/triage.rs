@@ -10,7 +10,7 @@ use crate::db::now;
 use crate::db::stored;
 
 /// How many rows the queue shows at most (the oldest first).
-pub const MAX_ROWS: u64 = 500;
+pub const MAX_ROWS: usize = 500;
 
 /// What the bucket decision looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,7 +87,7 @@ pub async fn triage(
         })
         .collect();
     rows.sort_by_key(|r| (r.bucket, r.since));
-    rows.truncate(MAX_ROWS as usize);
+    rows.truncate(MAX_ROWS);
     Ok(Triage {
         classes: class_counts(&rows),
         rows,

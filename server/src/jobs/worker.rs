@@ -408,7 +408,7 @@ impl Worker {
             .one(&m.db)
             .await
         else {
-            tracing::error!(request = %request.id, "the request's person is unknown");
+            tracing::error!("the request's person is unknown");
             return;
         };
         let sides = async {
@@ -443,10 +443,7 @@ impl Worker {
         let job = self.job(source, destination, false, include);
         let result = self.copy_with_heartbeat(&request, &job).await;
         match result {
-            None => tracing::info!(
-                request = %request.id,
-                "request paused, cancelled or taken over: stopped"
-            ),
+            None => tracing::info!("request paused, cancelled or taken over: stopped"),
             Some(Ok(report)) => self.finish(&request, &person, Ok(report)).await,
             Some(Err(e)) => {
                 let broken = Broken::from_copy(e, request.id, &old_server, m.asks_password());
@@ -514,13 +511,16 @@ impl Worker {
         person: &user::Model,
         result: Result<Report, Broken>,
     ) {
-        let view = result.as_ref().ok().map(|r| self.report_view(r, person));
-        let finished = match (&result, &view) {
-            (Ok(report), Some(view)) => Ok((report, view)),
-            (Err(broken), _) => Err(broken),
-            (Ok(_), None) => unreachable!("a finished run has its report view"),
+        let (ending, view) = match &result {
+            Ok(report) => {
+                let view = self.report_view(report, person);
+                (
+                    Ending::decide(Ok((report, &view)), &request.folders),
+                    Some(view),
+                )
+            }
+            Err(broken) => (Ending::decide(Err(broken), &request.folders), None),
         };
-        let ending = Ending::decide(finished, &request.folders);
         match self
             .apply_ending(request, person, view.as_ref(), &ending)
             .await
