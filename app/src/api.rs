@@ -1,7 +1,10 @@
 //! Server functions: the portal's API. Each checks the caller's role on the server.
 use leptos::prelude::*;
 
-use crate::dto::{MigrationView, Password, Person, RequestAction, RequestId, Triage, Viewer};
+use crate::dto::{
+    MigrationView, Password, Person, RequestAction, RequestDetail, RequestId, StaffEmail, Triage,
+    Viewer,
+};
 use crate::error::AppError;
 
 /// Who is signed in, if anyone.
@@ -28,6 +31,62 @@ pub async fn people(filter: String) -> Result<Vec<Person>, AppError> {
 pub async fn helpdesk_triage() -> Result<Triage, AppError> {
     crate::port::require_any(crate::areas::HELPDESK)?;
     crate::port::portal()?.triage().await
+}
+
+/// One request in full: the person, progress, report and timeline (helpdesk and IT).
+#[server(prefix = "/api", endpoint = "request_detail")]
+pub async fn load_request_detail(request_id: RequestId) -> Result<RequestDetail, AppError> {
+    crate::port::require_any(crate::areas::HELPDESK)?;
+    let outcome = crate::port::portal()?.request_detail(request_id).await;
+    crate::port::status_of(outcome)
+}
+
+/// Pause, resume, cancel or retry a request for its owner, saying why (helpdesk and IT).
+#[server(prefix = "/api", endpoint = "act_for_person")]
+pub async fn act_for_person(
+    request_id: RequestId,
+    action: RequestAction,
+    reason: String,
+) -> Result<RequestDetail, AppError> {
+    let staff = crate::port::require_any(crate::areas::HELPDESK)?;
+    let reason = parse_reason(&reason)?;
+    let outcome = crate::port::portal()?
+        .act_for_person(&staff, request_id, action, reason)
+        .await;
+    crate::port::status_of(outcome)
+}
+
+/// A note on a request's timeline (helpdesk and IT).
+#[server(prefix = "/api", endpoint = "add_note")]
+pub async fn add_note(request_id: RequestId, text: String) -> Result<RequestDetail, AppError> {
+    let staff = crate::port::require_any(crate::areas::HELPDESK)?;
+    let text = parse_reason(&text)?;
+    let outcome = crate::port::portal()?
+        .add_note(&staff, request_id, text)
+        .await;
+    crate::port::status_of(outcome)
+}
+
+/// Emails a request's owner: ask them to reconnect, or the last email again (helpdesk and IT).
+#[server(prefix = "/api", endpoint = "email_person")]
+pub async fn email_person(
+    request_id: RequestId,
+    which: StaffEmail,
+    reason: String,
+) -> Result<RequestDetail, AppError> {
+    let staff = crate::port::require_any(crate::areas::HELPDESK)?;
+    let reason = parse_reason(&reason)?;
+    let outcome = crate::port::portal()?
+        .email_person(&staff, request_id, which, reason)
+        .await;
+    crate::port::status_of(outcome)
+}
+
+/// A reason as typed, or the error that says what to type (with its HTTP status set).
+#[cfg(feature = "ssr")]
+fn parse_reason(typed: &str) -> Result<crate::dto::Reason, AppError> {
+    let parsed = crate::dto::Reason::parse(typed).map_err(|e| AppError::BadRequest(e.to_string()));
+    crate::port::status_of(parsed)
 }
 
 /// The caller's own migration, everything the page shows.

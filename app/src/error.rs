@@ -11,6 +11,9 @@ pub enum AppError {
     Forbidden(String),
     #[error("{0}")]
     BadRequest(String),
+    /// What was asked for does not exist (for helpdesk and IT; people see Forbidden for what is not theirs).
+    #[error("{0}")]
+    NotFound(String),
     /// Someone else changed it meanwhile.
     #[error("{0}")]
     Conflict(String),
@@ -35,6 +38,7 @@ impl AppError {
             AppError::Unauthenticated => 401,
             AppError::Forbidden(_) => 403,
             AppError::BadRequest(_) => 400,
+            AppError::NotFound(_) => 404,
             AppError::Conflict(_) => 409,
             AppError::TooMany(_) => 429,
             AppError::Unavailable(_) => 503,

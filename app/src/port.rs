@@ -5,7 +5,10 @@ use std::sync::Arc;
 use actix_web::HttpMessage;
 use leptos::prelude::*;
 
-use crate::dto::{MigrationView, Person, RequestAction, RequestId, Role, Triage, Viewer};
+use crate::dto::{
+    MigrationView, Person, Reason, RequestAction, RequestDetail, RequestId, Role, StaffEmail,
+    Triage, Viewer,
+};
 use crate::error::AppError;
 
 /// Everything server functions need from the body.
@@ -17,6 +20,35 @@ pub trait Portal: Send + Sync + 'static {
     /// The helpdesk's triage queue: requests stuck, failed, needing attention or waiting for the
     /// person, with counts per failure class.
     async fn triage(&self) -> Result<Triage, AppError>;
+
+    /// One request for the helpdesk: the person, progress, report and timeline.
+    async fn request_detail(&self, id: RequestId) -> Result<RequestDetail, AppError>;
+
+    /// Presses one of the person's buttons for them (same state machine), recorded with who and why.
+    async fn act_for_person(
+        &self,
+        staff: &Viewer,
+        id: RequestId,
+        action: RequestAction,
+        reason: Reason,
+    ) -> Result<RequestDetail, AppError>;
+
+    /// Adds a note to the request's timeline.
+    async fn add_note(
+        &self,
+        staff: &Viewer,
+        id: RequestId,
+        text: Reason,
+    ) -> Result<RequestDetail, AppError>;
+
+    /// Emails the request's owner (ask to reconnect, or the last email again), recorded with why.
+    async fn email_person(
+        &self,
+        staff: &Viewer,
+        id: RequestId,
+        which: StaffEmail,
+        reason: Reason,
+    ) -> Result<RequestDetail, AppError>;
 
     /// The viewer's own migration: account, scan, request, progress, report.
     async fn my_migration(&self, viewer: &Viewer) -> Result<MigrationView, AppError>;

@@ -8,6 +8,7 @@ use crate::api::whoami;
 use crate::components::header::Header;
 use crate::pages::{
     helpdesk::Helpdesk, it::It, landing::Landing, my_migration::MyMigration, not_found::NotFound,
+    request_detail::RequestDetailPage,
 };
 
 /// The whole document, rendered on the server.
@@ -50,6 +51,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=Landing />
                     <Route path=path!("me") view=MyMigration />
                     <Route path=path!("helpdesk") view=Helpdesk />
+                    <Route path=path!("helpdesk/requests/:id") view=RequestDetailPage />
                     <Route path=path!("it") view=It />
                 </Routes>
             </main>

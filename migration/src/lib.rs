@@ -11,6 +11,7 @@ mod m20261129_000004_requests;
 mod m20261130_000005_self_service;
 mod m20261201_000006_hardening;
 mod m20261202_000007_failure_class;
+mod m20261202_000008_request_events;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000005_self_service::Migration),
             Box::new(m20261201_000006_hardening::Migration),
             Box::new(m20261202_000007_failure_class::Migration),
+            Box::new(m20261202_000008_request_events::Migration),
         ]
     }
 }

@@ -56,7 +56,10 @@ fn row(r: TriageRow) -> impl IntoView {
     let next = r.class.map(|c| c.suggested_action()).unwrap_or("");
     view! {
         <tr data-request=r.request_id.to_string() data-bucket=format!("{:?}", r.bucket)>
-            <td>{r.person}<br /><span class="muted">{r.email}</span></td>
+            <td>
+                <a href=format!("/helpdesk/requests/{}", r.request_id)>{r.person}</a><br />
+                <span class="muted">{r.email}</span>
+            </td>
             <td class="triage-why">
                 <strong>{r.bucket.label()}</strong><br />{class}<br />
                 <span class="muted">{next}</span>

@@ -180,3 +180,16 @@ pub enum RequestAction {
     /// Copy what arrived since the copy finished.
     CatchUp,
 }
+
+impl RequestAction {
+    /// A stable name (element ids, form values), and the button's words.
+    pub fn button(self) -> (&'static str, &'static str) {
+        match self {
+            RequestAction::Pause => ("pause", "Pause"),
+            RequestAction::Resume => ("resume", "Resume"),
+            RequestAction::Cancel => ("cancel", "Cancel (keeps what is copied)"),
+            RequestAction::Retry => ("retry", "Try again"),
+            RequestAction::CatchUp => ("catch-up", "Catch-up sync"),
+        }
+    }
+}

@@ -71,15 +71,19 @@ pub struct Person {
     pub last_login_at: i64,
 }
 
+mod detail;
 mod failure;
 mod ids;
 mod migration;
 mod password;
+mod reason;
 mod state;
 mod triage;
+pub use detail::{RequestDetail, StaffEmail, TimelineEntry, What, Who};
 pub use failure::FailureClass;
 pub use ids::{RequestId, ScanId, UserId};
 pub use migration::*;
 pub use password::Password;
+pub use reason::{Reason, ReasonError};
 pub use state::RequestState;
 pub use triage::{Triage, TriageBucket, TriageRow};

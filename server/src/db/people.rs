@@ -1,8 +1,9 @@
 //! Queries about people (users) for the helpdesk and IT pages.
-use app::dto::{Person, Role};
+use app::dto::{Person, Role, UserId};
 use sea_orm::sea_query::{Expr, Func, LikeExpr, SimpleExpr};
 use sea_orm::{
-    Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
 use super::entity::user;
@@ -42,16 +43,25 @@ pub async fn search(
         );
     }
     let rows = query.all(db).await?;
-    Ok(rows
-        .into_iter()
-        .map(|u| Person {
-            user_id: app::dto::UserId(u.id),
-            email: u.email,
-            display_name: u.display_name,
-            roles: parse_roles(&u.roles),
-            last_login_at: u.last_login_at,
-        })
-        .collect())
+    Ok(rows.into_iter().map(person).collect())
+}
+
+/// One person by id.
+pub async fn get(db: &impl ConnectionTrait, id: UserId) -> Result<Option<Person>, DbErr> {
+    Ok(user::Entity::find_by_id(id.get())
+        .one(db)
+        .await?
+        .map(person))
+}
+
+fn person(u: user::Model) -> Person {
+    Person {
+        user_id: UserId(u.id),
+        email: u.email,
+        display_name: u.display_name,
+        roles: parse_roles(&u.roles),
+        last_login_at: u.last_login_at,
+    }
 }
 
 /// `%` and `_` in a search are literal characters, not wildcards.

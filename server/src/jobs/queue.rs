@@ -7,12 +7,13 @@ use std::time::Duration;
 use sea_orm::sea_query::{Expr, OnConflict, SimpleExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, Set,
+    QueryFilter, QuerySelect, Set, TransactionTrait,
 };
 
 use super::attempts::{after_crash, AfterCrash};
 use super::claim::{claim_oldest, JobTable};
 use super::state::{transition, Event, NotAllowed, RequestState};
+use super::timeline::{self, Actor, Entry};
 use app::dto::{FailureClass, RequestId, UserId};
 
 use crate::db::entity::migration_request as row;
@@ -58,11 +59,12 @@ pub struct Recovered {
 }
 
 /// The queue over a connection or a transaction (so a state change and its email commit together).
-pub struct Queue<'a, C: ConnectionTrait = DatabaseConnection> {
+/// Each change and the line of the audit log that records it are written together.
+pub struct Queue<'a, C: ConnectionTrait + TransactionTrait = DatabaseConnection> {
     pub db: &'a C,
 }
 
-impl<C: ConnectionTrait> Queue<'_, C> {
+impl<C: ConnectionTrait + TransactionTrait> Queue<'_, C> {
     /// Queues a migration of `folders` for the user. If the user already has an unfinished request, that
     /// one is returned instead (a double submit makes one request). The flag says whether it is new.
     pub async fn submit(
@@ -71,6 +73,7 @@ impl<C: ConnectionTrait> Queue<'_, C> {
         folders: &[String],
     ) -> Result<(Request, bool), QueueError> {
         let at = now();
+        let txn = self.db.begin().await?;
         let inserted = row::Entity::insert(row::ActiveModel {
             user_id: Set(user_id.0),
             state: Set(RequestState::Queued.as_str().to_owned()),
@@ -87,14 +90,19 @@ impl<C: ConnectionTrait> Queue<'_, C> {
                 .do_nothing()
                 .to_owned(),
         )
-        .exec_without_returning(self.db)
+        .exec_without_returning(&txn)
         .await?;
         let current = row::Entity::find()
             .filter(row::Column::ActiveKey.eq(user_id.0))
-            .one(self.db)
+            .one(&txn)
             .await?
             .ok_or_else(|| DbErr::RecordNotFound(format!("the open request of user {user_id}")))?;
-        Ok((request(current)?, inserted == 1))
+        let current = request(current)?;
+        if inserted == 1 {
+            timeline::record(&txn, current.id, Entry::Submitted, Actor::Owner, None).await?;
+        }
+        txn.commit().await?;
+        Ok((current, inserted == 1))
     }
 
     pub async fn get(&self, id: RequestId) -> Result<Request, QueueError> {
@@ -112,12 +120,19 @@ impl<C: ConnectionTrait> Queue<'_, C> {
             // Three heartbeats: the run that held it before stops at its next one.
             settle_secs: 3,
         };
-        let from = RequestState::Queued.as_str();
-        let to = transition(RequestState::Queued, Event::Claimed)?.as_str();
-        match claim_oldest(self.db, &table, from, to, worker).await? {
-            Some(id) => Ok(Some(self.get(RequestId(id)).await?)),
-            None => Ok(None),
-        }
+        let from = RequestState::Queued;
+        let to = transition(from, Event::Claimed)?;
+        let txn = self.db.begin().await?;
+        let claimed = match claim_oldest(&txn, &table, from.as_str(), to.as_str(), worker).await? {
+            Some(id) => {
+                let change = Entry::Changed { from, to };
+                timeline::record(&txn, RequestId(id), change, Actor::Worker(worker), None).await?;
+                Some((Queue { db: &txn }).get(RequestId(id)).await?)
+            }
+            None => None,
+        };
+        txn.commit().await?;
+        Ok(claimed)
     }
 
     /// The worker still holds the request: refreshes its heartbeat. `false` means it no longer does
@@ -127,12 +142,13 @@ impl<C: ConnectionTrait> Queue<'_, C> {
     }
 
     /// Applies `event` to the request if the state machine allows it and the row has not changed since
-    /// it was read. Events from a worker (`by_worker`) apply only while that worker holds the request.
+    /// it was read, and records who did it. Events from a worker apply only while that worker holds
+    /// the request; `error` is why a run stopped.
     pub async fn apply(
         &self,
         id: RequestId,
         event: Event,
-        by_worker: Option<&str>,
+        actor: Actor<'_>,
         error: Option<&str>,
     ) -> Result<RequestState, QueueError> {
         let current = self.get(id).await?;
@@ -143,7 +159,7 @@ impl<C: ConnectionTrait> Queue<'_, C> {
             .col_expr(row::Column::UpdatedAt, Expr::value(at))
             .filter(row::Column::Id.eq(id.0))
             .filter(row::Column::State.eq(current.state.as_str()));
-        if let Some(worker) = by_worker {
+        if let Actor::Worker(worker) = actor {
             update = update.filter(row::Column::Worker.eq(worker));
         }
         if next != RequestState::Copying {
@@ -171,16 +187,24 @@ impl<C: ConnectionTrait> Queue<'_, C> {
                 Expr::value(Option::<String>::None),
             );
         }
-        let applied = match update.exec(self.db).await {
+        let txn = self.db.begin().await?;
+        let applied = match update.exec(&txn).await {
             Ok(result) => result.rows_affected == 1,
             // The user started another request meanwhile (e.g. a catch-up of an old one).
             Err(e) if is_unique_violation(&e) => false,
             Err(e) => return Err(e.into()),
         };
         if !applied {
+            drop(txn);
             let now = self.get(id).await?.state;
             return Err(QueueError::Changed { id, now });
         }
+        let change = Entry::Changed {
+            from: current.state,
+            to: next,
+        };
+        timeline::record(&txn, id, change, actor, error).await?;
+        txn.commit().await?;
         Ok(next)
     }
 
@@ -210,7 +234,9 @@ impl<C: ConnectionTrait> Queue<'_, C> {
                     let still_stale = row::Column::Worker
                         .eq(holder)
                         .and(row::Column::HeartbeatAt.lt(before));
-                    recovered.requeued += self.requeue_copying(still_stale, true).await?;
+                    recovered.requeued += self
+                        .requeue_copying(still_stale, true, "its worker stopped answering; back in the queue, to resume where it was")
+                        .await?;
                 }
             }
         }
@@ -220,32 +246,61 @@ impl<C: ConnectionTrait> Queue<'_, C> {
     /// The run held by `holder` crashed (its copy panicked): back in the queue, counted as crashed.
     pub async fn requeue_crashed(&self, id: RequestId, holder: &str) -> Result<bool, QueueError> {
         let which = row::Column::Id.eq(id.0).and(row::Column::Worker.eq(holder));
-        Ok(self.requeue_copying(which, true).await? == 1)
+        let why = "the copy crashed; back in the queue, to resume where it was";
+        Ok(self.requeue_copying(which, true, why).await? == 1)
     }
 
     /// Puts the copying requests `which` selects back in the queue, held by nobody; `crashed` counts
-    /// the run that held them as one that ended without an answer.
-    async fn requeue_copying(&self, which: SimpleExpr, crashed: bool) -> Result<u64, QueueError> {
-        let requeued = transition(RequestState::Copying, Event::WorkerLost)?;
-        let at = now();
-        let mut update = row::Entity::update_many()
-            .col_expr(row::Column::State, Expr::value(requeued.as_str()))
-            .col_expr(row::Column::Worker, Expr::value(Option::<String>::None))
-            .col_expr(row::Column::HeartbeatAt, Expr::value(Option::<i64>::None))
-            .col_expr(row::Column::QueuedAt, Expr::value(at))
-            .col_expr(row::Column::UpdatedAt, Expr::value(at));
-        if crashed {
-            update = update.col_expr(
-                row::Column::CrashedRuns,
-                Expr::col(row::Column::CrashedRuns).add(1),
-            );
-        }
-        let updated = update
-            .filter(row::Column::State.eq(RequestState::Copying.as_str()))
-            .filter(which)
-            .exec(self.db)
+    /// the run that held them as one that ended without an answer. Each is recorded with `why`.
+    async fn requeue_copying(
+        &self,
+        which: SimpleExpr,
+        crashed: bool,
+        why: &str,
+    ) -> Result<u64, QueueError> {
+        let from = RequestState::Copying;
+        let to = transition(from, Event::WorkerLost)?;
+        let held: Vec<(i64, Option<String>)> = row::Entity::find()
+            .select_only()
+            .column(row::Column::Id)
+            .column(row::Column::Worker)
+            .filter(row::Column::State.eq(from.as_str()))
+            .filter(which.clone())
+            .into_tuple()
+            .all(self.db)
             .await?;
-        Ok(updated.rows_affected)
+        let mut requeued = 0;
+        for (id, holder) in held {
+            let at = now();
+            let mut update = row::Entity::update_many()
+                .col_expr(row::Column::State, Expr::value(to.as_str()))
+                .col_expr(row::Column::Worker, Expr::value(Option::<String>::None))
+                .col_expr(row::Column::HeartbeatAt, Expr::value(Option::<i64>::None))
+                .col_expr(row::Column::QueuedAt, Expr::value(at))
+                .col_expr(row::Column::UpdatedAt, Expr::value(at));
+            if crashed {
+                update = update.col_expr(
+                    row::Column::CrashedRuns,
+                    Expr::col(row::Column::CrashedRuns).add(1),
+                );
+            }
+            let txn = self.db.begin().await?;
+            let updated = update
+                .filter(row::Column::Id.eq(id))
+                .filter(row::Column::State.eq(from.as_str()))
+                .filter(which.clone())
+                .exec(&txn)
+                .await?;
+            if updated.rows_affected == 1 {
+                let detail = format!("{why} (run {})", holder.unwrap_or_default());
+                let change = Entry::Changed { from, to };
+                timeline::record(&txn, RequestId(id), change, Actor::Fountain, Some(&detail))
+                    .await?;
+                requeued += 1;
+            }
+            txn.commit().await?;
+        }
+        Ok(requeued)
     }
 
     /// Stores live progress (JSON) while `worker` holds the request, which is also its heartbeat;
@@ -331,7 +386,8 @@ impl<C: ConnectionTrait> Queue<'_, C> {
     /// Puts back in the queue every request held by a claim starting with `holder_prefix` (a worker
     /// that stopped its copies before exiting).
     pub async fn release(&self, holder_prefix: &str) -> Result<u64, QueueError> {
-        self.requeue_copying(row::Column::Worker.starts_with(holder_prefix), false)
+        let why = "its worker was stopped; handed back to the queue, to resume where it was";
+        self.requeue_copying(row::Column::Worker.starts_with(holder_prefix), false, why)
             .await
     }
 

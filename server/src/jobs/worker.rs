@@ -21,6 +21,7 @@ use super::progress::Tracker;
 use super::queue::{Queue, QueueError, Request};
 use super::scans::{latest_scan, scan_result};
 use super::service::Migrations;
+use super::timeline::Actor;
 use crate::accounts::AccountError;
 use crate::config::Profile;
 use crate::db::entity::user;
@@ -294,9 +295,7 @@ impl Worker {
                     scan.as_ref(),
                     &self.portal_url(),
                 ) {
-                    Ok(email) => {
-                        outbox::enqueue(&txn, Some(person.id), &person.email, email).await?
-                    }
+                    Ok(email) => outbox::enqueue(&txn, to_person(&request, &person), email).await?,
                     Err(e) => tracing::error!(error = %e, "the started email's template is broken"),
                 }
             }
@@ -312,11 +311,10 @@ impl Worker {
         base.join(page).unwrap_or_else(|_| base.clone())
     }
 
-    /// The helpdesk area, searching for the person.
-    fn helpdesk_url(&self, email: &str) -> String {
-        let mut url = self.page_url("helpdesk");
-        url.query_pairs_mut().clear().append_pair("q", email);
-        url.to_string()
+    /// The request's page in the helpdesk area.
+    fn helpdesk_url(&self, request: RequestId) -> String {
+        self.page_url(&format!("helpdesk/requests/{request}"))
+            .to_string()
     }
 
     fn portal_url(&self) -> String {
@@ -554,7 +552,7 @@ impl Worker {
             .apply(
                 request.id,
                 ending.event(),
-                Some(holder(request)),
+                Actor::Worker(holder(request)),
                 ending.problem(),
             )
             .await?;
@@ -573,7 +571,7 @@ impl Worker {
             }
         };
         match email {
-            Ok(email) => outbox::enqueue(&txn, Some(person.id), &person.email, email).await?,
+            Ok(email) => outbox::enqueue(&txn, to_person(request, person), email).await?,
             Err(e) => tracing::error!(error = %e, "a status email's template is broken"),
         }
         // The person's email says IT has been told: this is the telling.
@@ -585,10 +583,17 @@ impl Worker {
                 request_id: request.id.get(),
                 problem,
                 class,
-                helpdesk_url: &self.helpdesk_url(&person.email),
+                helpdesk_url: &self.helpdesk_url(request.id),
             };
             match emails::to_helpdesk(&notice) {
-                Ok(email) => outbox::enqueue(&txn, None, helpdesk, email).await?,
+                Ok(email) => {
+                    let about = outbox::About {
+                        user_id: None,
+                        request_id: Some(request.id),
+                        recipient: helpdesk,
+                    };
+                    outbox::enqueue(&txn, about, email).await?
+                }
                 Err(e) => tracing::error!(error = %e, "the helpdesk email's template is broken"),
             }
         }
@@ -680,6 +685,15 @@ fn internal_problem(request_id: RequestId, e: &dyn std::fmt::Display) -> String 
 }
 
 /// Who holds a claimed request (set by the claim).
+/// An email to the request's owner, about it.
+fn to_person<'a>(request: &Request, person: &'a user::Model) -> outbox::About<'a> {
+    outbox::About {
+        user_id: Some(UserId(person.id)),
+        request_id: Some(request.id),
+        recipient: &person.email,
+    }
+}
+
 fn holder(request: &Request) -> &str {
     request.worker.as_deref().unwrap_or_default()
 }

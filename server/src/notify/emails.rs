@@ -21,6 +21,8 @@ pub enum Kind {
     NeedsAttention,
     /// To the helpdesk: whose request needs attention, and why.
     Helpdesk,
+    /// Asked by the helpdesk: connect the old account again.
+    Reconnect,
 }
 
 impl Kind {
@@ -41,6 +43,10 @@ impl Kind {
             Kind::Helpdesk => (
                 include_str!("../../templates/email/helpdesk.txt"),
                 include_str!("../../templates/email/helpdesk.html"),
+            ),
+            Kind::Reconnect => (
+                include_str!("../../templates/email/reconnect.txt"),
+                include_str!("../../templates/email/reconnect.html"),
             ),
         }
     }
@@ -197,6 +203,17 @@ pub fn needs_attention(
     )
 }
 
+/// Asks the person to connect their old account again (the helpdesk's button).
+pub fn reconnect(name: &str, portal_url: &str) -> Result<Rendered, TemplateError> {
+    render(
+        Kind::Reconnect,
+        &[
+            ("name", name.to_owned()),
+            ("portal_url", portal_url.to_owned()),
+        ],
+    )
+}
+
 /// What the helpdesk is told of a request that stopped short.
 pub struct HelpdeskNotice<'a> {
     pub person: &'a str,
@@ -346,6 +363,9 @@ mod tests {
         assert_complete(&attention);
         assert!(attention.html.contains("A &amp; B"));
         assert_eq!(attention.subject, "Your mailbox move needs attention");
+        let reconnect = reconnect("Zoë <Z>", PORTAL).unwrap();
+        assert_complete(&reconnect);
+        assert!(reconnect.html.contains("Zoë &lt;Z&gt;") && reconnect.text.contains("Zoë <Z>"));
     }
 
     #[test]

@@ -5,21 +5,33 @@ use std::time::Duration;
 
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set};
 
+use app::dto::{RequestId, UserId};
+
 use super::emails::Rendered;
 use crate::db::entity::outbox as row;
 use crate::db::now;
 
+/// Who an email is to and what it is about.
+#[derive(Debug, Clone, Copy)]
+pub struct About<'a> {
+    /// The person it is for (`None`: a team address, such as the helpdesk's).
+    pub user_id: Option<UserId>,
+    /// The request it tells about: its timeline shows the email.
+    pub request_id: Option<RequestId>,
+    pub recipient: &'a str,
+}
+
 /// Puts an email in the outbox (on `db`, which may be the transaction of the state change).
 pub async fn enqueue(
     db: &impl ConnectionTrait,
-    user_id: Option<i64>,
-    recipient: &str,
+    about: About<'_>,
     email: Rendered,
 ) -> Result<(), DbErr> {
     let at = now();
     row::Entity::insert(row::ActiveModel {
-        user_id: Set(user_id),
-        recipient: Set(recipient.to_owned()),
+        user_id: Set(about.user_id.map(UserId::get)),
+        request_id: Set(about.request_id.map(RequestId::get)),
+        recipient: Set(about.recipient.to_owned()),
         subject: Set(email.subject),
         text_body: Set(email.text),
         html_body: Set(email.html),

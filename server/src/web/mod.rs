@@ -2,6 +2,7 @@
 //! the [`app::port::Portal`] the Leptos pages and server functions call. The startup module wires it.
 mod guard;
 mod headers;
+mod helpdesk;
 pub mod page;
 mod portal;
 mod self_service;

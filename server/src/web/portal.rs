@@ -1,11 +1,14 @@
 //! The body's implementation of the face's `Portal` port.
 use std::sync::Arc;
 
-use app::dto::{MigrationView, Person, RequestAction, Triage, Viewer};
+use app::dto::{
+    MigrationView, Person, Reason, RequestAction, RequestDetail, RequestId, StaffEmail, Triage,
+    Viewer,
+};
 use app::error::AppError;
 use sea_orm::DatabaseConnection;
 
-use super::self_service;
+use super::{helpdesk, self_service};
 use crate::jobs::Migrations;
 
 pub struct DbPortal {
@@ -34,6 +37,39 @@ impl app::port::Portal for DbPortal {
         crate::jobs::triage::triage(&m.db, heartbeat_timeout, stuck_after)
             .await
             .map_err(internal)
+    }
+
+    async fn request_detail(&self, id: RequestId) -> Result<RequestDetail, AppError> {
+        helpdesk::detail(self.migrations.as_deref(), id).await
+    }
+
+    async fn act_for_person(
+        &self,
+        staff: &Viewer,
+        id: RequestId,
+        action: RequestAction,
+        reason: Reason,
+    ) -> Result<RequestDetail, AppError> {
+        helpdesk::act(self.migrations.as_deref(), staff, id, action, &reason).await
+    }
+
+    async fn add_note(
+        &self,
+        staff: &Viewer,
+        id: RequestId,
+        text: Reason,
+    ) -> Result<RequestDetail, AppError> {
+        helpdesk::note(self.migrations.as_deref(), staff, id, &text).await
+    }
+
+    async fn email_person(
+        &self,
+        staff: &Viewer,
+        id: RequestId,
+        which: StaffEmail,
+        reason: Reason,
+    ) -> Result<RequestDetail, AppError> {
+        helpdesk::email(self.migrations.as_deref(), staff, id, which, &reason).await
     }
 
     async fn my_migration(&self, viewer: &Viewer) -> Result<MigrationView, AppError> {
@@ -65,7 +101,7 @@ impl app::port::Portal for DbPortal {
     async fn control_request(
         &self,
         viewer: &Viewer,
-        request_id: app::dto::RequestId,
+        request_id: RequestId,
         action: RequestAction,
     ) -> Result<MigrationView, AppError> {
         self_service::control(self.migrations.as_deref(), viewer, request_id, action).await

@@ -1,19 +1,20 @@
 //! The self-service flow behind the "My migration" page: each call acts for the signed-in person only,
 //! on their own account, scan and request; another person's request is refused (403).
-use app::dto::{MigrationView, OldAccount, RequestAction, RequestView, Viewer};
+use app::dto::{MigrationView, OldAccount, RequestAction, RequestView, UserId, Viewer};
 use app::error::AppError;
 
 use crate::accounts::{AccountError, ConnectForm};
 use crate::db::stored;
 use crate::jobs::queue::{Queue, QueueError, Request};
 use crate::jobs::state::{event_for, offered_actions, Event, RequestState};
+use crate::jobs::timeline::Actor;
 use crate::jobs::Migrations;
 use sea_orm::TransactionTrait;
 
 const NOT_OPEN: &str =
     "Migrations are not open yet: your IT team has not set up the servers. You will be told when they are.";
 
-fn internal(e: impl std::fmt::Display) -> AppError {
+pub(super) fn internal(e: impl std::fmt::Display) -> AppError {
     super::internal("self-service call failed", e)
 }
 
@@ -33,7 +34,7 @@ fn from_account(e: AccountError) -> AppError {
     }
 }
 
-fn from_queue(e: QueueError) -> AppError {
+pub(super) fn from_queue(e: QueueError) -> AppError {
     match e {
         QueueError::NotAllowed(e) => AppError::Conflict(format!(
             "That cannot be done now: the request is {}.",
@@ -86,7 +87,7 @@ pub async fn view(m: Option<&Migrations>, viewer: &Viewer) -> Result<MigrationVi
     })
 }
 
-async fn request_view(queue: &Queue<'_>, r: Request) -> Result<RequestView, AppError> {
+pub(super) async fn request_view(queue: &Queue<'_>, r: Request) -> Result<RequestView, AppError> {
     let position = match r.state {
         RequestState::Queued => Some(queue.position(r.id).await.map_err(from_queue)?),
         _ => None,
@@ -108,7 +109,7 @@ async fn request_view(queue: &Queue<'_>, r: Request) -> Result<RequestView, AppE
     })
 }
 
-fn open(m: Option<&Migrations>) -> Result<&Migrations, AppError> {
+pub(super) fn open(m: Option<&Migrations>) -> Result<&Migrations, AppError> {
     m.ok_or_else(|| AppError::BadRequest(NOT_OPEN.into()))
 }
 
@@ -137,7 +138,7 @@ pub async fn connect(
 
 pub async fn scan(m: Option<&Migrations>, viewer: &Viewer) -> Result<MigrationView, AppError> {
     let migrations = open(m)?;
-    usable_account(migrations, viewer).await?;
+    usable_account(migrations, viewer.user_id, Actor::Owner).await?;
     migrations
         .request_scan(viewer.user_id)
         .await
@@ -145,15 +146,16 @@ pub async fn scan(m: Option<&Migrations>, viewer: &Viewer) -> Result<MigrationVi
     view(m, viewer).await
 }
 
-async fn usable_account(m: &Migrations, viewer: &Viewer) -> Result<(), AppError> {
-    match m
-        .accounts
-        .old_account(viewer.user_id)
-        .await
-        .map_err(from_account)?
-    {
+/// The owner's old account can be logged in to now; else what to do, told to whoever asked.
+async fn usable_account(m: &Migrations, owner: UserId, asking: Actor<'_>) -> Result<(), AppError> {
+    match m.accounts.old_account(owner).await.map_err(from_account)? {
         Some(account) if m.accounts.usable(&account) => Ok(()),
-        _ => Err(AppError::BadRequest(AccountError::NotConnected.to_string())),
+        _ => Err(AppError::BadRequest(match asking {
+            Actor::Owner => AccountError::NotConnected.to_string(),
+            _ => "Fountain does not hold this person's old password any more, so the copy cannot run \
+                  for them: use “Ask to reconnect” to email them, then try again once they have."
+                .to_owned(),
+        })),
     }
 }
 
@@ -163,7 +165,7 @@ pub async fn start(
     folders: Vec<String>,
 ) -> Result<MigrationView, AppError> {
     let migrations = open(m)?;
-    usable_account(migrations, viewer).await?;
+    usable_account(migrations, viewer.user_id, Actor::Owner).await?;
     // Only folders the scan found: a forged post cannot name anything else.
     let scanned = migrations
         .latest_scan(viewer.user_id)
@@ -213,25 +215,36 @@ pub async fn control(
             "This is not your migration request.".into(),
         ));
     };
+    apply_action(migrations, &request, action, Actor::Owner).await?;
+    view(m, viewer).await
+}
+
+/// Presses `action` on `request` for `actor` (its owner, or the helpdesk for them) through the state
+/// machine: running it again needs the owner's old account usable, and a cancel forgets the password
+/// in the same transaction as the change (never one without the other).
+pub(super) async fn apply_action(
+    m: &Migrations,
+    request: &Request,
+    action: RequestAction,
+    actor: Actor<'_>,
+) -> Result<RequestState, AppError> {
     let event = event_for(action);
     if matches!(event, Event::Resume | Event::Retry | Event::CatchUp) {
-        usable_account(migrations, viewer).await?;
+        usable_account(m, request.user_id, actor).await?;
     }
-    // A cancel forgets the password in the same transaction: never one without the other.
-    let txn = migrations.db.begin().await.map_err(internal)?;
+    let txn = m.db.begin().await.map_err(internal)?;
     let next = Queue { db: &txn }
-        .apply(request.id, event, None, None)
+        .apply(request.id, event, actor, None)
         .await
         .map_err(from_queue)?;
     if next == RequestState::Cancelled {
-        migrations
-            .accounts
-            .purge_old_password(&txn, viewer.user_id)
+        m.accounts
+            .purge_old_password(&txn, request.user_id)
             .await
             .map_err(internal)?;
     }
     txn.commit().await.map_err(internal)?;
-    view(m, viewer).await
+    Ok(next)
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ mod browser_flow;
 mod config;
 mod copy;
 mod corpus;
+mod helpdesk;
 mod imap;
 mod lifecycle;
 mod outbox;

@@ -7,7 +7,7 @@ use sea_orm::EntityTrait;
 use server::config::EmailConfig;
 use server::db::entity::outbox;
 use server::notify::emails;
-use server::notify::outbox::enqueue;
+use server::notify::outbox::{enqueue, About};
 use server::notify::Mailer;
 
 #[tokio::test]
@@ -28,9 +28,12 @@ async fn an_email_written_while_smtp_is_down_is_sent_later_once() {
         "http://127.0.0.1:3000/me",
     )
     .unwrap();
-    enqueue(&db, None, "alice.archer@example.org", email)
-        .await
-        .unwrap();
+    let about = About {
+        user_id: None,
+        request_id: None,
+        recipient: "alice.archer@example.org",
+    };
+    enqueue(&db, about, email).await.unwrap();
 
     // SMTP is down: nothing is sent, the failure is recorded, the email stays.
     assert_eq!(mailer.send_due(&db).await.unwrap(), 0);

@@ -5,11 +5,12 @@
 use std::time::Duration;
 
 use crate::support::{fresh_database, Backend};
-use app::dto::{FailureClass, RequestId, UserId};
+use app::dto::{FailureClass, Reason, RequestId, UserId, Who};
 use sea_orm::{DatabaseConnection, EntityTrait, Set};
 use server::db::entity::user;
 use server::jobs::queue::{Queue, QueueError};
 use server::jobs::state::{Event, RequestState};
+use server::jobs::timeline::Actor;
 
 async fn database(backend: Backend) -> (tempfile::TempDir, DatabaseConnection) {
     let dir = tempfile::tempdir().unwrap();
@@ -56,13 +57,15 @@ async fn one_request_per_user(backend: Backend) {
     // Once finished, a new request can be made.
     queue.claim("w1").await.unwrap().unwrap();
     queue
-        .apply(first.id, Event::Finished, Some("w1"), None)
+        .apply(first.id, Event::Finished, Actor::Worker("w1"), None)
         .await
         .unwrap();
     let (next, created) = queue.submit(alice, &folders(&["Sent"])).await.unwrap();
     assert!(created && next.id != first.id);
     // Catching up on the finished one now would make two unfinished requests: refused, and said so.
-    let refused = queue.apply(first.id, Event::CatchUp, None, None).await;
+    let refused = queue
+        .apply(first.id, Event::CatchUp, Actor::Owner, None)
+        .await;
     assert!(
         matches!(refused, Err(QueueError::Changed { .. })),
         "{refused:?}"
@@ -128,12 +131,15 @@ async fn order_pause_and_position(backend: Backend) {
     }
     assert_eq!(queue.position(ids[2]).await.unwrap(), 2);
     // Paused requests wait outside the queue; resumed ones go to its end.
-    queue.apply(ids[0], Event::Pause, None, None).await.unwrap();
+    queue
+        .apply(ids[0], Event::Pause, Actor::Owner, None)
+        .await
+        .unwrap();
     assert_eq!(queue.position(ids[2]).await.unwrap(), 1);
     assert_eq!(queue.claim("w").await.unwrap().unwrap().id, ids[1]);
     tokio::time::sleep(Duration::from_millis(1100)).await;
     queue
-        .apply(ids[0], Event::Resume, None, None)
+        .apply(ids[0], Event::Resume, Actor::Owner, None)
         .await
         .unwrap();
     assert_eq!(queue.claim("w").await.unwrap().unwrap().id, ids[2]);
@@ -181,7 +187,9 @@ async fn a_dead_workers_request_is_recovered(backend: Backend) {
     let again = queue.claim("alive").await.unwrap().unwrap();
     assert_eq!((again.id, again.attempts), (r.id, 2));
     assert!(!queue.heartbeat(r.id, "dead").await.unwrap());
-    let stale = queue.apply(r.id, Event::Finished, Some("dead"), None).await;
+    let stale = queue
+        .apply(r.id, Event::Finished, Actor::Worker("dead"), None)
+        .await;
     assert!(
         matches!(stale, Err(QueueError::Changed { .. })),
         "{stale:?}"
@@ -191,7 +199,7 @@ async fn a_dead_workers_request_is_recovered(backend: Backend) {
             .apply(
                 r.id,
                 Event::FinishedWithQuarantine,
-                Some("alive"),
+                Actor::Worker("alive"),
                 Some("2 quarantined")
             )
             .await
@@ -200,13 +208,61 @@ async fn a_dead_workers_request_is_recovered(backend: Backend) {
     );
     let done = queue.get(r.id).await.unwrap();
     assert_eq!(done.last_error.as_deref(), Some("2 quarantined"));
+    // The helpdesk tries again for the person, saying why.
+    let reason = Reason::parse("Quota raised on the new server").unwrap();
+    let staff = Actor::Staff {
+        email: "hana@example.org",
+        reason: &reason,
+    };
+    queue.apply(r.id, Event::Retry, staff, None).await.unwrap();
     // Cancelled stays cancelled.
-    queue.apply(r.id, Event::Cancel, None, None).await.unwrap();
-    let refused = queue.apply(r.id, Event::Retry, None, None).await;
+    queue
+        .apply(r.id, Event::Cancel, Actor::Owner, None)
+        .await
+        .unwrap();
+    let refused = queue.apply(r.id, Event::Retry, Actor::Owner, None).await;
     assert!(
         matches!(refused, Err(QueueError::NotAllowed(_))),
         "{refused:?}"
     );
+
+    // The timeline has every change with who made it, and nothing of what was refused.
+    let (timeline, omitted) = server::jobs::timeline::read(&db, r.id, 100).await.unwrap();
+    assert_eq!(omitted, 0);
+    let seen: Vec<(Who, String)> = timeline
+        .iter()
+        .map(|e| (e.who.clone(), e.what.in_words()))
+        .collect();
+    let worker = |name: &str| Who::Worker { name: name.into() };
+    let hana = Who::Staff {
+        email: "hana@example.org".into(),
+    };
+    assert_eq!(
+        seen,
+        vec![
+            (Who::Owner, "Started the migration".into()),
+            (worker("dead"), "queued → copying".into()),
+            (Who::Fountain, "copying → queued".into()),
+            (worker("alive"), "queued → copying".into()),
+            (worker("alive"), "copying → needs attention".into()),
+            (hana, "needs attention → queued".into()),
+            (Who::Owner, "queued → cancelled".into()),
+        ]
+    );
+    let recovered = &timeline[2];
+    assert!(
+        recovered
+            .detail
+            .as_deref()
+            .is_some_and(|d| d.contains("stopped answering") && d.contains("dead")),
+        "{recovered:?}"
+    );
+    assert_eq!(timeline[4].detail.as_deref(), Some("2 quarantined"));
+    assert_eq!(
+        timeline[5].reason.as_deref(),
+        Some("Quota raised on the new server")
+    );
+    assert!(timeline.windows(2).all(|w| w[0].at <= w[1].at));
 }
 
 #[tokio::test]
@@ -244,11 +300,14 @@ async fn crashed_runs_are_capped(backend: Backend) {
     assert_eq!(recovered.give_up.len(), 1);
     assert_eq!(recovered.give_up[0].worker.as_deref(), Some("w#2"));
     let failed = queue
-        .apply(r.id, Event::Broke, Some("w#2"), Some("gave up"))
+        .apply(r.id, Event::Broke, Actor::Worker("w#2"), Some("gave up"))
         .await
         .unwrap();
     assert_eq!(failed, RequestState::Failed);
-    queue.apply(r.id, Event::Retry, None, None).await.unwrap();
+    queue
+        .apply(r.id, Event::Retry, Actor::Owner, None)
+        .await
+        .unwrap();
     assert_eq!(
         queue.get(r.id).await.unwrap().crashed_runs,
         0,
@@ -278,7 +337,7 @@ async fn a_failure_class_lasts_until_the_request_runs_again(backend: Backend) {
         .apply(
             r.id,
             Event::Broke,
-            Some("w#1"),
+            Actor::Worker("w#1"),
             Some("the old server went away"),
         )
         .await
@@ -286,7 +345,10 @@ async fn a_failure_class_lasts_until_the_request_runs_again(backend: Backend) {
     let class = Some(FailureClass::OldServerUnreachable);
     queue.record_failure_class(r.id, class).await.unwrap();
     assert_eq!(queue.get(r.id).await.unwrap().failure_class, class);
-    queue.apply(r.id, Event::Retry, None, None).await.unwrap();
+    queue
+        .apply(r.id, Event::Retry, Actor::Owner, None)
+        .await
+        .unwrap();
     assert_eq!(queue.get(r.id).await.unwrap().failure_class, None);
 }
 
@@ -324,13 +386,13 @@ async fn stale_passwords_are_forgotten(backend: Backend) {
     }
     let (paused, _) = queue.submit(people[1], &folders(&["INBOX"])).await.unwrap();
     queue
-        .apply(paused.id, Event::Pause, None, None)
+        .apply(paused.id, Event::Pause, Actor::Owner, None)
         .await
         .unwrap();
     let (queued, _) = queue.submit(people[2], &folders(&["INBOX"])).await.unwrap();
     let (recent, _) = queue.submit(people[3], &folders(&["INBOX"])).await.unwrap();
     queue
-        .apply(recent.id, Event::Pause, None, None)
+        .apply(recent.id, Event::Pause, Actor::Owner, None)
         .await
         .unwrap();
     // The paused and the queued request were last changed long ago; the recent one today.

@@ -6,6 +6,7 @@ pub mod migration_request;
 pub mod old_account;
 pub mod outbox;
 pub mod quarantine;
+pub mod request_event;
 pub mod scan;
 pub mod session;
 pub mod user;

@@ -7,6 +7,8 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub user_id: Option<i64>,
+    /// The request it is about, if any (its timeline shows it).
+    pub request_id: Option<i64>,
     pub recipient: String,
     pub subject: String,
     pub text_body: String,

@@ -91,3 +91,60 @@ pub fn alice_old() -> Credentials {
         password: "alice-old".into(),
     }
 }
+
+/// A worker in the test process whose every copy panics (for the portal of `app`, run without
+/// workers of its own), counting its runs.
+pub struct CrashingWorker {
+    pub runs: std::sync::Arc<std::sync::atomic::AtomicU32>,
+    stop: tokio::sync::watch::Sender<bool>,
+    running: tokio::task::JoinHandle<()>,
+}
+
+impl CrashingWorker {
+    pub async fn start(app: &TestApp) -> CrashingWorker {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        use std::sync::Arc;
+        let config = server::config::Config::load(
+            Some(&app.dir.path().join("fountain.toml")),
+            app.env.clone(),
+        )
+        .unwrap();
+        let mut worker = server::startup::worker(&config).await.unwrap().unwrap();
+        let runs = Arc::new(AtomicU32::new(0));
+        let counted = runs.clone();
+        Arc::get_mut(&mut worker).unwrap().before_copy =
+            Some(Arc::new(move |_: &server::jobs::queue::Request| {
+                counted.fetch_add(1, Ordering::SeqCst);
+                panic!("a copy made to crash");
+            }));
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let running = tokio::spawn(worker.run(stopped));
+        CrashingWorker {
+            runs,
+            stop,
+            running,
+        }
+    }
+
+    pub fn runs(&self) -> u32 {
+        self.runs.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        self.running.await.unwrap();
+    }
+}
+
+/// Every folder of the report holds the same messages (bytes, flags, dates) on both sides.
+pub async fn assert_same_mail(old_port: u16, new_port: u16, report: &app::dto::MigrationReport) {
+    for f in &report.folders {
+        assert_eq!(
+            super::copying::messages(old_port, &alice_old(), &f.source).await,
+            super::copying::messages(new_port, &alice_new(), &f.destination).await,
+            "{} -> {}: lost or duplicated",
+            f.source,
+            f.destination
+        );
+    }
+}

@@ -59,22 +59,28 @@ impl SmtpSink {
         all.as_array().cloned().unwrap_or_default()
     }
 
-    /// Waits (at most `secs`) for an email whose subject contains `subject`.
-    pub async fn wait_for(&self, subject: &str, secs: u64) -> serde_json::Value {
+    /// Waits (at most `secs`) until `n` emails have a subject containing `subject`; those emails.
+    pub async fn wait_for_n(&self, subject: &str, n: usize, secs: u64) -> Vec<serde_json::Value> {
+        let matching = |all: Vec<serde_json::Value>| -> Vec<serde_json::Value> {
+            all.into_iter()
+                .filter(|m| m["subject"].as_str().is_some_and(|s| s.contains(subject)))
+                .collect()
+        };
         for _ in 0..secs * 5 {
-            if let Some(found) = self
-                .emails()
-                .await
-                .into_iter()
-                .find(|m| m["subject"].as_str().is_some_and(|s| s.contains(subject)))
-            {
+            let found = matching(self.emails().await);
+            if found.len() >= n {
                 return found;
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
         panic!(
-            "no email {subject:?} within {secs} s; the sink has {:?}",
+            "not {n} emails {subject:?} within {secs} s; the sink has {:?}",
             self.emails().await
         );
+    }
+
+    /// Waits (at most `secs`) for an email whose subject contains `subject`.
+    pub async fn wait_for(&self, subject: &str, secs: u64) -> serde_json::Value {
+        self.wait_for_n(subject, 1, secs).await.remove(0)
     }
 }

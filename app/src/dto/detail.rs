@@ -1,0 +1,96 @@
+//! One request as the helpdesk sees it: whose it is, where it stands, and everything that happened to
+//! it (the timeline: state changes with who and why, workers, emails, notes).
+use serde::{Deserialize, Serialize};
+
+use super::{FailureClass, Person, RequestState, RequestView};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequestDetail {
+    pub person: Person,
+    /// The request as its owner's page shows it; `actions` are what the helpdesk may do.
+    pub request: RequestView,
+    pub class: Option<FailureClass>,
+    /// Runs so far, and the worker holding it while copying.
+    pub attempts: i32,
+    pub worker: Option<String>,
+    /// Fountain can log in on the old server for this person now (else they must reconnect).
+    pub account_usable: bool,
+    /// Oldest first.
+    pub timeline: Vec<TimelineEntry>,
+    /// Older entries left out of `timeline` (it keeps the newest).
+    pub timeline_omitted: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    /// Unix seconds.
+    pub at: i64,
+    pub who: Who,
+    pub what: What,
+    /// In the words of whoever acted for someone else (always given for helpdesk and IT actions).
+    pub reason: Option<String>,
+    /// What Fountain adds: the error that stopped a run, what happened to a worker.
+    pub detail: Option<String>,
+}
+
+/// Who did it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Who {
+    /// The person whose request it is.
+    Owner,
+    /// Helpdesk or IT, acting for the person.
+    Staff { email: String },
+    /// A worker run (its name).
+    Worker { name: String },
+    /// Fountain itself (a recovery, an email).
+    Fountain,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum What {
+    Submitted,
+    Changed {
+        from: RequestState,
+        to: RequestState,
+    },
+    Note {
+        text: String,
+    },
+    /// The person was emailed to connect their old account again.
+    AskedToReconnect,
+    /// The last email to the person was sent again.
+    EmailResent,
+    /// An email about this request: to whom, and whether it has left.
+    Email {
+        to: String,
+        subject: String,
+        sent_at: Option<i64>,
+        attempts: i32,
+        last_error: Option<String>,
+    },
+}
+
+impl What {
+    /// The entry in a few words, for the timeline.
+    pub fn in_words(&self) -> String {
+        match self {
+            What::Submitted => "Started the migration".into(),
+            What::Changed { from, to } => format!("{} → {}", from.in_words(), to.in_words()),
+            What::Note { .. } => "Note".into(),
+            What::AskedToReconnect => "Asked the person to connect their old mailbox again".into(),
+            What::EmailResent => "Sent the last email again".into(),
+            What::Email { to, subject, .. } => format!("Email to {to}: “{subject}”"),
+        }
+    }
+}
+
+/// What the helpdesk can send the person about a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StaffEmail {
+    /// Ask them to connect their old account again (their password is no longer accepted or held).
+    AskToReconnect,
+    /// The last email they were sent, again.
+    ResendLast,
+}
