@@ -53,7 +53,12 @@ fn row(r: TriageRow) -> impl IntoView {
         "–".to_owned()
     };
     let class = r.class.map(|c| c.label()).unwrap_or("");
-    let next = r.class.map(|c| c.suggested_action()).unwrap_or("");
+    // A stop's next step comes from its class; a stuck request says why it counts as stuck.
+    let next = r
+        .class
+        .map(|c| c.suggested_action())
+        .or(r.stall.map(|s| s.label()))
+        .unwrap_or("");
     view! {
         <tr data-request=r.request_id.to_string() data-bucket=format!("{:?}", r.bucket)>
             <td>

@@ -122,6 +122,9 @@ pub struct Progress {
     pub eta_seconds: Option<u64>,
     /// Unix seconds of the last update.
     pub updated_at: i64,
+    /// Unix seconds of the last time a message was done (or the run's start): how long it has been
+    /// still.
+    pub moved_at: i64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -86,4 +86,4 @@ pub use migration::*;
 pub use password::Password;
 pub use reason::{Reason, ReasonError};
 pub use state::RequestState;
-pub use triage::{Triage, TriageBucket, TriageRow};
+pub use triage::{Stall, Triage, TriageBucket, TriageRow};

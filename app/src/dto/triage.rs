@@ -28,6 +28,32 @@ impl TriageBucket {
     }
 }
 
+/// Why a request counts as stuck.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stall {
+    /// Its worker stopped sending heartbeats (it died, or lost the database).
+    WorkerSilent,
+    /// Its worker is alive but nothing has been copied for a while (a hung or very slow server).
+    NoProgress,
+    /// Queued for much longer than a start takes (no worker free, or none running).
+    WaitingLong,
+}
+
+impl Stall {
+    pub fn label(self) -> &'static str {
+        match self {
+            Stall::WorkerSilent => "Its worker stopped answering; Fountain hands it to another one.",
+            Stall::NoProgress => {
+                "Nothing copied for a while: the old server may be hung or throttling. It stops and says why if it does not recover; pausing keeps what is copied."
+            }
+            Stall::WaitingLong => {
+                "Waiting far longer than a start takes: check that workers are running and not all busy."
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TriageRow {
     pub request_id: RequestId,
@@ -41,6 +67,8 @@ pub struct TriageRow {
     pub bytes_total: u64,
     pub last_error: Option<String>,
     pub class: Option<FailureClass>,
+    /// Why it is stuck, in the stuck bucket.
+    pub stall: Option<Stall>,
 }
 
 /// The queue, oldest first within each bucket, and how many of each class.
@@ -48,4 +76,6 @@ pub struct TriageRow {
 pub struct Triage {
     pub rows: Vec<TriageRow>,
     pub classes: Vec<(FailureClass, u64)>,
+    /// Some request is queued or copying: the queue can change by itself (the page looks again).
+    pub moving: bool,
 }

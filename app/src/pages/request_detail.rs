@@ -138,7 +138,8 @@ fn Detail(d: RequestDetail, forms: Forms) -> impl IntoView {
                 </p>
             })}
             <p><strong>"Folders picked: "</strong>{folders}</p>
-            {r.progress.map(|p| view! { <ProgressView p=p /> })}
+            // Live progress while a worker has it; once it has ended, the report says what happened.
+            {r.progress.filter(|_| r.state.is_active()).map(|p| view! { <ProgressView p=p /> })}
             {r.report.map(|report| view! { <h3>"Last run"</h3> <ReportTable report=report /> })}
         </section>
         <section class="card" id="act">

@@ -38,9 +38,14 @@ pub struct MigrationConfig {
     /// the queue and resume exactly from the journal.
     #[serde(default = "default_heartbeat_timeout")]
     pub heartbeat_timeout_secs: u64,
-    /// A request queued for longer than this shows as stuck in the helpdesk's triage queue.
+    /// A request queued for longer than this, or copying with nothing copied for this long, shows
+    /// as stuck in the helpdesk's triage queue (minutes; fractions allowed).
     #[serde(default = "default_stuck_after")]
-    pub stuck_after_minutes: u32,
+    pub stuck_after_minutes: f64,
+    /// How often one run reconnects after a dropped connection or a timeout (resuming from the
+    /// journal each time, with a pause doubling from 2 s) before the request stops as failed.
+    #[serde(default = "default_reconnects_per_run")]
+    pub reconnects_per_run: u32,
     /// Runs in a row that may end without an answer (the copy crashed, or its worker stopped
     /// answering) before the request stops as failed and the person and the helpdesk are told.
     #[serde(default = "default_max_attempts")]
@@ -179,8 +184,11 @@ fn default_max_connections() -> usize {
 fn default_heartbeat_timeout() -> u64 {
     60
 }
-fn default_stuck_after() -> u32 {
-    30
+fn default_stuck_after() -> f64 {
+    30.0
+}
+fn default_reconnects_per_run() -> u32 {
+    5
 }
 fn default_max_attempts() -> u32 {
     5
@@ -254,7 +262,15 @@ impl MigrationConfig {
         if self.max_mb_per_sec.is_some_and(|r| r.is_nan() || r <= 0.0) {
             return Err("migration.max_mb_per_sec must be above 0".into());
         }
+        if !(self.stuck_after_minutes.is_finite() && self.stuck_after_minutes > 0.0) {
+            return Err("migration.stuck_after_minutes must be above 0".into());
+        }
         Ok(())
+    }
+
+    /// [`stuck_after_minutes`](Self::stuck_after_minutes) in whole seconds (at least one).
+    pub fn stuck_after_secs(&self) -> i64 {
+        ((self.stuck_after_minutes * 60.0).round() as i64).max(1)
     }
 
     /// The sealing key, read from its file when configured that way.

@@ -46,6 +46,9 @@ pub struct Progress {
     pub bytes_per_second: f64,
     pub eta_seconds: Option<u64>,
     pub updated_at: i64,
+    /// Absent in rows written before it existed.
+    #[serde(default)]
+    pub moved_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,6 +120,7 @@ impl From<&dto::Progress> for Progress {
             bytes_per_second: p.bytes_per_second,
             eta_seconds: p.eta_seconds,
             updated_at: p.updated_at,
+            moved_at: Some(p.moved_at),
         }
     }
 }
@@ -132,6 +136,8 @@ impl From<Progress> for dto::Progress {
             bytes_per_second: p.bytes_per_second,
             eta_seconds: p.eta_seconds,
             updated_at: p.updated_at,
+            // An older row: as still as its last update says.
+            moved_at: p.moved_at.unwrap_or(p.updated_at),
         }
     }
 }
@@ -318,9 +324,14 @@ mod tests {
             bytes_per_second: 5.0,
             eta_seconds: Some(2),
             updated_at: 1_700_000_000,
+            moved_at: 1_699_999_990,
         };
         let json = Versioned::json(Progress::from(&page));
         let back: dto::Progress = read::<Progress>(&json).unwrap().into();
         assert_eq!(back, page);
+        // A row from before `moved_at` existed reads as still since its last update.
+        let older = r#"{"version":1,"folders":[],"messages_done":0,"messages_total":0,"bytes_done":0,"bytes_total":0,"bytes_per_second":0.0,"eta_seconds":null,"updated_at":42}"#;
+        let back: dto::Progress = read::<Progress>(older).unwrap().into();
+        assert_eq!((back.updated_at, back.moved_at), (42, 42));
     }
 }

@@ -16,6 +16,8 @@ pub struct Tracker {
     folders: Vec<FolderProgress>,
     /// (time since start, bytes done in total) samples inside the window.
     samples: VecDeque<(Duration, u64)>,
+    /// When a message or a byte was last done (since the run started), for "no progress for …".
+    moved: Duration,
 }
 
 impl Tracker {
@@ -31,6 +33,9 @@ impl Tracker {
                 self.folders.last_mut().expect("just pushed")
             }
         };
+        if event.messages_done > entry.messages_done || event.bytes_done > entry.bytes_done {
+            self.moved = at;
+        }
         entry.messages_done = event.messages_done;
         // A size-only estimate comes before the folder is listed: it knows bytes, not messages.
         if !event.estimate {
@@ -68,6 +73,7 @@ impl Tracker {
             bytes_per_second: rate,
             eta_seconds: eta(bytes_total.saturating_sub(bytes_done), rate),
             updated_at: now,
+            moved_at: now - i64::try_from(at.saturating_sub(self.moved).as_secs()).unwrap_or(0),
         }
     }
 }
@@ -166,6 +172,18 @@ mod tests {
         assert_eq!(eta(1001, 10.0), Some(101));
         let t = Tracker::default();
         assert_eq!(t.snapshot(secs(5), 0).eta_seconds, Some(0));
+    }
+
+    #[test]
+    fn progress_moves_when_something_is_done_not_when_it_is_sized() {
+        let mut t = Tracker::default();
+        // Nothing done yet: it last moved when the run started.
+        t.record(&event("INBOX", 0, 10, 0, 1_000), secs(5));
+        assert_eq!(t.snapshot(secs(20), 1_000).moved_at, 980);
+        t.record(&event("INBOX", 1, 10, 100, 900), secs(30));
+        // A later listing that only resizes what is left is not progress.
+        t.record(&event("INBOX", 1, 12, 100, 1_100), secs(40));
+        assert_eq!(t.snapshot(secs(100), 2_000).moved_at, 1_930);
     }
 
     #[test]

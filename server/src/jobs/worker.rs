@@ -340,7 +340,11 @@ impl Worker {
             },
             dry_run,
             // A scan is quick to ask for again; a copy rides out a server's bad minute.
-            retries: if dry_run { 1 } else { 5 },
+            retries: if dry_run {
+                1
+            } else {
+                settings.reconnects_per_run
+            },
             backoff: Duration::from_secs(2),
             parallel: if dry_run {
                 1

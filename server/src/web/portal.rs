@@ -30,10 +30,11 @@ impl app::port::Portal for DbPortal {
             return Ok(Triage {
                 rows: Vec::new(),
                 classes: Vec::new(),
+                moving: false,
             });
         };
         let heartbeat_timeout = m.settings.heartbeat_timeout_secs as i64;
-        let stuck_after = i64::from(m.settings.stuck_after_minutes) * 60;
+        let stuck_after = m.settings.stuck_after_secs();
         crate::jobs::triage::triage(&m.db, heartbeat_timeout, stuck_after)
             .await
             .map_err(internal)

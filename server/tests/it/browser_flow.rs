@@ -3,9 +3,9 @@
 //! then the destination is checked over IMAP message by message, and the done email is in the sink.
 //! Once from an old Dovecot (Cyrus-like layout) and once from a real Cyrus.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::support::browser::chromium;
+use crate::support::browser::{chromium, css, shot, sign_in_as, text_until};
 use crate::support::copying::messages;
 use crate::support::flow::{alice_new, alice_old, portal, Portal};
 use crate::support::servers::{Cyrus, Dovecot};
@@ -13,35 +13,9 @@ use crate::support::TestApp;
 use fantoccini::{Client, Locator};
 use server::engine::imap::{Destination, Endpoint};
 
-const WAIT: Duration = Duration::from_secs(30);
-
-async fn css(c: &Client, selector: &str) -> fantoccini::elements::Element {
-    c.wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css(selector))
-        .await
-        .unwrap_or_else(|e| panic!("{selector} did not appear: {e}"))
-}
-
-/// With `FOUNTAIN_SCREENSHOTS=DIR`, saves the page as `DIR/NAME.png` (to look at the flow by eye).
-async fn shot(c: &Client, name: &str) {
-    if let Some(dir) = std::env::var_os("FOUNTAIN_SCREENSHOTS") {
-        let png = c.screenshot().await.unwrap();
-        std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png).unwrap();
-    }
-}
-
 /// Signs alice in through the provider's form and waits for the page to be live.
 async fn sign_in(c: &Client, app: &TestApp) {
-    c.goto(&app.url("/me")).await.unwrap();
-    css(c, "#login").await.send_keys("alice").await.unwrap();
-    css(c, "#password")
-        .await
-        .send_keys("alice-pass")
-        .await
-        .unwrap();
-    css(c, "#submit").await.click().await.unwrap();
-    css(c, "#my-migration[data-hydrated='true']").await;
+    sign_in_as(c, app, "/me", ("alice", "alice-pass"), "#my-migration").await;
 }
 
 async fn connect(c: &Client, password: &str) {
@@ -52,25 +26,6 @@ async fn connect(c: &Client, password: &str) {
     pw.clear().await.unwrap();
     pw.send_keys(password).await.unwrap();
     css(c, "#connect-submit").await.click().await.unwrap();
-}
-
-/// Waits until `selector`'s text satisfies `ok` (at most `secs`); returns the text.
-async fn text_until(c: &Client, selector: &str, secs: u64, ok: impl Fn(&str) -> bool) -> String {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Ok(e) = c.find(Locator::Css(selector)).await {
-            if let Ok(t) = e.text().await {
-                if ok(&t) {
-                    return t;
-                }
-            }
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{selector} never became as expected"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }
 
 /// Scan, untick `leave_out`, start, see it copy, reach done. Returns the folders the picker listed.

@@ -6,6 +6,7 @@ mod support;
 mod auth;
 mod browser;
 mod browser_flow;
+mod browser_helpdesk;
 mod config;
 mod copy;
 mod corpus;

@@ -6,7 +6,9 @@ use fantoccini::ClientBuilder;
 use hyper_util::client::legacy::connect::HttpConnector;
 use tokio::process::Command;
 
-use super::free_port;
+use fantoccini::{Client, Locator};
+
+use super::{free_port, TestApp};
 
 pub struct Driver {
     _process: tokio::process::Child,
@@ -57,5 +59,57 @@ pub async fn chromium() -> Driver {
             }
             Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
         }
+    }
+}
+
+pub const WAIT: Duration = Duration::from_secs(30);
+
+pub async fn css(c: &Client, selector: &str) -> fantoccini::elements::Element {
+    c.wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(selector))
+        .await
+        .unwrap_or_else(|e| panic!("{selector} did not appear: {e}"))
+}
+
+/// With `FOUNTAIN_SCREENSHOTS=DIR`, saves the page as `DIR/NAME.png` (to look at the flow by eye).
+pub async fn shot(c: &Client, name: &str) {
+    if let Some(dir) = std::env::var_os("FOUNTAIN_SCREENSHOTS") {
+        let png = c.screenshot().await.unwrap();
+        std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png).unwrap();
+    }
+}
+
+/// Opens `path` signed out, signs in as `who` (login, password) through the provider's form, and waits
+/// until `live` (an element with `data-hydrated`) says the page runs in the browser.
+pub async fn sign_in_as(c: &Client, app: &TestApp, path: &str, who: (&str, &str), live: &str) {
+    c.goto(&app.url(path)).await.unwrap();
+    css(c, "#login").await.send_keys(who.0).await.unwrap();
+    css(c, "#password").await.send_keys(who.1).await.unwrap();
+    css(c, "#submit").await.click().await.unwrap();
+    css(c, &format!("{live}[data-hydrated='true']")).await;
+}
+
+/// Waits until `selector`'s text satisfies `ok` (at most `secs`); returns the text.
+pub async fn text_until(
+    c: &Client,
+    selector: &str,
+    secs: u64,
+    ok: impl Fn(&str) -> bool,
+) -> String {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Ok(e) = c.find(Locator::Css(selector)).await {
+            if let Ok(t) = e.text().await {
+                if ok(&t) {
+                    return t;
+                }
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{selector} never became as expected"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }

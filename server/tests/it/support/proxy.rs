@@ -30,6 +30,8 @@ pub struct FaultyProxy {
     pub cuts: Arc<AtomicUsize>,
     /// The most connections open at once.
     pub peak: Arc<AtomicUsize>,
+    /// How many of the first connections get the fault (see [`FaultyProxy::heal`]).
+    faulty: Arc<AtomicUsize>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -69,10 +71,12 @@ impl FaultyProxy {
         let peak = Arc::new(AtomicUsize::new(0));
         let open = Arc::new(AtomicUsize::new(0));
         let highest = peak.clone();
+        let faulty = Arc::new(AtomicUsize::new(faulty));
+        let still_faulty = faulty.clone();
         let task = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 let n = seen.fetch_add(1, Ordering::SeqCst);
-                let limit = (n < faulty).then_some(after);
+                let limit = (n < still_faulty.load(Ordering::SeqCst)).then_some(after);
                 let counter = counter.clone();
                 let now_open = open.fetch_add(1, Ordering::SeqCst) + 1;
                 highest.fetch_max(now_open, Ordering::SeqCst);
@@ -91,8 +95,19 @@ impl FaultyProxy {
             port,
             cuts,
             peak,
+            faulty,
             task,
         }
+    }
+
+    /// The server breaks: every connection from now on gets the fault.
+    pub fn fail_from_now(&self) {
+        self.faulty.store(usize::MAX, Ordering::SeqCst);
+    }
+
+    /// The server recovers: connections from now on pass untouched (those open keep their fault).
+    pub fn heal(&self) {
+        self.faulty.store(0, Ordering::SeqCst);
     }
 }
 
