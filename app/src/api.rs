@@ -2,8 +2,8 @@
 use leptos::prelude::*;
 
 use crate::dto::{
-    MigrationView, Password, Person, RequestAction, RequestDetail, RequestId, StaffEmail, Triage,
-    Viewer,
+    EmailKind, EmailPreview, MigrationView, Password, Person, RequestAction, RequestDetail,
+    RequestId, StaffEmail, TemplateFile, Triage, Viewer,
 };
 use crate::error::AppError;
 
@@ -87,6 +87,34 @@ pub async fn email_person(
 fn parse_reason(typed: &str) -> Result<crate::dto::Reason, AppError> {
     let parsed = crate::dto::Reason::parse(typed).map_err(|e| AppError::BadRequest(e.to_string()));
     crate::port::status_of(parsed)
+}
+
+/// Every email and instructions template, as loaded (division IT).
+#[server(prefix = "/api", endpoint = "email_templates")]
+pub async fn email_templates() -> Result<Vec<TemplateFile>, AppError> {
+    crate::port::require_any(crate::areas::IT)?;
+    let outcome = crate::port::portal()?.email_templates().await;
+    crate::port::status_of(outcome)
+}
+
+/// An email as a person would receive it, from their data (division IT).
+#[server(prefix = "/api", endpoint = "preview_email")]
+pub async fn preview_email(kind: EmailKind, person: String) -> Result<EmailPreview, AppError> {
+    let viewer = crate::port::require_any(crate::areas::IT)?;
+    let outcome = crate::port::portal()?
+        .preview_email(&viewer, kind, person)
+        .await;
+    crate::port::status_of(outcome)
+}
+
+/// The same preview sent to the caller, marked as a test (division IT).
+#[server(prefix = "/api", endpoint = "send_test_email")]
+pub async fn send_test_email(kind: EmailKind, person: String) -> Result<EmailPreview, AppError> {
+    let viewer = crate::port::require_any(crate::areas::IT)?;
+    let outcome = crate::port::portal()?
+        .send_test_email(&viewer, kind, person)
+        .await;
+    crate::port::status_of(outcome)
 }
 
 /// The caller's own migration, everything the page shows.

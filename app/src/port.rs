@@ -6,8 +6,8 @@ use actix_web::HttpMessage;
 use leptos::prelude::*;
 
 use crate::dto::{
-    MigrationView, Person, Reason, RequestAction, RequestDetail, RequestId, Role, StaffEmail,
-    Triage, Viewer,
+    EmailKind, EmailPreview, MigrationView, Person, Reason, RequestAction, RequestDetail,
+    RequestId, Role, StaffEmail, TemplateFile, Triage, Viewer,
 };
 use crate::error::AppError;
 
@@ -49,6 +49,25 @@ pub trait Portal: Send + Sync + 'static {
         which: StaffEmail,
         reason: Reason,
     ) -> Result<RequestDetail, AppError>;
+
+    /// Every email and instructions template, as loaded (division IT).
+    async fn email_templates(&self) -> Result<Vec<TemplateFile>, AppError>;
+
+    /// An email as `person` (an address; empty: the viewer) would receive it.
+    async fn preview_email(
+        &self,
+        viewer: &Viewer,
+        kind: EmailKind,
+        person: String,
+    ) -> Result<EmailPreview, AppError>;
+
+    /// The preview, sent to the viewer marked as a test.
+    async fn send_test_email(
+        &self,
+        viewer: &Viewer,
+        kind: EmailKind,
+        person: String,
+    ) -> Result<EmailPreview, AppError>;
 
     /// The viewer's own migration: account, scan, request, progress, report.
     async fn my_migration(&self, viewer: &Viewer) -> Result<MigrationView, AppError>;

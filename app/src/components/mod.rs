@@ -1,3 +1,4 @@
+pub mod email_templates;
 pub mod gate;
 pub mod header;
 pub mod people_table;

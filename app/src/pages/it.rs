@@ -1,8 +1,10 @@
-//! The division IT area: who can use Fountain and with which roles.
+//! The division IT area: what Fountain sends (templates, previews, test sends), and who can use
+//! Fountain with which roles.
 use leptos::prelude::*;
 
 use crate::api::people;
 use crate::areas;
+use crate::components::email_templates::EmailTemplates;
 use crate::components::gate::Gate;
 use crate::components::people_table::PeopleTable;
 
@@ -18,8 +20,19 @@ pub fn It() -> impl IntoView {
 #[component]
 fn ItBody() -> impl IntoView {
     let everyone = Resource::new(|| (), |_| people(String::new()));
+    let (hydrated, set_hydrated) = signal(false);
+    Effect::new(move |_| set_hydrated.set(true));
     view! {
-        <h1>"Division IT"</h1>
+        <h1 id="it" data-hydrated=move || hydrated.get().to_string()>"Division IT"</h1>
+        <section class="card" id="emails">
+            <h2>"What people receive"</h2>
+            <p class="muted">
+                "Every email and the mail-program instructions come from templates: the built-in ones, or "
+                "files in migration.templates_dir, checked when Fountain starts (a misspelt or missing "
+                "placeholder is refused with its line). Preview one with a real person's data before anyone gets it."
+            </p>
+            <EmailTemplates />
+        </section>
         <section class="card">
             <h2>"People and roles"</h2>
             <p class="muted">

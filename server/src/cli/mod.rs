@@ -71,6 +71,16 @@ pub fn run() -> anyhow::Result<()> {
                 "configuration and database OK ({})",
                 crate::db::redact(&config.database.url)
             );
+            if let Some(migration) = &config.migration {
+                let dir = migration.templates_dir.as_deref();
+                let templates = crate::notify::templates::Templates::load(dir)
+                    .map_err(|e| anyhow::anyhow!("migration.templates_dir: {e}"))?;
+                let edited = templates
+                    .sources()
+                    .filter(|(_, origin, _)| **origin != crate::notify::templates::Origin::BuiltIn)
+                    .count();
+                println!("templates OK ({edited} from migration.templates_dir, the rest built in)");
+            }
             Ok(())
         }),
         Command::Worker => runtime()?.block_on(worker::run(config)),

@@ -60,6 +60,9 @@ pub struct MigrationConfig {
     pub quarantine_mailbox_mb: f64,
     /// Where a big message is held while it is copied (default: the system's temporary directory).
     pub spool_dir: Option<PathBuf>,
+    /// A folder of templates that replace the built-in ones file by file (`email/done.txt`,
+    /// `client-instructions.txt`, …); each is checked when Fountain starts.
+    pub templates_dir: Option<PathBuf>,
     /// An old password Fountain holds is forgotten this many days after it was last needed (no request
     /// running, and none changed since); the page asks for it again.
     #[serde(default = "default_forget_password_days")]

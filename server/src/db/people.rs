@@ -46,6 +46,16 @@ pub async fn search(
     Ok(rows.into_iter().map(person).collect())
 }
 
+/// The person with this address (any case), if they have signed in.
+pub async fn by_email(db: &impl ConnectionTrait, email: &str) -> Result<Option<Person>, DbErr> {
+    let wanted = email.trim().to_lowercase();
+    Ok(user::Entity::find()
+        .filter(Expr::expr(Func::lower(Expr::col(user::Column::Email))).eq(wanted))
+        .one(db)
+        .await?
+        .map(person))
+}
+
 /// One person by id.
 pub async fn get(db: &impl ConnectionTrait, id: UserId) -> Result<Option<Person>, DbErr> {
     Ok(user::Entity::find_by_id(id.get())

@@ -9,6 +9,7 @@ use url::Url;
 use crate::accounts::Accounts;
 use crate::config::{ConfigError, MailAuth, MigrationConfig};
 use crate::engine::throttle::{Limits, Throttle};
+use crate::notify::templates::{TemplateError, Templates};
 use crate::secret::{SecretBox, SecretError};
 
 pub struct Migrations {
@@ -18,6 +19,8 @@ pub struct Migrations {
     pub throttle: Arc<Throttle>,
     /// Where people open the portal: links in emails point here.
     pub public_url: Url,
+    /// The emails' and instructions' templates (IT's folder over the built-in ones), checked.
+    pub templates: Templates,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +29,8 @@ pub enum SetupError {
     Config(#[from] ConfigError),
     #[error("migration.secrets_key: {0}")]
     Key(#[from] SecretError),
+    #[error("migration.templates_dir: {0}")]
+    Templates(#[from] TemplateError),
 }
 
 impl Migrations {
@@ -45,6 +50,7 @@ impl Migrations {
             max_connections: settings.max_connections_per_server,
             bytes_per_second: settings.max_mb_per_sec.map(|mb| (mb * 1_000_000.0) as u64),
         });
+        let templates = Templates::load(settings.templates_dir.as_deref())?;
         let accounts = Accounts::new(
             db.clone(),
             settings.old_server.clone(),
@@ -57,6 +63,7 @@ impl Migrations {
             accounts,
             throttle,
             public_url,
+            templates,
         }))
     }
 
@@ -75,5 +82,23 @@ impl Migrations {
     /// Whether people type their old-server password (else IT's administrator logs in for them).
     pub fn asks_password(&self) -> bool {
         self.accounts.asks_password()
+    }
+
+    /// How `email` sets up their mail program for the new server (the client instructions).
+    pub fn client_instructions(&self, email: &str) -> Result<String, TemplateError> {
+        let settings = &self.settings;
+        let imap_host = settings.client.imap_host(&settings.new_server);
+        let smtp_host = settings
+            .client
+            .smtp_host
+            .clone()
+            .unwrap_or_else(|| imap_host.clone());
+        crate::notify::emails::instructions(
+            &self.templates,
+            &imap_host,
+            &smtp_host,
+            &settings.new_server.login_for(email),
+            settings.client.help_url.as_ref().map(|u| u.as_str()),
+        )
     }
 }

@@ -290,6 +290,7 @@ impl Worker {
                     .await?
                     .and_then(|s| s.result);
                 match emails::started(
+                    &self.migrations.templates,
                     &person.display_name,
                     &request.folders,
                     scan.as_ref(),
@@ -569,10 +570,13 @@ impl Worker {
                 .await?;
         }
         let email = match (ending.problem(), view) {
-            (None, Some(view)) => emails::done(&person.display_name, view, &portal),
-            (problem, _) => {
-                emails::needs_attention(&person.display_name, problem.unwrap_or_default(), &portal)
-            }
+            (None, Some(view)) => emails::done(&m.templates, &person.display_name, view, &portal),
+            (problem, _) => emails::needs_attention(
+                &m.templates,
+                &person.display_name,
+                problem.unwrap_or_default(),
+                &portal,
+            ),
         };
         match email {
             Ok(email) => outbox::enqueue(&txn, to_person(request, person), email).await?,
@@ -589,7 +593,7 @@ impl Worker {
                 class,
                 helpdesk_url: &self.helpdesk_url(request.id),
             };
-            match emails::to_helpdesk(&notice) {
+            match emails::to_helpdesk(&m.templates, &notice) {
                 Ok(email) => {
                     let about = outbox::About {
                         user_id: None,
@@ -606,22 +610,12 @@ impl Worker {
     }
 
     fn report_view(&self, report: &Report, person: &user::Model) -> MigrationReport {
-        let settings = &self.migrations.settings;
-        let imap_host = settings.client.imap_host(&settings.new_server);
-        let smtp_host = settings
-            .client
-            .smtp_host
-            .clone()
-            .unwrap_or_else(|| imap_host.clone());
-        let instructions = emails::instructions(
-            &imap_host,
-            &smtp_host,
-            &settings.new_server.login_for(&person.email),
-            settings.client.help_url.as_ref().map(|u| u.as_str()),
-        )
-        .unwrap_or_else(|e| {
-            format!("(the instructions template is broken: {e}; ask the helpdesk)")
-        });
+        let instructions = self
+            .migrations
+            .client_instructions(&person.email)
+            .unwrap_or_else(|e| {
+                format!("(the instructions template is broken: {e}; ask the helpdesk)")
+            });
         report_view(report, instructions)
     }
 }

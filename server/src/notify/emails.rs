@@ -1,10 +1,11 @@
-//! Status emails from templates (`server/templates/email`): `{{placeholder}}`s filled from the
-//! request, HTML-escaped in the HTML part (except `*_html` values, built here from escaped parts).
-//! Rendering fails on a placeholder left unfilled, so a broken template never reaches anyone.
+//! The emails Fountain sends and the client instructions, rendered from [`Templates`] (minijinja,
+//! strict: a placeholder left unfilled is an error, so a broken template never reaches anyone).
+//! Values are HTML-escaped in the HTML part, except `*_html` values, built here from escaped parts.
 use app::dto::{FailureClass, MigrationReport, ScanResult};
 use app::format::human_size;
 
 use super::html::escape;
+pub use super::templates::{TemplateError, Templates};
 
 /// One rendered email.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,96 +27,37 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn templates(self) -> (&'static str, &'static str) {
+    /// Its text and HTML templates.
+    pub fn files(self) -> (&'static str, &'static str) {
         match self {
-            Kind::Started => (
-                include_str!("../../templates/email/started.txt"),
-                include_str!("../../templates/email/started.html"),
-            ),
-            Kind::Done => (
-                include_str!("../../templates/email/done.txt"),
-                include_str!("../../templates/email/done.html"),
-            ),
-            Kind::NeedsAttention => (
-                include_str!("../../templates/email/attention.txt"),
-                include_str!("../../templates/email/attention.html"),
-            ),
-            Kind::Helpdesk => (
-                include_str!("../../templates/email/helpdesk.txt"),
-                include_str!("../../templates/email/helpdesk.html"),
-            ),
-            Kind::Reconnect => (
-                include_str!("../../templates/email/reconnect.txt"),
-                include_str!("../../templates/email/reconnect.html"),
-            ),
+            Kind::Started => ("email/started.txt", "email/started.html"),
+            Kind::Done => ("email/done.txt", "email/done.html"),
+            Kind::NeedsAttention => ("email/attention.txt", "email/attention.html"),
+            Kind::Helpdesk => ("email/helpdesk.txt", "email/helpdesk.html"),
+            Kind::Reconnect => ("email/reconnect.txt", "email/reconnect.html"),
         }
     }
 }
 
-pub const CLIENT_INSTRUCTIONS: &str = include_str!("../../templates/client-instructions.txt");
-
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum TemplateError {
-    #[error("the template has no placeholder {0:?}")]
-    Unused(String),
-    #[error("the template's placeholder {0:?} was not filled")]
-    Unfilled(String),
-    #[error("the text template must start with a \"Subject: \" line and a blank line")]
-    NoSubject,
-}
-
-/// Fills `template`'s placeholders from `vars`; every placeholder must be filled. Values are escaped
-/// for HTML when `html`, except those whose key ends in `_html`.
-pub fn fill(template: &str, vars: &[(&str, String)], html: bool) -> Result<String, TemplateError> {
-    let mut out = String::with_capacity(template.len() * 2);
-    let mut rest = template;
-    while let Some(start) = rest.find("{{") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let end = after
-            .find("}}")
-            .ok_or_else(|| TemplateError::Unfilled(after.chars().take(20).collect()))?;
-        let key = &after[..end];
-        let value = vars
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, v)| v)
-            .ok_or_else(|| TemplateError::Unfilled(key.to_owned()))?;
-        if html && !key.ends_with("_html") {
-            out.push_str(&escape(value));
-        } else {
-            out.push_str(value);
-        }
-        rest = &after[end + 2..];
-    }
-    out.push_str(rest);
-    Ok(out)
-}
-
-/// Renders one email. Every value given must be used by the text or the HTML template (a misspelt
-/// placeholder is caught), and every placeholder filled.
-pub fn render(kind: Kind, vars: &[(&str, String)]) -> Result<Rendered, TemplateError> {
-    let (text_template, html_template) = kind.templates();
-    for (key, _) in vars {
-        let tag = format!("{{{{{key}}}}}");
-        if !text_template.contains(&tag) && !html_template.contains(&tag) {
-            return Err(TemplateError::Unused((*key).to_owned()));
-        }
-    }
-    let text = fill(text_template, vars, false)?;
-    let (subject_line, body) = text.split_once("\n\n").ok_or(TemplateError::NoSubject)?;
-    let subject = subject_line
-        .strip_prefix("Subject: ")
-        .ok_or(TemplateError::NoSubject)?;
+/// Renders one email: the text template's first line is its subject.
+pub fn render(
+    t: &Templates,
+    kind: Kind,
+    vars: &[(&str, String)],
+) -> Result<Rendered, TemplateError> {
+    let (text_file, html_file) = kind.files();
+    let text = t.render(text_file, vars)?;
+    let (subject, body) = super::templates::subject_and_body(text_file, &text)?;
     Ok(Rendered {
-        subject: subject.trim().to_owned(),
+        subject: subject.to_owned(),
         text: body.to_owned(),
-        html: fill(html_template, vars, true)?,
+        html: t.render(html_file, vars)?,
     })
 }
 
 /// The "started" email for a request of `folders` out of a scan.
 pub fn started(
+    t: &Templates,
     name: &str,
     folders: &[String],
     scan: Option<&ScanResult>,
@@ -125,6 +67,7 @@ pub fn started(
         .map(|s| s.totals(|f| folders.iter().any(|x| x == f)))
         .unwrap_or_default();
     render(
+        t,
         Kind::Started,
         &[
             ("name", name.to_owned()),
@@ -138,6 +81,7 @@ pub fn started(
 
 /// The "done" email: the per-folder summary and the client instructions.
 pub fn done(
+    t: &Templates,
     name: &str,
     report: &MigrationReport,
     portal_url: &str,
@@ -173,6 +117,7 @@ pub fn done(
          <th align=\"left\">New folder</th><th align=\"right\">Messages</th></tr>{rows}</table>"
     );
     render(
+        t,
         Kind::Done,
         &[
             ("name", name.to_owned()),
@@ -189,11 +134,13 @@ pub fn done(
 
 /// The "needs attention" email, saying what happened.
 pub fn needs_attention(
+    t: &Templates,
     name: &str,
     problem: &str,
     portal_url: &str,
 ) -> Result<Rendered, TemplateError> {
     render(
+        t,
         Kind::NeedsAttention,
         &[
             ("name", name.to_owned()),
@@ -204,8 +151,9 @@ pub fn needs_attention(
 }
 
 /// Asks the person to connect their old account again (the helpdesk's button).
-pub fn reconnect(name: &str, portal_url: &str) -> Result<Rendered, TemplateError> {
+pub fn reconnect(t: &Templates, name: &str, portal_url: &str) -> Result<Rendered, TemplateError> {
     render(
+        t,
         Kind::Reconnect,
         &[
             ("name", name.to_owned()),
@@ -225,8 +173,9 @@ pub struct HelpdeskNotice<'a> {
 }
 
 /// The helpdesk's copy of a request that needs attention, with its class and what to do next.
-pub fn to_helpdesk(notice: &HelpdeskNotice<'_>) -> Result<Rendered, TemplateError> {
+pub fn to_helpdesk(t: &Templates, notice: &HelpdeskNotice<'_>) -> Result<Rendered, TemplateError> {
     render(
+        t,
         Kind::Helpdesk,
         &[
             ("person", notice.person.to_owned()),
@@ -242,6 +191,7 @@ pub fn to_helpdesk(notice: &HelpdeskNotice<'_>) -> Result<Rendered, TemplateErro
 
 /// The client reconfiguration instructions for one person.
 pub fn instructions(
+    t: &Templates,
     imap_host: &str,
     smtp_host: &str,
     login: &str,
@@ -250,15 +200,14 @@ pub fn instructions(
     let help = help_url
         .map(|url| format!("More help: {url}"))
         .unwrap_or_default();
-    fill(
-        CLIENT_INSTRUCTIONS,
+    t.render(
+        "client-instructions.txt",
         &[
             ("imap_host", imap_host.to_owned()),
             ("smtp_host", smtp_host.to_owned()),
             ("login", login.to_owned()),
             ("help", help),
         ],
-        false,
     )
     .map(|s| s.trim_end().to_owned())
 }
@@ -284,6 +233,7 @@ mod tests {
                 notes: vec![],
             }],
             instructions: instructions(
+                &Templates::builtin(),
                 "imap.new.example.org",
                 "smtp.new.example.org",
                 "alice",
@@ -324,14 +274,15 @@ mod tests {
                 selected_by_default: true,
             }],
         };
-        let started = started("Alice Archer", &["INBOX".into()], Some(&scan), PORTAL).unwrap();
+        let t = Templates::builtin();
+        let started = started(&t, "Alice Archer", &["INBOX".into()], Some(&scan), PORTAL).unwrap();
         assert_complete(&started);
         assert!(
             started.text.contains("1 folders, 12 messages (34 kB)"),
             "{}",
             started.text
         );
-        let done = done("Alice Archer", &report(), PORTAL).unwrap();
+        let done = done(&t, "Alice Archer", &report(), PORTAL).unwrap();
         assert_complete(&done);
         assert!(done.text.contains("imap.new.example.org"));
         assert!(done.text.contains("INBOX.<Projects> -> <Projects>: 3 of 3"));
@@ -344,14 +295,17 @@ mod tests {
             done.html.contains("<table"),
             "the summary table is not escaped"
         );
-        let helpdesk = to_helpdesk(&HelpdeskNotice {
-            person: "Alice <A>",
-            email: "alice@example.org",
-            request_id: 7,
-            problem: "INBOX: 1 message(s)",
-            class: FailureClass::CorruptMessages,
-            helpdesk_url: PORTAL,
-        })
+        let helpdesk = to_helpdesk(
+            &t,
+            &HelpdeskNotice {
+                person: "Alice <A>",
+                email: "alice@example.org",
+                request_id: 7,
+                problem: "INBOX: 1 message(s)",
+                class: FailureClass::CorruptMessages,
+                helpdesk_url: PORTAL,
+            },
+        )
         .unwrap();
         assert_complete(&helpdesk);
         assert!(
@@ -359,34 +313,18 @@ mod tests {
         );
         assert!(helpdesk.subject.contains("Alice <A>"));
         assert!(helpdesk.html.contains("Alice &lt;A&gt;") && helpdesk.text.contains("request 7"));
-        let attention = needs_attention("A & B", "2 messages were refused", PORTAL).unwrap();
+        let attention = needs_attention(&t, "A & B", "2 messages were refused", PORTAL).unwrap();
         assert_complete(&attention);
         assert!(attention.html.contains("A &amp; B"));
         assert_eq!(attention.subject, "Your mailbox move needs attention");
-        let reconnect = reconnect("Zoë <Z>", PORTAL).unwrap();
+        let reconnect = reconnect(&t, "Zoë <Z>", PORTAL).unwrap();
         assert_complete(&reconnect);
         assert!(reconnect.html.contains("Zoë &lt;Z&gt;") && reconnect.text.contains("Zoë <Z>"));
     }
 
     #[test]
-    fn unfilled_or_misspelt_placeholders_are_errors() {
-        assert_eq!(
-            fill("Hi {{name}}", &[], false),
-            Err(TemplateError::Unfilled("name".into()))
-        );
-        assert_eq!(
-            render(Kind::NeedsAttention, &[("nmae", "x".into())]),
-            Err(TemplateError::Unused("nmae".into()))
-        );
-        assert!(matches!(
-            render(Kind::NeedsAttention, &[("name", "x".into())]),
-            Err(TemplateError::Unfilled(_))
-        ));
-    }
-
-    #[test]
     fn instructions_name_the_new_server_and_login() {
-        let text = instructions("imap.x", "smtp.x", "alice", None).unwrap();
+        let text = instructions(&Templates::builtin(), "imap.x", "smtp.x", "alice", None).unwrap();
         assert!(text.contains("imap.x") && text.contains("smtp.x") && text.contains("alice"));
         assert!(!text.contains("{{"));
     }

@@ -107,7 +107,8 @@ pub async fn email(
     let email = match which {
         StaffEmail::AskToReconnect => {
             let portal = migrations.public_url.join("me").map_err(internal)?;
-            emails::reconnect(&person.display_name, portal.as_str()).map_err(internal)?
+            emails::reconnect(&migrations.templates, &person.display_name, portal.as_str())
+                .map_err(internal)?
         }
         StaffEmail::ResendLast => last_email_to(migrations, &request).await?,
     };

@@ -3,6 +3,7 @@
 mod guard;
 mod headers;
 mod helpdesk;
+mod it;
 pub mod page;
 mod portal;
 mod self_service;

@@ -2,13 +2,13 @@
 use std::sync::Arc;
 
 use app::dto::{
-    MigrationView, Person, Reason, RequestAction, RequestDetail, RequestId, StaffEmail, Triage,
-    Viewer,
+    EmailKind, EmailPreview, MigrationView, Person, Reason, RequestAction, RequestDetail,
+    RequestId, StaffEmail, TemplateFile, Triage, Viewer,
 };
 use app::error::AppError;
 use sea_orm::DatabaseConnection;
 
-use super::{helpdesk, self_service};
+use super::{helpdesk, it, self_service};
 use crate::jobs::Migrations;
 
 pub struct DbPortal {
@@ -71,6 +71,28 @@ impl app::port::Portal for DbPortal {
         reason: Reason,
     ) -> Result<RequestDetail, AppError> {
         helpdesk::email(self.migrations.as_deref(), staff, id, which, &reason).await
+    }
+
+    async fn email_templates(&self) -> Result<Vec<TemplateFile>, AppError> {
+        it::templates(self.migrations.as_deref())
+    }
+
+    async fn preview_email(
+        &self,
+        viewer: &Viewer,
+        kind: EmailKind,
+        person: String,
+    ) -> Result<EmailPreview, AppError> {
+        it::preview(self.migrations.as_deref(), viewer, kind, &person).await
+    }
+
+    async fn send_test_email(
+        &self,
+        viewer: &Viewer,
+        kind: EmailKind,
+        person: String,
+    ) -> Result<EmailPreview, AppError> {
+        it::send_test(self.migrations.as_deref(), viewer, kind, &person).await
     }
 
     async fn my_migration(&self, viewer: &Viewer) -> Result<MigrationView, AppError> {

@@ -23,6 +23,7 @@ async fn an_email_written_while_smtp_is_down_is_sent_later_once() {
     })
     .unwrap();
     let email = emails::needs_attention(
+        &emails::Templates::builtin(),
         "Alice Archer",
         "INBOX: 1 message(s) could not be copied",
         "http://127.0.0.1:3000/me",

@@ -1067,6 +1067,42 @@ async fn the_authorization_matrix_holds_for_every_server_function_and_page() {
             ],
         ),
         (
+            "email_templates",
+            vec![],
+            [
+                (NoSession, 401),
+                (Owner, 403),
+                (Other, 403),
+                (Helpdesk, 403),
+                (It, 200),
+                (NoRole, 403),
+            ],
+        ),
+        (
+            "preview_email",
+            vec![("kind", "Done"), ("person", "")],
+            [
+                (NoSession, 401),
+                (Owner, 403),
+                (Other, 403),
+                (Helpdesk, 403),
+                (It, 200),
+                (NoRole, 403),
+            ],
+        ),
+        (
+            "send_test_email",
+            vec![("kind", "Started"), ("person", "")],
+            [
+                (NoSession, 401),
+                (Owner, 403),
+                (Other, 403),
+                (Helpdesk, 403),
+                (It, 200),
+                (NoRole, 403),
+            ],
+        ),
+        (
             "my_migration",
             vec![],
             [

@@ -245,7 +245,7 @@ impl TestApp {
         (listener, app)
     }
 
-    fn config_path(&self) -> PathBuf {
+    pub fn config_path(&self) -> PathBuf {
         self.dir.path().join("fountain.toml")
     }
 

@@ -1,0 +1,208 @@
+//! Division IT's view of what Fountain sends: every template with where it was loaded from, and any
+//! email previewed with a real person's data (their request, scan and report; made-up values only
+//! where they have none yet) or test-sent to IT themselves, before anyone receives it.
+use app::dto::{EmailKind, EmailPreview, FailureClass, FolderResult, MigrationReport, Person};
+use app::dto::{TemplateFile, Viewer};
+use app::error::AppError;
+
+use super::self_service::{internal, open};
+use crate::db::stored;
+use crate::jobs::queue::Queue;
+use crate::jobs::Migrations;
+use crate::notify::emails::{self, Rendered};
+use crate::notify::outbox;
+use crate::notify::templates::Origin;
+
+/// Every template, as loaded.
+pub fn templates(m: Option<&Migrations>) -> Result<Vec<TemplateFile>, AppError> {
+    let m = open(m)?;
+    Ok(m.templates
+        .sources()
+        .map(|(spec, origin, source)| TemplateFile {
+            file: spec.file.to_owned(),
+            loaded_from: match origin {
+                Origin::BuiltIn => None,
+                Origin::Folder(path) => Some(path.display().to_string()),
+            },
+            source: source.to_owned(),
+            placeholders: spec
+                .placeholders
+                .iter()
+                .map(|(name, holds)| ((*name).to_owned(), (*holds).to_owned()))
+                .collect(),
+            required: spec.required.iter().map(|r| (*r).to_owned()).collect(),
+        })
+        .collect())
+}
+
+/// `kind` as `person` (an address; empty: the viewer) would receive it.
+pub async fn preview(
+    m: Option<&Migrations>,
+    viewer: &Viewer,
+    kind: EmailKind,
+    person: &str,
+) -> Result<EmailPreview, AppError> {
+    let m = open(m)?;
+    let person = find_person(m, viewer, person).await?;
+    let (email, sample_data) = render_for(m, kind, &person).await?;
+    Ok(EmailPreview {
+        kind,
+        person: person.email,
+        sent_to: None,
+        subject: email.subject,
+        text: email.text,
+        html: email.html,
+        sample_data,
+    })
+}
+
+/// Sends the preview of `kind` for `person` to the viewer, marked as a test.
+pub async fn send_test(
+    m: Option<&Migrations>,
+    viewer: &Viewer,
+    kind: EmailKind,
+    person: &str,
+) -> Result<EmailPreview, AppError> {
+    let mut shown = preview(m, viewer, kind, person).await?;
+    let m = open(m)?;
+    let email = Rendered {
+        subject: format!("[Test] {}", shown.subject),
+        text: shown.text.clone(),
+        html: shown.html.clone(),
+    };
+    let about = outbox::About {
+        user_id: Some(viewer.user_id),
+        request_id: None,
+        recipient: &viewer.email,
+    };
+    outbox::enqueue(&m.db, about, email)
+        .await
+        .map_err(internal)?;
+    tracing::info!(by = %viewer.email, ?kind, person = %shown.person, "test email sent");
+    shown.sent_to = Some(viewer.email.clone());
+    Ok(shown)
+}
+
+async fn find_person(m: &Migrations, viewer: &Viewer, typed: &str) -> Result<Person, AppError> {
+    let address = if typed.trim().is_empty() {
+        viewer.email.as_str()
+    } else {
+        typed.trim()
+    };
+    crate::db::people::by_email(&m.db, address)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| {
+            AppError::BadRequest(format!(
+                "Nobody with the address {address:?} has signed in to Fountain: preview with someone who has."
+            ))
+        })
+}
+
+/// The email for `person` from what Fountain knows of them; `true` when made-up values stood in.
+async fn render_for(
+    m: &Migrations,
+    kind: EmailKind,
+    person: &Person,
+) -> Result<(Rendered, bool), AppError> {
+    let t = &m.templates;
+    let portal = m.public_url.join("me").map_err(internal)?.to_string();
+    let request = Queue { db: &m.db }
+        .latest_for(person.user_id)
+        .await
+        .map_err(internal)?;
+    let name = &person.display_name;
+    let mut sample = false;
+    let rendered = match kind {
+        EmailKind::Started => {
+            let scan = m
+                .latest_scan(person.user_id)
+                .await
+                .map_err(internal)?
+                .and_then(|s| s.result);
+            let folders = match (&request, &scan) {
+                (Some(r), _) => r.folders.clone(),
+                (None, Some(scan)) => scan.folders.iter().map(|f| f.name.clone()).collect(),
+                (None, None) => {
+                    sample = true;
+                    vec!["INBOX".to_owned()]
+                }
+            };
+            emails::started(t, name, &folders, scan.as_ref(), &portal)
+        }
+        EmailKind::Done => {
+            let stored = match &request {
+                Some(r) => {
+                    let (_, report) = (Queue { db: &m.db })
+                        .details(r.id)
+                        .await
+                        .map_err(internal)?;
+                    report.and_then(|r| stored::read::<stored::Report>(&r))
+                }
+                None => None,
+            };
+            let mut report: MigrationReport = match stored {
+                Some(report) => report.into(),
+                None => {
+                    sample = true;
+                    sample_report()
+                }
+            };
+            // Today's instructions template, for this person.
+            report.instructions = m.client_instructions(&person.email).map_err(internal)?;
+            emails::done(t, name, &report, &portal)
+        }
+        EmailKind::NeedsAttention => {
+            let problem = request.as_ref().and_then(|r| r.last_error.clone());
+            sample |= problem.is_none();
+            let problem = problem.unwrap_or_else(sample_problem);
+            emails::needs_attention(t, name, &problem, &portal)
+        }
+        EmailKind::Helpdesk => {
+            let problem = request.as_ref().and_then(|r| r.last_error.clone());
+            let class = request.as_ref().and_then(|r| r.failure_class);
+            sample |= problem.is_none() || class.is_none();
+            let id = request.as_ref().map_or(0, |r| r.id.get());
+            let url = m
+                .public_url
+                .join(&format!("helpdesk/requests/{id}"))
+                .map_err(internal)?
+                .to_string();
+            let problem = problem.unwrap_or_else(sample_problem);
+            emails::to_helpdesk(
+                t,
+                &emails::HelpdeskNotice {
+                    person: name,
+                    email: &person.email,
+                    request_id: id,
+                    problem: &problem,
+                    class: class.unwrap_or(FailureClass::CorruptMessages),
+                    helpdesk_url: &url,
+                },
+            )
+        }
+        EmailKind::Reconnect => emails::reconnect(t, name, &portal),
+    };
+    Ok((rendered.map_err(internal)?, sample))
+}
+
+fn sample_problem() -> String {
+    "(example) INBOX: 1 message(s) could not be copied: the new server refused them.".to_owned()
+}
+
+fn sample_report() -> MigrationReport {
+    MigrationReport {
+        folders: vec![FolderResult {
+            source: "INBOX".into(),
+            destination: "INBOX".into(),
+            source_messages: 12,
+            source_bytes: 340_000,
+            destination_messages: Some(12),
+            destination_bytes: Some(340_000),
+            copied: 12,
+            quarantined: vec![],
+            notes: vec![],
+        }],
+        instructions: String::new(),
+    }
+}
