@@ -2,8 +2,8 @@
 use leptos::prelude::*;
 
 use crate::dto::{
-    EmailKind, EmailPreview, MigrationView, Password, Person, RequestAction, RequestDetail,
-    RequestId, StaffEmail, TemplateFile, Triage, Viewer,
+    BulkOutcome, EmailKind, EmailPreview, MigrationView, Password, Person, RequestAction,
+    RequestDetail, RequestId, StaffEmail, TemplateFile, Triage, TriageSelection, Viewer,
 };
 use crate::error::AppError;
 
@@ -38,6 +38,24 @@ pub async fn helpdesk_triage() -> Result<Triage, AppError> {
 pub async fn load_request_detail(request_id: RequestId) -> Result<RequestDetail, AppError> {
     crate::port::require_any(crate::areas::HELPDESK)?;
     let outcome = crate::port::portal()?.request_detail(request_id).await;
+    crate::port::status_of(outcome)
+}
+
+/// The same action for every request of a triage selection, saying why; `expected` is the count the
+/// confirmation showed (helpdesk and IT).
+#[server(prefix = "/api", endpoint = "act_on_selection")]
+pub async fn act_on_selection(
+    // "Every request shown" has no field to send.
+    #[server(default)] selection: TriageSelection,
+    action: RequestAction,
+    reason: String,
+    expected: u64,
+) -> Result<BulkOutcome, AppError> {
+    let staff = crate::port::require_any(crate::areas::HELPDESK)?;
+    let reason = parse_reason(&reason)?;
+    let outcome = crate::port::portal()?
+        .act_on_selection(&staff, selection, action, reason, expected)
+        .await;
     crate::port::status_of(outcome)
 }
 

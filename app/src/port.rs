@@ -6,8 +6,8 @@ use actix_web::HttpMessage;
 use leptos::prelude::*;
 
 use crate::dto::{
-    EmailKind, EmailPreview, MigrationView, Person, Reason, RequestAction, RequestDetail,
-    RequestId, Role, StaffEmail, TemplateFile, Triage, Viewer,
+    BulkOutcome, EmailKind, EmailPreview, MigrationView, Person, Reason, RequestAction,
+    RequestDetail, RequestId, Role, StaffEmail, TemplateFile, Triage, TriageSelection, Viewer,
 };
 use crate::error::AppError;
 
@@ -20,6 +20,17 @@ pub trait Portal: Send + Sync + 'static {
     /// The helpdesk's triage queue: requests stuck, failed, needing attention or waiting for the
     /// person, with counts per failure class.
     async fn triage(&self) -> Result<Triage, AppError>;
+
+    /// Presses `action` for every request of the triage queue `selection` holds, each recorded with
+    /// who and why; refused when the selection no longer holds `expected` requests.
+    async fn act_on_selection(
+        &self,
+        staff: &Viewer,
+        selection: TriageSelection,
+        action: RequestAction,
+        reason: Reason,
+        expected: u64,
+    ) -> Result<BulkOutcome, AppError>;
 
     /// One request for the helpdesk: the person, progress, report and timeline.
     async fn request_detail(&self, id: RequestId) -> Result<RequestDetail, AppError>;

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Fills a user's mailbox on a rig Dovecot with a seeded, realistic sample (folders, sizes, dates, flags).
 
-    sample-mail.py DOVECOT_CONF USER [--messages N] [--seed S] [--prefix INBOX.]
+    sample-mail.py DOVECOT_CONF USER [--messages N] [--seed S] [--prefix INBOX.] [--big-mb MB]
+
+--big-mb adds one message of that size to INBOX (one a destination with a size limit refuses).
 """
 import argparse
 import email.utils
@@ -37,6 +39,7 @@ def main():
     ap.add_argument("--messages", type=int, default=120)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--prefix", default="INBOX.")
+    ap.add_argument("--big-mb", type=float, default=0)
     args = ap.parse_args()
     rng = random.Random(args.seed)
     doveadm = ["doveadm", "-c", args.conf]
@@ -50,6 +53,13 @@ def main():
         folder = rng.choices(FOLDERS, weights=[30, 12, 2, 6, 3, 8, 6, 4, 5, 4])[0]
         subprocess.run(doveadm + ["save", "-u", args.user, "-m", names[folder]], input=message(rng, args.user, i),
                        check=True)
+    if args.big_mb:
+        line = "All the beamline images of the week, as one attachment. " * 2 + "\r\n"
+        body = line * int(args.big_mb * 1_000_000 / len(line))
+        big = (f"From: Imaging <imaging@example.org>\r\nTo: {args.user}@example.org\r\n"
+               f"Subject: Images of the week ({args.big_mb:g} MB)\r\nMessage-ID: <big-{args.user}@example.org>\r\n"
+               "Date: Mon, 02 Nov 2026 09:00:00 +0000\r\n\r\n" + body).encode()
+        subprocess.run(doveadm + ["save", "-u", args.user, "-m", "INBOX"], input=big, check=True)
     print(f"{args.user}: {args.messages} messages in {len(FOLDERS)} folders")
 
 

@@ -1,6 +1,8 @@
+pub mod bulk_bar;
 pub mod email_templates;
 pub mod gate;
 pub mod header;
+pub mod live;
 pub mod people_table;
 pub mod progress;
 pub mod report_table;

@@ -3,11 +3,11 @@
 use leptos::prelude::*;
 
 use super::people_table::format_unix;
-use crate::dto::{Triage, TriageRow};
+use crate::dto::{Triage, TriageRow, TriageSelection};
 use crate::format::{human_size, percent};
 
 #[component]
-pub fn TriageTable(triage: Triage) -> impl IntoView {
+pub fn TriageTable(triage: Triage, selection: RwSignal<TriageSelection>) -> impl IntoView {
     if triage.rows.is_empty() {
         return view! { <p class="empty" id="triage-empty">"Nothing needs a look right now."</p> }
             .into_any();
@@ -23,7 +23,11 @@ pub fn TriageTable(triage: Triage) -> impl IntoView {
             }
         })
         .collect_view();
-    let rows = triage.rows.into_iter().map(row).collect_view();
+    let rows = triage
+        .rows
+        .into_iter()
+        .map(|r| row(r, selection))
+        .collect_view();
     view! {
         <ul class="class-counts" id="triage-classes">{counts}</ul>
         <div class="table-wrap">
@@ -41,7 +45,10 @@ pub fn TriageTable(triage: Triage) -> impl IntoView {
     .into_any()
 }
 
-fn row(r: TriageRow) -> impl IntoView {
+/// One request; hidden while the filter leaves it out.
+fn row(r: TriageRow, selection: RwSignal<TriageSelection>) -> impl IntoView {
+    let shown = r.clone();
+    let hidden = move || !selection.get().holds(&shown);
     let copied = if r.bytes_total > 0 {
         format!(
             "{} of {} ({} %)",
@@ -60,7 +67,7 @@ fn row(r: TriageRow) -> impl IntoView {
         .or(r.stall.map(|s| s.label()))
         .unwrap_or("");
     view! {
-        <tr data-request=r.request_id.to_string() data-bucket=format!("{:?}", r.bucket)>
+        <tr data-request=r.request_id.to_string() data-bucket=format!("{:?}", r.bucket) hidden=hidden.clone()>
             <td>
                 <a href=format!("/helpdesk/requests/{}", r.request_id)>{r.person}</a><br />
                 <span class="muted">{r.email}</span>
@@ -73,7 +80,7 @@ fn row(r: TriageRow) -> impl IntoView {
             <td class="num">{copied}</td>
         </tr>
         // The last error in full, under its request: it is often long.
-        <tr class="triage-error">
+        <tr class="triage-error" hidden=hidden>
             <td colspan="4">{r.last_error.unwrap_or_default()}</td>
         </tr>
     }

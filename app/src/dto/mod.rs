@@ -88,4 +88,4 @@ pub use password::Password;
 pub use reason::{Reason, ReasonError};
 pub use state::RequestState;
 pub use templates::{EmailKind, EmailPreview, TemplateFile};
-pub use triage::{Stall, Triage, TriageBucket, TriageRow};
+pub use triage::{BulkOutcome, Stall, Triage, TriageBucket, TriageRow, TriageSelection};

@@ -79,3 +79,26 @@ pub struct Triage {
     /// Some request is queued or copying: the queue can change by itself (the page looks again).
     pub moving: bool,
 }
+
+/// Which rows of the triage queue a bulk action is for: those in `bucket` and of `class`, where
+/// given (none: every row).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TriageSelection {
+    pub bucket: Option<TriageBucket>,
+    pub class: Option<FailureClass>,
+}
+
+impl TriageSelection {
+    pub fn holds(&self, row: &TriageRow) -> bool {
+        self.bucket.is_none_or(|b| b == row.bucket)
+            && self.class.is_none_or(|c| row.class == Some(c))
+    }
+}
+
+/// What a bulk action did, request by request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkOutcome {
+    pub done: Vec<RequestId>,
+    /// Those the state machine or their state refused, and why.
+    pub refused: Vec<(RequestId, String)>,
+}

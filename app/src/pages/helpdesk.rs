@@ -5,11 +5,14 @@ use leptos::prelude::*;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::{helpdesk_triage, people};
+use crate::api::{helpdesk_triage, people, ActOnSelection};
 use crate::areas;
+use crate::components::bulk_bar::{BulkBar, TriageFilter};
 use crate::components::gate::Gate;
+use crate::components::live::{hydrated, poll_while};
 use crate::components::people_table::PeopleTable;
 use crate::components::triage_table::TriageTable;
+use crate::dto::TriageSelection;
 
 #[component]
 pub fn Helpdesk() -> impl IntoView {
@@ -27,38 +30,33 @@ fn HelpdeskBody() -> impl IntoView {
     let found = Resource::new(q, people);
     let (version, set_version) = signal(0u32);
     let triage = Resource::new(move || version.get(), |_| helpdesk_triage());
-    // Look again every five seconds while some request is queued or copying (in the browser only).
-    Effect::new(move |_| {
-        let handle = set_interval_with_handle(
-            move || {
-                let moving = triage
-                    .get_untracked()
-                    .and_then(Result::ok)
-                    .is_some_and(|t| t.moving);
-                if moving {
-                    set_version.update(|v| *v += 1);
-                }
-            },
-            Duration::from_secs(5),
-        )
-        .ok();
-        on_cleanup(move || {
-            if let Some(h) = handle {
-                h.clear();
-            }
-        });
+    poll_while(triage, set_version, Duration::from_secs(5), |t| t.moving);
+    let selection = RwSignal::new(TriageSelection::default());
+    let act = ServerAction::<ActOnSelection>::new();
+    // After a bulk action, look again at once.
+    Effect::new(move |previous: Option<()>| {
+        act.version().track();
+        if previous.is_some() {
+            set_version.update(|v| *v += 1);
+        }
     });
-    // Set once the page runs in the browser (tests wait for it).
-    let (hydrated, set_hydrated) = signal(false);
-    Effect::new(move |_| set_hydrated.set(true));
+    let shown = Signal::derive(move || {
+        triage.get().and_then(Result::ok).map_or(0, |t| {
+            let s = selection.get();
+            t.rows.iter().filter(|r| s.holds(r)).count() as u64
+        })
+    });
+    let live = hydrated();
     view! {
-        <h1 id="helpdesk" data-hydrated=move || hydrated.get().to_string()>"Helpdesk"</h1>
+        <h1 id="helpdesk" data-hydrated=move || live.get().to_string()>"Helpdesk"</h1>
         <section class="card">
             <h2>"Needs a look"</h2>
+            <TriageFilter selection=selection />
+            <BulkBar selection=selection count=shown act=act />
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match triage.await {
-                        Ok(queue) => view! { <TriageTable triage=queue /> }.into_any(),
+                        Ok(queue) => view! { <TriageTable triage=queue selection=selection /> }.into_any(),
                         Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
                     }
                 })}

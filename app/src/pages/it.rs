@@ -6,6 +6,7 @@ use crate::api::people;
 use crate::areas;
 use crate::components::email_templates::EmailTemplates;
 use crate::components::gate::Gate;
+use crate::components::live::hydrated;
 use crate::components::people_table::PeopleTable;
 
 #[component]
@@ -20,10 +21,9 @@ pub fn It() -> impl IntoView {
 #[component]
 fn ItBody() -> impl IntoView {
     let everyone = Resource::new(|| (), |_| people(String::new()));
-    let (hydrated, set_hydrated) = signal(false);
-    Effect::new(move |_| set_hydrated.set(true));
+    let live = hydrated();
     view! {
-        <h1 id="it" data-hydrated=move || hydrated.get().to_string()>"Division IT"</h1>
+        <h1 id="it" data-hydrated=move || live.get().to_string()>"Division IT"</h1>
         <section class="card" id="emails">
             <h2>"What people receive"</h2>
             <p class="muted">

@@ -11,6 +11,7 @@ use leptos_router::hooks::use_params_map;
 use crate::api::{load_request_detail, ActForPerson, AddNote, EmailPerson};
 use crate::areas;
 use crate::components::gate::Gate;
+use crate::components::live::{hydrated, poll_while};
 use crate::components::progress::ProgressView;
 use crate::components::report_table::ReportTable;
 use crate::components::timeline::Timeline;
@@ -61,32 +62,13 @@ fn DetailBody() -> impl IntoView {
             set_version.update(|v| *v += 1);
         }
     });
-    // Every three seconds while a worker has it or it waits for one (in the browser only).
-    Effect::new(move |_| {
-        let handle = set_interval_with_handle(
-            move || {
-                let moving = data
-                    .get_untracked()
-                    .and_then(Result::ok)
-                    .is_some_and(|d| d.request.state.is_active());
-                if moving {
-                    set_version.update(|v| *v += 1);
-                }
-            },
-            Duration::from_secs(3),
-        )
-        .ok();
-        on_cleanup(move || {
-            if let Some(h) = handle {
-                h.clear();
-            }
-        });
+    poll_while(data, set_version, Duration::from_secs(3), |d| {
+        d.request.state.is_active()
     });
-    let (hydrated, set_hydrated) = signal(false);
-    Effect::new(move |_| set_hydrated.set(true));
+    let live = hydrated();
     view! {
         <p><a href="/helpdesk">"← Helpdesk"</a></p>
-        <div id="request-detail" data-hydrated=move || hydrated.get().to_string()>
+        <div id="request-detail" data-hydrated=move || live.get().to_string()>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {

@@ -101,4 +101,11 @@ impl Migrations {
             settings.client.help_url.as_ref().map(|u| u.as_str()),
         )
     }
+
+    /// The helpdesk's triage queue now, by the configured thresholds.
+    pub async fn triage(&self) -> Result<app::dto::Triage, sea_orm::DbErr> {
+        let heartbeat_timeout = self.settings.heartbeat_timeout_secs as i64;
+        let stuck_after = self.settings.stuck_after_secs();
+        super::triage::triage(&self.db, heartbeat_timeout, stuck_after).await
+    }
 }

@@ -2,7 +2,10 @@
 //! timeline), the person's own buttons pressed for them with a reason, notes, and emails to them.
 //! Every action goes through the same state machine as the person's buttons and is written to the
 //! request's audit log, with who and why, in the transaction that makes it.
-use app::dto::{Reason, RequestAction, RequestDetail, RequestId, StaffEmail, Viewer};
+use app::dto::{
+    BulkOutcome, Reason, RequestAction, RequestDetail, RequestId, StaffEmail, TriageSelection,
+    Viewer,
+};
 use app::error::AppError;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
 
@@ -69,6 +72,53 @@ pub async fn act(
     apply_action(migrations, &request, action, actor).await?;
     tracing::info!(request = %id, by = %staff.email, ?action, "acted for the person");
     detail(m, id).await
+}
+
+/// Presses `action` for every request `selection` holds in the triage queue, each through the state
+/// machine and recorded with `staff` and `reason`, once `expected` (the count the confirmation
+/// showed) still matches.
+pub async fn bulk(
+    m: Option<&Migrations>,
+    staff: &Viewer,
+    selection: TriageSelection,
+    action: RequestAction,
+    reason: &Reason,
+    expected: u64,
+) -> Result<BulkOutcome, AppError> {
+    let migrations = open(m)?;
+    let queue = migrations.triage().await.map_err(internal)?;
+    let ids: Vec<RequestId> = queue
+        .rows
+        .iter()
+        .filter(|r| selection.holds(r))
+        .map(|r| r.request_id)
+        .collect();
+    if ids.len() as u64 != expected {
+        return Err(AppError::Conflict(format!(
+            "The selection changed since you looked: it now holds {} request(s), not {expected}. Look again, then confirm.",
+            ids.len()
+        )));
+    }
+    let actor = Actor::Staff {
+        email: &staff.email,
+        reason,
+    };
+    let mut outcome = BulkOutcome {
+        done: Vec::new(),
+        refused: Vec::new(),
+    };
+    for id in ids {
+        let applied = match find(migrations, id).await {
+            Ok(request) => apply_action(migrations, &request, action, actor).await,
+            Err(e) => Err(e),
+        };
+        match applied {
+            Ok(_) => outcome.done.push(id),
+            Err(e) => outcome.refused.push((id, e.to_string())),
+        }
+    }
+    tracing::info!(by = %staff.email, ?action, done = outcome.done.len(), refused = outcome.refused.len(), "acted on a selection");
+    Ok(outcome)
 }
 
 /// Adds a note to the request's timeline.

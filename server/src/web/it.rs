@@ -11,12 +11,19 @@ use crate::jobs::queue::Queue;
 use crate::jobs::Migrations;
 use crate::notify::emails::{self, Rendered};
 use crate::notify::outbox;
-use crate::notify::templates::Origin;
+use crate::notify::templates::{Origin, Templates};
 
-/// Every template, as loaded.
+/// Every template, as loaded (the built-in ones while migrations are not configured yet).
 pub fn templates(m: Option<&Migrations>) -> Result<Vec<TemplateFile>, AppError> {
-    let m = open(m)?;
-    Ok(m.templates
+    let builtin;
+    let templates = match m {
+        Some(m) => &m.templates,
+        None => {
+            builtin = Templates::builtin();
+            &builtin
+        }
+    };
+    Ok(templates
         .sources()
         .map(|(spec, origin, source)| TemplateFile {
             file: spec.file.to_owned(),

@@ -2,8 +2,8 @@
 use std::sync::Arc;
 
 use app::dto::{
-    EmailKind, EmailPreview, MigrationView, Person, Reason, RequestAction, RequestDetail,
-    RequestId, StaffEmail, TemplateFile, Triage, Viewer,
+    BulkOutcome, EmailKind, EmailPreview, MigrationView, Person, Reason, RequestAction,
+    RequestDetail, RequestId, StaffEmail, TemplateFile, Triage, TriageSelection, Viewer,
 };
 use app::error::AppError;
 use sea_orm::DatabaseConnection;
@@ -33,11 +33,19 @@ impl app::port::Portal for DbPortal {
                 moving: false,
             });
         };
-        let heartbeat_timeout = m.settings.heartbeat_timeout_secs as i64;
-        let stuck_after = m.settings.stuck_after_secs();
-        crate::jobs::triage::triage(&m.db, heartbeat_timeout, stuck_after)
-            .await
-            .map_err(internal)
+        m.triage().await.map_err(internal)
+    }
+
+    async fn act_on_selection(
+        &self,
+        staff: &Viewer,
+        selection: TriageSelection,
+        action: RequestAction,
+        reason: Reason,
+        expected: u64,
+    ) -> Result<BulkOutcome, AppError> {
+        let m = self.migrations.as_deref();
+        helpdesk::bulk(m, staff, selection, action, &reason, expected).await
     }
 
     async fn request_detail(&self, id: RequestId) -> Result<RequestDetail, AppError> {

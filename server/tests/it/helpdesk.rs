@@ -298,3 +298,93 @@ async fn the_helpdesk_retries_a_failed_request_for_the_person_and_every_step_is_
     assert_eq!(status, 404, "{body}");
     worker.kill().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_bulk_retry_acts_on_what_the_confirmation_counted_and_records_each_request() {
+    let old = Dovecot::start("old", None);
+    old.seed_sample("alice", 10, 6);
+    old.seed_sample("bob", 10, 7);
+    let Portal {
+        new: _new,
+        sink: _sink,
+        app,
+    } = portal(
+        old.port,
+        &[
+            ("FOUNTAIN__MIGRATION__WORKERS_IN_PORTAL", "false"),
+            ("FOUNTAIN__MIGRATION__MAX_ATTEMPTS", "1"),
+        ],
+    )
+    .await;
+    let crashing = CrashingWorker::start(&app).await;
+    let mut ids = Vec::new();
+    for (user, login) in [("alice", "alice"), ("bob", "bob")] {
+        let (client, _) = app.sign_in(user, &format!("{user}-pass")).await;
+        app.connect(&client, login, &format!("{user}-old")).await;
+        let (status, body) = app.scan_and_start_everything(&client).await;
+        assert_eq!(status, 200, "{body}");
+        let failed = app
+            .until(&client, 60, |v| {
+                v.request.as_ref().is_some_and(|r| r.state == "failed")
+            })
+            .await;
+        ids.push(failed.request.unwrap().id);
+    }
+    crashing.stop().await;
+    let (hana, _) = app.sign_in("hana", "hana-pass").await;
+    let selection = [
+        ("selection[bucket]", "failed"),
+        ("selection[class]", "internal"),
+        ("action", "Retry"),
+        ("reason", "Fixed the crash; retrying every internal failure"),
+    ];
+    // The queue changed since the confirmation counted: nothing is done.
+    let mut form = selection.to_vec();
+    form.push(("expected", "1"));
+    let (status, body) = app.call(&hana, "act_on_selection", &form).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body.contains("now holds 2"), "{body}");
+    for id in &ids {
+        assert_eq!(
+            detail(&app, &hana, *id).await.request.state,
+            RequestState::Failed
+        );
+    }
+    let mut form = selection.to_vec();
+    form.push(("expected", "2"));
+    let (status, body) = app.call(&hana, "act_on_selection", &form).await;
+    assert_eq!(status, 200, "{body}");
+    let outcome: app::dto::BulkOutcome = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (outcome.done.len(), outcome.refused.len()),
+        (2, 0),
+        "{outcome:?}"
+    );
+    for id in &ids {
+        let d = detail(&app, &hana, *id).await;
+        assert_eq!(d.request.state, RequestState::Queued);
+        assert_eq!(
+            staff_entries(&d),
+            vec![(
+                "hana.holt@example.org",
+                "failed → queued".to_owned(),
+                Some("Fixed the crash; retrying every internal failure")
+            )]
+        );
+    }
+    // A selection of nothing does nothing, and says so.
+    let (status, body) = app
+        .call(
+            &hana,
+            "act_on_selection",
+            &[
+                ("selection[bucket]", "failed"),
+                ("action", "Retry"),
+                ("reason", "again"),
+                ("expected", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains(r#""done":[]"#), "{body}");
+}

@@ -1007,6 +1007,22 @@ async fn the_authorization_matrix_holds_for_every_server_function_and_page() {
             ],
         ),
         (
+            "act_on_selection",
+            vec![
+                ("action", "Retry"),
+                ("reason", "checking the matrix"),
+                ("expected", "0"),
+            ],
+            [
+                (NoSession, 401),
+                (Owner, 403),
+                (Other, 403),
+                (Helpdesk, 200),
+                (It, 200),
+                (NoRole, 403),
+            ],
+        ),
+        (
             "request_detail",
             vec![("request_id", request.as_str())],
             [

@@ -14,6 +14,7 @@ use leptos::prelude::*;
 use crate::api::{my_migration, ConnectOldAccount, ControlRequest, StartMigration, StartScan};
 use crate::areas;
 use crate::components::gate::{gated_viewer, Gate};
+use crate::components::live::{hydrated, poll_while};
 use crate::dto::MigrationView;
 use stage::{busy, stage, Stage};
 
@@ -59,32 +60,10 @@ fn MyMigrationBody() -> impl IntoView {
             set_version.update(|v| *v += 1);
         }
     });
-    // And every two seconds while something is moving (in the browser only).
-    Effect::new(move |_| {
-        let handle = set_interval_with_handle(
-            move || {
-                let moving = data
-                    .get_untracked()
-                    .and_then(Result::ok)
-                    .is_some_and(|v| busy(&v));
-                if moving {
-                    set_version.update(|v| *v += 1);
-                }
-            },
-            Duration::from_secs(2),
-        )
-        .ok();
-        on_cleanup(move || {
-            if let Some(h) = handle {
-                h.clear();
-            }
-        });
-    });
-    // Set once the page runs in the browser: until then its buttons do nothing (tests wait for it).
-    let (hydrated, set_hydrated) = signal(false);
-    Effect::new(move |_| set_hydrated.set(true));
+    poll_while(data, set_version, Duration::from_secs(2), busy);
+    let live = hydrated();
     view! {
-        <h1 id="my-migration" data-hydrated=move || hydrated.get().to_string()>"My migration"</h1>
+        <h1 id="my-migration" data-hydrated=move || live.get().to_string()>"My migration"</h1>
         <p class="who-line">
             "Signed in as " <strong id="viewer-name">{viewer.display_name}</strong>
             " (" <span id="viewer-email">{viewer.email}</span> ")"

@@ -1,0 +1,125 @@
+//! Narrowing the triage queue (by why it is there and by class) and pressing one action for every
+//! request shown — "retry every throttled request" — after a confirmation that says how many, with
+//! the reason every action for someone else needs.
+use leptos::prelude::*;
+
+use crate::api::ActOnSelection;
+use crate::dto::{FailureClass, RequestAction, TriageBucket, TriageSelection};
+
+const BUCKETS: [TriageBucket; 4] = [
+    TriageBucket::Stuck,
+    TriageBucket::Failed,
+    TriageBucket::NeedsAttention,
+    TriageBucket::WaitingForPerson,
+];
+
+/// The filter controls; `selection` is what they choose.
+#[component]
+pub fn TriageFilter(selection: RwSignal<TriageSelection>) -> impl IntoView {
+    let buckets = BUCKETS
+        .into_iter()
+        .map(|b| view! { <option value=format!("{b:?}")>{b.label()}</option> })
+        .collect_view();
+    let classes = FailureClass::ALL
+        .into_iter()
+        .map(|c| view! { <option value=c.as_str()>{c.label()}</option> })
+        .collect_view();
+    view! {
+        <div class="filters">
+            <label for="filter-bucket">"Show"</label>
+            <select id="filter-bucket" on:change=move |ev| {
+                let value = event_target_value(&ev);
+                let bucket = BUCKETS.into_iter().find(|b| format!("{b:?}") == value);
+                selection.update(|s| s.bucket = bucket);
+            }>
+                <option value="">"Every reason"</option>
+                {buckets}
+            </select>
+            <select id="filter-class" aria-label="Failure class" on:change=move |ev| {
+                let class = FailureClass::parse(&event_target_value(&ev));
+                selection.update(|s| s.class = class);
+            }>
+                <option value="">"Every class"</option>
+                {classes}
+            </select>
+        </div>
+    }
+}
+
+/// One action for the `count` requests shown, confirmed, with a reason.
+#[component]
+pub fn BulkBar(
+    selection: RwSignal<TriageSelection>,
+    count: Signal<u64>,
+    act: ServerAction<ActOnSelection>,
+) -> impl IntoView {
+    let action = RwSignal::new(RequestAction::Retry);
+    let reason = RwSignal::new(String::new());
+    let confirming = RwSignal::new(false);
+    // A new selection needs a new confirmation.
+    Effect::new(move |_| {
+        selection.track();
+        confirming.set(false);
+    });
+    let verb = move || action.get().button().1.to_lowercase();
+    view! {
+        <div class="bulk" id="bulk">
+            <select id="bulk-action" aria-label="Action for every request shown" on:change=move |ev| {
+                let chosen = match event_target_value(&ev).as_str() {
+                    "Pause" => RequestAction::Pause,
+                    "Resume" => RequestAction::Resume,
+                    "Cancel" => RequestAction::Cancel,
+                    _ => RequestAction::Retry,
+                };
+                action.set(chosen);
+                confirming.set(false);
+            }>
+                <option value="Retry">"Try again"</option>
+                <option value="Resume">"Resume"</option>
+                <option value="Pause">"Pause"</option>
+                <option value="Cancel">"Cancel (keeps what is copied)"</option>
+            </select>
+            <input id="bulk-reason" type="text" placeholder="Why (recorded for each request)"
+                aria-label="Why" prop:value=move || reason.get()
+                on:input=move |ev| reason.set(event_target_value(&ev)) />
+            <Show
+                when=move || confirming.get()
+                fallback=move || view! {
+                    <button id="bulk-start" type="button" class="button" disabled=move || count.get() == 0
+                        on:click=move |_| confirming.set(true)>
+                        {move || format!("For the {} shown…", count.get())}
+                    </button>
+                }
+            >
+                <button id="bulk-confirm" type="button" class="button primary"
+                    disabled=move || act.pending().get()
+                    on:click=move |_| {
+                        act.dispatch(ActOnSelection {
+                            selection: selection.get_untracked(),
+                            action: action.get_untracked(),
+                            reason: reason.get_untracked(),
+                            expected: count.get_untracked(),
+                        });
+                        confirming.set(false);
+                    }>
+                    {move || format!("Yes: {} {} request(s)", verb(), count.get())}
+                </button>
+                <button type="button" class="button" on:click=move |_| confirming.set(false)>"Back"</button>
+            </Show>
+        </div>
+        {move || act.value().get().map(|outcome| match outcome {
+            Ok(o) => {
+                let refused = o.refused.iter()
+                    .map(|(id, why)| view! { <li>{format!("Request {id}: {why}")}</li> })
+                    .collect_view();
+                view! {
+                    <div class="notice" id="bulk-outcome">
+                        <p>{format!("Done for {} request(s); {} refused.", o.done.len(), o.refused.len())}</p>
+                        <ul>{refused}</ul>
+                    </div>
+                }.into_any()
+            }
+            Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+        })}
+    }
+}
