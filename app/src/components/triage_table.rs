@@ -30,6 +30,7 @@ pub fn TriageTable(triage: Triage, selection: RwSignal<TriageSelection>) -> impl
         .collect_view();
     view! {
         <ul class="class-counts" id="triage-classes">{counts}</ul>
+        <p><a href="/helpdesk/triage.csv" rel="external" download="triage.csv" id="triage-csv">"Export as CSV"</a></p>
         <div class="table-wrap">
         <table class="table triage" id="triage">
             <thead>

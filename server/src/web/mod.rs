@@ -1,5 +1,7 @@
 //! The web portal's HTTP side: the request guard, security headers, sign-in routes, `/healthz`, and
 //! the [`app::port::Portal`] the Leptos pages and server functions call. The startup module wires it.
+mod csv;
+mod export;
 mod guard;
 mod headers;
 mod helpdesk;
@@ -46,7 +48,9 @@ pub struct AppState {
 
 /// The routes of `server/src`: sign-in and `/healthz` (the pages and server functions are Leptos').
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(healthz).configure(sign_in::configure);
+    cfg.service(healthz)
+        .service(export::triage_csv)
+        .configure(sign_in::configure);
 }
 
 /// 200 when the database answers, 503 otherwise.

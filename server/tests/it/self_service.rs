@@ -543,6 +543,35 @@ async fn refused_messages_make_the_request_need_attention_and_the_email_says_not
             "the helpdesk page lacks {shown:?}: {page}"
         );
     }
+    // The same queue as CSV, for a spreadsheet.
+    let csv = hana
+        .get(app.url("/helpdesk/triage.csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), 200);
+    assert!(csv.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let csv = csv.text().await.unwrap();
+    let mut lines = csv.split("\r\n");
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("request,person,email,state,why"),
+        "{csv}"
+    );
+    let line = lines.next().unwrap();
+    for shown in [
+        "Alice Archer",
+        "alice.archer@example.org",
+        "needs attention",
+        "Corrupt messages",
+    ] {
+        assert!(line.contains(shown), "the CSV lacks {shown:?}: {csv}");
+    }
     let report = request.report.unwrap();
     let inbox = report.folders.iter().find(|f| f.source == "INBOX").unwrap();
     assert_eq!(inbox.quarantined.len(), 1, "{inbox:?}");
@@ -1223,7 +1252,18 @@ async fn the_authorization_matrix_holds_for_every_server_function_and_page() {
     }
 
     let request_page = format!("/helpdesk/requests/{request}");
-    let pages: [(&str, [(Caller, u16); 6]); 6] = [
+    let pages: [(&str, [(Caller, u16); 6]); 7] = [
+        (
+            "/helpdesk/triage.csv",
+            [
+                (NoSession, 302),
+                (Owner, 403),
+                (Other, 403),
+                (Helpdesk, 200),
+                (It, 200),
+                (NoRole, 403),
+            ],
+        ),
         (
             "/",
             [
