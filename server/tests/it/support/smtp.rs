@@ -15,11 +15,28 @@ pub struct SmtpSink {
 impl SmtpSink {
     /// Starts a sink on new ports and waits until it answers.
     pub async fn start() -> SmtpSink {
-        Self::start_on(free_port()).await
+        for _ in 0..3 {
+            if let Some(sink) = Self::try_start(free_port()).await {
+                return sink;
+            }
+        }
+        panic!("maildev did not start (three tries on fresh ports)");
     }
 
     /// Starts a sink taking SMTP on `smtp_port` (e.g. one Fountain was already told about).
     pub async fn start_on(smtp_port: u16) -> SmtpSink {
+        for _ in 0..3 {
+            if let Some(sink) = Self::try_start(smtp_port).await {
+                return sink;
+            }
+        }
+        panic!("maildev did not start on SMTP port {smtp_port} (three tries)");
+    }
+
+    /// One start on `smtp_port` and a fresh web port; `None` when maildev exits (a port taken
+    /// meanwhile by someone else) or does not answer within a minute (a busy machine starts node
+    /// slowly).
+    async fn try_start(smtp_port: u16) -> Option<SmtpSink> {
         let dir = tempfile::tempdir().unwrap();
         let web_port = free_port();
         let child = Command::new(repo_root().join("server/rig/smtp-sink.sh"))
@@ -29,19 +46,22 @@ impl SmtpSink {
             .kill_on_drop(true)
             .spawn()
             .unwrap();
-        let sink = SmtpSink {
+        let mut sink = SmtpSink {
             smtp_port,
             web_port,
             _dir: dir,
             _child: child,
         };
-        for _ in 0..300 {
+        for _ in 0..600 {
             if reqwest::get(sink.api()).await.is_ok() {
-                return sink;
+                return Some(sink);
+            }
+            if sink._child.try_wait().ok().flatten().is_some() {
+                return None;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("maildev did not start");
+        None
     }
 
     fn api(&self) -> String {
