@@ -108,4 +108,21 @@ impl Migrations {
         let stuck_after = self.settings.stuck_after_secs();
         super::triage::triage(&self.db, heartbeat_timeout, stuck_after).await
     }
+
+    /// A page of the portal (under `server.public_url`, which may have a path of its own): the
+    /// links every email carries.
+    fn page_url(&self, page: &str) -> String {
+        let base = &self.public_url;
+        base.join(page).unwrap_or_else(|_| base.clone()).to_string()
+    }
+
+    /// The person's own page.
+    pub fn portal_url(&self) -> String {
+        self.page_url("me")
+    }
+
+    /// A request's page in the helpdesk area.
+    pub fn request_page_url(&self, request: app::dto::RequestId) -> String {
+        self.page_url(&format!("helpdesk/requests/{request}"))
+    }
 }

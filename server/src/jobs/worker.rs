@@ -294,7 +294,7 @@ impl Worker {
                     &person.display_name,
                     &request.folders,
                     scan.as_ref(),
-                    &self.portal_url(),
+                    &self.migrations.portal_url(),
                 ) {
                     Ok(email) => outbox::enqueue(&txn, to_person(&request, &person), email).await?,
                     Err(e) => tracing::error!(error = %e, "the started email's template is broken"),
@@ -304,22 +304,6 @@ impl Worker {
         txn.commit().await?;
         tracing::info!(request = %request.id, worker = %holder, "request claimed");
         Ok(Some(request))
-    }
-
-    /// A page of the portal (under `server.public_url`, which may have a path of its own).
-    fn page_url(&self, page: &str) -> url::Url {
-        let base = &self.migrations.public_url;
-        base.join(page).unwrap_or_else(|_| base.clone())
-    }
-
-    /// The request's page in the helpdesk area.
-    fn helpdesk_url(&self, request: RequestId) -> String {
-        self.page_url(&format!("helpdesk/requests/{request}"))
-            .to_string()
-    }
-
-    fn portal_url(&self) -> String {
-        self.page_url("me").to_string()
     }
 
     fn job(
@@ -546,7 +530,7 @@ impl Worker {
         ending: &Ending,
     ) -> Result<(), QueueError> {
         let m = &self.migrations;
-        let portal = self.portal_url();
+        let portal = m.portal_url();
         let txn = m.db.begin().await?;
         let queue = Queue { db: &txn };
         if let Some(view) = view {
@@ -591,7 +575,7 @@ impl Worker {
                 request_id: request.id.get(),
                 problem,
                 class,
-                helpdesk_url: &self.helpdesk_url(request.id),
+                helpdesk_url: &m.request_page_url(request.id),
             };
             match emails::to_helpdesk(&m.templates, &notice) {
                 Ok(email) => {

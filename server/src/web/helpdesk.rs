@@ -3,8 +3,8 @@
 //! Every action goes through the same state machine as the person's buttons and is written to the
 //! request's audit log, with who and why, in the transaction that makes it.
 use app::dto::{
-    BulkOutcome, Reason, RequestAction, RequestDetail, RequestId, StaffEmail, TriageSelection,
-    Viewer,
+    BulkOutcome, Person, Reason, RequestAction, RequestDetail, RequestId, StaffEmail,
+    TriageSelection, Viewer,
 };
 use app::error::AppError;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
@@ -24,10 +24,7 @@ const TIMELINE_LIMIT: u64 = 300;
 pub async fn detail(m: Option<&Migrations>, id: RequestId) -> Result<RequestDetail, AppError> {
     let m = open(m)?;
     let request = find(m, id).await?;
-    let person = crate::db::people::get(&m.db, request.user_id)
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| no_such(id))?;
+    let person = owner(m, &request).await?;
     let account_usable = match m.accounts.old_account(request.user_id).await {
         Ok(account) => account.is_some_and(|a| m.accounts.usable(&a)),
         Err(e) => return Err(internal(e)),
@@ -65,10 +62,7 @@ pub async fn act(
 ) -> Result<RequestDetail, AppError> {
     let migrations = open(m)?;
     let request = find(migrations, id).await?;
-    let actor = Actor::Staff {
-        email: &staff.email,
-        reason,
-    };
+    let actor = staff_actor(staff, reason);
     apply_action(migrations, &request, action, actor).await?;
     tracing::info!(request = %id, by = %staff.email, ?action, "acted for the person");
     detail(m, id).await
@@ -99,10 +93,7 @@ pub async fn bulk(
             ids.len()
         )));
     }
-    let actor = Actor::Staff {
-        email: &staff.email,
-        reason,
-    };
+    let actor = staff_actor(staff, reason);
     let mut outcome = BulkOutcome {
         done: Vec::new(),
         refused: Vec::new(),
@@ -130,10 +121,7 @@ pub async fn note(
 ) -> Result<RequestDetail, AppError> {
     let migrations = open(m)?;
     find(migrations, id).await?;
-    let actor = Actor::Staff {
-        email: &staff.email,
-        reason: text,
-    };
+    let actor = staff_actor(staff, text);
     timeline::record(&migrations.db, id, Entry::Note, actor, None)
         .await
         .map_err(internal)?;
@@ -150,10 +138,7 @@ pub async fn email(
 ) -> Result<RequestDetail, AppError> {
     let migrations = open(m)?;
     let request = find(migrations, id).await?;
-    let person = crate::db::people::get(&migrations.db, request.user_id)
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| no_such(id))?;
+    let person = owner(migrations, &request).await?;
     let email = match which {
         StaffEmail::AskToReconnect => {
             let portal = migrations.public_url.join("me").map_err(internal)?;
@@ -171,10 +156,7 @@ pub async fn email(
         request_id: Some(id),
         recipient: &person.email,
     };
-    let actor = Actor::Staff {
-        email: &staff.email,
-        reason,
-    };
+    let actor = staff_actor(staff, reason);
     let txn = migrations.db.begin().await.map_err(internal)?;
     outbox::enqueue(&txn, about, email)
         .await
@@ -207,6 +189,22 @@ async fn last_email_to(m: &Migrations, request: &Request) -> Result<emails::Rend
         text: last.text_body,
         html: last.html_body,
     })
+}
+
+/// Helpdesk or IT acting for the person, and why.
+fn staff_actor<'a>(staff: &'a Viewer, reason: &'a Reason) -> Actor<'a> {
+    Actor::Staff {
+        email: &staff.email,
+        reason,
+    }
+}
+
+/// Whose the request is.
+async fn owner(m: &Migrations, request: &Request) -> Result<Person, AppError> {
+    crate::db::people::get(&m.db, request.user_id)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| no_such(request.id))
 }
 
 async fn find(m: &Migrations, id: RequestId) -> Result<Request, AppError> {

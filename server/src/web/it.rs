@@ -113,7 +113,7 @@ async fn render_for(
     person: &Person,
 ) -> Result<(Rendered, bool), AppError> {
     let t = &m.templates;
-    let portal = m.public_url.join("me").map_err(internal)?.to_string();
+    let portal = m.portal_url();
     let request = Queue { db: &m.db }
         .latest_for(person.user_id)
         .await
@@ -170,11 +170,7 @@ async fn render_for(
             let class = request.as_ref().and_then(|r| r.failure_class);
             sample |= problem.is_none() || class.is_none();
             let id = request.as_ref().map_or(0, |r| r.id.get());
-            let url = m
-                .public_url
-                .join(&format!("helpdesk/requests/{id}"))
-                .map_err(internal)?
-                .to_string();
+            let url = m.request_page_url(app::dto::RequestId(id));
             let problem = problem.unwrap_or_else(sample_problem);
             emails::to_helpdesk(
                 t,
