@@ -2,7 +2,8 @@
 use leptos::prelude::*;
 
 use crate::dto::{
-    BulkOutcome, EmailKind, EmailPreview, MigrationView, Password, Person, RequestAction,
+    BulkOutcome, CorruptMailbox, DecisionKind, DecisionOutcome, EmailKind, EmailPreview,
+    MigrationView, Password, Person, QuarantineId, Repair, RepairPreview, RequestAction,
     RequestDetail, RequestId, StaffEmail, TemplateFile, Triage, TriageSelection, Viewer,
 };
 use crate::error::AppError;
@@ -105,6 +106,47 @@ pub async fn email_person(
 fn parse_reason(typed: &str) -> Result<crate::dto::Reason, AppError> {
     let parsed = crate::dto::Reason::parse(typed).map_err(|e| AppError::BadRequest(e.to_string()));
     crate::port::status_of(parsed)
+}
+
+/// Requests with quarantined messages, most waiting first (division IT).
+#[server(prefix = "/api", endpoint = "corrupt_mailboxes")]
+pub async fn corrupt_mailboxes() -> Result<Vec<CorruptMailbox>, AppError> {
+    crate::port::require_any(crate::areas::IT)?;
+    let outcome = crate::port::portal()?.corrupt_mailboxes().await;
+    crate::port::status_of(outcome)
+}
+
+/// What repairing a quarantined message would change, before anything is sent (division IT).
+#[server(prefix = "/api", endpoint = "preview_repair")]
+pub async fn preview_repair(
+    request_id: RequestId,
+    id: QuarantineId,
+    // None asked: every repair the message needs.
+    #[server(default)] repairs: Vec<Repair>,
+) -> Result<RepairPreview, AppError> {
+    crate::port::require_any(crate::areas::IT)?;
+    let outcome = crate::port::portal()?
+        .repair_preview(request_id, id, repairs)
+        .await;
+    crate::port::status_of(outcome)
+}
+
+/// Sends quarantined messages again, repaired or not, or accepts them as not migrated, saying why;
+/// the request runs again once none waits (division IT).
+#[server(prefix = "/api", endpoint = "decide_quarantined")]
+pub async fn decide_quarantined(
+    request_id: RequestId,
+    ids: Vec<QuarantineId>,
+    decision: DecisionKind,
+    #[server(default)] repairs: Vec<Repair>,
+    reason: String,
+) -> Result<DecisionOutcome, AppError> {
+    let staff = crate::port::require_any(crate::areas::IT)?;
+    let reason = parse_reason(&reason)?;
+    let outcome = crate::port::portal()?
+        .decide_quarantined(&staff, request_id, ids, decision, repairs, reason)
+        .await;
+    crate::port::status_of(outcome)
 }
 
 /// Every email and instructions template, as loaded (division IT).

@@ -6,7 +6,8 @@ use actix_web::HttpMessage;
 use leptos::prelude::*;
 
 use crate::dto::{
-    BulkOutcome, EmailKind, EmailPreview, MigrationView, Person, Reason, RequestAction,
+    BulkOutcome, CorruptMailbox, DecisionKind, DecisionOutcome, EmailKind, EmailPreview,
+    MigrationView, Person, QuarantineId, Reason, Repair, RepairPreview, RequestAction,
     RequestDetail, RequestId, Role, StaffEmail, TemplateFile, Triage, TriageSelection, Viewer,
 };
 use crate::error::AppError;
@@ -60,6 +61,29 @@ pub trait Portal: Send + Sync + 'static {
         which: StaffEmail,
         reason: Reason,
     ) -> Result<RequestDetail, AppError>;
+
+    /// Requests with quarantined messages, most waiting first (division IT).
+    async fn corrupt_mailboxes(&self) -> Result<Vec<CorruptMailbox>, AppError>;
+
+    /// What the repairs (every one it needs, when none are asked) would change in the message.
+    async fn repair_preview(
+        &self,
+        request: RequestId,
+        id: QuarantineId,
+        repairs: Vec<Repair>,
+    ) -> Result<RepairPreview, AppError>;
+
+    /// Records IT's decision for quarantined messages, with why; the request runs again once none
+    /// waits.
+    async fn decide_quarantined(
+        &self,
+        staff: &Viewer,
+        request: RequestId,
+        ids: Vec<QuarantineId>,
+        decision: DecisionKind,
+        repairs: Vec<Repair>,
+        reason: Reason,
+    ) -> Result<DecisionOutcome, AppError>;
 
     /// Every email and instructions template, as loaded (division IT).
     async fn email_templates(&self) -> Result<Vec<TemplateFile>, AppError>;

@@ -12,6 +12,7 @@ mod m20261130_000005_self_service;
 mod m20261201_000006_hardening;
 mod m20261202_000007_failure_class;
 mod m20261202_000008_request_events;
+mod m20261202_000009_quarantine_decisions;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000006_hardening::Migration),
             Box::new(m20261202_000007_failure_class::Migration),
             Box::new(m20261202_000008_request_events::Migration),
+            Box::new(m20261202_000009_quarantine_decisions::Migration),
         ]
     }
 }

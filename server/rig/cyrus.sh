@@ -5,7 +5,8 @@
 #   cyrus.sh start DIR PORT USERS_FILE      USERS_FILE: one "name:password" a line; admin is "cyradmin"
 #   cyrus.sh stop DIR
 #
-# Layout: "INBOX." prefix, "." separator. The admin "cyradmin" (password in DIR/admin-password) may log in
+# Layout: "INBOX." prefix, "." separator; with CYRUS_UNIXHIERARCHYSEP=yes, "INBOX/" and "/" (then user
+# names may hold dots, as logins made from email addresses do). The admin "cyradmin" (password in DIR/admin-password) may log in
 # as any user with SASL PLAIN authzid=USER (admin proxy).
 set -euo pipefail
 cmd=${1:?usage: cyrus.sh start DIR PORT USERS_FILE | stop DIR}
@@ -24,6 +25,8 @@ bin=/usr/lib/cyrus/bin
 mkdir -p "$dir"/{lib,spool,socket,run,lock,proc}
 dir=$(cd "$dir" && pwd)
 admin_pw=${CYRUS_ADMIN_PASSWORD:-cyradmin-pass}
+unixsep=${CYRUS_UNIXHIERARCHYSEP:-no}
+case "$unixsep" in yes) sep=/ ;; no) sep=. ;; *) echo "CYRUS_UNIXHIERARCHYSEP must be yes or no" >&2; exit 2 ;; esac
 echo "$admin_pw" >"$dir/admin-password"
 
 cat >"$dir/imapd.conf" <<CONF
@@ -37,7 +40,7 @@ sasl_pwcheck_method: auxprop
 sasl_auxprop_plugin: sasldb
 sasl_sasldb_path: $dir/sasldb2
 sasl_mech_list: PLAIN LOGIN
-unixhierarchysep: no
+unixhierarchysep: $unixsep
 altnamespace: no
 virtdomains: off
 lmtpsocket: $dir/socket/lmtp
@@ -79,17 +82,17 @@ done
   echo "Cyrus did not start (it logs only to syslog); startup output:" >&2; cat "$dir/startup.log" >&2; exit 1; }
 
 # Each user needs a mailbox, created by the admin.
-python3 - "$port" "$admin_pw" "$users" <<'PY'
+python3 - "$port" "$admin_pw" "$users" "$sep" <<'PY'
 import imaplib, sys
-port, pw, users = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+port, pw, users, sep = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 imap = imaplib.IMAP4("127.0.0.1", port)
 imap.login("cyradmin", pw)
 for line in open(users):
     name = line.strip().split(":")[0]
     if name:
-        typ, data = imap.create(f"user.{name}")
+        typ, data = imap.create(f"user{sep}{name}")
         if typ != "OK" and b"exists" not in b" ".join(data).lower():
-            sys.exit(f"cannot create user.{name}: {data}")
+            sys.exit(f"cannot create user{sep}{name}: {data}")
 imap.logout()
 PY
 echo "ready imap://127.0.0.1:$port"

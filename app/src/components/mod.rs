@@ -1,10 +1,12 @@
 pub mod bulk_bar;
+pub mod corrupt_queue;
 pub mod email_templates;
 pub mod gate;
 pub mod header;
 pub mod live;
 pub mod people_table;
 pub mod progress;
+pub mod quarantine;
 pub mod report_table;
 pub mod timeline;
 pub mod triage_table;

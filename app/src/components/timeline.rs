@@ -74,5 +74,7 @@ fn what_kind(what: &What) -> &'static str {
         What::AskedToReconnect => "asked_to_reconnect",
         What::EmailResent => "email_resent",
         What::Email { .. } => "email",
+        What::Decided { .. } => "decided",
+        What::Downloaded => "downloaded",
     }
 }

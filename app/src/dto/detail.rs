@@ -2,7 +2,7 @@
 //! it (the timeline: state changes with who and why, workers, emails, notes).
 use serde::{Deserialize, Serialize};
 
-use super::{FailureClass, Person, RequestState, RequestView};
+use super::{DecisionKind, FailureClass, Person, QuarantinedItem, RequestState, RequestView};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RequestDetail {
@@ -19,6 +19,8 @@ pub struct RequestDetail {
     pub timeline: Vec<TimelineEntry>,
     /// Older entries left out of `timeline` (it keeps the newest).
     pub timeline_omitted: u64,
+    /// Messages kept aside from its mailbox, with IT's decisions (read-only for the helpdesk).
+    pub quarantined: Vec<QuarantinedItem>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,6 +64,12 @@ pub enum What {
     AskedToReconnect,
     /// The last email to the person was sent again.
     EmailResent,
+    /// IT decided for quarantined messages (the entry's detail names them).
+    Decided {
+        decision: DecisionKind,
+    },
+    /// IT downloaded a quarantined message.
+    Downloaded,
     /// An email about this request: to whom, and whether it has left.
     Email {
         to: String,
@@ -81,6 +89,8 @@ impl What {
             What::Note { .. } => "Note".into(),
             What::AskedToReconnect => "Asked the person to connect their old mailbox again".into(),
             What::EmailResent => "Sent the last email again".into(),
+            What::Decided { decision } => format!("Quarantined messages: {}", decision.in_words()),
+            What::Downloaded => "Downloaded a quarantined message".into(),
             What::Email { to, subject, .. } => format!("Email to {to}: “{subject}”"),
         }
     }

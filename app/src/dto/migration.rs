@@ -155,6 +155,12 @@ pub struct FolderResult {
     /// Messages on the destination from this and earlier runs.
     pub copied: u64,
     pub quarantined: Vec<QuarantinedView>,
+    /// Refused messages IT accepted as not migrated (still on the old server, downloadable).
+    #[serde(default)]
+    pub left_behind: Vec<super::LeftBehind>,
+    /// Refused messages sent again with IT's repairs.
+    #[serde(default)]
+    pub repaired: Vec<super::Repaired>,
     pub notes: Vec<String>,
 }
 

@@ -76,6 +76,7 @@ mod failure;
 mod ids;
 mod migration;
 mod password;
+mod quarantine;
 mod reason;
 mod state;
 mod templates;
@@ -85,6 +86,10 @@ pub use failure::FailureClass;
 pub use ids::{RequestId, ScanId, UserId};
 pub use migration::*;
 pub use password::Password;
+pub use quarantine::{
+    Change, CorruptMailbox, Decision, DecisionKind, DecisionOutcome, DiffLine, LeftBehind,
+    QuarantineId, QuarantinedItem, Repair, RepairPreview, Repaired,
+};
 pub use reason::{Reason, ReasonError};
 pub use state::RequestState;
 pub use templates::{EmailKind, EmailPreview, TemplateFile};

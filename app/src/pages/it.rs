@@ -1,9 +1,10 @@
-//! The division IT area: what Fountain sends (templates, previews, test sends), and who can use
+//! The division IT area: corrupt mailboxes to work through, what Fountain sends (templates, previews, test sends), and who can use
 //! Fountain with which roles.
 use leptos::prelude::*;
 
-use crate::api::people;
+use crate::api::{corrupt_mailboxes, people};
 use crate::areas;
+use crate::components::corrupt_queue::CorruptQueue;
 use crate::components::email_templates::EmailTemplates;
 use crate::components::gate::Gate;
 use crate::components::live::hydrated;
@@ -21,9 +22,25 @@ pub fn It() -> impl IntoView {
 #[component]
 fn ItBody() -> impl IntoView {
     let everyone = Resource::new(|| (), |_| people(String::new()));
+    let corrupt = Resource::new(|| (), |_| corrupt_mailboxes());
     let live = hydrated();
     view! {
         <h1 id="it" data-hydrated=move || live.get().to_string()>"Division IT"</h1>
+        <section class="card" id="corrupt">
+            <h2>"Corrupt mailboxes"</h2>
+            <p class="muted">
+                "Messages the new server refused (or the old one could not give) are kept aside, never lost. "
+                "Open a request to see each message, download it, and send it again, repair it or accept it as not migrated."
+            </p>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match corrupt.await {
+                        Ok(rows) => view! { <CorruptQueue rows=rows /> }.into_any(),
+                        Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
         <section class="card" id="emails">
             <h2>"What people receive"</h2>
             <p class="muted">

@@ -1,6 +1,7 @@
 //! One request, for the helpdesk: whose it is, where it stands (progress, report, the last error with
 //! its class and the next step), the person's buttons pressed for them with a reason, emails to them,
-//! notes, and the timeline of everything that happened. The forms work before the page's script has
+//! notes, the messages kept aside (division IT decides for them here), and the timeline of everything
+//! that happened. The forms work before the page's script has
 //! loaded (they post to the server functions); the page follows the server while the copy moves.
 use std::time::Duration;
 
@@ -8,11 +9,12 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::{load_request_detail, ActForPerson, AddNote, EmailPerson};
+use crate::api::{load_request_detail, ActForPerson, AddNote, DecideQuarantined, EmailPerson};
 use crate::areas;
 use crate::components::gate::Gate;
 use crate::components::live::{hydrated, poll_while};
 use crate::components::progress::ProgressView;
+use crate::components::quarantine::QuarantineList;
 use crate::components::report_table::ReportTable;
 use crate::components::timeline::Timeline;
 use crate::dto::{Reason, RequestDetail, RequestId};
@@ -33,6 +35,7 @@ struct Forms {
     act: ServerAction<ActForPerson>,
     email: ServerAction<EmailPerson>,
     note: ServerAction<AddNote>,
+    decide: ServerAction<DecideQuarantined>,
 }
 
 #[component]
@@ -53,11 +56,13 @@ fn DetailBody() -> impl IntoView {
         act: ServerAction::new(),
         email: ServerAction::new(),
         note: ServerAction::new(),
+        decide: ServerAction::new(),
     };
     Effect::new(move |previous: Option<()>| {
         forms.act.version().track();
         forms.email.version().track();
         forms.note.version().track();
+        forms.decide.version().track();
         if previous.is_some() {
             set_version.update(|v| *v += 1);
         }
@@ -123,6 +128,10 @@ fn Detail(d: RequestDetail, forms: Forms) -> impl IntoView {
             // Live progress while a worker has it; once it has ended, the report says what happened.
             {r.progress.filter(|_| r.state.is_active()).map(|p| view! { <ProgressView p=p /> })}
             {r.report.map(|report| view! { <h3>"Last run"</h3> <ReportTable report=report /> })}
+        </section>
+        <section class="card" id="kept-aside">
+            <h2>"Messages kept aside"</h2>
+            <QuarantineList request=id items=d.quarantined decide=forms.decide />
         </section>
         <section class="card" id="act">
             <h2>"Act for the person"</h2>

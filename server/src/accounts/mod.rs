@@ -116,6 +116,24 @@ impl Accounts {
         })
     }
 
+    /// The journal's names of the person's old and new mailboxes (as the copies write them), once
+    /// their old account is connected.
+    pub async fn journal_mailboxes(
+        &self,
+        user_id: UserId,
+        email: &str,
+    ) -> Result<Option<(String, String)>, AccountError> {
+        use crate::engine::copy::journal_name;
+        let Some(account) = self.old_account(user_id).await? else {
+            return Ok(None);
+        };
+        let new = &self.new_server;
+        Ok(Some((
+            journal_name(&account.login, &self.old_server.endpoint()),
+            journal_name(&new.login_for(email), &new.endpoint()),
+        )))
+    }
+
     /// Checks the login on the old server, then stores it (the password sealed). Replaces an earlier
     /// connection of the same person.
     pub async fn connect_old_account(

@@ -77,6 +77,11 @@ pub struct FolderResult {
     pub destination_bytes: Option<u64>,
     pub copied: u64,
     pub quarantined: Vec<Quarantined>,
+    /// Stored as the face shows them (plain data, added later: absent in older rows).
+    #[serde(default)]
+    pub left_behind: Vec<dto::LeftBehind>,
+    #[serde(default)]
+    pub repaired: Vec<dto::Repaired>,
     pub notes: Vec<String>,
 }
 
@@ -203,6 +208,8 @@ impl From<&dto::FolderResult> for FolderResult {
                     kept_whole: q.kept_whole,
                 })
                 .collect(),
+            left_behind: f.left_behind.clone(),
+            repaired: f.repaired.clone(),
             notes: f.notes.clone(),
         }
     }
@@ -227,6 +234,8 @@ impl From<FolderResult> for dto::FolderResult {
                     kept_whole: q.kept_whole,
                 })
                 .collect(),
+            left_behind: f.left_behind,
+            repaired: f.repaired,
             notes: f.notes,
         }
     }

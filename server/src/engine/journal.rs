@@ -11,6 +11,7 @@ use crate::db::entity::{journal_folder, journal_message, quarantine};
 use crate::db::now;
 use crate::engine::plan::flags;
 use crate::engine::plan::quarantine::{keeps_whole, what_to_keep, QuarantineLimits};
+use crate::engine::plan::repair::{self, Repair};
 
 /// A message the destination accepted, as the journal records it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +29,19 @@ pub struct Copied {
 pub struct Journalled {
     pub dest_uid: Option<u32>,
     pub flags: Vec<String>,
+}
+
+/// What IT decided for a quarantined message, as a run acts on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// It stays on the old server: not copied, and the folder is complete without it.
+    LeaveBehind { quarantine_id: i64 },
+    /// Sent with these repairs applied to a copy; `done` once a run has.
+    Repair {
+        quarantine_id: i64,
+        repairs: Vec<Repair>,
+        done: bool,
+    },
 }
 
 /// Which copy a folder row belongs to.
@@ -269,6 +283,11 @@ impl Journal<'_> {
             raw_is_whole: Set(whole),
             size: Set(size.map(|s| s as i64)),
             created_at: Set(now()),
+            decision: Set(None),
+            repairs: Set(None),
+            decision_reason: Set(None),
+            decided_by: Set(None),
+            decided_at: Set(None),
             ..Default::default()
         })
         .on_conflict(
@@ -279,12 +298,45 @@ impl Journal<'_> {
                     quarantine::Column::RawIsWhole,
                     quarantine::Column::Size,
                     quarantine::Column::CreatedAt,
+                    // Refused again (sent again, or repaired and still refused): IT decides anew.
+                    quarantine::Column::Decision,
+                    quarantine::Column::Repairs,
+                    quarantine::Column::DecisionReason,
+                    quarantine::Column::DecidedBy,
+                    quarantine::Column::DecidedAt,
                 ])
                 .to_owned(),
         )
         .exec_without_returning(self.db)
         .await?;
         Ok(())
+    }
+
+    /// IT's decisions for this folder's quarantined messages that a run acts on, by source UID (a
+    /// `retry` needs nothing: an unjournalled message is sent again anyway).
+    pub async fn decisions(&self, folder_id: i64) -> Result<BTreeMap<u32, Decision>, DbErr> {
+        let rows = quarantine::Entity::find()
+            .filter(quarantine::Column::FolderId.eq(folder_id))
+            .filter(quarantine::Column::Decision.is_in(["accept", "repair"]))
+            .all(self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| {
+                let uid = u32::try_from(row.source_uid).ok()?;
+                let decision = match row.decision.as_deref() {
+                    Some("accept") => Decision::LeaveBehind {
+                        quarantine_id: row.id,
+                    },
+                    _ => Decision::Repair {
+                        quarantine_id: row.id,
+                        repairs: repair::parse_list(row.repairs.as_deref().unwrap_or_default()),
+                        done: row.repaired_at.is_some(),
+                    },
+                };
+                Some((uid, decision))
+            })
+            .collect())
     }
 
     /// Raw bytes already kept in quarantine for the mailbox (old → new) this folder belongs to.
@@ -361,9 +413,20 @@ async fn record_in(
     )
     .exec_without_returning(db)
     .await?;
+    let uids = || copied.iter().map(|c| i64::from(c.uid));
+    // A message sent with IT's repairs keeps its row and original bytes: the repair stays visible
+    // (and undoable by hand). Any other copied message leaves the quarantine.
+    quarantine::Entity::update_many()
+        .col_expr(quarantine::Column::RepairedAt, Some(at).into())
+        .filter(quarantine::Column::FolderId.eq(folder_id))
+        .filter(quarantine::Column::SourceUid.is_in(uids()))
+        .filter(quarantine::Column::Decision.eq("repair"))
+        .exec(db)
+        .await?;
     quarantine::Entity::delete_many()
         .filter(quarantine::Column::FolderId.eq(folder_id))
-        .filter(quarantine::Column::SourceUid.is_in(copied.iter().map(|c| i64::from(c.uid))))
+        .filter(quarantine::Column::SourceUid.is_in(uids()))
+        .filter(quarantine::Column::RepairedAt.is_null())
         .exec(db)
         .await?;
     Ok(())

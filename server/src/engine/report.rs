@@ -47,6 +47,10 @@ pub struct FolderReport {
     /// Copied messages whose flags changed on the source since, updated on the destination.
     pub flags_updated: u64,
     pub quarantined: Vec<QuarantinedMessage>,
+    /// Refused messages IT accepted as not migrated: still on the old server, never copied.
+    pub left_behind: Vec<Decided>,
+    /// Refused messages sent again with IT's repairs (this run or an earlier one).
+    pub repaired: Vec<Decided>,
     /// Messages in the destination folder after the copy (it may hold more: merged or earlier mail).
     pub destination_messages: Option<u32>,
     /// Bytes in the destination folder after the copy.
@@ -54,9 +58,9 @@ pub struct FolderReport {
 }
 
 impl FolderReport {
-    /// Every listed message is journalled as copied.
+    /// Every listed message is journalled as copied, or IT accepted that it stays behind.
     pub fn complete(&self) -> bool {
-        self.copied_before + self.copied_now == self.source_messages
+        self.copied_before + self.copied_now + self.left_behind.len() as u64 == self.source_messages
     }
 }
 
@@ -67,6 +71,15 @@ pub struct QuarantinedMessage {
     /// Its raw bytes are in the quarantine whole; else only its headers (or nothing, when it could
     /// not be read): IT fetches it again from the old server by its UID.
     pub kept_whole: bool,
+}
+
+/// A quarantined message IT decided about, by its quarantine row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Decided {
+    pub quarantine_id: i64,
+    pub uid: u32,
+    /// The repairs applied (none for a message left behind).
+    pub repairs: Vec<crate::engine::plan::repair::Repair>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -95,4 +108,57 @@ pub struct Progress<'a> {
     pub bytes_left: u64,
     /// Sized from STATUS=SIZE before the folder was listed: the journal has not been consulted yet.
     pub estimate: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folder(listed: u64, copied: u64, left_behind: u32, quarantined: u32) -> FolderReport {
+        let decided = |uid| Decided {
+            quarantine_id: i64::from(uid),
+            uid,
+            repairs: Vec::new(),
+        };
+        FolderReport {
+            source: "INBOX".into(),
+            destination: "INBOX".into(),
+            notes: vec![],
+            source_messages: listed,
+            source_bytes: 0,
+            unchanged: false,
+            subscribed: false,
+            copied_before: 0,
+            copied_now: copied,
+            bytes_copied_now: 0,
+            recovered: 0,
+            flags_updated: 0,
+            quarantined: (0..quarantined)
+                .map(|uid| QuarantinedMessage {
+                    uid,
+                    reason: "refused".into(),
+                    kept_whole: true,
+                })
+                .collect(),
+            left_behind: (0..left_behind).map(decided).collect(),
+            repaired: vec![],
+            destination_messages: None,
+            destination_bytes: None,
+        }
+    }
+
+    #[test]
+    fn a_message_accepted_as_not_migrated_completes_its_folder_and_nothing_else_does() {
+        assert_eq!(Outcome::of(&[folder(3, 2, 1, 0)], false), Outcome::Done);
+        assert_eq!(
+            Outcome::of(&[folder(3, 2, 0, 1)], false),
+            Outcome::NeedsAttention
+        );
+        // Short of the listed count without a decision: never done.
+        assert_eq!(
+            Outcome::of(&[folder(3, 1, 1, 0)], false),
+            Outcome::NeedsAttention
+        );
+        assert!(!folder(3, 2, 0, 0).complete());
+    }
 }

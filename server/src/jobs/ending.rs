@@ -171,6 +171,8 @@ mod tests {
             recovered: 0,
             flags_updated: 0,
             quarantined: vec![],
+            left_behind: vec![],
+            repaired: vec![],
             destination_messages: Some(copied as u32),
             destination_bytes: Some(copied * 100),
         }
@@ -207,6 +209,8 @@ mod tests {
                     kept_whole: true,
                 })
                 .collect(),
+            left_behind: vec![],
+            repaired: vec![],
             notes: vec![],
         }
     }

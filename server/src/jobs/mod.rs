@@ -4,6 +4,7 @@
 //! `crate::accounts`'s, status emails `crate::notify`'s.
 pub mod attempts;
 mod claim;
+pub mod corrupt;
 pub mod ending;
 pub mod failure;
 pub mod progress;

@@ -2,7 +2,7 @@
 //! the helpdesk or IT with their reason, a worker run, Fountain itself) in the same transaction as the
 //! change; notes and emails asked for are written the same way. The timeline reads the log together
 //! with the emails in the outbox about the request, so it also says whether each email has left.
-use app::dto::{Reason, RequestId, RequestState, TimelineEntry, What, Who};
+use app::dto::{DecisionKind, Reason, RequestId, RequestState, TimelineEntry, What, Who};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -18,6 +18,8 @@ pub enum Actor<'a> {
     Owner,
     /// Helpdesk or IT acting for the person, and why.
     Staff { email: &'a str, reason: &'a Reason },
+    /// Helpdesk or IT looking at something that is recorded (a download), which needs no reason.
+    StaffLooking { email: &'a str },
     /// A worker run, by its claim's name: its events apply only while it holds the request.
     Worker(&'a str),
     /// Fountain itself (recovering a request whose worker stopped answering).
@@ -29,6 +31,7 @@ impl Actor<'_> {
         match *self {
             Actor::Owner => ("owner", None, None),
             Actor::Staff { email, reason } => ("staff", Some(email), Some(reason.as_str())),
+            Actor::StaffLooking { email } => ("staff", Some(email), None),
             Actor::Worker(name) => ("worker", Some(name), None),
             Actor::Fountain => ("fountain", None, None),
         }
@@ -47,6 +50,10 @@ pub enum Entry {
     Note,
     AskedToReconnect,
     EmailResent,
+    /// IT's decision for quarantined messages (the detail names them).
+    Decided(DecisionKind),
+    /// IT downloaded a quarantined message's bytes.
+    Downloaded,
 }
 
 /// Writes one line of the log (on `db`, the transaction of the change it records).
@@ -63,6 +70,8 @@ pub async fn record(
         Entry::Note => ("note", None, None),
         Entry::AskedToReconnect => ("asked_to_reconnect", None, None),
         Entry::EmailResent => ("email_resent", None, None),
+        Entry::Decided(kind) => ("quarantine_decided", Some(kind.as_str()), None),
+        Entry::Downloaded => ("downloaded", None, None),
     };
     let (actor_kind, actor, reason) = actor.stored();
     row::Entity::insert(row::ActiveModel {
@@ -141,6 +150,10 @@ fn entry(mut e: row::Model) -> Option<TimelineEntry> {
         },
         "asked_to_reconnect" => What::AskedToReconnect,
         "email_resent" => What::EmailResent,
+        "quarantine_decided" => What::Decided {
+            decision: e.from_state.as_deref().and_then(DecisionKind::parse)?,
+        },
+        "downloaded" => What::Downloaded,
         _ => return None,
     };
     let who = match (e.actor_kind.as_str(), e.actor) {

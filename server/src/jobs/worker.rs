@@ -8,13 +8,15 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use app::dto::{
-    FailureClass, FolderResult, MigrationReport, QuarantinedView, RequestId, ScanId, UserId,
+    FailureClass, FolderResult, LeftBehind, MigrationReport, QuarantineId, QuarantinedView,
+    Repaired, RequestId, ScanId, UserId,
 };
 use sea_orm::{EntityTrait, TransactionTrait};
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
 use super::attempts;
+use super::corrupt;
 use super::ending::{Broken, Ending};
 use super::failure;
 use super::progress::Tracker;
@@ -500,7 +502,7 @@ impl Worker {
     ) {
         let (ending, view) = match &result {
             Ok(report) => {
-                let view = self.report_view(report, person);
+                let view = self.report_view(report, person).await;
                 (
                     Ending::decide(Ok((report, &view)), &request.folders),
                     Some(view),
@@ -593,14 +595,27 @@ impl Worker {
         Ok(())
     }
 
-    fn report_view(&self, report: &Report, person: &user::Model) -> MigrationReport {
+    async fn report_view(&self, report: &Report, person: &user::Model) -> MigrationReport {
         let instructions = self
             .migrations
             .client_instructions(&person.email)
             .unwrap_or_else(|e| {
                 format!("(the instructions template is broken: {e}; ask the helpdesk)")
             });
-        report_view(report, instructions)
+        let decided = report
+            .folders
+            .iter()
+            .flat_map(|f| f.left_behind.iter().chain(&f.repaired))
+            .map(|d| d.quarantine_id)
+            .collect::<Vec<i64>>();
+        // Without the headers the report still says how many; the person's page has the rest.
+        let notes = corrupt::annotations(&self.migrations.db, decided)
+            .await
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "cannot read the quarantine for the report");
+                Default::default()
+            });
+        report_view(report, instructions, &notes)
     }
 }
 
@@ -680,8 +695,15 @@ fn holder(request: &Request) -> &str {
     request.worker.as_deref().unwrap_or_default()
 }
 
-/// The engine's report as pages and emails show it.
-pub fn report_view(report: &Report, instructions: String) -> MigrationReport {
+/// The engine's report as pages and emails show it; `notes` are the headers and IT's reasons of the
+/// messages left behind or repaired, by quarantine row.
+pub fn report_view(
+    report: &Report,
+    instructions: String,
+    notes: &std::collections::BTreeMap<i64, (corrupt::summary::Summary, String)>,
+) -> MigrationReport {
+    let note =
+        |d: &crate::engine::copy::Decided| notes.get(&d.quarantine_id).cloned().unwrap_or_default();
     MigrationReport {
         folders: report
             .folders
@@ -701,6 +723,30 @@ pub fn report_view(report: &Report, instructions: String) -> MigrationReport {
                         uid: q.uid,
                         reason: q.reason.clone(),
                         kept_whole: q.kept_whole,
+                    })
+                    .collect(),
+                left_behind: f
+                    .left_behind
+                    .iter()
+                    .map(|d| {
+                        let (summary, reason) = note(d);
+                        LeftBehind {
+                            id: QuarantineId(d.quarantine_id),
+                            uid: d.uid,
+                            date: summary.date,
+                            from: summary.from,
+                            subject: summary.subject,
+                            reason,
+                        }
+                    })
+                    .collect(),
+                repaired: f
+                    .repaired
+                    .iter()
+                    .map(|d| Repaired {
+                        uid: d.uid,
+                        subject: note(d).0.subject,
+                        repairs: corrupt::to_dto(&d.repairs),
                     })
                     .collect(),
                 notes: f.notes.clone(),

@@ -99,6 +99,12 @@ pub fn done(
         })
         .collect::<Vec<_>>()
         .join("\n");
+    let (left, repaired) = exceptions(report);
+    let summary = [summary, left.join("\n"), repaired.join("\n")]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n");
     let rows: String = report
         .folders
         .iter()
@@ -112,9 +118,22 @@ pub fn done(
             )
         })
         .collect();
+    let list = |lines: &[String]| match lines.split_first() {
+        None => String::new(),
+        Some((title, items)) => format!(
+            "<p>{}</p><ul>{}</ul>",
+            escape(title),
+            items
+                .iter()
+                .map(|i| format!("<li>{}</li>", escape(i.trim_start())))
+                .collect::<String>()
+        ),
+    };
     let summary_html = format!(
         "<table style=\"border-collapse: collapse;\" cellpadding=\"4\"><tr><th align=\"left\">Old folder</th>\
-         <th align=\"left\">New folder</th><th align=\"right\">Messages</th></tr>{rows}</table>"
+         <th align=\"left\">New folder</th><th align=\"right\">Messages</th></tr>{rows}</table>{}{}",
+        list(&left),
+        list(&repaired)
     );
     render(
         t,
@@ -130,6 +149,59 @@ pub fn done(
             ("portal_url", portal_url.to_owned()),
         ],
     )
+}
+
+/// What the person is told of messages left behind and repaired: a title line, then one line each
+/// (empty when there are none).
+fn exceptions(report: &MigrationReport) -> (Vec<String>, Vec<String>) {
+    let named = |subject: &Option<String>| {
+        subject
+            .as_deref()
+            .map_or("(no subject)".to_owned(), |s| format!("“{s}”"))
+    };
+    let mut left = Vec::new();
+    let mut repaired = Vec::new();
+    for f in &report.folders {
+        for m in &f.left_behind {
+            let from = m
+                .from
+                .as_deref()
+                .map(|f| format!(" from {f}"))
+                .unwrap_or_default();
+            let date = m
+                .date
+                .as_deref()
+                .map(|d| format!(", {d}"))
+                .unwrap_or_default();
+            left.push(format!("  {}: {}{from}{date}", f.source, named(&m.subject)));
+        }
+        for m in &f.repaired {
+            let how: Vec<&str> = m.repairs.iter().map(|r| r.label()).collect();
+            repaired.push(format!(
+                "  {}: {} ({})",
+                f.source,
+                named(&m.subject),
+                how.join("; ")
+            ));
+        }
+    }
+    if !left.is_empty() {
+        left.insert(
+            0,
+            format!(
+                "Not migrated: IT could not copy these {} message(s), which stay in your old mailbox; \
+                 you can download each from your page:",
+                left.len()
+            ),
+        );
+    }
+    if !repaired.is_empty() {
+        repaired.insert(
+            0,
+            "Repaired by IT so the new server would take them (nothing else changed):".to_owned(),
+        );
+    }
+    (left, repaired)
 }
 
 /// The "needs attention" email, saying what happened.
@@ -230,6 +302,8 @@ mod tests {
                 destination_bytes: Some(2_500_000),
                 copied: 3,
                 quarantined: vec![],
+                left_behind: vec![],
+                repaired: vec![],
                 notes: vec![],
             }],
             instructions: instructions(

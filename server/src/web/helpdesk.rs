@@ -37,6 +37,12 @@ pub async fn detail(m: Option<&Migrations>, id: RequestId) -> Result<RequestDeta
         request.attempts,
         request.worker.clone(),
     );
+    let quarantined = crate::jobs::corrupt::held(m, &request)
+        .await
+        .map_err(internal)?
+        .iter()
+        .map(|h| h.item())
+        .collect();
     let mut view = request_view(&Queue { db: &m.db }, request).await?;
     // The same buttons as the person's, by the same rules.
     view.actions = offered_actions(view.state);
@@ -49,6 +55,7 @@ pub async fn detail(m: Option<&Migrations>, id: RequestId) -> Result<RequestDeta
         account_usable,
         timeline,
         timeline_omitted,
+        quarantined,
     })
 }
 
@@ -192,7 +199,7 @@ async fn last_email_to(m: &Migrations, request: &Request) -> Result<emails::Rend
 }
 
 /// Helpdesk or IT acting for the person, and why.
-fn staff_actor<'a>(staff: &'a Viewer, reason: &'a Reason) -> Actor<'a> {
+pub(super) fn staff_actor<'a>(staff: &'a Viewer, reason: &'a Reason) -> Actor<'a> {
     Actor::Staff {
         email: &staff.email,
         reason,
@@ -207,7 +214,7 @@ async fn owner(m: &Migrations, request: &Request) -> Result<Person, AppError> {
         .ok_or_else(|| no_such(request.id))
 }
 
-async fn find(m: &Migrations, id: RequestId) -> Result<Request, AppError> {
+pub(super) async fn find(m: &Migrations, id: RequestId) -> Result<Request, AppError> {
     match (Queue { db: &m.db }).get(id).await {
         Err(QueueError::NotFound(_)) => Err(no_such(id)),
         other => other.map_err(from_queue),

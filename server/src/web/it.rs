@@ -204,6 +204,8 @@ fn sample_report() -> MigrationReport {
             destination_bytes: Some(340_000),
             copied: 12,
             quarantined: vec![],
+            left_behind: vec![],
+            repaired: vec![],
             notes: vec![],
         }],
         instructions: String::new(),

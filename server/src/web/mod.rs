@@ -1,5 +1,6 @@
 //! The web portal's HTTP side: the request guard, security headers, sign-in routes, `/healthz`, and
 //! the [`app::port::Portal`] the Leptos pages and server functions call. The startup module wires it.
+mod corrupt;
 mod csv;
 mod export;
 mod guard;
@@ -50,6 +51,8 @@ pub struct AppState {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(healthz)
         .service(export::triage_csv)
+        .service(corrupt::quarantined_eml)
+        .service(corrupt::left_behind_eml)
         .configure(sign_in::configure);
 }
 

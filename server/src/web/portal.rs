@@ -2,13 +2,14 @@
 use std::sync::Arc;
 
 use app::dto::{
-    BulkOutcome, EmailKind, EmailPreview, MigrationView, Person, Reason, RequestAction,
+    BulkOutcome, CorruptMailbox, DecisionKind, DecisionOutcome, EmailKind, EmailPreview,
+    MigrationView, Person, QuarantineId, Reason, Repair, RepairPreview, RequestAction,
     RequestDetail, RequestId, StaffEmail, TemplateFile, Triage, TriageSelection, Viewer,
 };
 use app::error::AppError;
 use sea_orm::DatabaseConnection;
 
-use super::{helpdesk, it, self_service};
+use super::{corrupt, helpdesk, it, self_service};
 use crate::jobs::Migrations;
 
 pub struct DbPortal {
@@ -79,6 +80,32 @@ impl app::port::Portal for DbPortal {
         reason: Reason,
     ) -> Result<RequestDetail, AppError> {
         helpdesk::email(self.migrations.as_deref(), staff, id, which, &reason).await
+    }
+
+    async fn corrupt_mailboxes(&self) -> Result<Vec<CorruptMailbox>, AppError> {
+        corrupt::queue(self.migrations.as_deref()).await
+    }
+
+    async fn repair_preview(
+        &self,
+        request: RequestId,
+        id: QuarantineId,
+        repairs: Vec<Repair>,
+    ) -> Result<RepairPreview, AppError> {
+        corrupt::preview(self.migrations.as_deref(), request, id, &repairs).await
+    }
+
+    async fn decide_quarantined(
+        &self,
+        staff: &Viewer,
+        request: RequestId,
+        ids: Vec<QuarantineId>,
+        decision: DecisionKind,
+        repairs: Vec<Repair>,
+        reason: Reason,
+    ) -> Result<DecisionOutcome, AppError> {
+        let m = self.migrations.as_deref();
+        corrupt::decide(m, staff, request, &ids, decision, &repairs, &reason).await
     }
 
     async fn email_templates(&self) -> Result<Vec<TemplateFile>, AppError> {

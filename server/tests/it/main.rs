@@ -5,12 +5,14 @@ mod support;
 
 mod auth;
 mod browser;
+mod browser_corrupt;
 mod browser_flow;
 mod browser_helpdesk;
 mod browser_it;
 mod config;
 mod copy;
 mod corpus;
+mod corrupt;
 mod helpdesk;
 mod imap;
 mod lifecycle;

@@ -1112,6 +1112,47 @@ async fn the_authorization_matrix_holds_for_every_server_function_and_page() {
             ],
         ),
         (
+            "corrupt_mailboxes",
+            vec![],
+            [
+                (NoSession, 401),
+                (Owner, 403),
+                (Other, 403),
+                (Helpdesk, 403),
+                (It, 200),
+                (NoRole, 403),
+            ],
+        ),
+        (
+            "preview_repair",
+            vec![("request_id", "999999"), ("id", "1")],
+            [
+                (NoSession, 401),
+                (Owner, 403),
+                (Other, 403),
+                (Helpdesk, 403),
+                (It, 404),
+                (NoRole, 403),
+            ],
+        ),
+        (
+            "decide_quarantined",
+            vec![
+                ("request_id", "999999"),
+                ("ids[0]", "1"),
+                ("decision", "accept"),
+                ("reason", "checking the matrix"),
+            ],
+            [
+                (NoSession, 401),
+                (Owner, 403),
+                (Other, 403),
+                (Helpdesk, 403),
+                (It, 404),
+                (NoRole, 403),
+            ],
+        ),
+        (
             "email_templates",
             vec![],
             [
@@ -1252,7 +1293,29 @@ async fn the_authorization_matrix_holds_for_every_server_function_and_page() {
     }
 
     let request_page = format!("/helpdesk/requests/{request}");
-    let pages: [(&str, [(Caller, u16); 6]); 7] = [
+    let pages: [(&str, [(Caller, u16); 6]); 9] = [
+        (
+            "/it/requests/999999/quarantine/1.eml",
+            [
+                (NoSession, 302),
+                (Owner, 403),
+                (Other, 403),
+                (Helpdesk, 403),
+                (It, 404),
+                (NoRole, 403),
+            ],
+        ),
+        (
+            "/me/left-behind/999999.eml",
+            [
+                (NoSession, 302),
+                (Owner, 404),
+                (Other, 404),
+                (Helpdesk, 404),
+                (It, 404),
+                (NoRole, 403),
+            ],
+        ),
         (
             "/helpdesk/triage.csv",
             [

@@ -17,7 +17,7 @@ pub fn Finished(v: MigrationView, actions: Actions) -> impl IntoView {
         <section class="card" id="report">
             <h2>"Your mail has been copied"</h2>
             <p class="state"><span id="request-state" data-state="done">"Done"</span></p>
-            {report.clone().map(|report| view! { <ReportTable report=report /> })}
+            {report.clone().map(|report| view! { <ReportTable report=report downloads=true /> })}
             {report.map(|report| view! {
                 <h3>"What to do now"</h3>
                 <pre id="instructions" class="instructions">{report.instructions}</pre>

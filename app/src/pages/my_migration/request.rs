@@ -89,7 +89,7 @@ pub fn Active(v: MigrationView, actions: Actions) -> impl IntoView {
             {progress.map(|p| view! { <ProgressView p=p /> })}
             <Controls request_id=r.id offered=r.actions.clone() actions=actions />
             {connect_view}
-            {r.report.map(|report| view! { <h3>"Last run"</h3> <ReportTable report=report /> })}
+            {r.report.map(|report| view! { <h3>"Last run"</h3> <ReportTable report=report downloads=true /> })}
         </section>
     }
 }

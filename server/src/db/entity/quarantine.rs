@@ -16,6 +16,15 @@ pub struct Model {
     /// The message's size on the old server, when it was read.
     pub size: Option<i64>,
     pub created_at: i64,
+    /// IT's decision (`app::dto::DecisionKind`'s stored form); `None` while it waits.
+    pub decision: Option<String>,
+    /// A repair decision's repairs, comma-separated stored names.
+    pub repairs: Option<String>,
+    pub decision_reason: Option<String>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<i64>,
+    /// A run sent it with its repairs: done, the original bytes kept.
+    pub repaired_at: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

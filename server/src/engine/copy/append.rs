@@ -9,12 +9,16 @@ use crate::engine::imap::{Destination, ImapError, Outgoing, Source, SourceMessag
 use crate::engine::journal::{Copied, Journal};
 use crate::engine::plan::chunks::uid_set;
 use crate::engine::plan::quarantine::{header_section, QuarantineLimits, MAX_HEADER_BYTES};
-use crate::engine::report::{FolderReport, QuarantinedMessage};
+use crate::engine::plan::repair;
+use crate::engine::report::{Decided, FolderReport, QuarantinedMessage};
 use crate::engine::spool::Spool;
 use crate::engine::throttle::ServerBudget;
 
 /// One piece of a streamed message: what one FETCH response holds at most.
 pub const PIECE_BYTES: u64 = 2 << 20;
+
+/// The repairs IT asked for, by source UID.
+pub(super) type Repairs = std::collections::BTreeMap<u32, Decided>;
 
 /// Appends into one destination folder, journalling ahead of every APPEND.
 pub(super) struct Appender<'r, 'j> {
@@ -25,6 +29,7 @@ pub(super) struct Appender<'r, 'j> {
     /// The destination's UIDNEXT or less: whatever the next APPEND adds lands at or above it.
     pub floor: Option<u32>,
     pub quarantine_limits: QuarantineLimits,
+    pub repairs: &'r Repairs,
 }
 
 impl Appender<'_, '_> {
@@ -52,7 +57,8 @@ impl Appender<'_, '_> {
         report: &mut FolderReport,
     ) -> Result<(), CopyError> {
         let text_only = present.iter().all(|m| !m.body.contains(&0));
-        if self.dest.can_append_many() && present.len() > 1 && text_only {
+        let as_read = present.iter().all(|m| !self.repairs.contains_key(&m.uid));
+        if self.dest.can_append_many() && present.len() > 1 && text_only && as_read {
             let outgoing: Vec<Outgoing<'_>> = present.iter().map(|m| outgoing(m)).collect();
             let uids: Vec<u32> = present.iter().map(|m| m.uid).collect();
             let floor = self.floor().await?;
@@ -78,12 +84,11 @@ impl Appender<'_, '_> {
             }
         }
         for message in present {
-            let body = Body::Memory(&message.body);
             self.append_one(
                 message.uid,
                 &message.flags,
                 message.internal_date.as_deref(),
-                body,
+                Body::Memory(&message.body),
                 report,
             )
             .await?;
@@ -94,6 +99,74 @@ impl Appender<'_, '_> {
     /// Appends one message, journalled ahead; a refusal puts it in the quarantine (as much of it as
     /// the limits keep, read only that far from a spool file) and the run goes on.
     async fn append_one(
+        &mut self,
+        uid: u32,
+        flags: &[String],
+        internal_date: Option<&str>,
+        body: Body<'_>,
+        report: &mut FolderReport,
+    ) -> Result<(), CopyError> {
+        let repairs: &Repairs = self.repairs;
+        let Some(decided) = repairs.get(&uid) else {
+            return self
+                .append_as_is(uid, flags, internal_date, body, report)
+                .await;
+        };
+        // Repairs apply to a copy in memory; only messages the quarantine keeps whole are offered
+        // them, so a spooled one is read whole here only when IT asked.
+        let original = match body {
+            Body::Memory(bytes) => bytes.to_vec(),
+            Body::Spooled(spool) => spool.head(spool.len()).await?,
+        };
+        let fixed = repair::apply_all(&original, &decided.repairs);
+        let len = fixed.len() as u64;
+        let floor = self.floor().await?;
+        self.journal
+            .begin_appends(self.folder_id, &uid.to_string(), floor)
+            .await?;
+        match self
+            .dest
+            .append(self.folder, flags, internal_date, &fixed)
+            .await
+        {
+            Ok(appended) => {
+                self.appended(uid, flags, appended.map(|a| a.uid), len, report)
+                    .await?;
+                report.repaired.push(decided.clone());
+            }
+            Err(ImapError::Refused { text, .. }) => {
+                let reason = format!("the destination refused it even repaired: {text}");
+                let len = original.len() as u64;
+                self.quarantine_refused(uid, reason, Body::Memory(&original), len, report)
+                    .await?;
+            }
+            Err(other) => return Err(other.into()),
+        }
+        Ok(())
+    }
+
+    async fn appended(
+        &mut self,
+        uid: u32,
+        flags: &[String],
+        dest_uid: Option<u32>,
+        len: u64,
+        report: &mut FolderReport,
+    ) -> Result<(), CopyError> {
+        self.landed([dest_uid]);
+        let copied = Copied {
+            uid,
+            dest_uid,
+            size: len,
+            flags: flags.to_vec(),
+        };
+        self.journal.record(self.folder_id, &[copied]).await?;
+        report.copied_now += 1;
+        report.bytes_copied_now += len;
+        Ok(())
+    }
+
+    async fn append_as_is(
         &mut self,
         uid: u32,
         flags: &[String],
@@ -122,17 +195,8 @@ impl Appender<'_, '_> {
         };
         match appended {
             Ok(appended) => {
-                let dest_uid = appended.map(|a| a.uid);
-                self.landed([dest_uid]);
-                let copied = Copied {
-                    uid,
-                    dest_uid,
-                    size: len,
-                    flags: flags.to_vec(),
-                };
-                self.journal.record(self.folder_id, &[copied]).await?;
-                report.copied_now += 1;
-                report.bytes_copied_now += len;
+                self.appended(uid, flags, appended.map(|a| a.uid), len, report)
+                    .await?;
             }
             Err(ImapError::Refused { text, .. }) => {
                 let reason = format!("the destination refused it: {text}");

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
-use super::append::{not_returned, Appender, PIECE_BYTES};
+use super::append::{not_returned, Appender, Repairs, PIECE_BYTES};
 use super::flag_sync::carry_flag_changes;
 use super::job::{CopiedThisRun, CopyError, CopyJob, ThisRun};
 use super::recover::find_already_copied;
@@ -13,11 +13,11 @@ use crate::db::entity::journal_folder;
 use crate::engine::imap::{
     Destination, FetchedChunk, FolderStatus, ImapError, Source, SourceMessage,
 };
-use crate::engine::journal::{FolderKey, Journal, Journalled};
+use crate::engine::journal::{Decision, FolderKey, Journal, Journalled};
 use crate::engine::plan::chunks::{plan_chunks, Chunk, Listed};
 use crate::engine::plan::folders::FolderPlan;
 use crate::engine::plan::step::{recovery, step, Examined, Known, Step};
-use crate::engine::report::{FolderReport, Progress};
+use crate::engine::report::{Decided, FolderReport, Progress};
 use crate::engine::throttle::ServerBudget;
 
 /// What the workers copying one mailbox's folders share.
@@ -102,6 +102,8 @@ fn empty_report(plan: &FolderPlan, status: &FolderStatus) -> FolderReport {
         recovered: 0,
         flags_updated: 0,
         quarantined: Vec::new(),
+        left_behind: Vec::new(),
+        repaired: Vec::new(),
         destination_messages: None,
         destination_bytes: None,
     }
@@ -241,10 +243,12 @@ async fn copy_missing(
         .await?;
         remember(run.shared.this_run, plan, &report);
     }
-    let done: BTreeSet<u32> = copied.keys().copied().collect();
-    copy_chunks(run, plan, folder_id, &listed, &done, &mut report).await?;
+    let mut done: BTreeSet<u32> = copied.keys().copied().collect();
+    let repairs = apply_decisions(&run.journal, folder_id, &listed, &mut done, &mut report).await?;
+    copy_chunks(run, plan, folder_id, &listed, &done, &repairs, &mut report).await?;
     verify(&mut run.dest, &plan.destination_wire, true, &mut report).await?;
-    if report.complete() && report.quarantined.is_empty() {
+    // A folder with messages left behind is listed again next time, so the report keeps saying so.
+    if report.complete() && report.quarantined.is_empty() && report.left_behind.is_empty() {
         if let Some(uid_next) = status.uid_next {
             let modseq = status.highest_modseq;
             run.journal
@@ -253,6 +257,49 @@ async fn copy_missing(
         }
     }
     Ok(report)
+}
+
+/// IT's decisions for the listed messages: one accepted as not migrated counts as done (never sent);
+/// one repaired earlier is reported; the repairs still to apply are returned by UID.
+async fn apply_decisions(
+    journal: &Journal<'_>,
+    folder_id: i64,
+    listed: &[Listed],
+    done: &mut BTreeSet<u32>,
+    report: &mut FolderReport,
+) -> Result<Repairs, CopyError> {
+    let mut repairs = Repairs::new();
+    let decisions = journal.decisions(folder_id).await?;
+    for m in listed {
+        match decisions.get(&m.uid) {
+            Some(Decision::LeaveBehind { quarantine_id }) if !done.contains(&m.uid) => {
+                done.insert(m.uid);
+                report.left_behind.push(Decided {
+                    quarantine_id: *quarantine_id,
+                    uid: m.uid,
+                    repairs: Vec::new(),
+                });
+            }
+            Some(Decision::Repair {
+                quarantine_id,
+                repairs: named,
+                done: repaired,
+            }) => {
+                let decided = Decided {
+                    quarantine_id: *quarantine_id,
+                    uid: m.uid,
+                    repairs: named.clone(),
+                };
+                if *repaired {
+                    report.repaired.push(decided);
+                } else if !done.contains(&m.uid) {
+                    repairs.insert(m.uid, decided);
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(repairs)
 }
 
 /// The destination folder exists, subscribed when the source folder is (so it shows in the person's
@@ -286,6 +333,7 @@ async fn copy_chunks(
     folder_id: i64,
     listed: &[Listed],
     done: &BTreeSet<u32>,
+    repairs: &Repairs,
     report: &mut FolderReport,
 ) -> Result<(), CopyError> {
     let mut appender = Appender {
@@ -295,6 +343,7 @@ async fn copy_chunks(
         folder: &plan.destination_wire,
         floor: None,
         quarantine_limits: run.job.quarantine,
+        repairs,
     };
     let mut bytes_left: u64 = listed
         .iter()

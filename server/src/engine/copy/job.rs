@@ -19,8 +19,13 @@ pub struct Side {
 impl Side {
     /// `user@host:port`, the mailbox's identity in the journal.
     pub fn mailbox(&self) -> String {
-        format!("{}@{}", self.credentials.user(), self.endpoint)
+        journal_name(self.credentials.user(), &self.endpoint)
     }
+}
+
+/// The journal's name of `user`'s mailbox on the server at `endpoint`.
+pub fn journal_name(user: &str, endpoint: &Endpoint) -> String {
+    format!("{user}@{endpoint}")
 }
 
 #[derive(Debug, Clone)]

@@ -19,7 +19,7 @@ use sea_orm::DatabaseConnection;
 pub use append::PIECE_BYTES;
 use folder::{copy_folder, FolderRun, Shared};
 pub(crate) use job::CopiedThisRun;
-pub use job::{CopyError, CopyJob, DestinationProfile, Side};
+pub use job::{journal_name, CopyError, CopyJob, DestinationProfile, Side};
 use sessions::{connect, slots, Sessions};
 
 use super::imap::{Destination, ListedFolder, Source};
@@ -30,7 +30,7 @@ use super::plan::folders::{
 };
 pub use super::plan::quarantine::QuarantineLimits;
 use super::plan::select::selected;
-pub use super::report::{FolderReport, Outcome, Progress, QuarantinedMessage, Report};
+pub use super::report::{Decided, FolderReport, Outcome, Progress, QuarantinedMessage, Report};
 
 /// Copies the mailbox, reconnecting with backoff after a dropped connection or a timeout: every attempt
 /// resumes from the journal, so nothing is copied twice and nothing is skipped.

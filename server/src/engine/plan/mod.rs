@@ -12,5 +12,6 @@ pub mod flags;
 pub mod folders;
 pub mod mutf7;
 pub mod quarantine;
+pub mod repair;
 pub mod select;
 pub mod step;

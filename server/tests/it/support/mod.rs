@@ -10,6 +10,7 @@ pub mod copying;
 pub mod flow;
 pub mod idp;
 pub mod proxy;
+pub mod refused;
 pub mod servers;
 pub mod smtp;
 

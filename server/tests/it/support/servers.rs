@@ -78,11 +78,18 @@ pub struct Cyrus {
 
 impl Cyrus {
     pub fn start() -> Cyrus {
+        Self::start_for(USERS, false)
+    }
+
+    /// With its own users (`name:password` lines); `slash`: "/" as the separator, so user names may
+    /// hold dots (logins made from email addresses).
+    pub fn start_for(user_lines: &str, slash: bool) -> Cyrus {
         let dir = private_dir();
         let users = dir.path().join("users.txt");
-        std::fs::write(&users, USERS).unwrap();
+        std::fs::write(&users, user_lines).unwrap();
         let port = free_port();
         let out = Command::new(repo_root().join("server/rig/cyrus.sh"))
+            .env("CYRUS_UNIXHIERARCHYSEP", if slash { "yes" } else { "no" })
             .arg("start")
             .arg(dir.path().join("cyrus"))
             .arg(port.to_string())
