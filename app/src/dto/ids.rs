@@ -45,6 +45,10 @@ id!(
     /// A scan of an old mailbox (`scans.id`).
     ScanId
 );
+id!(
+    /// A message kept aside in the quarantine (`quarantine.id`).
+    QuarantineId
+);
 
 #[cfg(test)]
 mod tests {

@@ -83,12 +83,12 @@ mod templates;
 mod triage;
 pub use detail::{RequestDetail, StaffEmail, TimelineEntry, What, Who};
 pub use failure::FailureClass;
-pub use ids::{RequestId, ScanId, UserId};
+pub use ids::{QuarantineId, RequestId, ScanId, UserId};
 pub use migration::*;
 pub use password::Password;
 pub use quarantine::{
     Change, CorruptMailbox, Decision, DecisionKind, DecisionOutcome, DiffLine, LeftBehind,
-    QuarantineId, QuarantinedItem, Repair, RepairPreview, Repaired,
+    QuarantinedItem, Repair, RepairPreview, Repaired,
 };
 pub use reason::{Reason, ReasonError};
 pub use state::RequestState;

@@ -3,24 +3,7 @@
 //! behind on the old server.
 use serde::{Deserialize, Serialize};
 
-use super::{FailureClass, RequestId, RequestState};
-
-/// A quarantined message (`quarantine.id`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct QuarantineId(pub i64);
-
-impl QuarantineId {
-    pub fn get(self) -> i64 {
-        self.0
-    }
-}
-
-impl std::fmt::Display for QuarantineId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
+use super::{FailureClass, QuarantineId, RequestId, RequestState};
 
 /// A named repair of a refused message (the server's `engine::plan::repair`, same stored names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

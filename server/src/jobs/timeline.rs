@@ -70,6 +70,7 @@ pub async fn record(
         Entry::Note => ("note", None, None),
         Entry::AskedToReconnect => ("asked_to_reconnect", None, None),
         Entry::EmailResent => ("email_resent", None, None),
+        // The decision rides in `from_state`: a line of this kind has no change of state.
         Entry::Decided(kind) => ("quarantine_decided", Some(kind.as_str()), None),
         Entry::Downloaded => ("downloaded", None, None),
     };

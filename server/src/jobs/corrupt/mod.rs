@@ -359,9 +359,6 @@ pub async fn annotations(
     ids: impl IntoIterator<Item = i64>,
 ) -> Result<BTreeMap<i64, (summary::Summary, String)>, DbErr> {
     let ids: Vec<i64> = ids.into_iter().collect();
-    if ids.is_empty() {
-        return Ok(BTreeMap::new());
-    }
     let mut out = BTreeMap::new();
     for some in ids.chunks(500) {
         for row in quarantine::Entity::find()
