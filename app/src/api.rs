@@ -4,7 +4,8 @@ use leptos::prelude::*;
 use crate::dto::{
     BulkOutcome, CorruptMailbox, DecisionKind, DecisionOutcome, EmailKind, EmailPreview,
     MigrationView, Password, Person, QuarantineId, Repair, RepairPreview, RequestAction,
-    RequestDetail, RequestId, StaffEmail, TemplateFile, Triage, TriageSelection, Viewer,
+    RequestDetail, RequestId, ServerRole, ServerStatus, StaffEmail, TemplateFile, Triage,
+    TriageSelection, Viewer,
 };
 use crate::error::AppError;
 
@@ -145,6 +146,36 @@ pub async fn decide_quarantined(
     let reason = parse_reason(&reason)?;
     let outcome = crate::port::portal()?
         .decide_quarantined(&staff, request_id, ids, decision, repairs, reason)
+        .await;
+    crate::port::status_of(outcome)
+}
+
+/// The old and new servers with their limits and live state (division IT).
+#[server(prefix = "/api", endpoint = "server_statuses")]
+pub async fn server_statuses() -> Result<Vec<ServerStatus>, AppError> {
+    crate::port::require_any(crate::areas::IT)?;
+    let outcome = crate::port::portal()?.server_statuses().await;
+    crate::port::status_of(outcome)
+}
+
+/// Changes a server's limits without a restart, saying why: connections at once, MB per second
+/// (empty: no limit), new claims paused (division IT).
+#[server(prefix = "/api", endpoint = "set_server_limits")]
+pub async fn set_server_limits(
+    server: ServerRole,
+    max_connections: String,
+    #[server(default)] max_mb_per_sec: String,
+    // An unticked box sends no field.
+    #[server(default)] claims_paused: bool,
+    reason: String,
+) -> Result<Vec<ServerStatus>, AppError> {
+    let staff = crate::port::require_any(crate::areas::IT)?;
+    let limits = crate::dto::ServerLimits::parse(&max_connections, &max_mb_per_sec, claims_paused)
+        .map_err(|e| AppError::BadRequest(e.to_string()));
+    let limits = crate::port::status_of(limits)?;
+    let reason = parse_reason(&reason)?;
+    let outcome = crate::port::portal()?
+        .change_server_limits(&staff, server, limits, reason)
         .await;
     crate::port::status_of(outcome)
 }

@@ -8,7 +8,8 @@ use leptos::prelude::*;
 use crate::dto::{
     BulkOutcome, CorruptMailbox, DecisionKind, DecisionOutcome, EmailKind, EmailPreview,
     MigrationView, Person, QuarantineId, Reason, Repair, RepairPreview, RequestAction,
-    RequestDetail, RequestId, Role, StaffEmail, TemplateFile, Triage, TriageSelection, Viewer,
+    RequestDetail, RequestId, Role, ServerLimits, ServerRole, ServerStatus, StaffEmail,
+    TemplateFile, Triage, TriageSelection, Viewer,
 };
 use crate::error::AppError;
 
@@ -84,6 +85,18 @@ pub trait Portal: Send + Sync + 'static {
         repairs: Vec<Repair>,
         reason: Reason,
     ) -> Result<DecisionOutcome, AppError>;
+
+    /// The old and new servers: as configured, the limits in force and how each is doing now.
+    async fn server_statuses(&self) -> Result<Vec<ServerStatus>, AppError>;
+
+    /// Changes a server's limits while Fountain runs, recorded with who and why.
+    async fn change_server_limits(
+        &self,
+        staff: &Viewer,
+        role: ServerRole,
+        limits: ServerLimits,
+        reason: Reason,
+    ) -> Result<Vec<ServerStatus>, AppError>;
 
     /// Every email and instructions template, as loaded (division IT).
     async fn email_templates(&self) -> Result<Vec<TemplateFile>, AppError>;

@@ -13,6 +13,8 @@ mod m20261201_000006_hardening;
 mod m20261202_000007_failure_class;
 mod m20261202_000008_request_events;
 mod m20261202_000009_quarantine_decisions;
+mod m20261202_000010_server_limits;
+mod m20261202_000011_run_protocol;
 
 pub struct Migrator;
 
@@ -29,6 +31,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000007_failure_class::Migration),
             Box::new(m20261202_000008_request_events::Migration),
             Box::new(m20261202_000009_quarantine_decisions::Migration),
+            Box::new(m20261202_000010_server_limits::Migration),
+            Box::new(m20261202_000011_run_protocol::Migration),
         ]
     }
 }

@@ -21,6 +21,29 @@ pub struct RequestDetail {
     pub timeline_omitted: u64,
     /// Messages kept aside from its mailbox, with IT's decisions (read-only for the helpdesk).
     pub quarantined: Vec<QuarantinedItem>,
+    /// What the last run said to each server; `None` before any run.
+    pub protocol: Option<ProtocolSummary>,
+}
+
+/// The engine's protocol summary of a run: IMAP commands by kind and the errors met, per server.
+/// Never message bodies or passwords.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProtocolSummary {
+    /// Unix seconds: when the run last wrote it (every second while it runs).
+    pub updated_at: i64,
+    pub old_server: ProtocolSide,
+    pub new_server: ProtocolSide,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProtocolSide {
+    /// (`UID FETCH`, 12), by name.
+    pub commands: Vec<(String, u64)>,
+    /// Refusals (NO, BAD), timeouts, dropped connections; some are expected (creating a folder
+    /// that exists).
+    pub errors: u64,
+    /// The last few errors, oldest first.
+    pub last_errors: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -78,10 +78,13 @@ mod migration;
 mod password;
 mod quarantine;
 mod reason;
+mod servers;
 mod state;
 mod templates;
 mod triage;
-pub use detail::{RequestDetail, StaffEmail, TimelineEntry, What, Who};
+pub use detail::{
+    ProtocolSide, ProtocolSummary, RequestDetail, StaffEmail, TimelineEntry, What, Who,
+};
 pub use failure::FailureClass;
 pub use ids::{QuarantineId, RequestId, ScanId, UserId};
 pub use migration::*;
@@ -91,6 +94,7 @@ pub use quarantine::{
     QuarantinedItem, Repair, RepairPreview, Repaired,
 };
 pub use reason::{Reason, ReasonError};
+pub use servers::{LimitChange, LimitsError, ServerLimits, ServerLive, ServerRole, ServerStatus};
 pub use state::RequestState;
 pub use templates::{EmailKind, EmailPreview, TemplateFile};
 pub use triage::{BulkOutcome, Stall, Triage, TriageBucket, TriageRow, TriageSelection};

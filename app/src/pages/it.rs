@@ -1,5 +1,5 @@
-//! The division IT area: corrupt mailboxes to work through, what Fountain sends (templates, previews, test sends), and who can use
-//! Fountain with which roles.
+//! The division IT area: corrupt mailboxes to work through, the servers and their limits, what
+//! Fountain sends (templates, previews, test sends), and who can use Fountain with which roles.
 use leptos::prelude::*;
 
 use crate::api::{corrupt_mailboxes, people};
@@ -9,6 +9,7 @@ use crate::components::email_templates::EmailTemplates;
 use crate::components::gate::Gate;
 use crate::components::live::hydrated;
 use crate::components::people_table::PeopleTable;
+use crate::components::servers::Servers;
 
 #[component]
 pub fn It() -> impl IntoView {
@@ -40,6 +41,16 @@ fn ItBody() -> impl IntoView {
                     }
                 })}
             </Suspense>
+        </section>
+        <section class="card" id="servers">
+            <h2>"Servers and limits"</h2>
+            <p class="muted">
+                "What each Fountain process may take from each server. A change holds at once here and on "
+                "the other workers within a few seconds, without a restart: a lowered connection limit from the "
+                "next connection (those open finish their work), a paused server gets no new scans or copies. "
+                "Live figures are this portal's own."
+            </p>
+            <Servers />
         </section>
         <section class="card" id="emails">
             <h2>"What people receive"</h2>

@@ -14,6 +14,7 @@ use crate::areas;
 use crate::components::gate::Gate;
 use crate::components::live::{hydrated, poll_while};
 use crate::components::progress::ProgressView;
+use crate::components::protocol_summary::ProtocolSummaryView;
 use crate::components::quarantine::QuarantineList;
 use crate::components::report_table::ReportTable;
 use crate::components::timeline::Timeline;
@@ -128,6 +129,10 @@ fn Detail(d: RequestDetail, forms: Forms) -> impl IntoView {
             // Live progress while a worker has it; once it has ended, the report says what happened.
             {r.progress.filter(|_| r.state.is_active()).map(|p| view! { <ProgressView p=p /> })}
             {r.report.map(|report| view! { <h3>"Last run"</h3> <ReportTable report=report /> })}
+        </section>
+        <section class="card" id="protocol">
+            <h2>"What the last run said to the servers"</h2>
+            <ProtocolSummaryView summary=d.protocol />
         </section>
         <section class="card" id="kept-aside">
             <h2>"Messages kept aside"</h2>

@@ -7,7 +7,7 @@ use anyhow::{bail, Context};
 use clap::Args;
 
 use crate::engine::copy::{
-    copy_mailbox, CopyJob, DestinationProfile, Outcome, Progress, Report, Side,
+    copy_mailbox, CopyJob, DestinationProfile, Outcome, Progress, Report, Side, Transcripts,
 };
 use crate::engine::imap::{Credentials, Endpoint, Fingerprint, Trust};
 use crate::engine::plan::chunks::ChunkLimits;
@@ -255,7 +255,7 @@ pub async fn run(args: CopyArgs) -> anyhow::Result<i32> {
             args.quarantine_message_mb,
             args.quarantine_mailbox_mb,
         ),
-        dest_transcript: None,
+        transcripts: Transcripts::counting(),
         dest_profile: match args.dest_profile.as_str() {
             "zimbra" => DestinationProfile::ZimbraLike,
             _ => DestinationProfile::Generic,

@@ -241,6 +241,46 @@ impl From<FolderResult> for dto::FolderResult {
     }
 }
 
+/// `migration_requests.protocol`: what the last run said to each server.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Protocol {
+    pub updated_at: i64,
+    pub source: ProtocolSide,
+    pub destination: ProtocolSide,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProtocolSide {
+    pub commands: Vec<(String, u64)>,
+    pub errors: u64,
+    pub last_errors: Vec<String>,
+}
+
+impl From<crate::engine::imap::transcript::Summary> for ProtocolSide {
+    fn from(s: crate::engine::imap::transcript::Summary) -> Self {
+        ProtocolSide {
+            commands: s.commands,
+            errors: s.errors,
+            last_errors: s.last_errors,
+        }
+    }
+}
+
+impl From<Protocol> for dto::ProtocolSummary {
+    fn from(p: Protocol) -> Self {
+        let side = |s: ProtocolSide| dto::ProtocolSide {
+            commands: s.commands,
+            errors: s.errors,
+            last_errors: s.last_errors,
+        };
+        dto::ProtocolSummary {
+            updated_at: p.updated_at,
+            old_server: side(p.source),
+            new_server: side(p.destination),
+        }
+    }
+}
+
 impl From<&dto::ScanResult> for Scan {
     fn from(s: &dto::ScanResult) -> Self {
         Scan {

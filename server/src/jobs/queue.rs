@@ -18,6 +18,7 @@ use app::dto::{FailureClass, RequestId, UserId};
 
 use crate::db::entity::migration_request as row;
 use crate::db::now;
+use crate::db::stored;
 
 /// A migration request as the workers and pages see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -303,31 +304,35 @@ impl<C: ConnectionTrait + TransactionTrait> Queue<'_, C> {
         Ok(requeued)
     }
 
-    /// Stores live progress (JSON) while `worker` holds the request, which is also its heartbeat;
-    /// `false` if it no longer holds it.
+    /// Stores live progress and the run's protocol summary (JSON) while `worker` holds the request,
+    /// which is also its heartbeat; `false` if it no longer holds it.
     pub async fn record_progress(
         &self,
         id: RequestId,
         worker: &str,
         progress: &str,
+        protocol: &str,
     ) -> Result<bool, QueueError> {
-        self.touch(id, worker, Some(progress)).await
+        self.touch(id, worker, Some((progress, protocol))).await
     }
 
-    /// Refreshes the heartbeat (and the progress, if given) of a request `worker` still holds.
+    /// Refreshes the heartbeat (and the progress and protocol, if given) of a request `worker`
+    /// still holds.
     async fn touch(
         &self,
         id: RequestId,
         worker: &str,
-        progress: Option<&str>,
+        progress: Option<(&str, &str)>,
     ) -> Result<bool, QueueError> {
         let mut update = row::Entity::update_many()
             .col_expr(row::Column::HeartbeatAt, Expr::value(now()))
             .filter(row::Column::Id.eq(id.0))
             .filter(row::Column::Worker.eq(worker))
             .filter(row::Column::State.eq(RequestState::Copying.as_str()));
-        if let Some(progress) = progress {
-            update = update.col_expr(row::Column::Progress, Expr::value(progress));
+        if let Some((progress, protocol)) = progress {
+            update = update
+                .col_expr(row::Column::Progress, Expr::value(progress))
+                .col_expr(row::Column::Protocol, Expr::value(protocol));
         }
         Ok(update.exec(self.db).await?.rows_affected == 1)
     }
@@ -364,11 +369,24 @@ impl<C: ConnectionTrait + TransactionTrait> Queue<'_, C> {
         &self,
         id: RequestId,
     ) -> Result<(Option<String>, Option<String>), QueueError> {
-        let found = row::Entity::find_by_id(id.0)
+        let found = self.row(id).await?;
+        Ok((found.progress, found.report))
+    }
+
+    /// The last run's protocol summary, if any run wrote one.
+    pub async fn protocol(&self, id: RequestId) -> Result<Option<stored::Protocol>, QueueError> {
+        Ok(self
+            .row(id)
+            .await?
+            .protocol
+            .and_then(|json| stored::read(&json)))
+    }
+
+    async fn row(&self, id: RequestId) -> Result<row::Model, QueueError> {
+        row::Entity::find_by_id(id.0)
             .one(self.db)
             .await?
-            .ok_or(QueueError::NotFound(id))?;
-        Ok((found.progress, found.report))
+            .ok_or(QueueError::NotFound(id))
     }
 
     /// The user's latest request, finished or not.

@@ -29,7 +29,9 @@ use crate::config::Profile;
 use crate::db::entity::user;
 use crate::db::now;
 use crate::db::stored::{self, Versioned};
-use crate::engine::copy::{copy_mailbox, CopyError, CopyJob, DestinationProfile, Report};
+use crate::engine::copy::{
+    copy_mailbox, CopyError, CopyJob, DestinationProfile, Report, Transcripts,
+};
 use crate::engine::imap::ImapError;
 use crate::engine::plan::chunks::ChunkLimits;
 use crate::engine::plan::select::Pattern;
@@ -99,6 +101,21 @@ impl Worker {
             if last_recovery.is_none_or(|t| t.elapsed() >= Duration::from_secs(5)) {
                 self.recover().await;
                 last_recovery = Some(Instant::now());
+            }
+            // IT's latest limits, every round: a paused server gets no new scan or copy.
+            let paused = match m.refresh_limits().await {
+                Ok(in_force) => in_force.claims_paused(),
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot read the servers' limits");
+                    false
+                }
+            };
+            if paused {
+                tokio::select! {
+                    _ = tokio::time::sleep(POLL) => {}
+                    _ = shutdown.changed() => {}
+                }
+                continue;
             }
             let mut busy = false;
             match m.claim_scan(&self.name).await {
@@ -346,7 +363,7 @@ impl Worker {
             max_message_bytes: settings.new_server.max_message_bytes(),
             quarantine: settings.quarantine_limits(),
             spool_dir: settings.spool_dir(),
-            dest_transcript: None,
+            transcripts: Transcripts::counting(),
         }
     }
 
@@ -466,6 +483,13 @@ impl Worker {
                 .snapshot(started.elapsed(), now());
             Versioned::json(stored::Progress::from(&snapshot))
         };
+        let protocol_json = || {
+            Versioned::json(stored::Protocol {
+                updated_at: now(),
+                source: job.transcripts.source.summary().into(),
+                destination: job.transcripts.destination.summary().into(),
+            })
+        };
         let copy = copy_mailbox(&self.migrations.db, job, &on_progress);
         tokio::pin!(copy);
         let mut beat = tokio::time::interval(BEAT);
@@ -473,7 +497,8 @@ impl Worker {
             tokio::select! {
                 result = &mut copy => break Some(result),
                 _ = beat.tick() => {
-                    match queue.record_progress(request.id, holder(request), &progress_json()).await {
+                    let (progress, protocol) = (progress_json(), protocol_json());
+                    match queue.record_progress(request.id, holder(request), &progress, &protocol).await {
                         Ok(true) => {}
                         Ok(false) => break None,
                         // The database hiccupped: keep copying; if it stays away, the heartbeat expires
@@ -486,7 +511,12 @@ impl Worker {
         if result.is_some() {
             // The last chunks' progress, so the page ends at 100 %.
             let _ = queue
-                .record_progress(request.id, holder(request), &progress_json())
+                .record_progress(
+                    request.id,
+                    holder(request),
+                    &progress_json(),
+                    &protocol_json(),
+                )
                 .await;
         }
         result

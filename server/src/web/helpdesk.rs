@@ -43,7 +43,9 @@ pub async fn detail(m: Option<&Migrations>, id: RequestId) -> Result<RequestDeta
         .iter()
         .map(|h| h.item())
         .collect();
-    let mut view = request_view(&Queue { db: &m.db }, request).await?;
+    let queue = Queue { db: &m.db };
+    let protocol = queue.protocol(id).await.map_err(internal)?.map(Into::into);
+    let mut view = request_view(&queue, request).await?;
     // The same buttons as the person's, by the same rules.
     view.actions = offered_actions(view.state);
     Ok(RequestDetail {
@@ -56,6 +58,7 @@ pub async fn detail(m: Option<&Migrations>, id: RequestId) -> Result<RequestDeta
         timeline,
         timeline_omitted,
         quarantined,
+        protocol,
     })
 }
 

@@ -10,6 +10,7 @@ mod it;
 pub mod page;
 mod portal;
 mod self_service;
+mod servers;
 mod sign_in;
 
 use actix_web::{get, web, HttpResponse};

@@ -4,12 +4,13 @@ use std::sync::Arc;
 use app::dto::{
     BulkOutcome, CorruptMailbox, DecisionKind, DecisionOutcome, EmailKind, EmailPreview,
     MigrationView, Person, QuarantineId, Reason, Repair, RepairPreview, RequestAction,
-    RequestDetail, RequestId, StaffEmail, TemplateFile, Triage, TriageSelection, Viewer,
+    RequestDetail, RequestId, ServerLimits, ServerRole, ServerStatus, StaffEmail, TemplateFile,
+    Triage, TriageSelection, Viewer,
 };
 use app::error::AppError;
 use sea_orm::DatabaseConnection;
 
-use super::{corrupt, helpdesk, it, self_service};
+use super::{corrupt, helpdesk, it, self_service, servers};
 use crate::jobs::Migrations;
 
 pub struct DbPortal {
@@ -106,6 +107,20 @@ impl app::port::Portal for DbPortal {
     ) -> Result<DecisionOutcome, AppError> {
         let m = self.migrations.as_deref();
         corrupt::decide(m, staff, request, &ids, decision, &repairs, &reason).await
+    }
+
+    async fn server_statuses(&self) -> Result<Vec<ServerStatus>, AppError> {
+        servers::statuses(self.migrations.as_deref()).await
+    }
+
+    async fn change_server_limits(
+        &self,
+        staff: &Viewer,
+        role: ServerRole,
+        limits: ServerLimits,
+        reason: Reason,
+    ) -> Result<Vec<ServerStatus>, AppError> {
+        servers::change(self.migrations.as_deref(), staff, role, limits, &reason).await
     }
 
     async fn email_templates(&self) -> Result<Vec<TemplateFile>, AppError> {

@@ -79,6 +79,16 @@ async fn a_helpdesk_person_finds_a_stuck_request_retries_it_with_a_reason_and_se
         .await
         .unwrap_or_else(|e| panic!("the request page never showed done: {e}\n{}", app.log()));
     shot(c, "helpdesk-4-done").await;
+    // What the run said to the servers: appends on the new one, none on the old.
+    let row = "#protocol-commands tr[data-command='APPEND']";
+    let on_new = text_until(c, &format!("{row} td:nth-child(3)"), 30, |t| !t.is_empty()).await;
+    assert!(on_new.parse::<u64>().unwrap() >= 1, "{on_new}");
+    let on_old = css(c, &format!("{row} td:nth-child(2)"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(on_old, "0");
     c.execute(
         "document.getElementById('history').scrollIntoView()",
         vec![],

@@ -951,7 +951,10 @@ async fn the_engine_never_sends_anything_that_deletes() {
         max_message_bytes: None,
         quarantine: Default::default(),
         spool_dir: std::env::temp_dir(),
-        dest_transcript: Some(audit.clone()),
+        transcripts: server::engine::copy::Transcripts {
+            source: Transcript::counting(),
+            destination: audit.clone(),
+        },
     };
     let dir = tempfile::tempdir().unwrap();
     let journal = |name: &str| format!("sqlite://{}?mode=rwc", dir.path().join(name).display());

@@ -183,6 +183,41 @@ async fn the_helpdesk_retries_a_failed_request_for_the_person_and_every_step_is_
     assert_same_mail(old.port, new.port, &done.report.unwrap()).await;
     let after = detail(&app, &hana, id).await;
     assert_eq!(after.class, None, "done: nothing left to explain");
+    // The run's protocol summary: commands by kind on each side, never a password or a body.
+    let protocol = after
+        .protocol
+        .as_ref()
+        .expect("the run wrote its protocol summary");
+    let count = |side: &app::dto::ProtocolSide, name: &str| {
+        side.commands
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or(0, |(_, c)| *c)
+    };
+    assert!(count(&protocol.old_server, "LOGIN") >= 1, "{protocol:?}");
+    assert!(
+        count(&protocol.old_server, "UID FETCH") >= 1,
+        "{protocol:?}"
+    );
+    assert_eq!(
+        count(&protocol.old_server, "APPEND"),
+        0,
+        "nothing is written to the old server"
+    );
+    assert!(count(&protocol.new_server, "APPEND") >= 1, "{protocol:?}");
+    assert!(
+        !protocol
+            .old_server
+            .commands
+            .iter()
+            .any(|(n, _)| n.contains("EXPUNGE")),
+        "{protocol:?}"
+    );
+    let shown = serde_json::to_string(protocol).unwrap();
+    assert!(
+        !shown.contains("alice-old") && !shown.contains("Subject"),
+        "{shown}"
+    );
     assert_eq!(
         staff_entries(&after),
         vec![(

@@ -20,6 +20,7 @@ mod outbox;
 mod queue;
 mod rig;
 mod self_service;
+mod servers;
 mod templates;
 mod tls;
 mod xoauth2;

@@ -1153,6 +1153,35 @@ async fn the_authorization_matrix_holds_for_every_server_function_and_page() {
             ],
         ),
         (
+            "server_statuses",
+            vec![],
+            [
+                (NoSession, 401),
+                (Owner, 403),
+                (Other, 403),
+                (Helpdesk, 403),
+                (It, 200),
+                (NoRole, 403),
+            ],
+        ),
+        // Past the role check, a connection limit of 0 is refused: the matrix changes no server.
+        (
+            "set_server_limits",
+            vec![
+                ("server", "old"),
+                ("max_connections", "0"),
+                ("reason", "checking the matrix"),
+            ],
+            [
+                (NoSession, 401),
+                (Owner, 403),
+                (Other, 403),
+                (Helpdesk, 403),
+                (It, 400),
+                (NoRole, 403),
+            ],
+        ),
+        (
             "email_templates",
             vec![],
             [

@@ -26,6 +26,8 @@ pub struct Model {
     pub report: Option<String>,
     /// Live progress while copying (JSON of `db::stored::Progress`, versioned).
     pub progress: Option<String>,
+    /// The last run's protocol summary (JSON of `db::stored::Protocol`, versioned).
+    pub protocol: Option<String>,
     pub queued_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,

@@ -8,5 +8,6 @@ pub mod outbox;
 pub mod quarantine;
 pub mod request_event;
 pub mod scan;
+pub mod server_limit_change;
 pub mod session;
 pub mod user;

@@ -55,9 +55,26 @@ pub struct CopyJob {
     pub spool_dir: std::path::PathBuf,
     /// How much of a refused message's raw bytes the quarantine keeps.
     pub quarantine: QuarantineLimits,
-    /// Where every command sent to the destination is recorded (secrets and bodies left out), for the
-    /// never-delete audit. One recorder reads one session at a time: use it with `parallel: 1`.
-    pub dest_transcript: Option<Transcript>,
+    /// What the run's sessions send to each server, counted (secrets and bodies left out): the
+    /// protocol summary, and with a text-keeping transcript the never-delete audit.
+    pub transcripts: Transcripts,
+}
+
+/// One transcript per server, shared by every session of the run on it.
+#[derive(Debug, Clone)]
+pub struct Transcripts {
+    pub source: Transcript,
+    pub destination: Transcript,
+}
+
+impl Transcripts {
+    /// Counting only: what a product run keeps.
+    pub fn counting() -> Self {
+        Transcripts {
+            source: Transcript::counting(),
+            destination: Transcript::counting(),
+        }
+    }
 }
 
 /// What kind of server the destination is, for the naming rules it does not announce.

@@ -1,24 +1,23 @@
 //! The pair of IMAP sessions one copy worker uses, opened within the servers' connection budgets.
-use tokio::sync::OwnedSemaphorePermit;
+use std::sync::Arc;
 
 use super::job::CopyJob;
-use crate::engine::imap::transcript::Transcript;
 use crate::engine::imap::{Destination, ImapError, Source};
-use crate::engine::throttle::ServerBudget;
+use crate::engine::throttle::{ConnectionSlot, ServerBudget};
 
 /// Both sessions of one worker, with the connection slots they hold.
 pub(super) struct Sessions {
     pub source: Source,
     pub dest: Destination,
-    _slots: (OwnedSemaphorePermit, OwnedSemaphorePermit),
+    _slots: (ConnectionSlot, ConnectionSlot),
 }
 
 /// Takes a connection slot on each server, always in the same order, so two copies waiting for each
 /// other's slots cannot deadlock.
 pub(super) async fn slots(
-    source_budget: &ServerBudget,
-    dest_budget: &ServerBudget,
-) -> (OwnedSemaphorePermit, OwnedSemaphorePermit) {
+    source_budget: &Arc<ServerBudget>,
+    dest_budget: &Arc<ServerBudget>,
+) -> (ConnectionSlot, ConnectionSlot) {
     if source_budget.key() <= dest_budget.key() {
         let s = source_budget.connection().await;
         (s, dest_budget.connection().await)
@@ -31,18 +30,18 @@ pub(super) async fn slots(
 /// Connects both sides within the slots taken.
 pub(super) async fn connect(
     job: &CopyJob,
-    slots: (OwnedSemaphorePermit, OwnedSemaphorePermit),
+    slots: (ConnectionSlot, ConnectionSlot),
 ) -> Result<Sessions, ImapError> {
     let source = Source::connect(
         &job.source.endpoint,
         &job.source.credentials,
-        Transcript::default(),
+        job.transcripts.source.clone(),
     )
     .await?;
     let dest = Destination::connect(
         &job.destination.endpoint,
         &job.destination.credentials,
-        job.dest_transcript.clone().unwrap_or_default(),
+        job.transcripts.destination.clone(),
     )
     .await?;
     Ok(Sessions {

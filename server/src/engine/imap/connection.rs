@@ -146,6 +146,8 @@ pub(super) struct Link {
     pub label: String,
     pub timeout: Duration,
     pub max_reply_bytes: usize,
+    /// Where the session's errors are counted.
+    pub transcript: Transcript,
 }
 
 impl Link {
@@ -164,11 +166,17 @@ impl Link {
 
     /// A command Fountain refused to send (a name or flag no IMAP command can carry safely).
     pub fn unsendable(&self, during: &str, e: Unsendable) -> ImapError {
-        ImapError::Unsendable {
+        self.counted(ImapError::Unsendable {
             endpoint: self.label.clone(),
             during: during.to_owned(),
             detail: e.to_string(),
-        }
+        })
+    }
+
+    /// `e`, counted in the session's protocol summary.
+    pub fn counted(&self, e: ImapError) -> ImapError {
+        self.transcript.error(&e);
+        e
     }
 
     /// A folder name for a command async-imap builds (it can only quote): refused if it holds NUL,
@@ -178,18 +186,18 @@ impl Link {
     }
 
     pub fn timed_out(&self, during: &str) -> ImapError {
-        ImapError::Timeout {
+        self.counted(ImapError::Timeout {
             endpoint: self.label.clone(),
             during: during.to_owned(),
             secs: self.timeout.as_secs(),
-        }
+        })
     }
 
     pub fn map(&self, during: &str, e: async_imap::error::Error) -> ImapError {
         use async_imap::error::Error;
         let endpoint = self.label.clone();
         let during = during.to_owned();
-        match e {
+        self.counted(match e {
             Error::No(text) | Error::Bad(text) => ImapError::Refused {
                 endpoint,
                 during,
@@ -205,7 +213,7 @@ impl Link {
                 during,
                 detail: other.to_string(),
             },
-        }
+        })
     }
 }
 
@@ -219,6 +227,7 @@ pub(super) async fn open(
         label: endpoint.to_string(),
         timeout: endpoint.timeout,
         max_reply_bytes: endpoint.max_reply_bytes,
+        transcript: transcript.clone(),
     };
     let tcp = tokio::time::timeout(
         endpoint.timeout,
@@ -226,9 +235,11 @@ pub(super) async fn open(
     )
     .await
     .map_err(|_| link.timed_out("connect"))?
-    .map_err(|source| ImapError::Connect {
-        endpoint: link.label.clone(),
-        source,
+    .map_err(|source| {
+        link.counted(ImapError::Connect {
+            endpoint: link.label.clone(),
+            source,
+        })
     })?;
     // Many small commands and replies: Nagle would add a round trip to each (Cyrus is slow without this).
     let _ = tcp.set_nodelay(true);
@@ -295,23 +306,24 @@ async fn log_in(
         Err(_) => Err(link.timed_out("login")),
         Ok(Ok(session)) => Ok(session),
         Ok(Err((e, _client))) => Err(match e {
-            async_imap::error::Error::No(text) | async_imap::error::Error::Bad(text) => {
-                ImapError::Auth {
+            async_imap::error::Error::No(text) | async_imap::error::Error::Bad(text) => link
+                .counted(ImapError::Auth {
                     endpoint: link.label.clone(),
                     user: credentials.user().to_owned(),
                     text,
-                }
-            }
+                }),
             other => link.map("login", other),
         }),
     }
 }
 
 async fn greeting(client: &mut Client<Stream>, link: &Link) -> Result<(), ImapError> {
-    let lost = |detail: String| ImapError::Lost {
-        endpoint: link.label.clone(),
-        during: "greeting".into(),
-        detail,
+    let lost = |detail: String| {
+        link.counted(ImapError::Lost {
+            endpoint: link.label.clone(),
+            during: "greeting".into(),
+            detail,
+        })
     };
     match tokio::time::timeout(link.timeout, client.read_response()).await {
         Err(_) => Err(link.timed_out("greeting")),
@@ -328,30 +340,31 @@ async fn start_tls(
     endpoint: &Endpoint,
     link: &Link,
 ) -> Result<Client<Stream>, ImapError> {
-    match link
-        .run(
-            "STARTTLS",
-            client.run_command_and_check_ok("STARTTLS", None),
-        )
-        .await
-    {
-        Ok(()) => {}
-        Err(ImapError::Refused { .. }) if is_loopback(&endpoint.host) => return Ok(client),
-        Err(ImapError::Refused { .. }) => {
-            return Err(ImapError::Insecure {
-                endpoint: link.label.clone(),
-            })
+    let asked = client.run_command_and_check_ok("STARTTLS", None);
+    match tokio::time::timeout(link.timeout, asked).await {
+        Err(_) => return Err(link.timed_out("STARTTLS")),
+        Ok(Ok(())) => {}
+        // A local test server without TLS: expected, not an error of the run.
+        Ok(Err(async_imap::error::Error::No(_) | async_imap::error::Error::Bad(_)))
+            if is_loopback(&endpoint.host) =>
+        {
+            return Ok(client)
         }
-        Err(other) => return Err(other),
+        Ok(Err(async_imap::error::Error::No(_) | async_imap::error::Error::Bad(_))) => {
+            return Err(link.counted(ImapError::Insecure {
+                endpoint: link.label.clone(),
+            }))
+        }
+        Ok(Err(other)) => return Err(link.map("STARTTLS", other)),
     }
     let (wire, transcript) = client.into_inner().into_parts();
     let Some(tcp) = wire.into_plain() else {
         // A server that sent data after its STARTTLS OK is attempting a man-in-the-middle injection.
-        return Err(ImapError::Tls {
+        return Err(link.counted(ImapError::Tls {
             endpoint: link.label.clone(),
             detail: "the server sent data before the TLS handshake".into(),
             expected: "IMAP with STARTTLS",
-        });
+        }));
     };
     let wire = handshake(endpoint, link, tcp, "IMAP with STARTTLS").await?;
     Ok(Client::new(Recorded::new(wire, transcript)))
@@ -363,10 +376,12 @@ async fn handshake(
     tcp: TcpStream,
     expected: &'static str,
 ) -> Result<Wire, ImapError> {
-    let tls_error = |detail: String| ImapError::Tls {
-        endpoint: link.label.clone(),
-        detail,
-        expected,
+    let tls_error = |detail: String| {
+        link.counted(ImapError::Tls {
+            endpoint: link.label.clone(),
+            detail,
+            expected,
+        })
     };
     let connector = connector(&endpoint.trust).map_err(|e| tls_error(e.to_string()))?;
     let name = server_name(&endpoint.host).map_err(|e| tls_error(e.to_string()))?;
@@ -381,11 +396,11 @@ async fn handshake(
             Err(tls_error(e.to_string()))
         }
         Ok(Err(e)) if e.kind() == std::io::ErrorKind::InvalidData => Err(tls_error(e.to_string())),
-        Ok(Err(e)) => Err(ImapError::Lost {
+        Ok(Err(e)) => Err(link.counted(ImapError::Lost {
             endpoint: link.label.clone(),
             during: "TLS handshake".into(),
             detail: e.to_string(),
-        }),
+        })),
     }
 }
 
@@ -458,11 +473,11 @@ pub(super) async fn raw_command(
     };
     match tokio::time::timeout(link.timeout, exchange).await {
         Err(_) => Err(link.timed_out(&during)),
-        Ok(Err(e)) => Err(ImapError::Lost {
+        Ok(Err(e)) => Err(link.counted(ImapError::Lost {
             endpoint: link.label.clone(),
             during,
             detail: e.to_string(),
-        }),
+        })),
         Ok(Ok(reply)) => Ok(reply),
     }
 }

@@ -101,11 +101,11 @@ impl Destination {
             .clone()
             .find(|f| !carried(f) || f.chars().any(|c| c.is_control() || c == ' ' || c == ')'))
         {
-            return Err(ImapError::Refused {
+            return Err(self.link.counted(ImapError::Refused {
                 endpoint: self.link.label.clone(),
                 during: "STORE".into(),
                 text: format!("refusing to change the flag {bad:?} on the destination"),
-            });
+            }));
         }
         for (sign, flags) in [("+", &change.add), ("-", &change.remove)] {
             if flags.is_empty() {
@@ -299,11 +299,11 @@ impl Destination {
     /// Refuses, before anything is sent, what must never reach the destination.
     fn check(&self, wire_name: &str, messages: &[Outgoing<'_>]) -> Result<(), ImapError> {
         let refuse = |text: &str| {
-            Err(ImapError::Refused {
+            Err(self.link.counted(ImapError::Refused {
                 endpoint: self.link.label.clone(),
                 during: "APPEND".into(),
                 text: text.into(),
-            })
+            }))
         };
         let flags = || messages.iter().flat_map(|m| m.flags.iter());
         if wire_name.chars().any(char::is_control)

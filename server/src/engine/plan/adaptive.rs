@@ -36,6 +36,12 @@ impl AdaptiveLimit {
         (self.limit.floor() as usize).clamp(self.min, self.max)
     }
 
+    /// IT changed the server's connection cap: the limit stays within the new one.
+    pub fn set_max(&mut self, max: usize) {
+        self.max = max.max(1);
+        self.limit = self.limit.min(self.max as f64);
+    }
+
     /// An operation succeeded taking `cost` seconds per unit of work (e.g. per MB moved).
     pub fn on_success(&mut self, cost: f64) {
         if !cost.is_finite() || cost < 0.0 {
@@ -119,6 +125,25 @@ mod tests {
                     None => limit.on_error(),
                 }
                 prop_assert!((1..=max.max(1)).contains(&limit.current()));
+            }
+        }
+
+        #[test]
+        fn a_new_maximum_holds_at_once(
+            start in 0usize..20,
+            max in 0usize..20,
+            new_max in 0usize..20,
+            events in prop::collection::vec(prop::option::of(0.0f64..10.0), 0..50),
+        ) {
+            let mut limit = AdaptiveLimit::new(start, max);
+            limit.set_max(new_max);
+            prop_assert!((1..=new_max.max(1)).contains(&limit.current()));
+            for event in events {
+                match event {
+                    Some(cost) => limit.on_success(cost),
+                    None => limit.on_error(),
+                }
+                prop_assert!((1..=new_max.max(1)).contains(&limit.current()));
             }
         }
     }

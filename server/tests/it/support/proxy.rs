@@ -30,6 +30,8 @@ pub struct FaultyProxy {
     pub cuts: Arc<AtomicUsize>,
     /// The most connections open at once.
     pub peak: Arc<AtomicUsize>,
+    /// Connections taken so far.
+    pub accepted: Arc<AtomicUsize>,
     /// How many of the first connections get the fault (see [`FaultyProxy::heal`]).
     faulty: Arc<AtomicUsize>,
     task: tokio::task::JoinHandle<()>,
@@ -67,6 +69,7 @@ impl FaultyProxy {
         let port = listener.local_addr().unwrap().port();
         let cuts = Arc::new(AtomicUsize::new(0));
         let seen = Arc::new(AtomicUsize::new(0));
+        let accepted = seen.clone();
         let counter = cuts.clone();
         let peak = Arc::new(AtomicUsize::new(0));
         let open = Arc::new(AtomicUsize::new(0));
@@ -95,6 +98,7 @@ impl FaultyProxy {
             port,
             cuts,
             peak,
+            accepted,
             faulty,
             task,
         }

@@ -1,0 +1,477 @@
+//! One budget per server, shared by every copy running in the process: a cap on connections, an
+//! adaptive limit on operations in flight (see [`AdaptiveLimit`]) and, optionally, a byte rate. IT
+//! may change a server's cap and rate while copies run: the next connection keeps to the new cap
+//! (connections already open stay open), the next transfer to the new rate.
+mod observed;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tokio::sync::Notify;
+use tokio::time::Instant;
+
+use super::imap::Endpoint;
+use super::plan::adaptive::AdaptiveLimit;
+use observed::Observed;
+
+/// What each server may take from this process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Connections open at once (the adaptive limit on operations stays at or below it).
+    pub max_connections: usize,
+    /// Bytes per second read from or written to the server, if limited.
+    pub bytes_per_second: Option<u64>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_connections: 4,
+            bytes_per_second: None,
+        }
+    }
+}
+
+/// The budgets of every server this process talks to.
+#[derive(Debug, Default)]
+pub struct Throttle {
+    limits: Limits,
+    servers: Mutex<Servers>,
+}
+
+#[derive(Debug, Default)]
+struct Servers {
+    budgets: HashMap<String, Arc<ServerBudget>>,
+    /// Limits set at run time, by server, over `Throttle::limits`.
+    changed: HashMap<String, Limits>,
+}
+
+impl Throttle {
+    pub fn new(limits: Limits) -> Arc<Throttle> {
+        Arc::new(Throttle {
+            limits,
+            servers: Mutex::default(),
+        })
+    }
+
+    /// The budget of the server at `endpoint` (one per host and port).
+    pub fn server(&self, endpoint: &Endpoint) -> Arc<ServerBudget> {
+        let key = key(endpoint);
+        let mut servers = self.servers.lock().expect("throttle lock");
+        let limits = servers.changed.get(&key).copied().unwrap_or(self.limits);
+        servers
+            .budgets
+            .entry(key)
+            .or_insert_with_key(|key| Arc::new(ServerBudget::new(key.clone(), limits)))
+            .clone()
+    }
+
+    /// From now on the server at `endpoint` may take `limits`: budgets made later start with them,
+    /// the one in use changes at once.
+    pub fn set(&self, endpoint: &Endpoint, limits: Limits) {
+        let budget = {
+            let mut servers = self.servers.lock().expect("throttle lock");
+            servers.changed.insert(key(endpoint), limits);
+            servers.budgets.get(&key(endpoint)).cloned()
+        };
+        if let Some(budget) = budget {
+            budget.set(limits);
+        }
+    }
+}
+
+fn key(endpoint: &Endpoint) -> String {
+    format!("{}:{}", endpoint.host.to_ascii_lowercase(), endpoint.port)
+}
+
+#[derive(Debug)]
+pub struct ServerBudget {
+    key: String,
+    state: Mutex<State>,
+    changed: Notify,
+}
+
+#[derive(Debug)]
+struct State {
+    limits: Limits,
+    open: usize,
+    limit: AdaptiveLimit,
+    in_flight: usize,
+    /// When the byte budget is next free.
+    next_free: Instant,
+    observed: Observed,
+}
+
+/// A server's budget as it stands, for IT's servers page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BudgetState {
+    pub limits: Limits,
+    pub connections_open: usize,
+    pub limit: usize,
+    pub in_flight: usize,
+    /// (Unix seconds, limit) at each change of the adaptive limit, oldest first.
+    pub history: Vec<(i64, usize)>,
+    pub latency_ms: Option<f64>,
+    pub errors_last_minute: usize,
+}
+
+impl ServerBudget {
+    fn new(key: String, limits: Limits) -> ServerBudget {
+        let limits = Limits {
+            max_connections: limits.max_connections.max(1),
+            bytes_per_second: limits.bytes_per_second.filter(|r| *r > 0),
+        };
+        // Two at first: what the seed's old server could take.
+        let limit = AdaptiveLimit::new(2, limits.max_connections);
+        let mut observed = Observed::default();
+        observed.limit(limit.current(), unix_ms());
+        ServerBudget {
+            key,
+            state: Mutex::new(State {
+                limits,
+                open: 0,
+                limit,
+                in_flight: 0,
+                next_free: Instant::now(),
+                observed,
+            }),
+            changed: Notify::new(),
+        }
+    }
+
+    /// `host:port`.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    fn set(&self, limits: Limits) {
+        {
+            let mut state = self.state.lock().expect("budget lock");
+            state.limits = Limits {
+                max_connections: limits.max_connections.max(1),
+                bytes_per_second: limits.bytes_per_second.filter(|r| *r > 0),
+            };
+            let max = state.limits.max_connections;
+            state.limit.set_max(max);
+            let current = state.limit.current();
+            state.observed.limit(current, unix_ms());
+        }
+        // Waiters re-check against the new cap (a raised one lets them in now).
+        self.changed.notify_waiters();
+    }
+
+    /// Waits for a connection slot; hold it while the connection is open.
+    pub async fn connection(self: &Arc<Self>) -> ConnectionSlot {
+        loop {
+            let notified = self.changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            {
+                let mut state = self.state.lock().expect("budget lock");
+                if state.open < state.limits.max_connections {
+                    state.open += 1;
+                    return ConnectionSlot {
+                        budget: self.clone(),
+                    };
+                }
+            }
+            notified.await;
+        }
+    }
+
+    /// Connection slots free right now (for tests and reports).
+    pub fn free_connections(&self) -> usize {
+        let state = self.state.lock().expect("budget lock");
+        state.limits.max_connections.saturating_sub(state.open)
+    }
+
+    /// Operations allowed in flight now.
+    pub fn limit(&self) -> usize {
+        self.state.lock().expect("budget lock").limit.current()
+    }
+
+    /// How the server's budget stands now.
+    pub fn state(&self) -> BudgetState {
+        let mut state = self.state.lock().expect("budget lock");
+        let errors_last_minute = state.observed.errors_last_minute(unix_ms());
+        BudgetState {
+            limits: state.limits,
+            connections_open: state.open,
+            limit: state.limit.current(),
+            in_flight: state.in_flight,
+            history: state.observed.history(),
+            latency_ms: state.observed.latency_ms(),
+            errors_last_minute,
+        }
+    }
+
+    /// Waits until one more operation fits the adaptive limit. Report how it went on the returned
+    /// [`Operation`]; dropping it unreported counts as a failure (the operation errored out).
+    pub async fn operation(self: &Arc<Self>) -> Operation {
+        loop {
+            let notified = self.changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            {
+                let mut state = self.state.lock().expect("budget lock");
+                if state.in_flight < state.limit.current() {
+                    state.in_flight += 1;
+                    return Operation {
+                        budget: self.clone(),
+                        started: Instant::now(),
+                        reported: false,
+                    };
+                }
+            }
+            notified.await;
+        }
+    }
+
+    /// Waits until `bytes` fit the byte rate, if one is set.
+    pub async fn pace(&self, bytes: u64) {
+        let start = {
+            let mut state = self.state.lock().expect("budget lock");
+            let Some(rate) = state.limits.bytes_per_second else {
+                return;
+            };
+            let now = Instant::now();
+            let start = state.next_free.max(now);
+            state.next_free = start + Duration::from_secs_f64(bytes as f64 / rate as f64);
+            start
+        };
+        tokio::time::sleep_until(start).await;
+    }
+
+    fn finish(&self, took: Duration, outcome: Option<f64>) {
+        {
+            let mut state = self.state.lock().expect("budget lock");
+            state.in_flight -= 1;
+            let now = unix_ms();
+            match outcome {
+                Some(cost) => {
+                    state.limit.on_success(cost);
+                    state.observed.latency(took.as_secs_f64());
+                }
+                None => {
+                    state.limit.on_error();
+                    state.observed.error(now);
+                }
+            }
+            let current = state.limit.current();
+            state.observed.limit(current, now);
+        }
+        self.changed.notify_waiters();
+    }
+
+    fn close(&self) {
+        self.state.lock().expect("budget lock").open -= 1;
+        self.changed.notify_waiters();
+    }
+}
+
+fn unix_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// One connection's place in its server's cap, given back when dropped.
+#[derive(Debug)]
+pub struct ConnectionSlot {
+    budget: Arc<ServerBudget>,
+}
+
+impl Drop for ConnectionSlot {
+    fn drop(&mut self) {
+        self.budget.close();
+    }
+}
+
+/// One operation in flight on a server.
+#[derive(Debug)]
+pub struct Operation {
+    budget: Arc<ServerBudget>,
+    started: Instant,
+    reported: bool,
+}
+
+impl Operation {
+    /// It worked, moving `bytes`: its time per MB (plus a fixed share, for small ones) tells the
+    /// adaptive limit how the server is doing.
+    pub fn succeeded(mut self, bytes: u64) {
+        self.reported = true;
+        let work = 0.05 + bytes as f64 / 1e6;
+        let took = self.started.elapsed();
+        self.budget.finish(took, Some(took.as_secs_f64() / work));
+    }
+}
+
+impl Drop for Operation {
+    fn drop(&mut self) {
+        if !self.reported {
+            self.budget.finish(self.started.elapsed(), None);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn endpoint(port: u16) -> Endpoint {
+        Endpoint::new("Mail.Example.org", port)
+    }
+
+    #[test]
+    fn one_budget_per_server() {
+        let throttle = Throttle::new(Limits::default());
+        let a = throttle.server(&endpoint(993));
+        let same = throttle.server(&Endpoint::new("mail.example.org", 993));
+        let other = throttle.server(&endpoint(143));
+        assert!(Arc::ptr_eq(&a, &same));
+        assert!(!Arc::ptr_eq(&a, &other));
+    }
+
+    #[tokio::test]
+    async fn operations_wait_for_the_limit_and_failures_shrink_it() {
+        let throttle = Throttle::new(Limits {
+            max_connections: 4,
+            bytes_per_second: None,
+        });
+        let budget = throttle.server(&endpoint(1));
+        assert_eq!(budget.limit(), 2);
+        let first = budget.operation().await;
+        let second = budget.operation().await;
+        // A third must wait until one of the two ends.
+        let waiting = tokio::spawn({
+            let budget = budget.clone();
+            async move { budget.operation().await.succeeded(0) }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!waiting.is_finished());
+        drop(first); // failed: the limit halves to 1
+        assert_eq!(budget.limit(), 1);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!waiting.is_finished(), "1 in flight, limit 1");
+        second.succeeded(1_000_000);
+        waiting.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn connections_are_capped() {
+        let throttle = Throttle::new(Limits {
+            max_connections: 2,
+            bytes_per_second: None,
+        });
+        let budget = throttle.server(&endpoint(1));
+        let _a = budget.connection().await;
+        let _b = budget.connection().await;
+        assert_eq!(budget.free_connections(), 0);
+        let third = tokio::time::timeout(Duration::from_millis(50), budget.connection()).await;
+        assert!(third.is_err(), "a third connection must wait");
+    }
+
+    #[tokio::test]
+    async fn a_changed_cap_holds_for_the_next_connection() {
+        let throttle = Throttle::new(Limits {
+            max_connections: 3,
+            bytes_per_second: None,
+        });
+        let budget = throttle.server(&endpoint(1));
+        let a = budget.connection().await;
+        let b = budget.connection().await;
+        // Lowered to one: both stay open; a third waits until none is.
+        throttle.set(
+            &endpoint(1),
+            Limits {
+                max_connections: 1,
+                bytes_per_second: None,
+            },
+        );
+        assert_eq!(budget.free_connections(), 0);
+        let third = tokio::spawn({
+            let budget = budget.clone();
+            async move { budget.connection().await }
+        });
+        drop(a);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!third.is_finished(), "one still open, the cap is one");
+        drop(b);
+        let third = tokio::time::timeout(Duration::from_secs(5), third)
+            .await
+            .expect("the third gets in once none is open")
+            .unwrap();
+        assert_eq!(budget.state().connections_open, 1);
+        // Raised again: a waiter gets in at once, without anyone closing.
+        let fourth = tokio::spawn({
+            let budget = budget.clone();
+            async move { budget.connection().await }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!fourth.is_finished());
+        throttle.set(
+            &endpoint(1),
+            Limits {
+                max_connections: 2,
+                bytes_per_second: None,
+            },
+        );
+        let _fourth = tokio::time::timeout(Duration::from_secs(5), fourth)
+            .await
+            .expect("a raised cap lets the waiter in")
+            .unwrap();
+        drop(third);
+        assert_eq!(budget.state().connections_open, 1);
+    }
+
+    #[test]
+    fn limits_set_before_a_budget_exists_are_its_first() {
+        let throttle = Throttle::new(Limits::default());
+        let wanted = Limits {
+            max_connections: 1,
+            bytes_per_second: Some(5),
+        };
+        throttle.set(&Endpoint::new("MAIL.example.org", 1), wanted);
+        let state = throttle.server(&endpoint(1)).state();
+        assert_eq!(state.limits, wanted);
+        assert_eq!(state.limit, 1, "the adaptive limit stays within the cap");
+        assert_eq!(
+            throttle.server(&endpoint(2)).state().limits,
+            Limits::default()
+        );
+    }
+
+    #[tokio::test]
+    async fn the_state_shows_errors_latency_and_the_limits_history() {
+        let throttle = Throttle::new(Limits {
+            max_connections: 8,
+            bytes_per_second: None,
+        });
+        let budget = throttle.server(&endpoint(1));
+        budget.operation().await.succeeded(1000);
+        drop(budget.operation().await); // an error: the limit halves
+        let state = budget.state();
+        assert_eq!(state.errors_last_minute, 1);
+        assert!(state.latency_ms.is_some());
+        assert_eq!(state.in_flight, 0);
+        let limits: Vec<usize> = state.history.iter().map(|(_, l)| *l).collect();
+        assert_eq!(limits.first(), Some(&2));
+        assert_eq!(limits.last(), Some(&state.limit));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_byte_rate_spaces_transfers_out() {
+        let throttle = Throttle::new(Limits {
+            max_connections: 2,
+            bytes_per_second: Some(1_000_000),
+        });
+        let budget = throttle.server(&endpoint(1));
+        let started = Instant::now();
+        for _ in 0..4 {
+            budget.pace(500_000).await;
+        }
+        // Four half-megabytes at 1 MB/s: the last may start after 1.5 s.
+        assert_eq!(started.elapsed(), Duration::from_millis(1500));
+    }
+}

@@ -1,0 +1,231 @@
+//! The old and new servers' limits while Fountain runs. The configuration file sets them; division
+//! IT may change them without a restart (connections at once, MB/s, pausing new claims), each change
+//! stored with who and why. Every process (the portal's workers and `fountain worker`s) reads the
+//! latest change per server on its polling round and applies it to its own budgets: a lowered cap
+//! holds from the next connection, connections already open finish their work.
+use std::collections::HashMap;
+
+use app::dto::{LimitChange, Reason, ServerLimits, ServerLive, ServerRole, ServerStatus};
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+
+use super::Migrations;
+use crate::config::{MailAuth, MailServer, Profile};
+use crate::db::entity::server_limit_change as row;
+use crate::db::now;
+use crate::engine::throttle::{BudgetState, Limits};
+
+/// Changes shown per server, newest first.
+const CHANGES_SHOWN: u64 = 20;
+
+/// The limits in force on every configured server.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InForce(HashMap<ServerRole, ServerLimits>);
+
+impl InForce {
+    pub fn of(&self, role: ServerRole) -> ServerLimits {
+        self.0[&role]
+    }
+
+    /// Whether IT paused new claims on a server every scan and copy uses.
+    pub fn claims_paused(&self) -> bool {
+        self.0.values().any(|l| l.claims_paused)
+    }
+}
+
+impl Migrations {
+    /// What the configuration file sets for each server.
+    pub fn configured_limits(&self) -> ServerLimits {
+        let s = &self.settings;
+        ServerLimits {
+            max_connections: s.max_connections_per_server as u32,
+            max_mb_per_sec: s.max_mb_per_sec,
+            claims_paused: false,
+        }
+    }
+
+    fn server(&self, role: ServerRole) -> &MailServer {
+        match role {
+            ServerRole::Old => &self.settings.old_server,
+            ServerRole::New => &self.settings.new_server,
+        }
+    }
+
+    /// Reads IT's latest changes and applies them to this process's budgets.
+    pub async fn refresh_limits(&self) -> Result<InForce, DbErr> {
+        let mut in_force = HashMap::new();
+        for role in ServerRole::ALL {
+            let latest = changes(self, role, 1).await?.pop();
+            let limits = latest.map_or_else(|| self.configured_limits(), |c| c.limits);
+            self.throttle
+                .set(&self.server(role).endpoint(), budget_limits(limits));
+            in_force.insert(role, limits);
+        }
+        Ok(InForce(in_force))
+    }
+
+    /// IT changes a server's limits, saying why; in force in this process at once, in the others
+    /// on their next polling round.
+    pub async fn change_limits(
+        &self,
+        staff: &str,
+        role: ServerRole,
+        limits: ServerLimits,
+        reason: &Reason,
+    ) -> Result<(), DbErr> {
+        row::Entity::insert(row::ActiveModel {
+            server: Set(role.as_str().to_owned()),
+            max_connections: Set(limits.max_connections as i32),
+            max_mb_per_sec: Set(limits.max_mb_per_sec),
+            claims_paused: Set(limits.claims_paused),
+            reason: Set(reason.as_str().to_owned()),
+            changed_by: Set(staff.to_owned()),
+            changed_at: Set(now()),
+            ..Default::default()
+        })
+        .exec(&self.db)
+        .await?;
+        tracing::info!(by = %staff, server = role.as_str(), ?limits, "server limits changed");
+        self.refresh_limits().await.map(|_| ())
+    }
+
+    /// Every configured server: as configured, in force, and how it is doing in this process.
+    pub async fn server_statuses(&self) -> Result<Vec<ServerStatus>, DbErr> {
+        let mut statuses = Vec::new();
+        for role in ServerRole::ALL {
+            let server = self.server(role);
+            let changes = changes(self, role, CHANGES_SHOWN).await?;
+            let configured = self.configured_limits();
+            let in_force = changes.first().map_or(configured, |c| c.limits);
+            let budget = self.throttle.server(&server.endpoint());
+            statuses.push(ServerStatus {
+                role,
+                address: address(server),
+                auth: auth_name(server).to_owned(),
+                profile: profile_name(server.profile).to_owned(),
+                configured,
+                in_force,
+                live: live(budget.state()),
+                changes,
+            });
+        }
+        Ok(statuses)
+    }
+}
+
+async fn changes(m: &Migrations, role: ServerRole, limit: u64) -> Result<Vec<LimitChange>, DbErr> {
+    Ok(row::Entity::find()
+        .filter(row::Column::Server.eq(role.as_str()))
+        .order_by_desc(row::Column::Id)
+        .limit(limit)
+        .all(&m.db)
+        .await?
+        .into_iter()
+        .map(|r| LimitChange {
+            at: r.changed_at,
+            by: r.changed_by,
+            reason: r.reason,
+            limits: ServerLimits {
+                max_connections: r.max_connections.max(1) as u32,
+                max_mb_per_sec: r.max_mb_per_sec.filter(|r| r.is_finite() && *r > 0.0),
+                claims_paused: r.claims_paused,
+            },
+        })
+        .collect())
+}
+
+/// The budget's limits for what IT set.
+fn budget_limits(limits: ServerLimits) -> Limits {
+    Limits {
+        max_connections: limits.max_connections.max(1) as usize,
+        bytes_per_second: limits.max_mb_per_sec.map(|mb| (mb * 1_000_000.0) as u64),
+    }
+}
+
+fn live(state: BudgetState) -> ServerLive {
+    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    ServerLive {
+        observed_at: now(),
+        connections_open: count(state.connections_open),
+        adaptive_limit: count(state.limit),
+        operations_in_flight: count(state.in_flight),
+        history: state
+            .history
+            .into_iter()
+            .map(|(at, limit)| (at, count(limit)))
+            .collect(),
+        latency_ms: state.latency_ms,
+        errors_last_minute: count(state.errors_last_minute),
+    }
+}
+
+/// `scheme://host:port`: the configured URL without anything else it may hold.
+fn address(server: &MailServer) -> String {
+    let endpoint = server.endpoint();
+    format!(
+        "{}://{}:{}",
+        server.url.scheme(),
+        endpoint.host,
+        endpoint.port
+    )
+}
+
+fn auth_name(server: &MailServer) -> &'static str {
+    match server.auth {
+        MailAuth::Password => "password",
+        MailAuth::Proxy => "proxy",
+        MailAuth::Master => "master",
+    }
+}
+
+fn profile_name(profile: Profile) -> &'static str {
+    match profile {
+        Profile::Generic => "generic",
+        Profile::Zimbra => "zimbra",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rate_in_megabytes_becomes_bytes_and_the_cap_is_never_zero() {
+        let limits = budget_limits(ServerLimits {
+            max_connections: 3,
+            max_mb_per_sec: Some(1.5),
+            claims_paused: true,
+        });
+        assert_eq!(
+            limits,
+            Limits {
+                max_connections: 3,
+                bytes_per_second: Some(1_500_000),
+            }
+        );
+        let unlimited = budget_limits(ServerLimits {
+            max_connections: 0,
+            max_mb_per_sec: None,
+            claims_paused: false,
+        });
+        assert_eq!(unlimited.max_connections, 1);
+        assert_eq!(unlimited.bytes_per_second, None);
+    }
+
+    #[test]
+    fn claims_pause_when_either_server_is_paused() {
+        let limits = |paused| ServerLimits {
+            max_connections: 2,
+            max_mb_per_sec: None,
+            claims_paused: paused,
+        };
+        let both = |old, new| {
+            InForce(HashMap::from([
+                (ServerRole::Old, limits(old)),
+                (ServerRole::New, limits(new)),
+            ]))
+        };
+        assert!(!both(false, false).claims_paused());
+        assert!(both(true, false).claims_paused());
+        assert!(both(false, true).claims_paused());
+    }
+}
