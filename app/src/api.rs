@@ -5,7 +5,7 @@ use crate::dto::{
     BulkOutcome, CorruptMailbox, DecisionKind, DecisionOutcome, EmailKind, EmailPreview,
     MigrationView, Password, Person, QuarantineId, Repair, RepairPreview, RequestAction,
     RequestDetail, RequestId, ServerRole, ServerStatus, StaffEmail, TemplateFile, Triage,
-    TriageSelection, Viewer,
+    TriageQuery, TriageSelection, Viewer,
 };
 use crate::error::AppError;
 
@@ -28,11 +28,14 @@ pub async fn people(filter: String) -> Result<Vec<Person>, AppError> {
     crate::port::portal()?.people(filter, 100).await
 }
 
-/// The requests that need someone (helpdesk and IT).
+/// A page of the requests that need someone, narrowed and ordered (helpdesk and IT).
 #[server(prefix = "/api", endpoint = "helpdesk_triage")]
-pub async fn helpdesk_triage() -> Result<Triage, AppError> {
+pub async fn helpdesk_triage(
+    // Nothing sent: the first page of everything, by reason.
+    #[server(default)] query: TriageQuery,
+) -> Result<Triage, AppError> {
     crate::port::require_any(crate::areas::HELPDESK)?;
-    crate::port::portal()?.triage().await
+    crate::port::portal()?.triage(query).await
 }
 
 /// One request in full: the person, progress, report and timeline (helpdesk and IT).

@@ -9,7 +9,7 @@ use crate::dto::{
     BulkOutcome, CorruptMailbox, DecisionKind, DecisionOutcome, EmailKind, EmailPreview,
     MigrationView, Person, QuarantineId, Reason, Repair, RepairPreview, RequestAction,
     RequestDetail, RequestId, Role, ServerLimits, ServerRole, ServerStatus, StaffEmail,
-    TemplateFile, Triage, TriageSelection, Viewer,
+    TemplateFile, Triage, TriageQuery, TriageSelection, Viewer,
 };
 use crate::error::AppError;
 
@@ -19,9 +19,9 @@ pub trait Portal: Send + Sync + 'static {
     /// People who have signed in, newest first, whose name or email contains `filter`.
     async fn people(&self, filter: &str, limit: u64) -> Result<Vec<Person>, AppError>;
 
-    /// The helpdesk's triage queue: requests stuck, failed, needing attention or waiting for the
-    /// person, with counts per failure class.
-    async fn triage(&self) -> Result<Triage, AppError>;
+    /// A page of the helpdesk's triage queue (requests stuck, failed, needing attention or waiting
+    /// for the person), narrowed and ordered as `query` says, with counts of the whole queue.
+    async fn triage(&self, query: TriageQuery) -> Result<Triage, AppError>;
 
     /// Presses `action` for every request of the triage queue `selection` holds, each recorded with
     /// who and why; refused when the selection no longer holds `expected` requests.

@@ -1,10 +1,10 @@
-//! Narrowing the triage queue (by why it is there and by class) and pressing one action for every
-//! request shown — "retry every throttled request" — after a confirmation that says how many, with
+//! Narrowing the triage queue (by why it is there and by class), ordering it, and pressing one
+//! action for every request it holds (on every page) — "retry every throttled request" — after a confirmation that says how many, with
 //! the reason every action for someone else needs.
 use leptos::prelude::*;
 
 use crate::api::ActOnSelection;
-use crate::dto::{FailureClass, RequestAction, TriageBucket, TriageSelection};
+use crate::dto::{FailureClass, RequestAction, TriageBucket, TriageSelection, TriageSort};
 
 const BUCKETS: [TriageBucket; 4] = [
     TriageBucket::Stuck,
@@ -13,9 +13,12 @@ const BUCKETS: [TriageBucket; 4] = [
     TriageBucket::WaitingForPerson,
 ];
 
-/// The filter controls; `selection` is what they choose.
+/// The filter and order controls; `selection` and `sort` are what they choose.
 #[component]
-pub fn TriageFilter(selection: RwSignal<TriageSelection>) -> impl IntoView {
+pub fn TriageFilter(
+    selection: RwSignal<TriageSelection>,
+    sort: RwSignal<TriageSort>,
+) -> impl IntoView {
     let buckets = BUCKETS
         .into_iter()
         .map(|b| view! { <option value=format!("{b:?}")>{b.label()}</option> })
@@ -23,6 +26,10 @@ pub fn TriageFilter(selection: RwSignal<TriageSelection>) -> impl IntoView {
     let classes = FailureClass::ALL
         .into_iter()
         .map(|c| view! { <option value=c.as_str()>{c.label()}</option> })
+        .collect_view();
+    let orders = TriageSort::ALL
+        .into_iter()
+        .map(|o| view! { <option value=o.as_str()>{o.label()}</option> })
         .collect_view();
     view! {
         <div class="filters">
@@ -41,6 +48,11 @@ pub fn TriageFilter(selection: RwSignal<TriageSelection>) -> impl IntoView {
             }>
                 <option value="">"Every class"</option>
                 {classes}
+            </select>
+            <select id="triage-sort" aria-label="Order" on:change=move |ev| {
+                sort.set(TriageSort::parse(&event_target_value(&ev)).unwrap_or_default());
+            }>
+                {orders}
             </select>
         </div>
     }
@@ -87,7 +99,7 @@ pub fn BulkBar(
                 fallback=move || view! {
                     <button id="bulk-start" type="button" class="button" disabled=move || count.get() == 0
                         on:click=move |_| confirming.set(true)>
-                        {move || format!("For the {} shown…", count.get())}
+                        {move || format!("For all {} of them…", count.get())}
                     </button>
                 }
             >

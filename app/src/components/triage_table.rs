@@ -1,36 +1,52 @@
-//! The helpdesk's triage queue: counts per failure class, then one row per request that needs
-//! someone, with why and what to do next.
+//! The helpdesk's triage queue: counts per reason and failure class of the whole queue, then one
+//! page of rows (each a request that needs someone, with why and what to do next), and the pager.
 use leptos::prelude::*;
 
 use super::people_table::format_unix;
-use crate::dto::{Triage, TriageRow, TriageSelection};
+use crate::dto::{Triage, TriageRow};
 use crate::format::{human_size, percent};
 
 #[component]
-pub fn TriageTable(triage: Triage, selection: RwSignal<TriageSelection>) -> impl IntoView {
+pub fn TriageTable(triage: Triage, page: RwSignal<u32>) -> impl IntoView {
     if triage.rows.is_empty() {
-        return view! { <p class="empty" id="triage-empty">"Nothing needs a look right now."</p> }
-            .into_any();
+        let what = if triage.buckets.is_empty() {
+            "Nothing needs a look right now."
+        } else {
+            "Nothing of this kind: choose another reason or class."
+        };
+        return view! { <p class="empty" id="triage-empty">{what}</p> }.into_any();
     }
-    let counts = triage
-        .classes
-        .into_iter()
-        .map(|(class, n)| {
+    let reasons = triage
+        .buckets
+        .iter()
+        .map(|(bucket, n)| {
             view! {
-                <li data-class=class.as_str()>
-                    <strong>{class.label()}</strong>" "<span class="num">{n}</span>
+                <li data-bucket=format!("{bucket:?}")>
+                    <strong>{bucket.label()}</strong>" "<span class="num">{*n}</span>
                 </li>
             }
         })
         .collect_view();
-    let rows = triage
-        .rows
-        .into_iter()
-        .map(|r| row(r, selection))
+    let counts = triage
+        .classes
+        .iter()
+        .map(|(class, n)| {
+            view! {
+                <li data-class=class.as_str()>
+                    <strong>{class.label()}</strong>" "<span class="num">{*n}</span>
+                </li>
+            }
+        })
         .collect_view();
+    let pages = triage.pages();
+    let at = triage.page;
+    let first = u64::from(at) * u64::from(triage.per_page) + 1;
+    let last = first + triage.rows.len() as u64 - 1;
+    let rows = triage.rows.into_iter().map(row).collect_view();
     view! {
+        <ul class="class-counts" id="triage-buckets">{reasons}</ul>
         <ul class="class-counts" id="triage-classes">{counts}</ul>
-        <p><a href="/helpdesk/triage.csv" rel="external" download="triage.csv" id="triage-csv">"Export as CSV"</a></p>
+        <p><a href="/helpdesk/triage.csv" rel="external" download="triage.csv" id="triage-csv">"Export the whole queue as CSV"</a></p>
         <div class="table-wrap">
         <table class="table triage" id="triage">
             <thead>
@@ -42,14 +58,21 @@ pub fn TriageTable(triage: Triage, selection: RwSignal<TriageSelection>) -> impl
             <tbody>{rows}</tbody>
         </table>
         </div>
+        <nav class="pager" aria-label="Pages of the queue">
+            <button id="triage-prev" type="button" class="button" disabled=at == 0
+                on:click=move |_| page.set(at.saturating_sub(1))>"Previous"</button>
+            <span id="triage-page" data-page=at.to_string() data-pages=pages.to_string()>
+                {format!("{first}–{last} of {} · page {} of {pages}", triage.total, at + 1)}
+            </span>
+            <button id="triage-next" type="button" class="button" disabled=at + 1 >= pages
+                on:click=move |_| page.set(at + 1)>"Next"</button>
+        </nav>
     }
     .into_any()
 }
 
-/// One request; hidden while the filter leaves it out.
-fn row(r: TriageRow, selection: RwSignal<TriageSelection>) -> impl IntoView {
-    let shown = r.clone();
-    let hidden = move || !selection.get().holds(&shown);
+/// One request, with its last error in a row of its own.
+fn row(r: TriageRow) -> impl IntoView {
     let copied = if r.bytes_total > 0 {
         format!(
             "{} of {} ({} %)",
@@ -68,7 +91,7 @@ fn row(r: TriageRow, selection: RwSignal<TriageSelection>) -> impl IntoView {
         .or(r.stall.map(|s| s.label()))
         .unwrap_or("");
     view! {
-        <tr data-request=r.request_id.to_string() data-bucket=format!("{:?}", r.bucket) hidden=hidden.clone()>
+        <tr data-request=r.request_id.to_string() data-bucket=format!("{:?}", r.bucket)>
             <td>
                 <a href=format!("/helpdesk/requests/{}", r.request_id)>{r.person}</a><br />
                 <span class="muted">{r.email}</span>
@@ -81,7 +104,7 @@ fn row(r: TriageRow, selection: RwSignal<TriageSelection>) -> impl IntoView {
             <td class="num">{copied}</td>
         </tr>
         // The last error in full, under its request: it is often long.
-        <tr class="triage-error" hidden=hidden>
+        <tr class="triage-error">
             <td colspan="4">{r.last_error.unwrap_or_default()}</td>
         </tr>
     }

@@ -97,4 +97,6 @@ pub use reason::{Reason, ReasonError};
 pub use servers::{LimitChange, LimitsError, ServerLimits, ServerLive, ServerRole, ServerStatus};
 pub use state::RequestState;
 pub use templates::{EmailKind, EmailPreview, TemplateFile};
-pub use triage::{BulkOutcome, Stall, Triage, TriageBucket, TriageRow, TriageSelection};
+pub use triage::{
+    BulkOutcome, Stall, Triage, TriageBucket, TriageQuery, TriageRow, TriageSelection, TriageSort,
+};

@@ -71,20 +71,102 @@ pub struct TriageRow {
     pub stall: Option<Stall>,
 }
 
-/// The queue, oldest first within each bucket, and how many of each class.
+/// One page of the queue, as asked, with the counts of the whole queue.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Triage {
+    /// This page's rows.
     pub rows: Vec<TriageRow>,
+    /// Rows the selection holds, on every page (what a bulk action acts on).
+    pub total: u64,
+    /// From 0; the last page when the one asked for is past it.
+    pub page: u32,
+    pub per_page: u32,
+    /// How many of each class and in each bucket, in the whole queue.
     pub classes: Vec<(FailureClass, u64)>,
+    pub buckets: Vec<(TriageBucket, u64)>,
     /// Some request is queued or copying: the queue can change by itself (the page looks again).
     pub moving: bool,
+}
+
+impl Triage {
+    /// Pages the selection fills (at least one).
+    pub fn pages(&self) -> u32 {
+        let per_page = u64::from(self.per_page.max(1));
+        u32::try_from(self.total.div_ceil(per_page).max(1)).unwrap_or(u32::MAX)
+    }
+}
+
+/// How the queue is ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TriageSort {
+    /// By why it is there (stuck first), then longest in that state first.
+    #[default]
+    Reason,
+    /// Longest in its state first.
+    Oldest,
+    /// Most recently changed first.
+    Newest,
+    /// By name.
+    Person,
+    /// Biggest mailbox first.
+    Largest,
+}
+
+impl TriageSort {
+    pub const ALL: [TriageSort; 5] = [
+        TriageSort::Reason,
+        TriageSort::Oldest,
+        TriageSort::Newest,
+        TriageSort::Person,
+        TriageSort::Largest,
+    ];
+
+    /// As sent in forms and links.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TriageSort::Reason => "reason",
+            TriageSort::Oldest => "oldest",
+            TriageSort::Newest => "newest",
+            TriageSort::Person => "person",
+            TriageSort::Largest => "largest",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<TriageSort> {
+        TriageSort::ALL.into_iter().find(|o| o.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            TriageSort::Reason => "By reason, longest waiting first",
+            TriageSort::Oldest => "Longest in its state first",
+            TriageSort::Newest => "Most recent first",
+            TriageSort::Person => "By name",
+            TriageSort::Largest => "Biggest mailbox first",
+        }
+    }
+}
+
+/// Which page of the queue, narrowed and ordered how.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TriageQuery {
+    #[serde(default)]
+    pub selection: TriageSelection,
+    #[serde(default)]
+    pub sort: TriageSort,
+    /// From 0.
+    #[serde(default)]
+    pub page: u32,
 }
 
 /// Which rows of the triage queue a bulk action is for: those in `bucket` and of `class`, where
 /// given (none: every row).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TriageSelection {
+    #[serde(default)]
     pub bucket: Option<TriageBucket>,
+    #[serde(default)]
     pub class: Option<FailureClass>,
 }
 

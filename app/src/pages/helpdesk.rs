@@ -12,7 +12,7 @@ use crate::components::gate::Gate;
 use crate::components::live::{hydrated, poll_while};
 use crate::components::people_table::PeopleTable;
 use crate::components::triage_table::TriageTable;
-use crate::dto::TriageSelection;
+use crate::dto::{TriageQuery, TriageSelection, TriageSort};
 
 #[component]
 pub fn Helpdesk() -> impl IntoView {
@@ -29,9 +29,29 @@ fn HelpdeskBody() -> impl IntoView {
     let q = move || query.read().get("q").unwrap_or_default();
     let found = Resource::new(q, people);
     let (version, set_version) = signal(0u32);
-    let triage = Resource::new(move || version.get(), |_| helpdesk_triage());
-    poll_while(triage, set_version, Duration::from_secs(5), |t| t.moving);
     let selection = RwSignal::new(TriageSelection::default());
+    let sort = RwSignal::new(TriageSort::default());
+    let page = RwSignal::new(0u32);
+    // A new narrowing or order starts at the first page.
+    Effect::new(move |previous: Option<()>| {
+        selection.track();
+        sort.track();
+        if previous.is_some() {
+            page.set(0);
+        }
+    });
+    let triage = Resource::new(
+        move || {
+            let query = TriageQuery {
+                selection: selection.get(),
+                sort: sort.get(),
+                page: page.get(),
+            };
+            (version.get(), query)
+        },
+        |(_, query)| helpdesk_triage(query),
+    );
+    poll_while(triage, set_version, Duration::from_secs(5), |t| t.moving);
     let act = ServerAction::<ActOnSelection>::new();
     // After a bulk action, look again at once.
     Effect::new(move |previous: Option<()>| {
@@ -40,23 +60,19 @@ fn HelpdeskBody() -> impl IntoView {
             set_version.update(|v| *v += 1);
         }
     });
-    let shown = Signal::derive(move || {
-        triage.get().and_then(Result::ok).map_or(0, |t| {
-            let s = selection.get();
-            t.rows.iter().filter(|r| s.holds(r)).count() as u64
-        })
-    });
+    // Every request the selection holds, on all pages: what a bulk action acts on.
+    let shown = Signal::derive(move || triage.get().and_then(Result::ok).map_or(0, |t| t.total));
     let live = hydrated();
     view! {
         <h1 id="helpdesk" data-hydrated=move || live.get().to_string()>"Helpdesk"</h1>
         <section class="card">
             <h2>"Needs a look"</h2>
-            <TriageFilter selection=selection />
+            <TriageFilter selection=selection sort=sort />
             <BulkBar selection=selection count=shown act=act />
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match triage.await {
-                        Ok(queue) => view! { <TriageTable triage=queue selection=selection /> }.into_any(),
+                        Ok(queue) => view! { <TriageTable triage=queue page=page /> }.into_any(),
                         Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
                     }
                 })}

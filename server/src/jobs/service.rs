@@ -102,11 +102,14 @@ impl Migrations {
         )
     }
 
-    /// The helpdesk's triage queue now, by the configured thresholds.
-    pub async fn triage(&self) -> Result<app::dto::Triage, sea_orm::DbErr> {
-        let heartbeat_timeout = self.settings.heartbeat_timeout_secs as i64;
-        let stuck_after = self.settings.stuck_after_secs();
-        super::triage::triage(&self.db, heartbeat_timeout, stuck_after).await
+    /// The helpdesk's whole triage queue now, by the configured thresholds.
+    pub async fn triage(&self) -> Result<super::triage::Everything, sea_orm::DbErr> {
+        let thresholds = super::triage::Thresholds {
+            heartbeat_timeout: self.settings.heartbeat_timeout_secs as i64,
+            stuck_after: self.settings.stuck_after_secs(),
+            slots: self.settings.concurrent_requests as u64,
+        };
+        super::triage::triage(&self.db, thresholds).await
     }
 
     /// A page of the portal (under `server.public_url`, which may have a path of its own): the

@@ -1,16 +1,23 @@
 //! The helpdesk's triage queue: which requests need someone and why (the bucket, decided by a pure
-//! function from what the request row says), with counts per failure class.
+//! function from what the request row says), with counts per failure class, narrowed, ordered and
+//! cut into pages on the server.
 use std::collections::HashMap;
 
-use app::dto::{FailureClass, RequestId, RequestState, Stall, Triage, TriageBucket, TriageRow};
+use app::dto::{
+    FailureClass, RequestId, RequestState, Stall, Triage, TriageBucket, TriageQuery, TriageRow,
+    TriageSort,
+};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
-use crate::db::entity::{migration_request as request, user};
+use crate::db::entity::{migration_request as request, request_event, user};
 use crate::db::now;
 use crate::db::stored;
 
-/// How many rows the queue shows at most (the oldest first).
-pub const MAX_ROWS: usize = 500;
+/// Rows per page.
+pub const PER_PAGE: u32 = 50;
+/// Runs that tell how long a run takes: the most recent, within a week.
+const RUNS_MEASURED: usize = 50;
+const RUNS_WINDOW_SECS: i64 = 7 * 86_400;
 
 /// What the bucket decision looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +30,16 @@ pub struct Facts {
     pub still_for: Option<i64>,
     /// Seconds since it was queued, while queued.
     pub queued_for: Option<i64>,
+    /// How long its place in the queue explains waiting (see [`explained_wait`]), while queued.
+    pub explained_wait: Option<i64>,
+}
+
+/// The whole queue: every row that needs someone, by reason then longest waiting.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Everything {
+    pub rows: Vec<TriageRow>,
+    /// Some request is queued or copying.
+    pub moving: bool,
 }
 
 /// The request's bucket, or `None` when nobody needs to look (it runs, is paused, or ended well).
@@ -38,17 +55,53 @@ pub fn bucket(facts: Facts, heartbeat_timeout: i64, stuck_after: i64) -> Option<
 }
 
 /// Why a queued or copying request is stuck, if it is: its worker is silent for longer than
-/// `heartbeat_timeout`, or nothing moved (or it waited in the queue) for longer than `stuck_after`.
+/// `heartbeat_timeout`, nothing moved for longer than `stuck_after`, or it waited in the queue
+/// longer than `stuck_after` and twice what its place in the queue explains.
 pub fn stall(facts: Facts, heartbeat_timeout: i64, stuck_after: i64) -> Option<Stall> {
     let over = |secs: Option<i64>, limit: i64| secs.is_some_and(|s| s > limit);
+    let queue_limit = stuck_after.max(facts.explained_wait.unwrap_or(0).saturating_mul(2));
     match facts.state {
         RequestState::Copying if over(facts.silent_for, heartbeat_timeout) => {
             Some(Stall::WorkerSilent)
         }
         RequestState::Copying if over(facts.still_for, stuck_after) => Some(Stall::NoProgress),
-        RequestState::Queued if over(facts.queued_for, stuck_after) => Some(Stall::WaitingLong),
+        RequestState::Queued if over(facts.queued_for, queue_limit) => Some(Stall::WaitingLong),
         _ => None,
     }
+}
+
+/// How long the request `ahead` places from the front of the queue may wait, with `slots` copies
+/// running at once that each take about `typical_run` seconds: the rounds before its turn, and
+/// the one it may wait for a slot.
+pub fn explained_wait(ahead: u64, slots: u64, typical_run: i64) -> i64 {
+    let rounds = (ahead / slots.max(1)).saturating_add(1);
+    i64::try_from(rounds)
+        .unwrap_or(i64::MAX)
+        .saturating_mul(typical_run.max(0))
+}
+
+/// How long a run takes, from the log: the median from claim to done of the last runs that ended
+/// done (`events` are (request, at, state it went to), oldest first); `None` before any.
+pub fn typical_run<'a>(events: impl IntoIterator<Item = (i64, i64, &'a str)>) -> Option<i64> {
+    let mut started: HashMap<i64, i64> = HashMap::new();
+    let mut runs = Vec::new();
+    for (request, at, to) in events {
+        match to {
+            "copying" => {
+                started.insert(request, at);
+            }
+            "done" => {
+                if let Some(start) = started.remove(&request) {
+                    runs.push((at - start).max(0));
+                }
+            }
+            _ => {}
+        }
+    }
+    let from = runs.len().saturating_sub(RUNS_MEASURED);
+    let recent = &mut runs[from..];
+    recent.sort_unstable();
+    recent.get(recent.len() / 2).copied()
 }
 
 /// Counts per class, in the classes' own order, leaving out those with none.
@@ -60,12 +113,83 @@ pub fn class_counts(rows: &[TriageRow]) -> Vec<(FailureClass, u64)> {
         .collect()
 }
 
+/// Counts per bucket, in the buckets' order, leaving out those with none.
+pub fn bucket_counts(rows: &[TriageRow]) -> Vec<(TriageBucket, u64)> {
+    let mut counts: Vec<(TriageBucket, u64)> = Vec::new();
+    for r in rows {
+        match counts.iter_mut().find(|(b, _)| *b == r.bucket) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((r.bucket, 1)),
+        }
+    }
+    counts.sort_by_key(|(b, _)| *b);
+    counts
+}
+
+/// The page `query` asks for of `everything`: the rows its selection holds, in its order.
+pub fn page(everything: Everything, query: &TriageQuery, per_page: u32) -> Triage {
+    let per_page = per_page.max(1);
+    let classes = class_counts(&everything.rows);
+    let buckets = bucket_counts(&everything.rows);
+    let mut rows: Vec<TriageRow> = everything
+        .rows
+        .into_iter()
+        .filter(|r| query.selection.holds(r))
+        .collect();
+    sort(&mut rows, query.sort);
+    let total = rows.len() as u64;
+    let last_page =
+        u32::try_from(total.saturating_sub(1) / u64::from(per_page)).unwrap_or(u32::MAX);
+    let page = query.page.min(last_page);
+    let skip = page as usize * per_page as usize;
+    let rows = rows
+        .into_iter()
+        .skip(skip)
+        .take(per_page as usize)
+        .collect();
+    Triage {
+        rows,
+        total,
+        page,
+        per_page,
+        classes,
+        buckets,
+        moving: everything.moving,
+    }
+}
+
+/// Orders rows as `sort` says; the request id settles ties, so pages never overlap.
+pub fn sort(rows: &mut [TriageRow], sort: TriageSort) {
+    match sort {
+        TriageSort::Reason => rows.sort_by_key(|r| (r.bucket, r.since, r.request_id)),
+        TriageSort::Oldest => rows.sort_by_key(|r| (r.since, r.request_id)),
+        TriageSort::Newest => {
+            rows.sort_by_key(|r| (std::cmp::Reverse(r.since), r.request_id));
+        }
+        TriageSort::Person => rows.sort_by_cached_key(|r| {
+            (
+                r.person.to_lowercase(),
+                r.email.to_lowercase(),
+                r.request_id,
+            )
+        }),
+        TriageSort::Largest => {
+            rows.sort_by_key(|r| (std::cmp::Reverse(r.bytes_total), r.request_id));
+        }
+    }
+}
+
+/// The configuration the decisions use.
+#[derive(Debug, Clone, Copy)]
+pub struct Thresholds {
+    pub heartbeat_timeout: i64,
+    pub stuck_after: i64,
+    /// Copies that run at once (per worker process).
+    pub slots: u64,
+}
+
 /// The queue as the database has it now.
-pub async fn triage(
-    db: &impl ConnectionTrait,
-    heartbeat_timeout: i64,
-    stuck_after: i64,
-) -> Result<Triage, DbErr> {
+pub async fn triage(db: &impl ConnectionTrait, limits: Thresholds) -> Result<Everything, DbErr> {
     let open = [
         RequestState::Queued,
         RequestState::Copying,
@@ -78,10 +202,9 @@ pub async fn triage(
         .order_by_asc(request::Column::UpdatedAt)
         .all(db)
         .await?;
-    let found_active = found
+    let moving = found
         .iter()
-        .filter(|r| RequestState::parse(&r.state).is_some_and(RequestState::is_active))
-        .count();
+        .any(|r| RequestState::parse(&r.state).is_some_and(RequestState::is_active));
     let ids: Vec<i64> = found.iter().map(|r| r.user_id).collect();
     let people: HashMap<i64, user::Model> = user::Entity::find()
         .filter(user::Column::Id.is_in(ids))
@@ -91,29 +214,62 @@ pub async fn triage(
         .map(|u| (u.id, u))
         .collect();
     let at = now();
+    // Places in the queue, in the order workers claim (oldest queued first).
+    let mut queued: Vec<(i64, i64)> = found
+        .iter()
+        .filter(|r| r.state == RequestState::Queued.as_str())
+        .map(|r| (r.queued_at.unwrap_or(r.updated_at), r.id))
+        .collect();
+    queued.sort_unstable();
+    let ahead: HashMap<i64, u64> = queued
+        .iter()
+        .enumerate()
+        .map(|(i, (_, id))| (*id, i as u64))
+        .collect();
+    let typical = if queued.is_empty() {
+        limits.stuck_after
+    } else {
+        typical_run_since(db, at - RUNS_WINDOW_SECS)
+            .await?
+            .unwrap_or(limits.stuck_after)
+    };
     let mut rows: Vec<TriageRow> = found
         .into_iter()
         .filter_map(|r| {
             let person = people.get(&r.user_id)?;
-            row(r, person, at, heartbeat_timeout, stuck_after)
+            let explained = ahead
+                .get(&r.id)
+                .map(|a| explained_wait(*a, limits.slots, typical));
+            row(r, person, at, explained, limits)
         })
         .collect();
-    let moving = found_active > 0;
-    rows.sort_by_key(|r| (r.bucket, r.since));
-    rows.truncate(MAX_ROWS);
-    Ok(Triage {
-        classes: class_counts(&rows),
-        rows,
-        moving,
-    })
+    sort(&mut rows, TriageSort::Reason);
+    Ok(Everything { rows, moving })
+}
+
+async fn typical_run_since(db: &impl ConnectionTrait, since: i64) -> Result<Option<i64>, DbErr> {
+    let events = request_event::Entity::find()
+        .filter(request_event::Column::Kind.eq("changed"))
+        .filter(request_event::Column::ToState.is_in(["copying", "done"]))
+        .filter(request_event::Column::At.gte(since))
+        .order_by_asc(request_event::Column::Id)
+        .all(db)
+        .await?;
+    Ok(typical_run(events.iter().map(|e| {
+        (
+            e.request_id,
+            e.at,
+            e.to_state.as_deref().unwrap_or_default(),
+        )
+    })))
 }
 
 fn row(
     r: request::Model,
     person: &user::Model,
     at: i64,
-    heartbeat_timeout: i64,
-    stuck_after: i64,
+    explained_wait: Option<i64>,
+    limits: Thresholds,
 ) -> Option<TriageRow> {
     let state = RequestState::parse(&r.state)?;
     let class = r.failure_class.as_deref().and_then(FailureClass::parse);
@@ -130,9 +286,10 @@ fn row(
         silent_for: r.heartbeat_at.map(|h| at - h),
         still_for: (state == RequestState::Copying).then(|| at - moved_at),
         queued_for: r.queued_at.map(|q| at - q),
+        explained_wait,
     };
-    let bucket = bucket(facts, heartbeat_timeout, stuck_after)?;
-    let stall = stall(facts, heartbeat_timeout, stuck_after);
+    let bucket = bucket(facts, limits.heartbeat_timeout, limits.stuck_after)?;
+    let stall = stall(facts, limits.heartbeat_timeout, limits.stuck_after);
     let progress = progress.unwrap_or_default();
     Some(TriageRow {
         request_id: RequestId(r.id),
@@ -160,6 +317,7 @@ mod tests {
             silent_for: None,
             still_for: None,
             queued_for: None,
+            explained_wait: None,
         }
     }
 
@@ -240,12 +398,168 @@ mod tests {
                 silent_for: silent,
                 still_for: still,
                 queued_for: queued,
+                explained_wait: None,
             };
             let stuck = bucket(facts, 60, 1800) == Some(TriageBucket::Stuck);
             proptest::prop_assert_eq!(stuck, stall(facts, 60, 1800).is_some());
             if stuck {
                 proptest::prop_assert!(facts.state.is_active());
             }
+        }
+    }
+
+    #[test]
+    fn a_long_wait_its_place_in_the_queue_explains_is_not_stuck() {
+        // Tenth in line, two copies at once of ten minutes each: about an hour is explained.
+        let explained = explained_wait(10, 2, 600);
+        assert_eq!(explained, 6 * 600);
+        let queued = |waited| Facts {
+            queued_for: Some(waited),
+            explained_wait: Some(explained),
+            ..facts(RequestState::Queued)
+        };
+        assert_eq!(stall(queued(1801), 60, 1800), None, "well within its turn");
+        assert_eq!(
+            stall(queued(2 * explained + 1), 60, 1800),
+            Some(Stall::WaitingLong)
+        );
+        // First in line: the configured wait is the limit.
+        let first = Facts {
+            queued_for: Some(1801),
+            explained_wait: Some(explained_wait(0, 2, 600)),
+            ..facts(RequestState::Queued)
+        };
+        assert_eq!(stall(first, 60, 1800), Some(Stall::WaitingLong));
+        assert_eq!(
+            explained_wait(u64::MAX, 0, i64::MAX),
+            i64::MAX,
+            "never overflows"
+        );
+    }
+
+    #[test]
+    fn a_typical_run_is_the_median_from_claim_to_done() {
+        let events = [
+            (1, 0, "copying"),
+            (2, 10, "copying"),
+            (1, 100, "done"),
+            (3, 100, "copying"),
+            (3, 130, "failed"),
+            // Claimed again after a pause: the run is the last claim's.
+            (2, 200, "paused"),
+            (2, 300, "copying"),
+            (2, 320, "done"),
+            (4, 400, "copying"),
+            (4, 1400, "done"),
+        ];
+        assert_eq!(typical_run(events), Some(100));
+        assert_eq!(typical_run([(1, 0, "copying")]), None);
+    }
+
+    fn sample_row(
+        id: i64,
+        bucket: TriageBucket,
+        since: i64,
+        bytes: u64,
+        person: &str,
+    ) -> TriageRow {
+        TriageRow {
+            request_id: RequestId(id),
+            person: person.into(),
+            email: format!("{id}@example.org"),
+            state: RequestState::Failed,
+            bucket,
+            since,
+            bytes_done: 0,
+            bytes_total: bytes,
+            last_error: None,
+            class: (id % 3 == 0).then_some(FailureClass::Internal),
+            stall: None,
+        }
+    }
+
+    #[test]
+    fn a_page_counts_the_whole_queue_and_holds_the_selection_in_its_order() {
+        let rows: Vec<TriageRow> = (0..7)
+            .map(|i| {
+                let bucket = if i % 2 == 0 {
+                    TriageBucket::Failed
+                } else {
+                    TriageBucket::Stuck
+                };
+                sample_row(i, bucket, 100 - i, i as u64 * 10, "x")
+            })
+            .collect();
+        let everything = Everything {
+            rows,
+            moving: false,
+        };
+        let query = TriageQuery {
+            selection: app::dto::TriageSelection {
+                bucket: Some(TriageBucket::Failed),
+                class: None,
+            },
+            sort: TriageSort::Largest,
+            page: 1,
+        };
+        let shown = page(everything.clone(), &query, 3);
+        assert_eq!(shown.total, 4);
+        assert_eq!(shown.pages(), 2);
+        let ids: Vec<i64> = shown.rows.iter().map(|r| r.request_id.get()).collect();
+        assert_eq!(ids, [0], "the second page of 6, 4, 2, 0");
+        assert_eq!(
+            shown.buckets,
+            [(TriageBucket::Stuck, 3), (TriageBucket::Failed, 4)]
+        );
+        assert_eq!(shown.classes, [(FailureClass::Internal, 3)]);
+        // Past the end: the last page.
+        let far = page(everything, &TriageQuery { page: 99, ..query }, 3);
+        assert_eq!(far.page, 1);
+    }
+
+    proptest::proptest! {
+        /// Every row the selection holds is on exactly one page, whatever the order and page size.
+        #[test]
+        fn pages_cover_the_selection_once(
+            rows in proptest::collection::vec((0usize..4, 0i64..50, 0u64..1000, "\\PC{0,8}"), 0..60),
+            sort in 0usize..5,
+            per_page in 1u32..20,
+            bucket in proptest::option::of(0usize..4),
+        ) {
+            const BUCKETS: [TriageBucket; 4] = [
+                TriageBucket::Stuck,
+                TriageBucket::Failed,
+                TriageBucket::NeedsAttention,
+                TriageBucket::WaitingForPerson,
+            ];
+            let rows: Vec<TriageRow> = rows
+                .into_iter()
+                .enumerate()
+                .map(|(i, (b, since, bytes, person))| sample_row(i as i64, BUCKETS[b], since, bytes, &person))
+                .collect();
+            let everything = Everything { rows: rows.clone(), moving: true };
+            let mut query = TriageQuery {
+                selection: app::dto::TriageSelection { bucket: bucket.map(|b| BUCKETS[b]), class: None },
+                sort: TriageSort::ALL[sort],
+                page: 0,
+            };
+            let first = page(everything.clone(), &query, per_page);
+            let mut seen = Vec::new();
+            for p in 0..first.pages() {
+                query.page = p;
+                let shown = page(everything.clone(), &query, per_page);
+                proptest::prop_assert!(shown.rows.len() <= per_page as usize);
+                seen.extend(shown.rows.into_iter().map(|r| r.request_id));
+            }
+            let mut wanted: Vec<RequestId> = rows
+                .iter()
+                .filter(|r| query.selection.holds(r))
+                .map(|r| r.request_id)
+                .collect();
+            proptest::prop_assert_eq!(seen.len() as u64, first.total);
+            seen.sort();
+            wanted.sort();
+            proptest::prop_assert_eq!(seen, wanted);
         }
     }
 

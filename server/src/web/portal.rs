@@ -5,7 +5,7 @@ use app::dto::{
     BulkOutcome, CorruptMailbox, DecisionKind, DecisionOutcome, EmailKind, EmailPreview,
     MigrationView, Person, QuarantineId, Reason, Repair, RepairPreview, RequestAction,
     RequestDetail, RequestId, ServerLimits, ServerRole, ServerStatus, StaffEmail, TemplateFile,
-    Triage, TriageSelection, Viewer,
+    Triage, TriageQuery, TriageSelection, Viewer,
 };
 use app::error::AppError;
 use sea_orm::DatabaseConnection;
@@ -27,15 +27,16 @@ impl app::port::Portal for DbPortal {
             .map_err(internal)
     }
 
-    async fn triage(&self) -> Result<Triage, AppError> {
-        let Some(m) = self.migrations.as_deref() else {
-            return Ok(Triage {
+    async fn triage(&self, query: TriageQuery) -> Result<Triage, AppError> {
+        let everything = match self.migrations.as_deref() {
+            Some(m) => m.triage().await.map_err(internal)?,
+            None => crate::jobs::triage::Everything {
                 rows: Vec::new(),
-                classes: Vec::new(),
                 moving: false,
-            });
+            },
         };
-        m.triage().await.map_err(internal)
+        let per_page = crate::jobs::triage::PER_PAGE;
+        Ok(crate::jobs::triage::page(everything, &query, per_page))
     }
 
     async fn act_on_selection(

@@ -367,6 +367,35 @@ async fn a_bulk_retry_acts_on_what_the_confirmation_counted_and_records_each_req
     }
     crashing.stop().await;
     let (hana, _) = app.sign_in("hana", "hana-pass").await;
+    // The queue is narrowed, ordered and cut into pages on the server; its counts are the whole queue's.
+    let triage = |form: Vec<(&'static str, &'static str)>| {
+        let (app, hana) = (&app, &hana);
+        async move {
+            let (status, body) = app.call(hana, "helpdesk_triage", &form).await;
+            assert_eq!(status, 200, "{body}");
+            serde_json::from_str::<app::dto::Triage>(&body).unwrap()
+        }
+    };
+    let by_name = triage(vec![
+        ("query[selection][bucket]", "failed"),
+        ("query[sort]", "person"),
+        ("query[page]", "5"),
+    ])
+    .await;
+    let names: Vec<&str> = by_name.rows.iter().map(|r| r.person.as_str()).collect();
+    assert_eq!(names, ["Alice Archer", "Bob Baker"]);
+    assert_eq!(
+        (by_name.total, by_name.page),
+        (2, 0),
+        "past the end: the last page"
+    );
+    assert_eq!(by_name.buckets, [(app::dto::TriageBucket::Failed, 2)]);
+    let none = triage(vec![("query[selection][bucket]", "stuck")]).await;
+    assert!(none.rows.is_empty() && none.total == 0, "{none:?}");
+    assert_eq!(
+        none.buckets, by_name.buckets,
+        "the counts stay the whole queue's"
+    );
     let selection = [
         ("selection[bucket]", "failed"),
         ("selection[class]", "internal"),
