@@ -58,21 +58,44 @@ pub fn TriageFilter(
     }
 }
 
-/// One action for the `count` requests shown, confirmed, with a reason.
+/// What the bulk bar holds between renders (the page renders it again each time the queue is
+/// read): the action chosen, the reason typed, and whether it asks for confirmation.
+#[derive(Debug, Clone, Copy)]
+pub struct BulkState {
+    pub action: RwSignal<RequestAction>,
+    pub reason: RwSignal<String>,
+    pub confirming: RwSignal<bool>,
+}
+
+impl BulkState {
+    pub fn new() -> Self {
+        BulkState {
+            action: RwSignal::new(RequestAction::Retry),
+            reason: RwSignal::new(String::new()),
+            confirming: RwSignal::new(false),
+        }
+    }
+}
+
+impl Default for BulkState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// One action for the `count` requests the selection holds, confirmed, with a reason.
 #[component]
 pub fn BulkBar(
     selection: RwSignal<TriageSelection>,
-    count: Signal<u64>,
+    count: u64,
     act: ServerAction<ActOnSelection>,
+    state: BulkState,
 ) -> impl IntoView {
-    let action = RwSignal::new(RequestAction::Retry);
-    let reason = RwSignal::new(String::new());
-    let confirming = RwSignal::new(false);
-    // A new selection needs a new confirmation.
-    Effect::new(move |_| {
-        selection.track();
-        confirming.set(false);
-    });
+    let BulkState {
+        action,
+        reason,
+        confirming,
+    } = state;
     let verb = move || action.get().button().1.to_lowercase();
     view! {
         <div class="bulk" id="bulk">
@@ -86,10 +109,10 @@ pub fn BulkBar(
                 action.set(chosen);
                 confirming.set(false);
             }>
-                <option value="Retry">"Try again"</option>
-                <option value="Resume">"Resume"</option>
-                <option value="Pause">"Pause"</option>
-                <option value="Cancel">"Cancel (keeps what is copied)"</option>
+                <option value="Retry" selected=move || action.get() == RequestAction::Retry>"Try again"</option>
+                <option value="Resume" selected=move || action.get() == RequestAction::Resume>"Resume"</option>
+                <option value="Pause" selected=move || action.get() == RequestAction::Pause>"Pause"</option>
+                <option value="Cancel" selected=move || action.get() == RequestAction::Cancel>"Cancel (keeps what is copied)"</option>
             </select>
             <input id="bulk-reason" type="text" placeholder="Why (recorded for each request)"
                 aria-label="Why" prop:value=move || reason.get()
@@ -97,9 +120,9 @@ pub fn BulkBar(
             <Show
                 when=move || confirming.get()
                 fallback=move || view! {
-                    <button id="bulk-start" type="button" class="button" disabled=move || count.get() == 0
+                    <button id="bulk-start" type="button" class="button" disabled=move || count == 0
                         on:click=move |_| confirming.set(true)>
-                        {move || format!("For all {} of them…", count.get())}
+                        {move || format!("For all {} of them…", count)}
                     </button>
                 }
             >
@@ -110,11 +133,11 @@ pub fn BulkBar(
                             selection: selection.get_untracked(),
                             action: action.get_untracked(),
                             reason: reason.get_untracked(),
-                            expected: count.get_untracked(),
+                            expected: count,
                         });
                         confirming.set(false);
                     }>
-                    {move || format!("Yes: {} {} request(s)", verb(), count.get())}
+                    {move || format!("Yes: {} {} request(s)", verb(), count)}
                 </button>
                 <button type="button" class="button" on:click=move |_| confirming.set(false)>"Back"</button>
             </Show>
@@ -127,6 +150,9 @@ pub fn BulkBar(
                 view! {
                     <div class="notice" id="bulk-outcome">
                         <p>{format!("Done for {} request(s); {} refused.", o.done.len(), o.refused.len())}</p>
+                        {(o.not_started > 0).then(|| view! {
+                            <p>{format!("{} never started: there is no request to act on; email them instead.", o.not_started)}</p>
+                        })}
                         <ul>{refused}</ul>
                     </div>
                 }.into_any()

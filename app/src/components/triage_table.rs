@@ -84,16 +84,19 @@ fn row(r: TriageRow) -> impl IntoView {
         "–".to_owned()
     };
     let class = r.class.map(|c| c.label()).unwrap_or("");
-    // A stop's next step comes from its class; a stuck request says why it counts as stuck.
-    let next = r
-        .class
-        .map(|c| c.suggested_action())
-        .or(r.stall.map(|s| s.label()))
-        .unwrap_or("");
+    let next = r.next_step();
+    // A request opens its page; someone who never started is found by their address.
+    let (link, key) = match r.request_id {
+        Some(id) => (format!("/helpdesk/requests/{id}"), id.to_string()),
+        None => (
+            format!("/helpdesk?q={}", query_escape(&r.email)),
+            format!("person-{}", r.user_id),
+        ),
+    };
     view! {
-        <tr data-request=r.request_id.to_string() data-bucket=format!("{:?}", r.bucket)>
+        <tr data-request=key data-bucket=format!("{:?}", r.bucket)>
             <td>
-                <a href=format!("/helpdesk/requests/{}", r.request_id)>{r.person}</a><br />
+                <a href=link>{r.person}</a><br />
                 <span class="muted">{r.email}</span>
             </td>
             <td class="triage-why">
@@ -107,5 +110,37 @@ fn row(r: TriageRow) -> impl IntoView {
         <tr class="triage-error">
             <td colspan="4">{r.last_error.unwrap_or_default()}</td>
         </tr>
+    }
+}
+
+/// `text` for a URL's query string: letters, digits and `-._~` as they are, the rest %-escaped.
+fn query_escape(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::query_escape;
+    use proptest::prelude::*;
+
+    #[test]
+    fn addresses_are_escaped_for_a_query() {
+        assert_eq!(query_escape("a.b+c@example.org"), "a.b%2Bc%40example.org");
+        assert_eq!(query_escape("zoë"), "zo%C3%AB");
+    }
+
+    proptest! {
+        #[test]
+        fn nothing_but_safe_characters_come_out(text in "\\PC*") {
+            let escaped = query_escape(&text);
+            prop_assert!(escaped.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~%".contains(&b)));
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! The helpdesk's triage queue: requests that need someone, each with why and what to do next.
 use serde::{Deserialize, Serialize};
 
-use super::{FailureClass, RequestId, RequestState};
+use super::{FailureClass, RequestId, RequestState, UserId};
 
 /// Why a request is in the queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -13,7 +13,8 @@ pub enum TriageBucket {
     Failed,
     /// Finished, with messages or folders to decide on.
     NeedsAttention,
-    /// The person has to act (their old password is no longer accepted).
+    /// The person has to act: their old password is no longer accepted, or they connected long
+    /// ago and never started.
     WaitingForPerson,
 }
 
@@ -56,12 +57,15 @@ impl Stall {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TriageRow {
-    pub request_id: RequestId,
+    /// `None`: the person connected their old mailbox long ago and never started.
+    pub request_id: Option<RequestId>,
+    pub user_id: UserId,
     pub person: String,
     pub email: String,
-    pub state: RequestState,
+    /// The request's state; `None` without a request.
+    pub state: Option<RequestState>,
     pub bucket: TriageBucket,
-    /// Unix seconds of the last change of state.
+    /// Unix seconds of the last change of state (without a request: when they connected).
     pub since: i64,
     pub bytes_done: u64,
     pub bytes_total: u64,
@@ -69,6 +73,26 @@ pub struct TriageRow {
     pub class: Option<FailureClass>,
     /// Why it is stuck, in the stuck bucket.
     pub stall: Option<Stall>,
+}
+
+impl TriageRow {
+    /// What to do next: from the failure class of a stop, why a request counts as stuck, or what
+    /// someone who never started needs.
+    pub fn next_step(&self) -> &'static str {
+        match (self.request_id, self.class, self.stall) {
+            (None, _, _) => {
+                "Connected their old mailbox but never started: ask whether they need help choosing folders."
+            }
+            (Some(_), Some(class), _) => class.suggested_action(),
+            (Some(_), None, Some(stall)) => stall.label(),
+            (Some(_), None, None) => "",
+        }
+    }
+
+    /// The request's state in words, or that there is none.
+    pub fn state_in_words(&self) -> &'static str {
+        self.state.map_or("not started", RequestState::in_words)
+    }
 }
 
 /// One page of the queue, as asked, with the counts of the whole queue.
@@ -183,4 +207,7 @@ pub struct BulkOutcome {
     pub done: Vec<RequestId>,
     /// Those the state machine or their state refused, and why.
     pub refused: Vec<(RequestId, String)>,
+    /// People in the selection who never started: no request to act on.
+    #[serde(default)]
+    pub not_started: u64,
 }

@@ -7,7 +7,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::{helpdesk_triage, people, ActOnSelection};
 use crate::areas;
-use crate::components::bulk_bar::{BulkBar, TriageFilter};
+use crate::components::bulk_bar::{BulkBar, BulkState, TriageFilter};
 use crate::components::gate::Gate;
 use crate::components::live::{hydrated, poll_while};
 use crate::components::people_table::PeopleTable;
@@ -32,12 +32,14 @@ fn HelpdeskBody() -> impl IntoView {
     let selection = RwSignal::new(TriageSelection::default());
     let sort = RwSignal::new(TriageSort::default());
     let page = RwSignal::new(0u32);
-    // A new narrowing or order starts at the first page.
+    let bulk = BulkState::new();
+    // A new narrowing or order starts at the first page, and needs a new confirmation.
     Effect::new(move |previous: Option<()>| {
         selection.track();
         sort.track();
         if previous.is_some() {
             page.set(0);
+            bulk.confirming.set(false);
         }
     });
     let triage = Resource::new(
@@ -60,19 +62,21 @@ fn HelpdeskBody() -> impl IntoView {
             set_version.update(|v| *v += 1);
         }
     });
-    // Every request the selection holds, on all pages: what a bulk action acts on.
-    let shown = Signal::derive(move || triage.get().and_then(Result::ok).map_or(0, |t| t.total));
     let live = hydrated();
     view! {
         <h1 id="helpdesk" data-hydrated=move || live.get().to_string()>"Helpdesk"</h1>
         <section class="card">
             <h2>"Needs a look"</h2>
             <TriageFilter selection=selection sort=sort />
-            <BulkBar selection=selection count=shown act=act />
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match triage.await {
-                        Ok(queue) => view! { <TriageTable triage=queue page=page /> }.into_any(),
+                        // Every request the selection holds, on all pages: what a bulk action acts on.
+                        Ok(queue) => view! {
+                            <BulkBar selection=selection count=queue.total act=act state=bulk />
+                            <TriageTable triage=queue page=page />
+                        }
+                        .into_any(),
                         Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
                     }
                 })}

@@ -5,16 +5,18 @@ use std::collections::HashMap;
 
 use app::dto::{
     FailureClass, RequestId, RequestState, Stall, Triage, TriageBucket, TriageQuery, TriageRow,
-    TriageSort,
+    TriageSort, UserId,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
-use crate::db::entity::{migration_request as request, request_event, user};
+use crate::db::entity::{migration_request as request, old_account, request_event, user};
 use crate::db::now;
 use crate::db::stored;
 
 /// Rows per page.
 pub const PER_PAGE: u32 = 50;
+/// Someone who connected their old mailbox this long ago and never started waits for a nudge.
+pub const NEVER_STARTED_AFTER_SECS: i64 = 86_400;
 /// Runs that tell how long a run takes: the most recent, within a week.
 const RUNS_MEASURED: usize = 50;
 const RUNS_WINDOW_SECS: i64 = 7 * 86_400;
@@ -161,10 +163,10 @@ pub fn page(everything: Everything, query: &TriageQuery, per_page: u32) -> Triag
 /// Orders rows as `sort` says; the request id settles ties, so pages never overlap.
 pub fn sort(rows: &mut [TriageRow], sort: TriageSort) {
     match sort {
-        TriageSort::Reason => rows.sort_by_key(|r| (r.bucket, r.since, r.request_id)),
-        TriageSort::Oldest => rows.sort_by_key(|r| (r.since, r.request_id)),
+        TriageSort::Reason => rows.sort_by_key(|r| (r.bucket, r.since, r.request_id, r.user_id)),
+        TriageSort::Oldest => rows.sort_by_key(|r| (r.since, r.request_id, r.user_id)),
         TriageSort::Newest => {
-            rows.sort_by_key(|r| (std::cmp::Reverse(r.since), r.request_id));
+            rows.sort_by_key(|r| (std::cmp::Reverse(r.since), r.request_id, r.user_id));
         }
         TriageSort::Person => rows.sort_by_cached_key(|r| {
             (
@@ -174,7 +176,7 @@ pub fn sort(rows: &mut [TriageRow], sort: TriageSort) {
             )
         }),
         TriageSort::Largest => {
-            rows.sort_by_key(|r| (std::cmp::Reverse(r.bytes_total), r.request_id));
+            rows.sort_by_key(|r| (std::cmp::Reverse(r.bytes_total), r.request_id, r.user_id));
         }
     }
 }
@@ -205,7 +207,13 @@ pub async fn triage(db: &impl ConnectionTrait, limits: Thresholds) -> Result<Eve
     let moving = found
         .iter()
         .any(|r| RequestState::parse(&r.state).is_some_and(RequestState::is_active));
-    let ids: Vec<i64> = found.iter().map(|r| r.user_id).collect();
+    let at = now();
+    let waiting = never_started(db, at - NEVER_STARTED_AFTER_SECS).await?;
+    let ids: Vec<i64> = found
+        .iter()
+        .map(|r| r.user_id)
+        .chain(waiting.iter().map(|a| a.user_id))
+        .collect();
     let people: HashMap<i64, user::Model> = user::Entity::find()
         .filter(user::Column::Id.is_in(ids))
         .all(db)
@@ -213,7 +221,6 @@ pub async fn triage(db: &impl ConnectionTrait, limits: Thresholds) -> Result<Eve
         .into_iter()
         .map(|u| (u.id, u))
         .collect();
-    let at = now();
     // Places in the queue, in the order workers claim (oldest queued first).
     let mut queued: Vec<(i64, i64)> = found
         .iter()
@@ -243,8 +250,48 @@ pub async fn triage(db: &impl ConnectionTrait, limits: Thresholds) -> Result<Eve
             row(r, person, at, explained, limits)
         })
         .collect();
+    rows.extend(waiting.into_iter().filter_map(|account| {
+        let person = people.get(&account.user_id)?;
+        Some(TriageRow {
+            request_id: None,
+            user_id: UserId(person.id),
+            person: person.display_name.clone(),
+            email: person.email.clone(),
+            state: None,
+            bucket: TriageBucket::WaitingForPerson,
+            since: account.verified_at,
+            bytes_done: 0,
+            bytes_total: 0,
+            last_error: None,
+            class: None,
+            stall: None,
+        })
+    }));
     sort(&mut rows, TriageSort::Reason);
     Ok(Everything { rows, moving })
+}
+
+/// Old accounts connected before `connected_before` whose person never asked for a migration.
+async fn never_started(
+    db: &impl ConnectionTrait,
+    connected_before: i64,
+) -> Result<Vec<old_account::Model>, DbErr> {
+    let accounts = old_account::Entity::find()
+        .filter(old_account::Column::VerifiedAt.lt(connected_before))
+        .all(db)
+        .await?;
+    let ids: Vec<i64> = accounts.iter().map(|a| a.user_id).collect();
+    let started: std::collections::HashSet<i64> = request::Entity::find()
+        .filter(request::Column::UserId.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.user_id)
+        .collect();
+    Ok(accounts
+        .into_iter()
+        .filter(|a| !started.contains(&a.user_id))
+        .collect())
 }
 
 async fn typical_run_since(db: &impl ConnectionTrait, since: i64) -> Result<Option<i64>, DbErr> {
@@ -292,10 +339,11 @@ fn row(
     let stall = stall(facts, limits.heartbeat_timeout, limits.stuck_after);
     let progress = progress.unwrap_or_default();
     Some(TriageRow {
-        request_id: RequestId(r.id),
+        request_id: Some(RequestId(r.id)),
+        user_id: UserId(r.user_id),
         person: person.display_name.clone(),
         email: person.email.clone(),
-        state,
+        state: Some(state),
         bucket,
         since: r.updated_at,
         bytes_done: progress.bytes_done,
@@ -464,10 +512,12 @@ mod tests {
         person: &str,
     ) -> TriageRow {
         TriageRow {
-            request_id: RequestId(id),
+            // Every fifth never started.
+            request_id: (id % 5 != 4).then_some(RequestId(id)),
+            user_id: UserId(id),
             person: person.into(),
             email: format!("{id}@example.org"),
-            state: RequestState::Failed,
+            state: Some(RequestState::Failed),
             bucket,
             since,
             bytes_done: 0,
@@ -505,7 +555,7 @@ mod tests {
         let shown = page(everything.clone(), &query, 3);
         assert_eq!(shown.total, 4);
         assert_eq!(shown.pages(), 2);
-        let ids: Vec<i64> = shown.rows.iter().map(|r| r.request_id.get()).collect();
+        let ids: Vec<i64> = shown.rows.iter().map(|r| r.user_id.get()).collect();
         assert_eq!(ids, [0], "the second page of 6, 4, 2, 0");
         assert_eq!(
             shown.buckets,
@@ -549,12 +599,12 @@ mod tests {
                 query.page = p;
                 let shown = page(everything.clone(), &query, per_page);
                 proptest::prop_assert!(shown.rows.len() <= per_page as usize);
-                seen.extend(shown.rows.into_iter().map(|r| r.request_id));
+                seen.extend(shown.rows.into_iter().map(|r| r.user_id));
             }
-            let mut wanted: Vec<RequestId> = rows
+            let mut wanted: Vec<UserId> = rows
                 .iter()
                 .filter(|r| query.selection.holds(r))
-                .map(|r| r.request_id)
+                .map(|r| r.user_id)
                 .collect();
             proptest::prop_assert_eq!(seen.len() as u64, first.total);
             seen.sort();
@@ -577,10 +627,11 @@ mod tests {
     #[test]
     fn classes_are_counted_in_their_order() {
         let row = |class| TriageRow {
-            request_id: RequestId(1),
+            request_id: Some(RequestId(1)),
+            user_id: UserId(1),
             person: "A".into(),
             email: "a@example.org".into(),
-            state: RequestState::Failed,
+            state: Some(RequestState::Failed),
             bucket: TriageBucket::Failed,
             since: 0,
             bytes_done: 0,

@@ -38,22 +38,18 @@ async fn triage_csv(
         match m.triage().await {
             Ok(queue) => {
                 for r in queue.rows {
-                    let next = r
-                        .class
-                        .map(|c| c.suggested_action())
-                        .or(r.stall.map(|s| s.label()))
-                        .unwrap_or("");
+                    let request = r.request_id.map(|id| id.to_string()).unwrap_or_default();
                     out.push_str(&csv::line(&[
-                        r.request_id.to_string().as_str(),
+                        request.as_str(),
                         &r.person,
                         &r.email,
-                        r.state.in_words(),
+                        r.state_in_words(),
                         r.bucket.label(),
                         &r.since.to_string(),
                         &r.bytes_done.to_string(),
                         &r.bytes_total.to_string(),
                         r.class.map(|c| c.label()).unwrap_or(""),
-                        next,
+                        r.next_step(),
                         r.last_error.as_deref().unwrap_or(""),
                     ]));
                 }

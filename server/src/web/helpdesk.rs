@@ -3,7 +3,7 @@
 //! Every action goes through the same state machine as the person's buttons and is written to the
 //! request's audit log, with who and why, in the transaction that makes it.
 use app::dto::{
-    BulkOutcome, Person, Reason, RequestAction, RequestDetail, RequestId, StaffEmail,
+    BulkOutcome, Person, Reason, RequestAction, RequestDetail, RequestId, StaffEmail, TriageRow,
     TriageSelection, Viewer,
 };
 use app::error::AppError;
@@ -91,22 +91,19 @@ pub async fn bulk(
 ) -> Result<BulkOutcome, AppError> {
     let migrations = open(m)?;
     let queue = migrations.triage().await.map_err(internal)?;
-    let ids: Vec<RequestId> = queue
-        .rows
-        .iter()
-        .filter(|r| selection.holds(r))
-        .map(|r| r.request_id)
-        .collect();
-    if ids.len() as u64 != expected {
+    let held: Vec<&TriageRow> = queue.rows.iter().filter(|r| selection.holds(r)).collect();
+    if held.len() as u64 != expected {
         return Err(AppError::Conflict(format!(
             "The selection changed since you looked: it now holds {} request(s), not {expected}. Look again, then confirm.",
-            ids.len()
+            held.len()
         )));
     }
+    let ids: Vec<RequestId> = held.iter().filter_map(|r| r.request_id).collect();
     let actor = staff_actor(staff, reason);
     let mut outcome = BulkOutcome {
         done: Vec::new(),
         refused: Vec::new(),
+        not_started: (held.len() - ids.len()) as u64,
     };
     for id in ids {
         let applied = match find(migrations, id).await {

@@ -452,3 +452,59 @@ async fn a_bulk_retry_acts_on_what_the_confirmation_counted_and_records_each_req
     assert_eq!(status, 200, "{body}");
     assert!(body.contains(r#""done":[]"#), "{body}");
 }
+
+/// Someone who connected their old mailbox a day ago and never started is in the queue, waiting
+/// for a nudge, on the page as the server renders it.
+#[tokio::test]
+async fn someone_who_connected_and_never_started_waits_for_the_person() {
+    let old = Dovecot::start("old", None);
+    let Portal {
+        new: _new,
+        sink: _sink,
+        app,
+    } = portal(old.port, &[]).await;
+    let (alice, _) = app.sign_in("alice", "alice-pass").await;
+    app.connect(&alice, "alice", "alice-old").await;
+    let (hana, _) = app.sign_in("hana", "hana-pass").await;
+    let (status, body) = app.call(&hana, "helpdesk_triage", &[]).await;
+    assert_eq!(status, 200, "{body}");
+    let fresh: app::dto::Triage = serde_json::from_str(&body).unwrap();
+    assert!(fresh.rows.is_empty(), "connected just now: {fresh:?}");
+    {
+        use sea_orm::ConnectionTrait;
+        app.db()
+            .await
+            .execute_unprepared("UPDATE old_accounts SET verified_at = verified_at - 90000")
+            .await
+            .unwrap();
+    }
+    let (status, body) = app.call(&hana, "helpdesk_triage", &[]).await;
+    assert_eq!(status, 200, "{body}");
+    let waiting: app::dto::Triage = serde_json::from_str(&body).unwrap();
+    assert_eq!(waiting.total, 1, "{waiting:?}");
+    let row = &waiting.rows[0];
+    assert_eq!(
+        (row.request_id, row.bucket, row.email.as_str()),
+        (
+            None,
+            app::dto::TriageBucket::WaitingForPerson,
+            "alice.archer@example.org"
+        )
+    );
+    let page = hana
+        .get(app.url("/helpdesk"))
+        .timeout(std::time::Duration::from_secs(30))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for shown in [
+        "Alice Archer",
+        "never started",
+        "/helpdesk?q=alice.archer%40example.org",
+    ] {
+        assert!(page.contains(shown), "the page lacks {shown:?}: {page}");
+    }
+}

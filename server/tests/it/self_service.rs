@@ -518,7 +518,7 @@ async fn refused_messages_make_the_request_need_attention_and_the_email_says_not
     let row = triage
         .rows
         .iter()
-        .find(|r| r.request_id == request.id)
+        .find(|r| r.request_id == Some(request.id))
         .unwrap_or_else(|| panic!("not in the triage queue: {triage:#?}"));
     assert_eq!(row.bucket, app::dto::TriageBucket::NeedsAttention);
     assert_eq!(row.class, Some(FailureClass::CorruptMessages));
@@ -572,6 +572,50 @@ async fn refused_messages_make_the_request_need_attention_and_the_email_says_not
     ] {
         assert!(line.contains(shown), "the CSV lacks {shown:?}: {csv}");
     }
+    // Bob connected two days ago and never started: he waits for a nudge, and a bulk action
+    // has no request of his to act on.
+    let (bob, _) = app.sign_in("bob", "bob-pass").await;
+    app.connect(&bob, "bob", "bob-old").await;
+    {
+        use sea_orm::ConnectionTrait;
+        let db = app.db().await;
+        let two_days = 2 * 86_400;
+        db.execute_unprepared(&format!(
+            "UPDATE old_accounts SET verified_at = verified_at - {two_days} WHERE login = 'bob'"
+        ))
+        .await
+        .unwrap();
+    }
+    let (status, body) = app.call(&hana, "helpdesk_triage", &[]).await;
+    assert_eq!(status, 200, "{body}");
+    let triage: app::dto::Triage = serde_json::from_str(&body).unwrap();
+    let waiting = triage
+        .rows
+        .iter()
+        .find(|r| r.email == "bob.baker@example.org")
+        .unwrap_or_else(|| panic!("bob is not waiting: {triage:#?}"));
+    assert_eq!(waiting.request_id, None);
+    assert_eq!(waiting.bucket, app::dto::TriageBucket::WaitingForPerson);
+    assert!(waiting.next_step().contains("never started"), "{waiting:?}");
+    let (status, body) = app
+        .call(
+            &hana,
+            "act_on_selection",
+            &[
+                ("selection[bucket]", "waiting_for_person"),
+                ("action", "Retry"),
+                ("reason", "nudging everyone waiting"),
+                ("expected", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let outcome: app::dto::BulkOutcome = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (outcome.done.len(), outcome.not_started),
+        (0, 1),
+        "{outcome:?}"
+    );
     let report = request.report.unwrap();
     let inbox = report.folders.iter().find(|f| f.source == "INBOX").unwrap();
     assert_eq!(inbox.quarantined.len(), 1, "{inbox:?}");

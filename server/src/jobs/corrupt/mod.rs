@@ -13,7 +13,7 @@ use app::dto::{
     RepairPreview, RequestId, RequestState,
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
     TransactionTrait,
 };
 
@@ -156,28 +156,7 @@ pub fn from_dto(repairs: &[Repair]) -> Vec<EngineRepair> {
 
 /// The quarantined messages of `request`'s mailboxes and folders, by folder then UID.
 pub async fn held(m: &Migrations, request: &Request) -> Result<Vec<Held>, CorruptError> {
-    let Some(person) = user::Entity::find_by_id(request.user_id.get())
-        .one(&m.db)
-        .await?
-    else {
-        return Ok(Vec::new());
-    };
-    let Some((mailbox, dest_mailbox)) = m
-        .accounts
-        .journal_mailboxes(request.user_id, &person.email)
-        .await?
-    else {
-        return Ok(Vec::new());
-    };
-    let folders: BTreeMap<i64, journal_folder::Model> = journal_folder::Entity::find()
-        .filter(journal_folder::Column::Mailbox.eq(mailbox))
-        .filter(journal_folder::Column::DestMailbox.eq(dest_mailbox))
-        .filter(journal_folder::Column::SourceFolder.is_in(request.folders.iter().cloned()))
-        .all(&m.db)
-        .await?
-        .into_iter()
-        .map(|f| (f.id, f))
-        .collect();
+    let folders = folders_of(m, request).await?;
     let rows = quarantine::Entity::find()
         .filter(quarantine::Column::FolderId.is_in(folders.keys().copied()))
         .order_by_asc(quarantine::Column::FolderId)
@@ -190,6 +169,55 @@ pub async fn held(m: &Migrations, request: &Request) -> Result<Vec<Held>, Corrup
             let folder = folders.get(&row.folder_id)?.clone();
             Some(Held { row, folder })
         })
+        .collect())
+}
+
+/// How many of `request`'s quarantined messages wait for a decision, and how many there are, read
+/// without their bytes.
+pub async fn counts(m: &Migrations, request: &Request) -> Result<(u64, u64), CorruptError> {
+    let folders = folders_of(m, request).await?;
+    let rows: Vec<(Option<String>, Option<i64>)> = quarantine::Entity::find()
+        .select_only()
+        .column(quarantine::Column::Decision)
+        .column(quarantine::Column::RepairedAt)
+        .filter(quarantine::Column::FolderId.is_in(folders.keys().copied()))
+        .into_tuple()
+        .all(&m.db)
+        .await?;
+    // As `Held::pending` says: no decision yet, and not sent repaired.
+    let pending = rows
+        .iter()
+        .filter(|(decision, repaired_at)| decision.is_none() && repaired_at.is_none())
+        .count();
+    Ok((pending as u64, rows.len() as u64))
+}
+
+/// The journal's folders of `request`'s mailboxes that it copies, by id.
+async fn folders_of(
+    m: &Migrations,
+    request: &Request,
+) -> Result<BTreeMap<i64, journal_folder::Model>, CorruptError> {
+    let Some(person) = user::Entity::find_by_id(request.user_id.get())
+        .one(&m.db)
+        .await?
+    else {
+        return Ok(BTreeMap::new());
+    };
+    let Some((mailbox, dest_mailbox)) = m
+        .accounts
+        .journal_mailboxes(request.user_id, &person.email)
+        .await?
+    else {
+        return Ok(BTreeMap::new());
+    };
+    Ok(journal_folder::Entity::find()
+        .filter(journal_folder::Column::Mailbox.eq(mailbox))
+        .filter(journal_folder::Column::DestMailbox.eq(dest_mailbox))
+        .filter(journal_folder::Column::SourceFolder.is_in(request.folders.iter().cloned()))
+        .all(&m.db)
+        .await?
+        .into_iter()
+        .map(|f| (f.id, f))
         .collect())
 }
 
@@ -211,6 +239,7 @@ pub async fn one(
 pub async fn queue(m: &Migrations) -> Result<Vec<CorruptMailbox>, CorruptError> {
     let rows = migration_request::Entity::find()
         .filter(migration_request::Column::FailureClass.eq(FailureClass::CorruptMessages.as_str()))
+        .filter(migration_request::Column::State.eq(RequestState::NeedsAttention.as_str()))
         .order_by_asc(migration_request::Column::Id)
         .all(&m.db)
         .await?;
@@ -226,15 +255,15 @@ pub async fn queue(m: &Migrations) -> Result<Vec<CorruptMailbox>, CorruptError> 
         let Some(person) = crate::db::people::get(&m.db, request.user_id).await? else {
             continue;
         };
-        let held = held(m, &request).await?;
+        let (pending, total) = counts(m, &request).await?;
         out.push(CorruptMailbox {
             request: request.id,
             email: person.email,
             display_name: person.display_name,
             state: request.state,
             class: request.failure_class,
-            pending: held.iter().filter(|h| h.pending()).count() as u64,
-            total: held.len() as u64,
+            pending,
+            total,
         });
     }
     out.sort_by(|a, b| b.pending.cmp(&a.pending).then(a.request.cmp(&b.request)));
