@@ -33,6 +33,7 @@ fn ItBody() -> impl IntoView {
                 "Messages the new server refused (or the old one could not give) are kept aside, never lost. "
                 "Open a request to see each message, download it, and send it again, repair it or accept it as not migrated."
             </p>
+            <p><a href="/it/corrupt.csv" rel="external" download="corrupt-mailboxes.csv" id="corrupt-csv">"Export as CSV"</a></p>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match corrupt.await {

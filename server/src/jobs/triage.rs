@@ -7,7 +7,10 @@ use app::dto::{
     FailureClass, RequestId, RequestState, Stall, Triage, TriageBucket, TriageQuery, TriageRow,
     TriageSort, UserId,
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 
 use crate::db::entity::{migration_request as request, old_account, request_event, user};
 use crate::db::now;
@@ -20,6 +23,8 @@ pub const NEVER_STARTED_AFTER_SECS: i64 = 86_400;
 /// Runs that tell how long a run takes: the most recent, within a week.
 const RUNS_MEASURED: usize = 50;
 const RUNS_WINDOW_SECS: i64 = 7 * 86_400;
+/// Claims and ends read from the log to find them (at two per run, plenty).
+const EVENTS_READ: u64 = 20 * RUNS_MEASURED as u64;
 
 /// What the bucket decision looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -214,13 +219,7 @@ pub async fn triage(db: &impl ConnectionTrait, limits: Thresholds) -> Result<Eve
         .map(|r| r.user_id)
         .chain(waiting.iter().map(|a| a.user_id))
         .collect();
-    let people: HashMap<i64, user::Model> = user::Entity::find()
-        .filter(user::Column::Id.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect();
+    let people = people(db, ids).await?;
     // Places in the queue, in the order workers claim (oldest queued first).
     let mut queued: Vec<(i64, i64)> = found
         .iter()
@@ -276,38 +275,53 @@ async fn never_started(
     db: &impl ConnectionTrait,
     connected_before: i64,
 ) -> Result<Vec<old_account::Model>, DbErr> {
-    let accounts = old_account::Entity::find()
+    let with_requests = Query::select()
+        .column(request::Column::UserId)
+        .from(request::Entity)
+        .to_owned();
+    old_account::Entity::find()
         .filter(old_account::Column::VerifiedAt.lt(connected_before))
+        .filter(old_account::Column::UserId.not_in_subquery(with_requests))
         .all(db)
-        .await?;
-    let ids: Vec<i64> = accounts.iter().map(|a| a.user_id).collect();
-    let started: std::collections::HashSet<i64> = request::Entity::find()
-        .filter(request::Column::UserId.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| r.user_id)
-        .collect();
-    Ok(accounts
-        .into_iter()
-        .filter(|a| !started.contains(&a.user_id))
-        .collect())
+        .await
+}
+
+/// The people with `ids`, by id; read in chunks, within any database's limit on a query's values.
+async fn people(
+    db: &impl ConnectionTrait,
+    mut ids: Vec<i64>,
+) -> Result<HashMap<i64, user::Model>, DbErr> {
+    ids.sort_unstable();
+    ids.dedup();
+    let mut people = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let found = user::Entity::find()
+            .filter(user::Column::Id.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?;
+        people.extend(found.into_iter().map(|u| (u.id, u)));
+    }
+    Ok(people)
 }
 
 async fn typical_run_since(db: &impl ConnectionTrait, since: i64) -> Result<Option<i64>, DbErr> {
-    let events = request_event::Entity::find()
+    // The newest events are enough for the last runs (and keep a busy week's log out of memory).
+    let mut events: Vec<(i64, i64, Option<String>)> = request_event::Entity::find()
+        .select_only()
+        .column(request_event::Column::RequestId)
+        .column(request_event::Column::At)
+        .column(request_event::Column::ToState)
         .filter(request_event::Column::Kind.eq("changed"))
         .filter(request_event::Column::ToState.is_in(["copying", "done"]))
         .filter(request_event::Column::At.gte(since))
-        .order_by_asc(request_event::Column::Id)
+        .order_by_desc(request_event::Column::Id)
+        .limit(EVENTS_READ)
+        .into_tuple()
         .all(db)
         .await?;
-    Ok(typical_run(events.iter().map(|e| {
-        (
-            e.request_id,
-            e.at,
-            e.to_state.as_deref().unwrap_or_default(),
-        )
+    events.reverse();
+    Ok(typical_run(events.iter().map(|(request, at, to)| {
+        (*request, *at, to.as_deref().unwrap_or_default())
     })))
 }
 

@@ -1,5 +1,6 @@
-//! Tables the helpdesk takes elsewhere: the triage queue as CSV (`/helpdesk/triage.csv`; the guard
-//! lets only helpdesk and IT in, as for the page).
+//! Tables taken elsewhere, as CSV: the triage queue (`/helpdesk/triage.csv`, helpdesk and IT) and
+//! the corrupt mailboxes (`/it/corrupt.csv`, IT); the guard lets in whom the page does, and each
+//! handler checks again next to the data.
 use std::sync::Arc;
 
 use actix_web::{get, web, HttpMessage, HttpRequest, HttpResponse};
@@ -13,12 +14,7 @@ async fn triage_csv(
     req: HttpRequest,
     migrations: web::Data<Option<Arc<Migrations>>>,
 ) -> HttpResponse {
-    // The guard has checked the role; checked again here, next to the data.
-    let allowed = req
-        .extensions()
-        .get::<Viewer>()
-        .is_some_and(|v| app::areas::HELPDESK.iter().any(|r| v.has(*r)));
-    if !allowed {
+    if !allowed(&req, app::areas::HELPDESK) {
         return HttpResponse::Forbidden().body("This needs the Helpdesk or Division IT role.");
     }
     let mut out = csv::line(&[
@@ -60,8 +56,59 @@ async fn triage_csv(
             }
         }
     }
+    attachment("triage.csv", out)
+}
+
+#[get("/it/corrupt.csv")]
+async fn corrupt_csv(
+    req: HttpRequest,
+    migrations: web::Data<Option<Arc<Migrations>>>,
+) -> HttpResponse {
+    if !allowed(&req, app::areas::IT) {
+        return HttpResponse::Forbidden().body("This needs the Division IT role.");
+    }
+    let mut out = csv::line(&[
+        "request",
+        "person",
+        "email",
+        "messages waiting for a decision",
+        "messages kept aside",
+    ]);
+    if let Some(m) = migrations.as_ref() {
+        match crate::jobs::corrupt::queue(m).await {
+            Ok(rows) => {
+                for r in rows {
+                    out.push_str(&csv::line(&[
+                        r.request.to_string().as_str(),
+                        &r.display_name,
+                        &r.email,
+                        &r.pending.to_string(),
+                        &r.total.to_string(),
+                    ]));
+                }
+            }
+            Err(e) => {
+                let shown = super::internal("cannot export the corrupt mailboxes", e);
+                return HttpResponse::InternalServerError().body(shown.to_string());
+            }
+        }
+    }
+    attachment("corrupt-mailboxes.csv", out)
+}
+
+/// The guard has checked the role; checked again here, next to the data.
+fn allowed(req: &HttpRequest, roles: &[app::dto::Role]) -> bool {
+    req.extensions()
+        .get::<Viewer>()
+        .is_some_and(|v| roles.iter().any(|r| v.has(*r)))
+}
+
+fn attachment(name: &str, body: String) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
-        .insert_header(("Content-Disposition", "attachment; filename=\"triage.csv\""))
-        .body(out)
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .body(body)
 }

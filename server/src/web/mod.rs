@@ -52,6 +52,7 @@ pub struct AppState {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(healthz)
         .service(export::triage_csv)
+        .service(export::corrupt_csv)
         .service(corrupt::quarantined_eml)
         .service(corrupt::left_behind_eml)
         .configure(sign_in::configure);

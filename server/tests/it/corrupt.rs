@@ -72,6 +72,24 @@ async fn it_repairs_one_refused_message_accepts_another_and_the_request_is_done(
         "{:#?}",
         detail(&app, &ivan, id).await
     );
+    // The same queue as CSV.
+    let csv = ivan
+        .get(app.url("/it/corrupt.csv"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(
+        lines,
+        [
+            "request,person,email,messages waiting for a decision,messages kept aside".to_owned(),
+            format!("{id},Alice Archer,alice.archer@example.org,2,2"),
+        ],
+        "{csv}"
+    );
 
     // Each message as IT reads it: encoded words decoded, the server's refusal, the repairs it needs.
     let d = detail(&app, &ivan, id).await;

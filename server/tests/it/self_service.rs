@@ -1366,7 +1366,7 @@ async fn the_authorization_matrix_holds_for_every_server_function_and_page() {
     }
 
     let request_page = format!("/helpdesk/requests/{request}");
-    let pages: [(&str, [(Caller, u16); 6]); 9] = [
+    let pages: [(&str, [(Caller, u16); 6]); 10] = [
         (
             "/it/requests/999999/quarantine/1.eml",
             [
@@ -1396,6 +1396,17 @@ async fn the_authorization_matrix_holds_for_every_server_function_and_page() {
                 (Owner, 403),
                 (Other, 403),
                 (Helpdesk, 200),
+                (It, 200),
+                (NoRole, 403),
+            ],
+        ),
+        (
+            "/it/corrupt.csv",
+            [
+                (NoSession, 302),
+                (Owner, 403),
+                (Other, 403),
+                (Helpdesk, 403),
                 (It, 200),
                 (NoRole, 403),
             ],
