@@ -117,7 +117,8 @@ impl<C: ConnectionTrait + TransactionTrait> Queue<'_, C> {
         let table = JobTable {
             table: "migration_requests",
             order_by: "queued_at",
-            also_set: ", attempts = attempts + 1",
+            // A new run's progress starts afresh: the last run's would say nothing moved for long.
+            also_set: ", attempts = attempts + 1, progress = NULL",
             // Three heartbeats: the run that held it before stops at its next one.
             settle_secs: 3,
         };

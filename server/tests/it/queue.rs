@@ -435,3 +435,39 @@ async fn stale_passwords_are_forgotten_sqlite() {
 async fn stale_passwords_are_forgotten_postgres() {
     stale_passwords_are_forgotten(Backend::Postgres).await;
 }
+
+/// A run claimed again starts without the last run's progress, which would say nothing moved for
+/// as long as the request waited (the triage queue would call it stuck).
+async fn a_new_run_starts_without_the_last_runs_progress(backend: Backend) {
+    use sea_orm::ConnectionTrait;
+    let (_dir, db) = database(backend).await;
+    let queue = Queue { db: &db };
+    let alice = user(&db, "alice").await;
+    let (request, _) = queue.submit(alice, &folders(&["INBOX"])).await.unwrap();
+    let id = request.id;
+    queue.claim("w1").await.unwrap().unwrap();
+    assert!(queue
+        .record_progress(id, "w1", r#"{"version":1,"moved_at":1}"#, "{}")
+        .await
+        .unwrap());
+    assert!(queue.details(id).await.unwrap().0.is_some());
+    for event in [Event::Pause, Event::Resume] {
+        queue.apply(id, event, Actor::Owner, None).await.unwrap();
+    }
+    // Past the settling time a request put back waits before it is claimed again.
+    db.execute_unprepared("UPDATE migration_requests SET updated_at = updated_at - 60")
+        .await
+        .unwrap();
+    assert_eq!(queue.claim("w2").await.unwrap().unwrap().id, id);
+    assert_eq!(queue.details(id).await.unwrap().0, None);
+}
+
+#[tokio::test]
+async fn a_new_run_starts_without_the_last_runs_progress_sqlite() {
+    a_new_run_starts_without_the_last_runs_progress(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_new_run_starts_without_the_last_runs_progress_postgres() {
+    a_new_run_starts_without_the_last_runs_progress(Backend::Postgres).await;
+}
