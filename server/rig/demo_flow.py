@@ -37,11 +37,11 @@ class Person:
         with self.post(f"{form_url}/login", {"login": user, "password": password}) as landed:
             assert landed.geturl().startswith(self.portal), f"sign-in ended at {landed.geturl()}"
 
-    def until(self, what, done, seconds, name="my_migration"):
+    def until(self, what, done, seconds, name="my_migration", fields=()):
         deadline = time.time() + seconds
         view = None
         while time.time() < deadline:
-            view = self.call(name)
+            view = self.call(name, fields)
             if done(view):
                 return view
             time.sleep(1)

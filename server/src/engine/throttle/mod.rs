@@ -1,7 +1,10 @@
 //! One budget per server, shared by every copy running in the process: a cap on connections, an
 //! adaptive limit on operations in flight (see [`AdaptiveLimit`]) and, optionally, a byte rate. IT
 //! may change a server's cap and rate while copies run: the next connection keeps to the new cap
-//! (connections already open stay open), the next transfer to the new rate.
+//! (connections already open stay open), the next transfer to the new rate. An operation that has
+//! run far longer than operations take (one mailbox the server no longer answers for) stops
+//! counting against the adaptive limit, so one hung mailbox never holds everyone else's copies; the
+//! connection cap still holds.
 mod observed;
 
 use std::collections::HashMap;
@@ -97,7 +100,9 @@ struct State {
     limits: Limits,
     open: usize,
     limit: AdaptiveLimit,
-    in_flight: usize,
+    /// When each operation in flight started, by its number.
+    running: HashMap<u64, Instant>,
+    next_operation: u64,
     /// When the byte budget is next free.
     next_free: Instant,
     observed: Observed,
@@ -132,7 +137,8 @@ impl ServerBudget {
                 limits,
                 open: 0,
                 limit,
-                in_flight: 0,
+                running: HashMap::new(),
+                next_operation: 0,
                 next_free: Instant::now(),
                 observed,
             }),
@@ -199,7 +205,7 @@ impl ServerBudget {
             limits: state.limits,
             connections_open: state.open,
             limit: state.limit.current(),
-            in_flight: state.in_flight,
+            in_flight: state.running.len(),
             history: state.observed.history(),
             latency_ms: state.observed.latency_ms(),
             errors_last_minute,
@@ -215,16 +221,24 @@ impl ServerBudget {
             notified.as_mut().enable();
             {
                 let mut state = self.state.lock().expect("budget lock");
-                if state.in_flight < state.limit.current() {
-                    state.in_flight += 1;
+                let now = Instant::now();
+                if state.counted(now) < state.limit.current() {
+                    let id = state.next_operation;
+                    state.next_operation += 1;
+                    state.running.insert(id, now);
                     return Operation {
                         budget: self.clone(),
-                        started: Instant::now(),
+                        id,
+                        started: now,
                         reported: false,
                     };
                 }
             }
-            notified.await;
+            // Nothing may end for a long while (a hung operation): look again as time passes.
+            tokio::select! {
+                _ = notified => {}
+                _ = tokio::time::sleep(RECHECK) => {}
+            }
         }
     }
 
@@ -243,10 +257,10 @@ impl ServerBudget {
         tokio::time::sleep_until(start).await;
     }
 
-    fn finish(&self, took: Duration, outcome: Option<f64>) {
+    fn finish(&self, id: u64, took: Duration, outcome: Option<f64>) {
         {
             let mut state = self.state.lock().expect("budget lock");
-            state.in_flight -= 1;
+            state.running.remove(&id);
             let now = unix_ms();
             match outcome {
                 Some(cost) => {
@@ -267,6 +281,28 @@ impl ServerBudget {
     fn close(&self) {
         self.state.lock().expect("budget lock").open -= 1;
         self.changed.notify_waiters();
+    }
+}
+
+/// An operation running this much longer than operations take is taken for hung...
+const STALL_FACTOR: f64 = 8.0;
+/// ...and never before this.
+const STALLED_AFTER_AT_LEAST: Duration = Duration::from_secs(30);
+/// How often a waiting operation looks again when nothing ends.
+const RECHECK: Duration = Duration::from_secs(1);
+
+impl State {
+    /// Operations in flight that count against the adaptive limit at `now`: those not running far
+    /// longer than operations take.
+    fn counted(&self, now: Instant) -> usize {
+        let typical = self.observed.latency_ms().unwrap_or(0.0) / 1000.0;
+        let stalled_after = STALLED_AFTER_AT_LEAST.max(Duration::from_secs_f64(
+            (typical * STALL_FACTOR).clamp(0.0, 86_400.0),
+        ));
+        self.running
+            .values()
+            .filter(|started| now.saturating_duration_since(**started) < stalled_after)
+            .count()
     }
 }
 
@@ -292,6 +328,7 @@ impl Drop for ConnectionSlot {
 #[derive(Debug)]
 pub struct Operation {
     budget: Arc<ServerBudget>,
+    id: u64,
     started: Instant,
     reported: bool,
 }
@@ -303,14 +340,15 @@ impl Operation {
         self.reported = true;
         let work = 0.05 + bytes as f64 / 1e6;
         let took = self.started.elapsed();
-        self.budget.finish(took, Some(took.as_secs_f64() / work));
+        self.budget
+            .finish(self.id, took, Some(took.as_secs_f64() / work));
     }
 }
 
 impl Drop for Operation {
     fn drop(&mut self) {
         if !self.reported {
-            self.budget.finish(self.started.elapsed(), None);
+            self.budget.finish(self.id, self.started.elapsed(), None);
         }
     }
 }
@@ -423,6 +461,42 @@ mod tests {
             .unwrap();
         drop(third);
         assert_eq!(budget.state().connections_open, 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_hung_operation_stops_holding_the_others_up() {
+        let throttle = Throttle::new(Limits {
+            max_connections: 4,
+            bytes_per_second: None,
+        });
+        let budget = throttle.server(&endpoint(1));
+        // Operations take about 100 ms; then one hangs and the limit is down to one.
+        for _ in 0..3 {
+            let op = budget.operation().await;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            op.succeeded(0);
+        }
+        drop(budget.operation().await);
+        drop(budget.operation().await);
+        assert_eq!(budget.limit(), 1);
+        let hung = budget.operation().await;
+        let waiting = tokio::spawn({
+            let budget = budget.clone();
+            async move { budget.operation().await.succeeded(0) }
+        });
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        assert!(
+            !waiting.is_finished(),
+            "within what an operation may take, the limit holds"
+        );
+        tokio::time::sleep(STALLED_AFTER_AT_LEAST).await;
+        tokio::time::timeout(Duration::from_secs(5), waiting)
+            .await
+            .expect("a hung operation no longer holds the others up")
+            .unwrap();
+        assert_eq!(budget.state().in_flight, 1, "the hung one still runs");
+        drop(hung);
+        assert_eq!(budget.state().in_flight, 0);
     }
 
     #[test]
