@@ -50,6 +50,16 @@ impl Migrations {
         }
     }
 
+    /// Whether the old and new servers are one (host and port): then a copy's two connections
+    /// share one budget, which must allow two.
+    pub fn same_server_both_sides(&self) -> bool {
+        let (old, new) = (
+            self.settings.old_server.endpoint(),
+            self.settings.new_server.endpoint(),
+        );
+        old.host.eq_ignore_ascii_case(&new.host) && old.port == new.port
+    }
+
     /// Reads IT's latest changes and applies them to this process's budgets.
     pub async fn refresh_limits(&self) -> Result<InForce, DbErr> {
         let mut in_force = HashMap::new();

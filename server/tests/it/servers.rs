@@ -193,3 +193,46 @@ async fn a_paused_server_starts_nothing_and_a_lowered_limit_holds_from_the_next_
     assert!(new_server.changes.is_empty(), "only the old server changed");
     assert_eq!(new_server.in_force.max_connections, 4);
 }
+
+/// Where the old and new servers are one server, each copy holds two connections to it: IT cannot
+/// allow fewer, and says why.
+#[tokio::test]
+async fn one_server_on_both_sides_needs_two_connections() {
+    let both = Dovecot::start("new", Some(crate::support::flow::MASTER));
+    let url = format!("imap://127.0.0.1:{}", both.port);
+    let app = TestApp::spawn_with(
+        crate::support::Backend::Sqlite,
+        &[
+            ("FOUNTAIN__MIGRATION__OLD_SERVER__URL", url.as_str()),
+            ("FOUNTAIN__MIGRATION__OLD_SERVER__LOGIN", "{localpart}"),
+            ("FOUNTAIN__MIGRATION__NEW_SERVER__URL", url.as_str()),
+            ("FOUNTAIN__MIGRATION__NEW_SERVER__AUTH", "master"),
+            (
+                "FOUNTAIN__MIGRATION__NEW_SERVER__ADMIN",
+                crate::support::flow::MASTER.0,
+            ),
+            (
+                "FOUNTAIN__MIGRATION__NEW_SERVER__ADMIN_PASSWORD",
+                crate::support::flow::MASTER.1,
+            ),
+            ("FOUNTAIN__MIGRATION__NEW_SERVER__LOGIN", "{email}"),
+            (
+                "FOUNTAIN__MIGRATION__SECRETS_KEY",
+                "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+            ),
+        ],
+    )
+    .await;
+    let (ivan, _) = app.sign_in("ivan", "ivan-pass").await;
+    let (status, body) = set_old(&app, &ivan, "1", false, "trying one connection").await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("at least 2"), "{body}");
+    let (status, body) = set_old(&app, &ivan, "2", false, "two it is").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        old(&serde_json::from_str::<Vec<ServerStatus>>(&body).unwrap())
+            .in_force
+            .max_connections,
+        2
+    );
+}
