@@ -6,20 +6,13 @@ use leptos::prelude::*;
 use crate::api::ActOnSelection;
 use crate::dto::{FailureClass, RequestAction, TriageBucket, TriageSelection, TriageSort};
 
-const BUCKETS: [TriageBucket; 4] = [
-    TriageBucket::Stuck,
-    TriageBucket::Failed,
-    TriageBucket::NeedsAttention,
-    TriageBucket::WaitingForPerson,
-];
-
 /// The filter and order controls; `selection` and `sort` are what they choose.
 #[component]
 pub fn TriageFilter(
     selection: RwSignal<TriageSelection>,
     sort: RwSignal<TriageSort>,
 ) -> impl IntoView {
-    let buckets = BUCKETS
+    let buckets = TriageBucket::ALL
         .into_iter()
         .map(|b| view! { <option value=format!("{b:?}")>{b.label()}</option> })
         .collect_view();
@@ -36,7 +29,7 @@ pub fn TriageFilter(
             <label for="filter-bucket">"Show"</label>
             <select id="filter-bucket" on:change=move |ev| {
                 let value = event_target_value(&ev);
-                let bucket = BUCKETS.into_iter().find(|b| format!("{b:?}") == value);
+                let bucket = TriageBucket::ALL.into_iter().find(|b| format!("{b:?}") == value);
                 selection.update(|s| s.bucket = bucket);
             }>
                 <option value="">"Every reason"</option>

@@ -19,6 +19,13 @@ pub enum TriageBucket {
 }
 
 impl TriageBucket {
+    pub const ALL: [TriageBucket; 4] = [
+        TriageBucket::Stuck,
+        TriageBucket::Failed,
+        TriageBucket::NeedsAttention,
+        TriageBucket::WaitingForPerson,
+    ];
+
     pub fn label(self) -> &'static str {
         match self {
             TriageBucket::Stuck => "Stuck",

@@ -12,7 +12,7 @@ use super::Migrations;
 use crate::config::{MailAuth, MailServer, Profile};
 use crate::db::entity::server_limit_change as row;
 use crate::db::now;
-use crate::engine::throttle::{BudgetState, Limits};
+use crate::engine::throttle::{budget_key, BudgetState, Limits};
 
 /// Changes shown per server, newest first.
 const CHANGES_SHOWN: u64 = 20;
@@ -22,10 +22,6 @@ const CHANGES_SHOWN: u64 = 20;
 pub struct InForce(HashMap<ServerRole, ServerLimits>);
 
 impl InForce {
-    pub fn of(&self, role: ServerRole) -> ServerLimits {
-        self.0[&role]
-    }
-
     /// Whether IT paused new claims on a server every scan and copy uses.
     pub fn claims_paused(&self) -> bool {
         self.0.values().any(|l| l.claims_paused)
@@ -50,14 +46,11 @@ impl Migrations {
         }
     }
 
-    /// Whether the old and new servers are one (host and port): then a copy's two connections
-    /// share one budget, which must allow two.
+    /// Whether the old and new servers are one: then a copy's two connections share one budget,
+    /// which must allow two.
     pub fn same_server_both_sides(&self) -> bool {
-        let (old, new) = (
-            self.settings.old_server.endpoint(),
-            self.settings.new_server.endpoint(),
-        );
-        old.host.eq_ignore_ascii_case(&new.host) && old.port == new.port
+        let old = self.settings.old_server.endpoint();
+        budget_key(&old) == budget_key(&self.settings.new_server.endpoint())
     }
 
     /// Reads IT's latest changes and applies them to this process's budgets.

@@ -122,15 +122,11 @@ pub fn class_counts(rows: &[TriageRow]) -> Vec<(FailureClass, u64)> {
 
 /// Counts per bucket, in the buckets' order, leaving out those with none.
 pub fn bucket_counts(rows: &[TriageRow]) -> Vec<(TriageBucket, u64)> {
-    let mut counts: Vec<(TriageBucket, u64)> = Vec::new();
-    for r in rows {
-        match counts.iter_mut().find(|(b, _)| *b == r.bucket) {
-            Some((_, n)) => *n += 1,
-            None => counts.push((r.bucket, 1)),
-        }
-    }
-    counts.sort_by_key(|(b, _)| *b);
-    counts
+    TriageBucket::ALL
+        .into_iter()
+        .map(|b| (b, rows.iter().filter(|r| r.bucket == b).count() as u64))
+        .filter(|(_, n)| *n > 0)
+        .collect()
 }
 
 /// The page `query` asks for of `everything`: the rows its selection holds, in its order.
@@ -590,20 +586,14 @@ mod tests {
             per_page in 1u32..20,
             bucket in proptest::option::of(0usize..4),
         ) {
-            const BUCKETS: [TriageBucket; 4] = [
-                TriageBucket::Stuck,
-                TriageBucket::Failed,
-                TriageBucket::NeedsAttention,
-                TriageBucket::WaitingForPerson,
-            ];
             let rows: Vec<TriageRow> = rows
                 .into_iter()
                 .enumerate()
-                .map(|(i, (b, since, bytes, person))| sample_row(i as i64, BUCKETS[b], since, bytes, &person))
+                .map(|(i, (b, since, bytes, person))| sample_row(i as i64, TriageBucket::ALL[b], since, bytes, &person))
                 .collect();
             let everything = Everything { rows: rows.clone(), moving: true };
             let mut query = TriageQuery {
-                selection: app::dto::TriageSelection { bucket: bucket.map(|b| BUCKETS[b]), class: None },
+                selection: app::dto::TriageSelection { bucket: bucket.map(|b| TriageBucket::ALL[b]), class: None },
                 sort: TriageSort::ALL[sort],
                 page: 0,
             };

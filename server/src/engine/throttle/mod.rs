@@ -27,6 +27,16 @@ pub struct Limits {
     pub bytes_per_second: Option<u64>,
 }
 
+impl Limits {
+    /// At least one connection; a rate only when above zero.
+    fn sane(self) -> Limits {
+        Limits {
+            max_connections: self.max_connections.max(1),
+            bytes_per_second: self.bytes_per_second.filter(|r| *r > 0),
+        }
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {
@@ -60,7 +70,7 @@ impl Throttle {
 
     /// The budget of the server at `endpoint` (one per host and port).
     pub fn server(&self, endpoint: &Endpoint) -> Arc<ServerBudget> {
-        let key = key(endpoint);
+        let key = budget_key(endpoint);
         let mut servers = self.servers.lock().expect("throttle lock");
         let limits = servers.changed.get(&key).copied().unwrap_or(self.limits);
         servers
@@ -73,10 +83,12 @@ impl Throttle {
     /// From now on the server at `endpoint` may take `limits`: budgets made later start with them,
     /// the one in use changes at once.
     pub fn set(&self, endpoint: &Endpoint, limits: Limits) {
+        let key = budget_key(endpoint);
         let budget = {
             let mut servers = self.servers.lock().expect("throttle lock");
-            servers.changed.insert(key(endpoint), limits);
-            servers.budgets.get(&key(endpoint)).cloned()
+            let budget = servers.budgets.get(&key).cloned();
+            servers.changed.insert(key, limits);
+            budget
         };
         if let Some(budget) = budget {
             budget.set(limits);
@@ -84,7 +96,8 @@ impl Throttle {
     }
 }
 
-fn key(endpoint: &Endpoint) -> String {
+/// Which budget a server's connections draw from: one per host (any case) and port.
+pub fn budget_key(endpoint: &Endpoint) -> String {
     format!("{}:{}", endpoint.host.to_ascii_lowercase(), endpoint.port)
 }
 
@@ -123,10 +136,7 @@ pub struct BudgetState {
 
 impl ServerBudget {
     fn new(key: String, limits: Limits) -> ServerBudget {
-        let limits = Limits {
-            max_connections: limits.max_connections.max(1),
-            bytes_per_second: limits.bytes_per_second.filter(|r| *r > 0),
-        };
+        let limits = limits.sane();
         // Two at first: what the seed's old server could take.
         let limit = AdaptiveLimit::new(2, limits.max_connections);
         let mut observed = Observed::default();
@@ -152,12 +162,14 @@ impl ServerBudget {
     }
 
     fn set(&self, limits: Limits) {
+        let limits = limits.sane();
         {
             let mut state = self.state.lock().expect("budget lock");
-            state.limits = Limits {
-                max_connections: limits.max_connections.max(1),
-                bytes_per_second: limits.bytes_per_second.filter(|r| *r > 0),
-            };
+            // Workers apply the limits in force every round: only a change wakes the waiters.
+            if state.limits == limits {
+                return;
+            }
+            state.limits = limits;
             let max = state.limits.max_connections;
             state.limit.set_max(max);
             let current = state.limit.current();
