@@ -59,12 +59,12 @@ pub fn TriageTable(triage: Triage, page: RwSignal<u32>) -> impl IntoView {
         </table>
         </div>
         <nav class="pager" aria-label="Pages of the queue">
-            <button id="triage-prev" type="button" class="button" disabled=at == 0
+            <button id="triage-prev" type="button" class="button" disabled={at == 0}
                 on:click=move |_| page.set(at.saturating_sub(1))>"Previous"</button>
             <span id="triage-page" data-page=at.to_string() data-pages=pages.to_string()>
                 {format!("{first}–{last} of {} · page {} of {pages}", triage.total, at + 1)}
             </span>
-            <button id="triage-next" type="button" class="button" disabled=at + 1 >= pages
+            <button id="triage-next" type="button" class="button" disabled={at + 1 >= pages}
                 on:click=move |_| page.set(at + 1)>"Next"</button>
         </nav>
     }

@@ -53,6 +53,17 @@ async fn a_helpdesk_person_finds_a_stuck_request_retries_it_with_a_reason_and_se
     // …then stopped, with its class and the next step, once the copy gives up.
     let row = "#triage tr[data-bucket='Failed']";
     let failed = text_until(c, row, 90, |t| t.contains("Alice Archer")).await;
+    // One page of one: the pager says so and offers neither way.
+    let pager = css(c, "#triage-page").await.text().await.unwrap();
+    assert_eq!(pager, "1–1 of 1 · page 1 of 1");
+    for button in ["#triage-prev", "#triage-next"] {
+        let b = css(c, button).await;
+        assert!(b.attr("disabled").await.unwrap().is_some(), "{button}");
+        assert!(
+            ["Previous", "Next"].contains(&b.text().await.unwrap().as_str()),
+            "{button}"
+        );
+    }
     assert!(
         failed.contains("Old server unreachable or throttling"),
         "{failed}"
