@@ -2,10 +2,10 @@
 use leptos::prelude::*;
 
 use crate::dto::{
-    BulkOutcome, CorruptMailbox, DecisionKind, DecisionOutcome, EmailKind, EmailPreview,
-    MigrationView, Password, Person, QuarantineId, Repair, RepairPreview, RequestAction,
-    RequestDetail, RequestId, ServerRole, ServerStatus, StaffEmail, TemplateFile, Triage,
-    TriageQuery, TriageSelection, Viewer,
+    BulkOutcome, CorruptQueue, DecisionKind, DecisionOutcome, EmailKind, EmailPreview,
+    MigrationView, Password, Person, QuarantineId, QueueDecision, QueueDecisionOutcome, Repair,
+    RepairPreview, RequestAction, RequestDetail, RequestId, ServerRole, ServerStatus, StaffEmail,
+    TemplateFile, Triage, TriageQuery, TriageSelection, Viewer,
 };
 use crate::error::AppError;
 
@@ -112,11 +112,27 @@ fn parse_reason(typed: &str) -> Result<crate::dto::Reason, AppError> {
     crate::port::status_of(parsed)
 }
 
-/// Requests with quarantined messages, most waiting first (division IT).
+/// A page of the requests with quarantined messages, most waiting first (division IT).
 #[server(prefix = "/api", endpoint = "corrupt_mailboxes")]
-pub async fn corrupt_mailboxes() -> Result<Vec<CorruptMailbox>, AppError> {
+pub async fn corrupt_mailboxes(#[server(default)] page: u32) -> Result<CorruptQueue, AppError> {
     crate::port::require_any(crate::areas::IT)?;
-    let outcome = crate::port::portal()?.corrupt_mailboxes().await;
+    let outcome = crate::port::portal()?.corrupt_mailboxes(page).await;
+    crate::port::status_of(outcome)
+}
+
+/// Sends every waiting message of the queue again, or repairs and sends every one a repair fixes,
+/// saying why; `expected` is the number of waiting messages the confirmation named (division IT).
+#[server(prefix = "/api", endpoint = "decide_for_queue")]
+pub async fn decide_for_queue(
+    decision: QueueDecision,
+    expected: u64,
+    reason: String,
+) -> Result<QueueDecisionOutcome, AppError> {
+    let staff = crate::port::require_any(crate::areas::IT)?;
+    let reason = parse_reason(&reason)?;
+    let outcome = crate::port::portal()?
+        .decide_for_queue(&staff, decision, expected, reason)
+        .await;
     crate::port::status_of(outcome)
 }
 

@@ -6,10 +6,10 @@ use actix_web::HttpMessage;
 use leptos::prelude::*;
 
 use crate::dto::{
-    BulkOutcome, CorruptMailbox, DecisionKind, DecisionOutcome, EmailKind, EmailPreview,
-    MigrationView, Person, QuarantineId, Reason, Repair, RepairPreview, RequestAction,
-    RequestDetail, RequestId, Role, ServerLimits, ServerRole, ServerStatus, StaffEmail,
-    TemplateFile, Triage, TriageQuery, TriageSelection, Viewer,
+    BulkOutcome, CorruptQueue, DecisionKind, DecisionOutcome, EmailKind, EmailPreview,
+    MigrationView, Person, QuarantineId, QueueDecision, QueueDecisionOutcome, Reason, Repair,
+    RepairPreview, RequestAction, RequestDetail, RequestId, Role, ServerLimits, ServerRole,
+    ServerStatus, StaffEmail, TemplateFile, Triage, TriageQuery, TriageSelection, Viewer,
 };
 use crate::error::AppError;
 
@@ -63,8 +63,18 @@ pub trait Portal: Send + Sync + 'static {
         reason: Reason,
     ) -> Result<RequestDetail, AppError>;
 
-    /// Requests with quarantined messages, most waiting first (division IT).
-    async fn corrupt_mailboxes(&self) -> Result<Vec<CorruptMailbox>, AppError>;
+    /// A page of the requests with quarantined messages, most waiting first (division IT).
+    async fn corrupt_mailboxes(&self, page: u32) -> Result<CorruptQueue, AppError>;
+
+    /// Decides for every waiting message of the queue that `decision` takes (the queue must hold
+    /// `expected` waiting messages, as the confirmation said), with why.
+    async fn decide_for_queue(
+        &self,
+        staff: &Viewer,
+        decision: QueueDecision,
+        expected: u64,
+        reason: Reason,
+    ) -> Result<QueueDecisionOutcome, AppError>;
 
     /// What the repairs (every one it needs, when none are asked) would change in the message.
     async fn repair_preview(

@@ -4,6 +4,7 @@ pub mod email_templates;
 pub mod gate;
 pub mod header;
 pub mod live;
+pub mod pager;
 pub mod people_table;
 pub mod progress;
 pub mod protocol_summary;

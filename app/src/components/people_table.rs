@@ -2,6 +2,7 @@
 use leptos::prelude::*;
 
 use crate::dto::Person;
+use crate::format::format_unix;
 
 #[component]
 pub fn PeopleTable(people: Vec<Person>) -> impl IntoView {
@@ -36,38 +37,4 @@ pub fn PeopleTable(people: Vec<Person>) -> impl IntoView {
         </table>
     }
     .into_any()
-}
-
-/// `YYYY-MM-DD HH:MM` in UTC, without a date library in the browser bundle.
-pub fn format_unix(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
-        rem / 3600,
-        rem % 3600 / 60
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::format_unix;
-
-    #[test]
-    fn formats_known_instants() {
-        assert_eq!(format_unix(0), "1970-01-01 00:00");
-        assert_eq!(format_unix(951_782_400), "2000-02-29 00:00");
-        assert_eq!(format_unix(1_795_824_000), "2026-11-28 00:00");
-        assert_eq!(format_unix(-1), "1969-12-31 23:59");
-    }
 }

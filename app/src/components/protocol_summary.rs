@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use leptos::prelude::*;
 
-use crate::components::people_table::format_unix;
 use crate::dto::{ProtocolSide, ProtocolSummary};
+use crate::format::format_unix;
 
 /// Each command with its count on the old and the new server, by name.
 pub fn command_rows(summary: &ProtocolSummary) -> Vec<(String, u64, u64)> {

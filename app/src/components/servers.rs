@@ -8,9 +8,9 @@ use leptos::prelude::*;
 
 use crate::api::{server_statuses, SetServerLimits};
 use crate::components::live::poll_while;
-use crate::components::people_table::format_unix;
 use crate::components::sparkline::Sparkline;
 use crate::dto::{LimitChange, ServerLimits, ServerRole, ServerStatus};
+use crate::format::format_unix;
 
 #[component]
 pub fn Servers() -> impl IntoView {
@@ -69,6 +69,10 @@ pub fn Servers() -> impl IntoView {
                 })
                 .collect_view()}
         </div>
+        <p class="muted">
+            "The latest 20 changes are listed under each server. "
+            <a href="/it/server-limits.csv" rel="external" download="server-limits.csv" id="server-limits-csv">"Export every change as CSV"</a>
+        </p>
     }
 }
 

@@ -2,8 +2,8 @@
 //! they have left), notes. Oldest first, as a log is read.
 use leptos::prelude::*;
 
-use super::people_table::format_unix;
-use crate::dto::{TimelineEntry, What, Who};
+use crate::dto::{TimelineEntry, What};
+use crate::format::format_unix;
 
 #[component]
 pub fn Timeline(entries: Vec<TimelineEntry>, omitted: u64, owner: String) -> impl IntoView {
@@ -25,34 +25,11 @@ pub fn Timeline(entries: Vec<TimelineEntry>, omitted: u64, owner: String) -> imp
 
 fn row(e: TimelineEntry, owner: &str) -> impl IntoView {
     let when = format!("{}:{:02}", format_unix(e.at), e.at.rem_euclid(60));
-    let (kind, who) = match &e.who {
-        Who::Owner => ("owner", owner.to_owned()),
-        Who::Staff { email } => ("staff", email.clone()),
-        Who::Worker { name } => ("worker", format!("worker {name}")),
-        Who::Fountain => ("fountain", "Fountain".to_owned()),
-    };
+    let (kind, who) = (e.who.kind(), e.who.in_words(owner));
     let what = e.what.in_words();
-    let delivery = match &e.what {
-        What::Email {
-            sent_at: Some(at), ..
-        } => Some(format!("sent {}", format_unix(*at))),
-        What::Email {
-            attempts,
-            last_error,
-            ..
-        } => Some(match last_error {
-            Some(error) => format!("not sent yet (attempt {attempts}: {error})"),
-            None => "waiting to be sent".to_owned(),
-        }),
-        _ => None,
-    };
-    let note = match &e.what {
-        What::Note { text } => Some(text.clone()),
-        _ => None,
-    };
-    let why = [note, e.reason, e.detail, delivery]
+    let why = e
+        .lines()
         .into_iter()
-        .flatten()
         .map(|line| view! { <div class="why">{line}</div> })
         .collect_view();
     view! {

@@ -2,9 +2,9 @@
 //! page of rows (each a request that needs someone, with why and what to do next), and the pager.
 use leptos::prelude::*;
 
-use super::people_table::format_unix;
+use super::pager::Pager;
 use crate::dto::{Triage, TriageRow};
-use crate::format::{human_size, percent};
+use crate::format::{format_unix, human_size, percent};
 
 #[component]
 pub fn TriageTable(triage: Triage, page: RwSignal<u32>) -> impl IntoView {
@@ -40,8 +40,7 @@ pub fn TriageTable(triage: Triage, page: RwSignal<u32>) -> impl IntoView {
         .collect_view();
     let pages = triage.pages();
     let at = triage.page;
-    let first = u64::from(at) * u64::from(triage.per_page) + 1;
-    let last = first + triage.rows.len() as u64 - 1;
+    let (per_page, shown) = (triage.per_page, triage.rows.len());
     let rows = triage.rows.into_iter().map(row).collect_view();
     view! {
         <ul class="class-counts" id="triage-buckets">{reasons}</ul>
@@ -58,15 +57,8 @@ pub fn TriageTable(triage: Triage, page: RwSignal<u32>) -> impl IntoView {
             <tbody>{rows}</tbody>
         </table>
         </div>
-        <nav class="pager" aria-label="Pages of the queue">
-            <button id="triage-prev" type="button" class="button" disabled={at == 0}
-                on:click=move |_| page.set(at.saturating_sub(1))>"Previous"</button>
-            <span id="triage-page" data-page=at.to_string() data-pages=pages.to_string()>
-                {format!("{first}–{last} of {} · page {} of {pages}", triage.total, at + 1)}
-            </span>
-            <button id="triage-next" type="button" class="button" disabled={at + 1 >= pages}
-                on:click=move |_| page.set(at + 1)>"Next"</button>
-        </nav>
+        <Pager id="triage" label="Pages of the queue" page=page at=at pages=pages
+            per_page=per_page shown=shown total=triage.total />
     }
     .into_any()
 }

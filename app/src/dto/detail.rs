@@ -72,6 +72,57 @@ pub enum Who {
     Fountain,
 }
 
+impl Who {
+    /// A stable name of the kind, for styles and tests.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Who::Owner => "owner",
+            Who::Staff { .. } => "staff",
+            Who::Worker { .. } => "worker",
+            Who::Fountain => "fountain",
+        }
+    }
+
+    /// Who, in words; `owner` is how the person is named.
+    pub fn in_words(&self, owner: &str) -> String {
+        match self {
+            Who::Owner => owner.to_owned(),
+            Who::Staff { email } => email.clone(),
+            Who::Worker { name } => format!("worker {name}"),
+            Who::Fountain => "Fountain".to_owned(),
+        }
+    }
+}
+
+impl TimelineEntry {
+    /// What the entry adds to its few words, line by line: a note's text, why someone acted, what
+    /// Fountain adds, and whether an email has left.
+    pub fn lines(&self) -> Vec<String> {
+        let note = match &self.what {
+            What::Note { text } => Some(text.clone()),
+            _ => None,
+        };
+        let delivery = match &self.what {
+            What::Email {
+                sent_at: Some(at), ..
+            } => Some(format!("sent {}", crate::format::format_unix(*at))),
+            What::Email {
+                attempts,
+                last_error,
+                ..
+            } => Some(match last_error {
+                Some(error) => format!("not sent yet (attempt {attempts}: {error})"),
+                None => "waiting to be sent".to_owned(),
+            }),
+            _ => None,
+        };
+        [note, self.reason.clone(), self.detail.clone(), delivery]
+            .into_iter()
+            .flatten()
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum What {

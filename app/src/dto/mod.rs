@@ -90,8 +90,9 @@ pub use ids::{QuarantineId, RequestId, ScanId, UserId};
 pub use migration::*;
 pub use password::Password;
 pub use quarantine::{
-    Change, CorruptMailbox, Decision, DecisionKind, DecisionOutcome, DiffLine, LeftBehind,
-    QuarantinedItem, Repair, RepairPreview, Repaired,
+    Change, CorruptMailbox, CorruptQueue, Decision, DecisionKind, DecisionOutcome, DiffLine,
+    LeftBehind, QuarantinedItem, QueueDecision, QueueDecisionOutcome, Repair, RepairPreview,
+    Repaired,
 };
 pub use reason::{Reason, ReasonError};
 pub use servers::{LimitChange, LimitsError, ServerLimits, ServerLive, ServerRole, ServerStatus};

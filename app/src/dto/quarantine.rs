@@ -134,6 +134,60 @@ pub struct CorruptMailbox {
     pub total: u64,
 }
 
+/// One page of IT's queue of corrupt mailboxes, with the counts of the whole queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CorruptQueue {
+    pub rows: Vec<CorruptMailbox>,
+    /// Mailboxes in the queue, on every page.
+    pub total: u64,
+    /// From 0; the last page when the one asked for is past it.
+    pub page: u32,
+    pub per_page: u32,
+    /// Messages waiting for a decision in the whole queue (what a decision for the queue acts on).
+    pub pending: u64,
+}
+
+impl CorruptQueue {
+    /// Pages the queue fills (at least one).
+    pub fn pages(&self) -> u32 {
+        let per_page = u64::from(self.per_page.max(1));
+        u32::try_from(self.total.div_ceil(per_page).max(1)).unwrap_or(u32::MAX)
+    }
+}
+
+/// A decision for every waiting message of every mailbox in the queue: send them all again (after the
+/// new server's limits changed), or repair and send every one a repair fixes. Accepting as not
+/// migrated is decided mailbox by mailbox, since each person is told which of their messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QueueDecision {
+    Retry,
+    Repair,
+}
+
+impl QueueDecision {
+    pub fn kind(self) -> DecisionKind {
+        match self {
+            QueueDecision::Retry => DecisionKind::Retry,
+            QueueDecision::Repair => DecisionKind::Repair,
+        }
+    }
+}
+
+/// What a decision for the queue did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueDecisionOutcome {
+    /// Messages decided.
+    pub decided: u64,
+    /// Messages left waiting: held headers-only or needing no repair (for a repair), each to be
+    /// decided on its request's page.
+    pub skipped: u64,
+    /// Requests queued to run again (none of their messages waits any more).
+    pub queued: Vec<RequestId>,
+    /// Requests that could not be decided for, and why (the rest went ahead).
+    pub refused: Vec<(RequestId, String)>,
+}
+
 /// What a repair would do to a message, before anything is sent: its headers line by line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RepairPreview {

@@ -2,9 +2,9 @@
 //! Fountain sends (templates, previews, test sends), and who can use Fountain with which roles.
 use leptos::prelude::*;
 
-use crate::api::{corrupt_mailboxes, people};
+use crate::api::{corrupt_mailboxes, people, DecideForQueue};
 use crate::areas;
-use crate::components::corrupt_queue::CorruptQueue;
+use crate::components::corrupt_queue::{CorruptMailboxes, QueueDecisionBar, QueueDecisionState};
 use crate::components::email_templates::EmailTemplates;
 use crate::components::gate::Gate;
 use crate::components::live::hydrated;
@@ -23,7 +23,21 @@ pub fn It() -> impl IntoView {
 #[component]
 fn ItBody() -> impl IntoView {
     let everyone = Resource::new(|| (), |_| people(String::new()));
-    let corrupt = Resource::new(|| (), |_| corrupt_mailboxes());
+    let page = RwSignal::new(0u32);
+    let (version, set_version) = signal(0u32);
+    let corrupt = Resource::new(
+        move || (version.get(), page.get()),
+        |(_, page)| corrupt_mailboxes(page),
+    );
+    let decide = ServerAction::<DecideForQueue>::new();
+    let decision = QueueDecisionState::default();
+    // After a decision for the queue, look again at once.
+    Effect::new(move |previous: Option<()>| {
+        decide.version().track();
+        if previous.is_some() {
+            set_version.update(|v| *v += 1);
+        }
+    });
     let live = hydrated();
     view! {
         <h1 id="it" data-hydrated=move || live.get().to_string()>"Division IT"</h1>
@@ -33,15 +47,19 @@ fn ItBody() -> impl IntoView {
                 "Messages the new server refused (or the old one could not give) are kept aside, never lost. "
                 "Open a request to see each message, download it, and send it again, repair it or accept it as not migrated."
             </p>
-            <p><a href="/it/corrupt.csv" rel="external" download="corrupt-mailboxes.csv" id="corrupt-csv">"Export as CSV"</a></p>
-            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <p><a href="/it/corrupt.csv" rel="external" download="corrupt-mailboxes.csv" id="corrupt-csv">"Export the whole queue as CSV"</a></p>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match corrupt.await {
-                        Ok(rows) => view! { <CorruptQueue rows=rows /> }.into_any(),
+                        Ok(queue) => view! {
+                            <QueueDecisionBar pending=queue.pending act=decide state=decision />
+                            <CorruptMailboxes queue=queue page=page />
+                        }
+                        .into_any(),
                         Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
                     }
                 })}
-            </Suspense>
+            </Transition>
         </section>
         <section class="card" id="servers">
             <h2>"Servers and limits"</h2>
@@ -65,8 +83,10 @@ fn ItBody() -> impl IntoView {
         <section class="card">
             <h2>"People and roles"</h2>
             <p class="muted">
-                "Roles come from your identity provider's groups at each sign-in; change them there."
+                "Roles come from your identity provider's groups at each sign-in; change them there. "
+                "The 100 most recent sign-ins are shown."
             </p>
+            <p><a href="/it/people.csv" rel="external" download="people.csv" id="people-csv">"Export everyone as CSV"</a></p>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match everyone.await {

@@ -156,6 +156,8 @@ fn Detail(d: RequestDetail, forms: Forms) -> impl IntoView {
         <section class="card" id="history">
             <h2>"Timeline"</h2>
             <Timeline entries=d.timeline omitted=d.timeline_omitted owner=person.display_name />
+            <p><a href=format!("/helpdesk/requests/{id}/timeline.csv") rel="external"
+                download=format!("request-{id}-timeline.csv") id="timeline-csv">"Export the whole audit log as CSV"</a></p>
         </section>
     }
 }

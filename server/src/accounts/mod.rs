@@ -123,15 +123,40 @@ impl Accounts {
         user_id: UserId,
         email: &str,
     ) -> Result<Option<(String, String)>, AccountError> {
-        use crate::engine::copy::journal_name;
         let Some(account) = self.old_account(user_id).await? else {
             return Ok(None);
         };
+        Ok(Some(self.journal_names(&account.login, email)))
+    }
+
+    /// The journal's names of the old mailbox of `login` and the new one of `email`.
+    pub fn journal_names(&self, login: &str, email: &str) -> (String, String) {
+        use crate::engine::copy::journal_name;
         let new = &self.new_server;
-        Ok(Some((
-            journal_name(&account.login, &self.old_server.endpoint()),
+        (
+            journal_name(login, &self.old_server.endpoint()),
             journal_name(&new.login_for(email), &new.endpoint()),
-        )))
+        )
+    }
+
+    /// The old accounts of `ids`, by person; read in chunks, within any database's limit on a
+    /// query's values.
+    pub async fn old_accounts(
+        &self,
+        mut ids: Vec<i64>,
+    ) -> Result<std::collections::HashMap<i64, row::Model>, AccountError> {
+        use sea_orm::{ColumnTrait, QueryFilter};
+        ids.sort_unstable();
+        ids.dedup();
+        let mut out = std::collections::HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let found = row::Entity::find()
+                .filter(row::Column::UserId.is_in(chunk.iter().copied()))
+                .all(&self.db)
+                .await?;
+            out.extend(found.into_iter().map(|a| (a.user_id, a)));
+        }
+        Ok(out)
     }
 
     /// Checks the login on the old server, then stores it (the password sealed). Replaces an earlier

@@ -1,9 +1,11 @@
 //! Queries about people (users) for the helpdesk and IT pages.
+use std::collections::HashMap;
+
 use app::dto::{Person, Role, UserId};
 use sea_orm::sea_query::{Expr, Func, LikeExpr, SimpleExpr};
 use sea_orm::{
-    Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 
 use super::entity::user;
@@ -46,6 +48,15 @@ pub async fn search(
     Ok(rows.into_iter().map(person).collect())
 }
 
+/// Everyone who has signed in, by email.
+pub async fn everyone(db: &impl ConnectionTrait) -> Result<Vec<Person>, DbErr> {
+    let rows = user::Entity::find()
+        .order_by_asc(user::Column::Email)
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(person).collect())
+}
+
 /// The person with this address (any case), if they have signed in.
 pub async fn by_email(db: &impl ConnectionTrait, email: &str) -> Result<Option<Person>, DbErr> {
     let wanted = email.trim().to_lowercase();
@@ -79,6 +90,24 @@ fn escape_like(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_")
+}
+
+/// The people with `ids`, by id; read in chunks, within any database's limit on a query's values.
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    mut ids: Vec<i64>,
+) -> Result<HashMap<i64, user::Model>, DbErr> {
+    ids.sort_unstable();
+    ids.dedup();
+    let mut people = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let found = user::Entity::find()
+            .filter(user::Column::Id.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?;
+        people.extend(found.into_iter().map(|u| (u.id, u)));
+    }
+    Ok(people)
 }
 
 #[cfg(test)]

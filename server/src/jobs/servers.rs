@@ -57,7 +57,7 @@ impl Migrations {
     pub async fn refresh_limits(&self) -> Result<InForce, DbErr> {
         let mut in_force = HashMap::new();
         for role in ServerRole::ALL {
-            let latest = changes(self, role, 1).await?.pop();
+            let latest = changes(self, role, Some(1)).await?.pop();
             let limits = latest.map_or_else(|| self.configured_limits(), |c| c.limits);
             self.throttle
                 .set(&self.server(role).endpoint(), budget_limits(limits));
@@ -91,12 +91,21 @@ impl Migrations {
         self.refresh_limits().await.map(|_| ())
     }
 
+    /// Every change of `role`'s limits, newest first (the newest `limit` for `Some`).
+    pub async fn limit_changes(
+        &self,
+        role: ServerRole,
+        limit: Option<u64>,
+    ) -> Result<Vec<LimitChange>, DbErr> {
+        changes(self, role, limit).await
+    }
+
     /// Every configured server: as configured, in force, and how it is doing in this process.
     pub async fn server_statuses(&self) -> Result<Vec<ServerStatus>, DbErr> {
         let mut statuses = Vec::new();
         for role in ServerRole::ALL {
             let server = self.server(role);
-            let changes = changes(self, role, CHANGES_SHOWN).await?;
+            let changes = changes(self, role, Some(CHANGES_SHOWN)).await?;
             let configured = self.configured_limits();
             let in_force = changes.first().map_or(configured, |c| c.limits);
             let budget = self.throttle.server(&server.endpoint());
@@ -115,11 +124,19 @@ impl Migrations {
     }
 }
 
-async fn changes(m: &Migrations, role: ServerRole, limit: u64) -> Result<Vec<LimitChange>, DbErr> {
-    Ok(row::Entity::find()
+/// The newest `limit` changes of `role`'s limits (all of them for `None`), newest first.
+async fn changes(
+    m: &Migrations,
+    role: ServerRole,
+    limit: Option<u64>,
+) -> Result<Vec<LimitChange>, DbErr> {
+    let mut query = row::Entity::find()
         .filter(row::Column::Server.eq(role.as_str()))
-        .order_by_desc(row::Column::Id)
-        .limit(limit)
+        .order_by_desc(row::Column::Id);
+    if let Some(limit) = limit {
+        query = query.limit(limit);
+    }
+    Ok(query
         .all(&m.db)
         .await?
         .into_iter()

@@ -215,7 +215,7 @@ pub async fn triage(db: &impl ConnectionTrait, limits: Thresholds) -> Result<Eve
         .map(|r| r.user_id)
         .chain(waiting.iter().map(|a| a.user_id))
         .collect();
-    let people = people(db, ids).await?;
+    let people = crate::db::people::by_ids(db, ids).await?;
     // Places in the queue, in the order workers claim (oldest queued first).
     let mut queued: Vec<(i64, i64)> = found
         .iter()
@@ -280,24 +280,6 @@ async fn never_started(
         .filter(old_account::Column::UserId.not_in_subquery(with_requests))
         .all(db)
         .await
-}
-
-/// The people with `ids`, by id; read in chunks, within any database's limit on a query's values.
-async fn people(
-    db: &impl ConnectionTrait,
-    mut ids: Vec<i64>,
-) -> Result<HashMap<i64, user::Model>, DbErr> {
-    ids.sort_unstable();
-    ids.dedup();
-    let mut people = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(500) {
-        let found = user::Entity::find()
-            .filter(user::Column::Id.is_in(chunk.iter().copied()))
-            .all(db)
-            .await?;
-        people.extend(found.into_iter().map(|u| (u.id, u)));
-    }
-    Ok(people)
 }
 
 async fn typical_run_since(db: &impl ConnectionTrait, since: i64) -> Result<Option<i64>, DbErr> {

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use actix_web::{get, web, HttpMessage, HttpRequest, HttpResponse};
 use app::dto::{
-    CorruptMailbox, DecisionKind, DecisionOutcome, QuarantineId, Reason, Repair, RepairPreview,
-    RequestAction, RequestId, RequestState, Role, Viewer,
+    CorruptQueue, DecisionKind, DecisionOutcome, QuarantineId, QueueDecision, QueueDecisionOutcome,
+    Reason, Repair, RepairPreview, RequestAction, RequestId, RequestState, Role, Viewer,
 };
 use app::error::AppError;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -19,11 +19,76 @@ use crate::jobs::queue::Queue;
 use crate::jobs::timeline::Actor;
 use crate::jobs::Migrations;
 
-pub async fn queue(m: Option<&Migrations>) -> Result<Vec<CorruptMailbox>, AppError> {
-    let Some(m) = m else {
-        return Ok(Vec::new());
+/// One page of the queue, most waiting first.
+pub async fn queue(m: Option<&Migrations>, page: u32) -> Result<CorruptQueue, AppError> {
+    let all = match m {
+        Some(m) => corrupt::queue::everything(m).await.map_err(from_corrupt)?,
+        None => Vec::new(),
     };
-    corrupt::queue(m).await.map_err(from_corrupt)
+    Ok(corrupt::queue::page(all, page, corrupt::queue::PER_PAGE))
+}
+
+/// Decides for every waiting message in the queue that `decision` takes, request by request (each
+/// through [`decide`], so each runs again once none of its messages waits), after checking that the
+/// queue still holds the `expected` messages the confirmation named.
+pub async fn decide_for_queue(
+    m: Option<&Migrations>,
+    staff: &Viewer,
+    decision: QueueDecision,
+    expected: u64,
+    reason: &Reason,
+) -> Result<QueueDecisionOutcome, AppError> {
+    let m = open(m)?;
+    let mut all = corrupt::queue::everything(m).await.map_err(from_corrupt)?;
+    corrupt::queue::order(&mut all);
+    let pending: u64 = all.iter().map(|r| r.pending).sum();
+    if pending != expected {
+        return Err(AppError::Conflict(format!(
+            "The queue changed: {pending} message(s) wait now, not {expected}. Look at it again and confirm."
+        )));
+    }
+    let mut outcome = QueueDecisionOutcome::default();
+    for mailbox in all.iter().filter(|r| r.pending > 0) {
+        let taken = async {
+            let request = find(m, mailbox.request).await?;
+            let held = corrupt::held(m, &request).await.map_err(from_corrupt)?;
+            Ok::<_, AppError>(corrupt::queue::taken_by(&held, decision))
+        }
+        .await;
+        let (ids, skipped) = match taken {
+            Ok(taken) => taken,
+            Err(e) => {
+                outcome.refused.push((mailbox.request, e.to_string()));
+                continue;
+            }
+        };
+        outcome.skipped += skipped;
+        if ids.is_empty() {
+            continue;
+        }
+        match decide(
+            Some(m),
+            staff,
+            mailbox.request,
+            &ids,
+            decision.kind(),
+            &[],
+            reason,
+        )
+        .await
+        {
+            Ok(done) => {
+                outcome.decided += done.decided;
+                if done.queued {
+                    outcome.queued.push(mailbox.request);
+                }
+            }
+            Err(e) => outcome.refused.push((mailbox.request, e.to_string())),
+        }
+    }
+    tracing::info!(by = %staff.email, ?decision, decided = outcome.decided, skipped = outcome.skipped,
+        queued = outcome.queued.len(), refused = outcome.refused.len(), "decided for the corrupt queue");
+    Ok(outcome)
 }
 
 pub async fn preview(

@@ -1,10 +1,13 @@
-//! Tables taken elsewhere, as CSV: the triage queue (`/helpdesk/triage.csv`, helpdesk and IT) and
-//! the corrupt mailboxes (`/it/corrupt.csv`, IT); the guard lets in whom the page does, and each
-//! handler checks again next to the data.
+//! Tables taken elsewhere, as CSV: the triage queue (`/helpdesk/triage.csv`) and a request's whole
+//! audit log (`/helpdesk/requests/N/timeline.csv`) for the helpdesk and IT; the corrupt mailboxes
+//! (`/it/corrupt.csv`), the servers' limit changes (`/it/server-limits.csv`) and everyone who has
+//! signed in (`/it/people.csv`) for IT. The guard lets in whom the page does, and each handler checks
+//! again next to the data.
 use std::sync::Arc;
 
 use actix_web::{get, web, HttpMessage, HttpRequest, HttpResponse};
-use app::dto::Viewer;
+use app::dto::{RequestId, ServerRole, Viewer};
+use app::format::format_unix;
 
 use super::csv;
 use crate::jobs::Migrations;
@@ -75,8 +78,9 @@ async fn corrupt_csv(
         "messages kept aside",
     ]);
     if let Some(m) = migrations.as_ref() {
-        match crate::jobs::corrupt::queue(m).await {
-            Ok(rows) => {
+        match crate::jobs::corrupt::queue::everything(m).await {
+            Ok(mut rows) => {
+                crate::jobs::corrupt::queue::order(&mut rows);
                 for r in rows {
                     out.push_str(&csv::line(&[
                         r.request.to_string().as_str(),
@@ -94,6 +98,123 @@ async fn corrupt_csv(
         }
     }
     attachment("corrupt-mailboxes.csv", out)
+}
+
+/// Entries of one request's audit log in an export: all of them, within reason.
+const TIMELINE_EXPORTED: u64 = 100_000;
+
+#[get("/helpdesk/requests/{id}/timeline.csv")]
+async fn timeline_csv(
+    req: HttpRequest,
+    path: web::Path<i64>,
+    migrations: web::Data<Option<Arc<Migrations>>>,
+) -> HttpResponse {
+    if !allowed(&req, app::areas::HELPDESK) {
+        return HttpResponse::Forbidden().body("This needs the Helpdesk or Division IT role.");
+    }
+    let Some(m) = migrations.as_ref() else {
+        return HttpResponse::NotFound().body("Migrations are not set up on this portal.");
+    };
+    let id = RequestId(path.into_inner());
+    let request = match super::helpdesk::find(m, id).await {
+        Ok(request) => request,
+        Err(e) => return HttpResponse::NotFound().body(e.to_string()),
+    };
+    let owner = match crate::db::people::get(&m.db, request.user_id).await {
+        Ok(person) => person
+            .map(|p| p.email)
+            .unwrap_or_else(|| "the person".into()),
+        Err(e) => return failed("cannot export the audit log", e),
+    };
+    let entries = match crate::jobs::timeline::read(&m.db, id, TIMELINE_EXPORTED).await {
+        Ok((entries, _)) => entries,
+        Err(e) => return failed("cannot export the audit log", e),
+    };
+    let mut out = csv::line(&[
+        "when (UTC)",
+        "unix seconds",
+        "who",
+        "what",
+        "why, and details",
+    ]);
+    for e in entries {
+        out.push_str(&csv::line(&[
+            format_unix(e.at).as_str(),
+            &e.at.to_string(),
+            &e.who.in_words(&owner),
+            &e.what.in_words(),
+            &e.lines().join("\n"),
+        ]));
+    }
+    attachment(&format!("request-{id}-timeline.csv"), out)
+}
+
+#[get("/it/server-limits.csv")]
+async fn server_limits_csv(
+    req: HttpRequest,
+    migrations: web::Data<Option<Arc<Migrations>>>,
+) -> HttpResponse {
+    if !allowed(&req, app::areas::IT) {
+        return HttpResponse::Forbidden().body("This needs the Division IT role.");
+    }
+    let mut out = csv::line(&[
+        "server",
+        "when (UTC)",
+        "by",
+        "why",
+        "max connections",
+        "max MB/s",
+        "new claims paused",
+    ]);
+    if let Some(m) = migrations.as_ref() {
+        for role in ServerRole::ALL {
+            let changes = match m.limit_changes(role, None).await {
+                Ok(changes) => changes,
+                Err(e) => return failed("cannot export the limit changes", e),
+            };
+            for c in changes {
+                out.push_str(&csv::line(&[
+                    role.as_str(),
+                    &format_unix(c.at),
+                    &c.by,
+                    &c.reason,
+                    &c.limits.max_connections.to_string(),
+                    &c.limits
+                        .max_mb_per_sec
+                        .map(|r| r.to_string())
+                        .unwrap_or_default(),
+                    if c.limits.claims_paused { "yes" } else { "no" },
+                ]));
+            }
+        }
+    }
+    attachment("server-limits.csv", out)
+}
+
+#[get("/it/people.csv")]
+async fn people_csv(req: HttpRequest, state: web::Data<super::AppState>) -> HttpResponse {
+    if !allowed(&req, app::areas::IT) {
+        return HttpResponse::Forbidden().body("This needs the Division IT role.");
+    }
+    let people = match crate::db::people::everyone(&state.db).await {
+        Ok(people) => people,
+        Err(e) => return failed("cannot export the people", e),
+    };
+    let mut out = csv::line(&["email", "name", "roles", "last sign-in (UTC)"]);
+    for p in people {
+        out.push_str(&csv::line(&[
+            p.email.as_str(),
+            &p.display_name,
+            &crate::db::people::format_roles(&p.roles),
+            &format_unix(p.last_login_at),
+        ]));
+    }
+    attachment("people.csv", out)
+}
+
+fn failed(what: &str, e: impl std::fmt::Display) -> HttpResponse {
+    let shown = super::internal(what, e);
+    HttpResponse::InternalServerError().body(shown.to_string())
 }
 
 /// The guard has checked the role; checked again here, next to the data.

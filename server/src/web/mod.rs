@@ -53,6 +53,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(healthz)
         .service(export::triage_csv)
         .service(export::corrupt_csv)
+        .service(export::timeline_csv)
+        .service(export::server_limits_csv)
+        .service(export::people_csv)
         .service(corrupt::quarantined_eml)
         .service(corrupt::left_behind_eml)
         .configure(sign_in::configure);

@@ -2,10 +2,10 @@
 use std::sync::Arc;
 
 use app::dto::{
-    BulkOutcome, CorruptMailbox, DecisionKind, DecisionOutcome, EmailKind, EmailPreview,
-    MigrationView, Person, QuarantineId, Reason, Repair, RepairPreview, RequestAction,
-    RequestDetail, RequestId, ServerLimits, ServerRole, ServerStatus, StaffEmail, TemplateFile,
-    Triage, TriageQuery, TriageSelection, Viewer,
+    BulkOutcome, CorruptQueue, DecisionKind, DecisionOutcome, EmailKind, EmailPreview,
+    MigrationView, Person, QuarantineId, QueueDecision, QueueDecisionOutcome, Reason, Repair,
+    RepairPreview, RequestAction, RequestDetail, RequestId, ServerLimits, ServerRole, ServerStatus,
+    StaffEmail, TemplateFile, Triage, TriageQuery, TriageSelection, Viewer,
 };
 use app::error::AppError;
 use sea_orm::DatabaseConnection;
@@ -84,8 +84,19 @@ impl app::port::Portal for DbPortal {
         helpdesk::email(self.migrations.as_deref(), staff, id, which, &reason).await
     }
 
-    async fn corrupt_mailboxes(&self) -> Result<Vec<CorruptMailbox>, AppError> {
-        corrupt::queue(self.migrations.as_deref()).await
+    async fn corrupt_mailboxes(&self, page: u32) -> Result<CorruptQueue, AppError> {
+        corrupt::queue(self.migrations.as_deref(), page).await
+    }
+
+    async fn decide_for_queue(
+        &self,
+        staff: &Viewer,
+        decision: QueueDecision,
+        expected: u64,
+        reason: Reason,
+    ) -> Result<QueueDecisionOutcome, AppError> {
+        let m = self.migrations.as_deref();
+        corrupt::decide_for_queue(m, staff, decision, expected, &reason).await
     }
 
     async fn repair_preview(

@@ -5,14 +5,16 @@
 //! again by itself and is done, the repaired message is on the new server as repaired, the person's
 //! report and email say what was repaired and what stayed behind, and the person can download it.
 use app::dto::{
-    Change, CorruptMailbox, DecisionKind, DecisionOutcome, QuarantinedItem, Repair, RepairPreview,
-    RequestDetail, RequestId, RequestState, What, Who,
+    Change, CorruptQueue, DecisionKind, DecisionOutcome, QuarantinedItem, QueueDecisionOutcome,
+    Repair, RepairPreview, RequestDetail, RequestId, RequestState, What, Who,
 };
 use server::engine::imap::transcript::Transcript;
 use server::engine::imap::{Credentials, Endpoint, Source};
 
 use crate::support::flow::Portal;
-use crate::support::refused::{refused_mailbox, Refused, BAD_HEADER, FINE, MBOX_LINE};
+use crate::support::refused::{
+    refused_mailbox, refused_mailbox_for, Refused, BAD_HEADER, FINE, MBOX_LINE,
+};
 use crate::support::TestApp;
 
 async fn detail(app: &TestApp, client: &reqwest::Client, id: RequestId) -> RequestDetail {
@@ -64,10 +66,18 @@ async fn it_repairs_one_refused_message_accepts_another_and_the_request_is_done(
     let (hana, _) = app.sign_in("hana", "hana-pass").await;
     let (status, body) = app.call(&ivan, "corrupt_mailboxes", &[]).await;
     assert_eq!(status, 200, "{body}");
-    let queue: Vec<CorruptMailbox> = serde_json::from_str(&body).unwrap();
-    assert_eq!(queue.len(), 1, "{queue:?}");
+    let queue: CorruptQueue = serde_json::from_str(&body).unwrap();
     assert_eq!(
-        (queue[0].request, queue[0].pending, queue[0].total),
+        (queue.total, queue.pending, queue.page),
+        (1, 2, 0),
+        "{queue:?}"
+    );
+    assert_eq!(
+        (
+            queue.rows[0].request,
+            queue.rows[0].pending,
+            queue.rows[0].total
+        ),
         (id, 2, 2),
         "{:#?}",
         detail(&app, &ivan, id).await
@@ -289,4 +299,154 @@ async fn it_repairs_one_refused_message_accepts_another_and_the_request_is_done(
         .any(|e| e.who == Who::Owner && e.what == What::Downloaded));
     let repaired_row = d.quarantined.iter().find(|q| q.id == bad.id).unwrap();
     assert!(repaired_row.repaired, "{repaired_row:?}");
+
+    // The whole audit log as CSV, with the same who, what and why.
+    let csv = csv_of(
+        &app,
+        &hana,
+        &format!("/helpdesk/requests/{id}/timeline.csv"),
+    )
+    .await;
+    assert_eq!(
+        csv[0],
+        "when (UTC),unix seconds,who,what,\"why, and details\""
+    );
+    assert!(
+        csv.iter().any(|l| l.contains("ivan.ito@example.org")
+            && l.contains("Quarantined messages")
+            && l.contains("an empty draft, not worth it")),
+        "{csv:#?}"
+    );
+    assert!(
+        csv.iter()
+            .any(|l| l.contains("Downloaded a quarantined message") && l.contains(".eml")),
+        "{csv:#?}"
+    );
+    // Everyone who has signed in, for IT.
+    let people = csv_of(&app, &ivan, "/it/people.csv").await;
+    assert_eq!(people[0], "email,name,roles,last sign-in (UTC)");
+    assert!(
+        people
+            .iter()
+            .any(|l| l.starts_with("alice.archer@example.org,Alice Archer,user,")),
+        "{people:#?}"
+    );
+}
+
+/// The lines of a CSV export, read as `client`.
+async fn csv_of(app: &TestApp, client: &reqwest::Client, path: &str) -> Vec<String> {
+    let got = client.get(app.url(path)).send().await.unwrap();
+    assert_eq!(got.status(), 200, "{path}");
+    let text = got.text().await.unwrap();
+    text.split("\r\n")
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// IT decides once for the whole queue: two people's mailboxes with messages a repair fixes (alice's
+/// two, bob's one). "Repair and send" must name the number of waiting messages IT was shown (a stale
+/// number is refused, nothing decided); it repairs all three, each request runs again by itself and is
+/// done, and the queue is empty. (What a repair cannot fix is left waiting: `taken_by`'s unit test.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn it_repairs_across_the_queue_and_every_request_is_done() {
+    let Refused {
+        old,
+        cyrus: _cyrus,
+        portal: Portal {
+            sink: _,
+            app,
+            new: _,
+        },
+        alice,
+        request: alice_request,
+    } = refused_mailbox_for(&["bob.baker:x\n"]).await;
+    old.save("bob", "INBOX", BAD_HEADER);
+    let (bob, _) = app.sign_in("bob", "bob-pass").await;
+    app.connect(&bob, "bob", "bob-old").await;
+    let (status, body) = app.scan_and_start_everything(&bob).await;
+    assert_eq!(status, 200, "{body}");
+    let ended = app.until_ended(&bob, 90).await;
+    assert_eq!(ended.state, RequestState::NeedsAttention, "{ended:?}");
+    let bob_request = ended.id;
+
+    let (ivan, _) = app.sign_in("ivan", "ivan-pass").await;
+    let queue = corrupt_queue(&app, &ivan).await;
+    let shown: Vec<(RequestId, u64)> = queue.rows.iter().map(|r| (r.request, r.pending)).collect();
+    // Most waiting first.
+    assert_eq!(shown, [(alice_request, 2), (bob_request, 1)], "{queue:?}");
+    assert_eq!((queue.total, queue.pending), (2, 3));
+
+    let decide_all = |expected: &'static str| {
+        let ivan = ivan.clone();
+        let app = &app;
+        async move {
+            app.call(
+                &ivan,
+                "decide_for_queue",
+                &[
+                    ("decision", "repair"),
+                    ("expected", expected),
+                    ("reason", "headers cut short by the old archiver"),
+                ],
+            )
+            .await
+        }
+    };
+    // A number that is no longer the queue's is refused, and nothing is decided.
+    let (status, body) = decide_all("5").await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body.contains("3 message(s) wait now"), "{body}");
+    assert_eq!(corrupt_queue(&app, &ivan).await.pending, 3);
+
+    let (status, body) = decide_all("3").await;
+    assert_eq!(status, 200, "{body}");
+    let outcome: QueueDecisionOutcome = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (outcome.decided, outcome.skipped, outcome.queued.as_slice()),
+        (3, 0, [alice_request, bob_request].as_slice()),
+        "{outcome:?}"
+    );
+    assert!(outcome.refused.is_empty(), "{outcome:?}");
+
+    // Both run again and are done, every refused message repaired, nothing left behind.
+    for (person, repaired) in [(&alice, 2), (&bob, 1)] {
+        let done = app
+            .until(person, 90, |v| {
+                v.request
+                    .as_ref()
+                    .is_some_and(|r| r.state == RequestState::Done)
+            })
+            .await
+            .request
+            .unwrap();
+        let report = done.report.expect("a report");
+        let inbox = report.folders.iter().find(|f| f.source == "INBOX").unwrap();
+        assert_eq!(inbox.repaired.len(), repaired, "{inbox:?}");
+        assert!(
+            inbox.left_behind.is_empty() && inbox.quarantined.is_empty(),
+            "{inbox:?}"
+        );
+    }
+    let after = corrupt_queue(&app, &ivan).await;
+    assert_eq!((after.total, after.pending), (0, 0), "{after:?}");
+    // Each request's audit log has the decision, with IT's reason.
+    for request in [alice_request, bob_request] {
+        let d = detail(&app, &ivan, request).await;
+        assert!(
+            d.timeline.iter().any(|e| e.what
+                == What::Decided {
+                    decision: DecisionKind::Repair
+                }
+                && e.reason.as_deref() == Some("headers cut short by the old archiver")),
+            "{:#?}",
+            d.timeline
+        );
+    }
+}
+
+async fn corrupt_queue(app: &TestApp, client: &reqwest::Client) -> CorruptQueue {
+    let (status, body) = app.call(client, "corrupt_mailboxes", &[]).await;
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str(&body).unwrap()
 }

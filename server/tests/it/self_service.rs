@@ -1168,6 +1168,22 @@ async fn the_authorization_matrix_holds_for_every_server_function_and_page() {
             ],
         ),
         (
+            "decide_for_queue",
+            vec![
+                ("decision", "retry"),
+                ("expected", "0"),
+                ("reason", "checking the matrix"),
+            ],
+            [
+                (NoSession, 401),
+                (Owner, 403),
+                (Other, 403),
+                (Helpdesk, 403),
+                (It, 200),
+                (NoRole, 403),
+            ],
+        ),
+        (
             "preview_repair",
             vec![("request_id", "999999"), ("id", "1")],
             [
@@ -1366,7 +1382,8 @@ async fn the_authorization_matrix_holds_for_every_server_function_and_page() {
     }
 
     let request_page = format!("/helpdesk/requests/{request}");
-    let pages: [(&str, [(Caller, u16); 6]); 10] = [
+    let timeline_csv = format!("/helpdesk/requests/{request}/timeline.csv");
+    let pages: [(&str, [(Caller, u16); 6]); 14] = [
         (
             "/it/requests/999999/quarantine/1.eml",
             [
@@ -1408,6 +1425,50 @@ async fn the_authorization_matrix_holds_for_every_server_function_and_page() {
                 (Other, 403),
                 (Helpdesk, 403),
                 (It, 200),
+                (NoRole, 403),
+            ],
+        ),
+        (
+            "/it/server-limits.csv",
+            [
+                (NoSession, 302),
+                (Owner, 403),
+                (Other, 403),
+                (Helpdesk, 403),
+                (It, 200),
+                (NoRole, 403),
+            ],
+        ),
+        (
+            "/it/people.csv",
+            [
+                (NoSession, 302),
+                (Owner, 403),
+                (Other, 403),
+                (Helpdesk, 403),
+                (It, 200),
+                (NoRole, 403),
+            ],
+        ),
+        (
+            timeline_csv.as_str(),
+            [
+                (NoSession, 302),
+                (Owner, 403),
+                (Other, 403),
+                (Helpdesk, 200),
+                (It, 200),
+                (NoRole, 403),
+            ],
+        ),
+        (
+            "/helpdesk/requests/999999/timeline.csv",
+            [
+                (NoSession, 302),
+                (Owner, 403),
+                (Other, 403),
+                (Helpdesk, 404),
+                (It, 404),
                 (NoRole, 403),
             ],
         ),

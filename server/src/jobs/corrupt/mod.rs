@@ -4,23 +4,23 @@
 //! decisions ([`crate::engine::journal::Journal::decisions`]); this module only reads and records.
 //! How a message is recognised ([`summary`]) and what a repair changes ([`diff`]) are pure.
 pub mod diff;
+pub mod queue;
 pub mod summary;
 
 use std::collections::BTreeMap;
 
 use app::dto::{
-    CorruptMailbox, Decision, DecisionKind, FailureClass, QuarantineId, QuarantinedItem, Repair,
-    RepairPreview, RequestId, RequestState,
+    Decision, DecisionKind, QuarantineId, QuarantinedItem, Repair, RepairPreview, RequestId,
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set,
     TransactionTrait,
 };
 
 use super::queue::Request;
 use super::timeline::{self, Actor, Entry};
 use super::Migrations;
-use crate::db::entity::{journal_folder, migration_request, quarantine, user};
+use crate::db::entity::{journal_folder, quarantine, user};
 use crate::db::now;
 use crate::engine::plan::repair::{self, Repair as EngineRepair};
 use summary::summarize;
@@ -172,26 +172,6 @@ pub async fn held(m: &Migrations, request: &Request) -> Result<Vec<Held>, Corrup
         .collect())
 }
 
-/// How many of `request`'s quarantined messages wait for a decision, and how many there are, read
-/// without their bytes.
-pub async fn counts(m: &Migrations, request: &Request) -> Result<(u64, u64), CorruptError> {
-    let folders = folders_of(m, request).await?;
-    let rows: Vec<(Option<String>, Option<i64>)> = quarantine::Entity::find()
-        .select_only()
-        .column(quarantine::Column::Decision)
-        .column(quarantine::Column::RepairedAt)
-        .filter(quarantine::Column::FolderId.is_in(folders.keys().copied()))
-        .into_tuple()
-        .all(&m.db)
-        .await?;
-    // As `Held::pending` says: no decision yet, and not sent repaired.
-    let pending = rows
-        .iter()
-        .filter(|(decision, repaired_at)| decision.is_none() && repaired_at.is_none())
-        .count();
-    Ok((pending as u64, rows.len() as u64))
-}
-
 /// The journal's folders of `request`'s mailboxes that it copies, by id.
 async fn folders_of(
     m: &Migrations,
@@ -232,42 +212,6 @@ pub async fn one(
         .into_iter()
         .find(|h| h.id() == id)
         .ok_or(CorruptError::NotHere(id))
-}
-
-/// IT's queue: requests that need attention for corrupt messages, with how many still wait for a
-/// decision (most waiting first).
-pub async fn queue(m: &Migrations) -> Result<Vec<CorruptMailbox>, CorruptError> {
-    let rows = migration_request::Entity::find()
-        .filter(migration_request::Column::FailureClass.eq(FailureClass::CorruptMessages.as_str()))
-        .filter(migration_request::Column::State.eq(RequestState::NeedsAttention.as_str()))
-        .order_by_asc(migration_request::Column::Id)
-        .all(&m.db)
-        .await?;
-    let queue = super::queue::Queue { db: &m.db };
-    let mut out = Vec::new();
-    for row in rows {
-        let Ok(request) = queue.get(RequestId(row.id)).await else {
-            continue;
-        };
-        if request.state != RequestState::NeedsAttention {
-            continue;
-        }
-        let Some(person) = crate::db::people::get(&m.db, request.user_id).await? else {
-            continue;
-        };
-        let (pending, total) = counts(m, &request).await?;
-        out.push(CorruptMailbox {
-            request: request.id,
-            email: person.email,
-            display_name: person.display_name,
-            state: request.state,
-            class: request.failure_class,
-            pending,
-            total,
-        });
-    }
-    out.sort_by(|a, b| b.pending.cmp(&a.pending).then(a.request.cmp(&b.request)));
-    Ok(out)
 }
 
 /// What the repairs (all it needs when `asked` is empty) would do to the message.

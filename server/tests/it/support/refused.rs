@@ -27,11 +27,17 @@ pub struct Refused {
 
 /// alice's copy into the strict Cyrus, run until it needs attention for the two refused messages.
 pub async fn refused_mailbox() -> Refused {
+    refused_mailbox_for(&[]).await
+}
+
+/// As [`refused_mailbox`], the strict Cyrus also holding the mailboxes of `others` (its users-file
+/// lines), to copy into later.
+pub async fn refused_mailbox_for(others: &[&str]) -> Refused {
     let old = Dovecot::start("old", None);
     old.save("alice", "INBOX", FINE);
     old.save("alice", "INBOX", BAD_HEADER);
     old.save("alice", "INBOX", MBOX_LINE);
-    let cyrus = Cyrus::start_for("alice.archer:x\n", true);
+    let cyrus = Cyrus::start_for(&format!("alice.archer:x\n{}", others.concat()), true);
     let new_url = format!("imap://127.0.0.1:{}", cyrus.port);
     let portal = portal(
         old.port,
