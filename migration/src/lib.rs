@@ -15,6 +15,7 @@ mod m20261202_000008_request_events;
 mod m20261202_000009_quarantine_decisions;
 mod m20261202_000010_server_limits;
 mod m20261202_000011_run_protocol;
+mod m20261202_000012_waves;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000009_quarantine_decisions::Migration),
             Box::new(m20261202_000010_server_limits::Migration),
             Box::new(m20261202_000011_run_protocol::Migration),
+            Box::new(m20261202_000012_waves::Migration),
         ]
     }
 }

@@ -71,6 +71,7 @@ pub struct Person {
     pub last_login_at: i64,
 }
 
+mod address;
 mod detail;
 mod failure;
 mod ids;
@@ -82,6 +83,8 @@ mod servers;
 mod state;
 mod templates;
 mod triage;
+mod waves;
+pub use address::{AddressError, EmailAddress};
 pub use detail::{
     ProtocolSide, ProtocolSummary, RequestDetail, StaffEmail, TimelineEntry, What, Who,
 };
@@ -101,3 +104,4 @@ pub use templates::{EmailKind, EmailPreview, TemplateFile};
 pub use triage::{
     BulkOutcome, Stall, Triage, TriageBucket, TriageQuery, TriageRow, TriageSelection, TriageSort,
 };
+pub use waves::{WaveMode, WaveName, WaveNameError, WaveState, WaveSummary};

@@ -1,6 +1,7 @@
 //! The `fountain` command line.
 mod copy;
 mod progress;
+mod waves;
 mod worker;
 
 use std::path::PathBuf;
@@ -34,6 +35,9 @@ pub enum Command {
     /// Copy one mailbox from an old IMAP server to a new one (journalled, resumable).
     /// Exit codes: 0 done, 2 needs attention (quarantined messages, nothing lost), 1 failed.
     Copy(Box<copy::CopyArgs>),
+    /// Division IT's waves: import people from CSV, list, show.
+    /// Exit codes: 0 done, 2 refused (nothing changed; each bad line listed), 1 failed.
+    Waves(waves::WavesArgs),
 }
 
 pub fn run() -> anyhow::Result<()> {
@@ -54,7 +58,12 @@ pub fn run() -> anyhow::Result<()> {
         std::process::exit(code);
     }
     let config = Config::load(cli.config.as_deref(), std::env::vars())?;
-    crate::telemetry::init(config.log.format, crate::telemetry::SERVICE_LEVEL);
+    // A command run at a terminal says only what went wrong besides its own output.
+    let level = match &command {
+        Command::Waves(_) => crate::telemetry::TERMINAL_LEVEL,
+        _ => crate::telemetry::SERVICE_LEVEL,
+    };
+    crate::telemetry::init(config.log.format, level);
     match command {
         Command::Serve => {
             actix_web::rt::System::with_tokio_rt(|| runtime().expect("tokio runtime")).block_on(
@@ -84,6 +93,10 @@ pub fn run() -> anyhow::Result<()> {
             Ok(())
         }),
         Command::Worker => runtime()?.block_on(worker::run(config)),
+        Command::Waves(args) => {
+            let code = runtime()?.block_on(waves::run(config, args))?;
+            std::process::exit(code);
+        }
         Command::Copy(_) => unreachable!("handled above"),
     }
 }

@@ -15,6 +15,7 @@ pub mod service;
 pub mod state;
 pub mod timeline;
 pub mod triage;
+pub mod waves;
 pub mod worker;
 
 pub use service::Migrations;

@@ -25,6 +25,11 @@ async fn it_repairs_and_accepts_refused_messages_in_the_browser() {
     })
     .await;
     assert!(row.contains("Alice Archer"), "{row}");
+    // The queue's own decision names how many messages it would take, and its pager where we are.
+    let whole = text_until(c, "#queue-decision-start", 30, |t| t.contains("2 waiting")).await;
+    assert_eq!(whole, "For all 2 waiting message(s)…");
+    let at = text_until(c, "#corrupt-page", 10, |t| !t.is_empty()).await;
+    assert_eq!(at, "1–1 of 1 · page 1 of 1");
     shot(c, "corrupt-1-queue").await;
     css(c, &format!("#corrupt-{request} a"))
         .await

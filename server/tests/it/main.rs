@@ -23,4 +23,5 @@ mod self_service;
 mod servers;
 mod templates;
 mod tls;
+mod waves;
 mod xoauth2;

@@ -11,3 +11,5 @@ pub mod scan;
 pub mod server_limit_change;
 pub mod session;
 pub mod user;
+pub mod wave;
+pub mod wave_member;

@@ -1,0 +1,157 @@
+//! Waves as IT sees them: a phased migration with a name, a window, how many copies at once, and
+//! whether people are invited or IT runs it for them.
+use serde::{Deserialize, Serialize};
+
+/// A wave's name as typed: trimmed, 1 to [`WaveName::MAX_CHARS`] characters, printable.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct WaveName(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WaveNameError {
+    #[error("Give the wave a name (for example “Finance, March”).")]
+    Missing,
+    #[error(
+        "That name is too long: use at most {} characters.",
+        WaveName::MAX_CHARS
+    )]
+    TooLong,
+    #[error("That name holds control characters; type it again.")]
+    Unprintable,
+}
+
+impl WaveName {
+    pub const MAX_CHARS: usize = 80;
+
+    pub fn parse(typed: &str) -> Result<WaveName, WaveNameError> {
+        let text = typed.trim();
+        if text.is_empty() {
+            return Err(WaveNameError::Missing);
+        }
+        if text.chars().count() > Self::MAX_CHARS {
+            return Err(WaveNameError::TooLong);
+        }
+        if text.chars().any(char::is_control) {
+            return Err(WaveNameError::Unprintable);
+        }
+        Ok(WaveName(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for WaveName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Who starts each copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaveMode {
+    /// People are invited (and reminded) to do it themselves.
+    Invite,
+    /// Fountain scans and copies for them (proxy or master login), with the default folders.
+    ItRun,
+}
+
+impl WaveMode {
+    pub const ALL: [WaveMode; 2] = [WaveMode::Invite, WaveMode::ItRun];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WaveMode::Invite => "invite",
+            WaveMode::ItRun => "it_run",
+        }
+    }
+
+    pub fn parse(stored: &str) -> Option<WaveMode> {
+        WaveMode::ALL.into_iter().find(|m| m.as_str() == stored)
+    }
+}
+
+/// Where a wave is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaveState {
+    Planned,
+    Running,
+    Paused,
+    Finished,
+}
+
+impl WaveState {
+    pub const ALL: [WaveState; 4] = [
+        WaveState::Planned,
+        WaveState::Running,
+        WaveState::Paused,
+        WaveState::Finished,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WaveState::Planned => "planned",
+            WaveState::Running => "running",
+            WaveState::Paused => "paused",
+            WaveState::Finished => "finished",
+        }
+    }
+
+    pub fn parse(stored: &str) -> Option<WaveState> {
+        WaveState::ALL.into_iter().find(|s| s.as_str() == stored)
+    }
+
+    /// A person may be in one active wave at a time.
+    pub fn active(self) -> bool {
+        self != WaveState::Finished
+    }
+}
+
+/// A wave in a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaveSummary {
+    pub name: WaveName,
+    pub mode: WaveMode,
+    pub state: WaveState,
+    pub concurrency: u32,
+    pub window_start: Option<i64>,
+    pub window_end: Option<i64>,
+    pub members: u64,
+    /// Members the pre-flight scan has sized, and the bytes it found.
+    pub scanned: u64,
+    pub bytes: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn stored_names_read_back() {
+        for m in WaveMode::ALL {
+            assert_eq!(WaveMode::parse(m.as_str()), Some(m));
+        }
+        for s in WaveState::ALL {
+            assert_eq!(WaveState::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(
+            WaveName::parse("  Finance, März "),
+            Ok(WaveName("Finance, März".into()))
+        );
+        assert_eq!(WaveName::parse(" "), Err(WaveNameError::Missing));
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_is_a_name_or_refused_and_names_are_stable(typed in any::<String>()) {
+            if let Ok(name) = WaveName::parse(&typed) {
+                prop_assert_eq!(WaveName::parse(name.as_str()), Ok(name.clone()));
+                prop_assert!(!name.as_str().chars().any(char::is_control));
+            }
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! Waves and their members in the database: creating a wave, taking a checked import whole or not at
+//! all, the list with counts, and the members one by one.
+use std::collections::{HashMap, HashSet};
+
+use app::dto::{EmailAddress, WaveMode, WaveName, WaveState, WaveSummary};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
+};
+
+use super::import::{self, Import, Known, Problem};
+use crate::db::entity::{wave, wave_member};
+use crate::db::now;
+
+/// Copies at once in a new wave, until IT says otherwise (the seed's old server took two).
+pub const DEFAULT_CONCURRENCY: u32 = 2;
+/// Rows written per INSERT: within every database's limit on a query's values.
+const INSERT_CHUNK: usize = 500;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WaveError {
+    #[error("the database failed: {0}")]
+    Db(#[from] DbErr),
+    #[error("there is no wave named {0:?}")]
+    NoSuchWave(String),
+    #[error("the wave {0:?} is finished: start a new wave for these people")]
+    Finished(String),
+    #[error("{count} line(s) of the file cannot be taken, so nobody was added")]
+    Refused { problems: Vec<Problem>, count: u64 },
+}
+
+/// The wave named `name`, made (planned, inviting, at the default concurrency) when there is none.
+pub async fn find_or_create(
+    db: &impl ConnectionTrait,
+    name: &WaveName,
+    by: &str,
+) -> Result<wave::Model, WaveError> {
+    if let Some(found) = find(db, name).await? {
+        return Ok(found);
+    }
+    let at = now();
+    let made = wave::Entity::insert(wave::ActiveModel {
+        name: Set(name.as_str().to_owned()),
+        mode: Set(WaveMode::Invite.as_str().to_owned()),
+        concurrency: Set(DEFAULT_CONCURRENCY as i32),
+        window_start: Set(None),
+        window_end: Set(None),
+        state: Set(WaveState::Planned.as_str().to_owned()),
+        created_by: Set(by.to_owned()),
+        created_at: Set(at),
+        updated_at: Set(at),
+        ..Default::default()
+    })
+    .exec(db)
+    .await?;
+    tracing::info!(wave = %name, by, "wave created");
+    wave::Entity::find_by_id(made.last_insert_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| WaveError::NoSuchWave(name.to_string()))
+}
+
+pub async fn find(
+    db: &impl ConnectionTrait,
+    name: &WaveName,
+) -> Result<Option<wave::Model>, DbErr> {
+    wave::Entity::find()
+        .filter(wave::Column::Name.eq(name.as_str()))
+        .one(db)
+        .await
+}
+
+/// Everyone in an active wave other than `except`, with the wave's name.
+async fn in_other_active_waves(
+    db: &impl ConnectionTrait,
+    except: i64,
+) -> Result<HashMap<EmailAddress, String>, DbErr> {
+    let active: HashMap<i64, String> = wave::Entity::find()
+        .filter(wave::Column::State.ne(WaveState::Finished.as_str()))
+        .filter(wave::Column::Id.ne(except))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|w| (w.id, w.name))
+        .collect();
+    let mut out = HashMap::new();
+    let ids: Vec<i64> = active.keys().copied().collect();
+    for chunk in ids.chunks(INSERT_CHUNK) {
+        let members: Vec<(i64, String)> = wave_member::Entity::find()
+            .select_only()
+            .column(wave_member::Column::WaveId)
+            .column(wave_member::Column::Email)
+            .filter(wave_member::Column::WaveId.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (wave, email) in members {
+            if let (Ok(email), Some(name)) = (EmailAddress::parse(&email), active.get(&wave)) {
+                out.insert(email, name.clone());
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Reads `file` into the wave `name` (made if there is none), in one transaction: everyone or, when
+/// any line cannot be taken, nobody. People already in this wave are counted, not added again.
+pub async fn import(
+    db: &DatabaseConnection,
+    name: &WaveName,
+    file: impl std::io::Read,
+    destinations: &HashSet<String>,
+    by: &str,
+) -> Result<Imported, WaveError> {
+    let txn = db.begin().await?;
+    let wave = find_or_create(&txn, name, by).await?;
+    if WaveState::parse(&wave.state) == Some(WaveState::Finished) {
+        return Err(WaveError::Finished(wave.name));
+    }
+    let elsewhere = in_other_active_waves(&txn, wave.id).await?;
+    let rows = match import::read(
+        file,
+        &Known {
+            elsewhere: &elsewhere,
+            destinations,
+        },
+    ) {
+        Import::Rows(rows) => rows,
+        Import::Refused { problems, count } => return Err(WaveError::Refused { problems, count }),
+    };
+    let already: HashSet<String> = wave_member::Entity::find()
+        .select_only()
+        .column(wave_member::Column::Email)
+        .filter(wave_member::Column::WaveId.eq(wave.id))
+        .into_tuple::<String>()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .collect();
+    let at = now();
+    let fresh: Vec<wave_member::ActiveModel> = rows
+        .iter()
+        .filter(|r| !already.contains(r.email.as_str()))
+        .map(|r| wave_member::ActiveModel {
+            wave_id: Set(wave.id),
+            email: Set(r.email.as_str().to_owned()),
+            old_login: Set(r.old_login.clone()),
+            destination: Set(r.destination.clone()),
+            note: Set(r.note.clone()),
+            bytes: Set(None),
+            scanned_at: Set(None),
+            added_by: Set(by.to_owned()),
+            added_at: Set(at),
+            ..Default::default()
+        })
+        .collect();
+    let added = fresh.len() as u64;
+    let mut fresh = fresh.into_iter().peekable();
+    while fresh.peek().is_some() {
+        let chunk: Vec<_> = fresh.by_ref().take(INSERT_CHUNK).collect();
+        wave_member::Entity::insert_many(chunk).exec(&txn).await?;
+    }
+    wave::Entity::update_many()
+        .col_expr(wave::Column::UpdatedAt, Expr::value(at))
+        .filter(wave::Column::Id.eq(wave.id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    let outcome = Imported {
+        added,
+        already_in: rows.len() as u64 - added,
+    };
+    tracing::info!(wave = %name, by, added = outcome.added, already_in = outcome.already_in, "wave import");
+    Ok(outcome)
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Imported {
+    pub added: u64,
+    /// In the file and already in the wave.
+    pub already_in: u64,
+}
+
+/// Every wave with its counts, newest first.
+pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<WaveSummary>, DbErr> {
+    let waves = wave::Entity::find()
+        .order_by_desc(wave::Column::Id)
+        .all(db)
+        .await?;
+    let mut out = Vec::with_capacity(waves.len());
+    for w in waves {
+        out.push(summary(db, w).await?);
+    }
+    Ok(out)
+}
+
+/// One wave with its counts.
+pub async fn summary(db: &impl ConnectionTrait, w: wave::Model) -> Result<WaveSummary, DbErr> {
+    let sizes: Vec<Option<i64>> = wave_member::Entity::find()
+        .select_only()
+        .column(wave_member::Column::Bytes)
+        .filter(wave_member::Column::WaveId.eq(w.id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let scanned: Vec<u64> = sizes
+        .iter()
+        .flatten()
+        .map(|b| u64::try_from(*b).unwrap_or(0))
+        .collect();
+    Ok(WaveSummary {
+        name: WaveName::parse(&w.name)
+            .unwrap_or_else(|_| WaveName::parse("(unnamed)").expect("a name that parses")),
+        mode: WaveMode::parse(&w.mode).unwrap_or(WaveMode::Invite),
+        state: WaveState::parse(&w.state).unwrap_or(WaveState::Planned),
+        concurrency: u32::try_from(w.concurrency).unwrap_or(1).max(1),
+        window_start: w.window_start,
+        window_end: w.window_end,
+        members: sizes.len() as u64,
+        scanned: scanned.len() as u64,
+        bytes: scanned.iter().sum(),
+    })
+}
+
+/// The members of a wave, by email.
+pub async fn members(
+    db: &impl ConnectionTrait,
+    wave: &wave::Model,
+) -> Result<Vec<wave_member::Model>, DbErr> {
+    wave_member::Entity::find()
+        .filter(wave_member::Column::WaveId.eq(wave.id))
+        .order_by_asc(wave_member::Column::Email)
+        .all(db)
+        .await
+}
