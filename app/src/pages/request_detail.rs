@@ -128,7 +128,12 @@ fn Detail(d: RequestDetail, forms: Forms) -> impl IntoView {
             <p><strong>"Folders picked: "</strong>{folders}</p>
             // Live progress while a worker has it; once it has ended, the report says what happened.
             {r.progress.filter(|_| r.state.is_active()).map(|p| view! { <ProgressView p=p /> })}
-            {r.report.map(|report| view! { <h3>"Last run"</h3> <ReportTable report=report /> })}
+            {r.report.map(|report| view! {
+                <h3>"Last run"</h3>
+                <ReportTable report=report />
+                <p><a href=format!("/helpdesk/requests/{id}/report.csv") rel="external"
+                    download=format!("request-{id}-report.csv") id="report-csv">"Export the report as CSV"</a></p>
+            })}
         </section>
         <section class="card" id="protocol">
             <h2>"What the last run said to the servers"</h2>
@@ -136,6 +141,10 @@ fn Detail(d: RequestDetail, forms: Forms) -> impl IntoView {
         </section>
         <section class="card" id="kept-aside">
             <h2>"Messages kept aside"</h2>
+            {(!d.quarantined.is_empty()).then(|| view! {
+                <p><a href=format!("/helpdesk/requests/{id}/quarantine.csv") rel="external"
+                    download=format!("request-{id}-quarantine.csv") id="quarantine-csv">"Export the list as CSV"</a></p>
+            })}
             <QuarantineList request=id items=d.quarantined decide=forms.decide />
         </section>
         <section class="card" id="act">

@@ -1,5 +1,6 @@
-//! Tables taken elsewhere, as CSV: the triage queue (`/helpdesk/triage.csv`) and a request's whole
-//! audit log (`/helpdesk/requests/N/timeline.csv`) for the helpdesk and IT; the corrupt mailboxes
+//! Tables taken elsewhere, as CSV: the triage queue (`/helpdesk/triage.csv`), a request's whole audit
+//! log, its last report and its quarantined messages (`/helpdesk/requests/N/timeline.csv`,
+//! `report.csv`, `quarantine.csv`) for the helpdesk and IT; the corrupt mailboxes
 //! (`/it/corrupt.csv`), the servers' limit changes (`/it/server-limits.csv`) and everyone who has
 //! signed in (`/it/people.csv`) for IT. The guard lets in whom the page does, and each handler checks
 //! again next to the data.
@@ -147,6 +148,110 @@ async fn timeline_csv(
         ]));
     }
     attachment(&format!("request-{id}-timeline.csv"), out)
+}
+
+#[get("/helpdesk/requests/{id}/report.csv")]
+async fn report_csv(
+    req: HttpRequest,
+    path: web::Path<i64>,
+    migrations: web::Data<Option<Arc<Migrations>>>,
+) -> HttpResponse {
+    if !allowed(&req, app::areas::HELPDESK) {
+        return HttpResponse::Forbidden().body("This needs the Helpdesk or Division IT role.");
+    }
+    let id = RequestId(path.into_inner());
+    let d = match super::helpdesk::detail(migrations.as_deref(), id).await {
+        Ok(d) => d,
+        Err(e) => return refused(e),
+    };
+    let mut out = csv::line(&[
+        "old folder",
+        "new folder",
+        "messages on the old server",
+        "bytes on the old server",
+        "messages on the new server",
+        "bytes on the new server",
+        "copied",
+        "kept aside",
+        "left behind",
+        "repaired",
+        "notes",
+    ]);
+    let count = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
+    for f in d.request.report.map(|r| r.folders).unwrap_or_default() {
+        out.push_str(&csv::line(&[
+            f.source.as_str(),
+            &f.destination,
+            &f.source_messages.to_string(),
+            &f.source_bytes.to_string(),
+            &count(f.destination_messages),
+            &count(f.destination_bytes),
+            &f.copied.to_string(),
+            &f.quarantined.len().to_string(),
+            &f.left_behind.len().to_string(),
+            &f.repaired.len().to_string(),
+            &f.notes.join("\n"),
+        ]));
+    }
+    attachment(&format!("request-{id}-report.csv"), out)
+}
+
+#[get("/helpdesk/requests/{id}/quarantine.csv")]
+async fn quarantine_csv(
+    req: HttpRequest,
+    path: web::Path<i64>,
+    migrations: web::Data<Option<Arc<Migrations>>>,
+) -> HttpResponse {
+    if !allowed(&req, app::areas::HELPDESK) {
+        return HttpResponse::Forbidden().body("This needs the Helpdesk or Division IT role.");
+    }
+    let id = RequestId(path.into_inner());
+    let d = match super::helpdesk::detail(migrations.as_deref(), id).await {
+        Ok(d) => d,
+        Err(e) => return refused(e),
+    };
+    let mut out = csv::line(&[
+        "folder",
+        "uid",
+        "date",
+        "from",
+        "subject",
+        "bytes",
+        "the server said",
+        "kept whole",
+        "decision",
+        "decided by",
+        "why",
+        "sent repaired",
+    ]);
+    for q in d.quarantined {
+        let decision = q.decision.as_ref();
+        out.push_str(&csv::line(&[
+            q.folder.as_str(),
+            &q.uid.to_string(),
+            q.date.as_deref().unwrap_or(""),
+            q.from.as_deref().unwrap_or(""),
+            q.subject.as_deref().unwrap_or(""),
+            &q.size.map(|s| s.to_string()).unwrap_or_default(),
+            &q.reason,
+            if q.kept_whole { "yes" } else { "headers only" },
+            decision.map(|d| d.kind.in_words()).unwrap_or("waiting"),
+            decision.map(|d| d.by.as_str()).unwrap_or(""),
+            decision.map(|d| d.reason.as_str()).unwrap_or(""),
+            if q.repaired { "yes" } else { "no" },
+        ]));
+    }
+    attachment(&format!("request-{id}-quarantine.csv"), out)
+}
+
+/// An error from the request's detail as the response it means.
+fn refused(e: app::error::AppError) -> HttpResponse {
+    use app::error::AppError;
+    match e {
+        AppError::NotFound(_) => HttpResponse::NotFound().body(e.to_string()),
+        AppError::Internal { .. } => HttpResponse::InternalServerError().body(e.to_string()),
+        _ => HttpResponse::BadRequest().body(e.to_string()),
+    }
 }
 
 #[get("/it/server-limits.csv")]

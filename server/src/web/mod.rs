@@ -54,6 +54,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(export::triage_csv)
         .service(export::corrupt_csv)
         .service(export::timeline_csv)
+        .service(export::report_csv)
+        .service(export::quarantine_csv)
         .service(export::server_limits_csv)
         .service(export::people_csv)
         .service(corrupt::quarantined_eml)

@@ -322,6 +322,39 @@ async fn it_repairs_one_refused_message_accepts_another_and_the_request_is_done(
             .any(|l| l.contains("Downloaded a quarantined message") && l.contains(".eml")),
         "{csv:#?}"
     );
+    // The messages kept aside and the report, as CSV.
+    let kept = csv_of(
+        &app,
+        &hana,
+        &format!("/helpdesk/requests/{id}/quarantine.csv"),
+    )
+    .await;
+    assert_eq!(kept.len(), 3, "{kept:#?}");
+    assert!(
+        kept.iter().any(|l| l.starts_with("INBOX,")
+            && l.contains("Résumé de la réunion")
+            && l.contains("André <andre@example.org>")
+            && l.contains("ivan.ito@example.org")
+            && l.ends_with(",yes")),
+        "{kept:#?}"
+    );
+    assert!(
+        kept.iter()
+            .any(|l| l.contains("Old mbox export") && l.contains("an empty draft, not worth it")),
+        "{kept:#?}"
+    );
+    let report = csv_of(&app, &hana, &format!("/helpdesk/requests/{id}/report.csv")).await;
+    assert!(
+        report[0].starts_with("old folder,new folder,"),
+        "{report:#?}"
+    );
+    // INBOX: 3 on the old server, 2 copied, none kept aside now, 1 left behind, 1 repaired.
+    assert!(
+        report
+            .iter()
+            .any(|l| l.starts_with("INBOX,INBOX,3,") && l.contains(",2,0,1,1,")),
+        "{report:#?}"
+    );
     // Everyone who has signed in, for IT.
     let people = csv_of(&app, &ivan, "/it/people.csv").await;
     assert_eq!(people[0], "email,name,roles,last sign-in (UTC)");

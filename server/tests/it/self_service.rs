@@ -1383,7 +1383,9 @@ async fn the_authorization_matrix_holds_for_every_server_function_and_page() {
 
     let request_page = format!("/helpdesk/requests/{request}");
     let timeline_csv = format!("/helpdesk/requests/{request}/timeline.csv");
-    let pages: [(&str, [(Caller, u16); 6]); 14] = [
+    let report_csv = format!("/helpdesk/requests/{request}/report.csv");
+    let quarantine_csv = format!("/helpdesk/requests/{request}/quarantine.csv");
+    let pages: [(&str, [(Caller, u16); 6]); 17] = [
         (
             "/it/requests/999999/quarantine/1.eml",
             [
@@ -1458,6 +1460,39 @@ async fn the_authorization_matrix_holds_for_every_server_function_and_page() {
                 (Other, 403),
                 (Helpdesk, 200),
                 (It, 200),
+                (NoRole, 403),
+            ],
+        ),
+        (
+            report_csv.as_str(),
+            [
+                (NoSession, 302),
+                (Owner, 403),
+                (Other, 403),
+                (Helpdesk, 200),
+                (It, 200),
+                (NoRole, 403),
+            ],
+        ),
+        (
+            quarantine_csv.as_str(),
+            [
+                (NoSession, 302),
+                (Owner, 403),
+                (Other, 403),
+                (Helpdesk, 200),
+                (It, 200),
+                (NoRole, 403),
+            ],
+        ),
+        (
+            "/helpdesk/requests/999999/report.csv",
+            [
+                (NoSession, 302),
+                (Owner, 403),
+                (Other, 403),
+                (Helpdesk, 404),
+                (It, 404),
                 (NoRole, 403),
             ],
         ),
