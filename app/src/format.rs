@@ -57,6 +57,63 @@ pub fn format_unix(secs: i64) -> String {
     )
 }
 
+/// `YYYY-MM-DD HH:MM` (or with a `T`, optionally seconds and a trailing `Z`) in UTC, as
+/// [`format_unix`] writes it, to Unix seconds; `None` for anything else.
+pub fn parse_utc(typed: &str) -> Option<i64> {
+    let text = typed.trim().trim_end_matches(['Z', 'z']);
+    let (date, time) = text.split_once(['T', 't', ' '])?;
+    let mut d = date.splitn(3, '-');
+    let number = |part: Option<&str>, len: usize| -> Option<i64> {
+        let part = part?;
+        (part.len() == len && part.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| part.parse().ok())
+            .flatten()
+    };
+    let (y, m, day) = (
+        number(d.next(), 4)?,
+        number(d.next(), 2)?,
+        number(d.next(), 2)?,
+    );
+    let mut t = time.trim().splitn(3, ':');
+    let (hh, mm) = (number(t.next(), 2)?, number(t.next(), 2)?);
+    let ss = match t.next() {
+        Some(s) => number(Some(s), 2)?,
+        None => 0,
+    };
+    let month_days = [
+        31,
+        28 + i64::from(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)),
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if !(1..=12).contains(&m)
+        || day < 1
+        || day > month_days[(m - 1) as usize]
+        || hh > 23
+        || mm > 59
+        || ss > 59
+    {
+        return None;
+    }
+    // Days-from-civil (Howard Hinnant's algorithm), the inverse of `format_unix`'s.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + hh * 3600 + mm * 60 + ss)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,5 +146,36 @@ mod tests {
         assert_eq!(format_unix(951_782_400), "2000-02-29 00:00");
         assert_eq!(format_unix(1_795_824_000), "2026-11-28 00:00");
         assert_eq!(format_unix(-1), "1969-12-31 23:59");
+    }
+
+    #[test]
+    fn reads_what_people_type_for_a_window() {
+        assert_eq!(parse_utc("1970-01-01 00:00"), Some(0));
+        assert_eq!(parse_utc("2026-11-28T00:00Z"), Some(1_795_824_000));
+        assert_eq!(parse_utc(" 2000-02-29 00:00:30 "), Some(951_782_430));
+        for bad in [
+            "",
+            "2026-02-29 10:00",
+            "2026-13-01 10:00",
+            "2026-1-01 10:00",
+            "tomorrow",
+            "2026-12-01",
+            "2026-12-01 24:00",
+        ] {
+            assert_eq!(parse_utc(bad), None, "{bad:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn what_format_unix_writes_reads_back(minutes in -50_000_000i64..50_000_000) {
+            let secs = minutes * 60;
+            proptest::prop_assert_eq!(parse_utc(&format_unix(secs)), Some(secs));
+        }
+
+        #[test]
+        fn any_text_reads_or_is_refused(typed in proptest::prelude::any::<String>()) {
+            let _ = parse_utc(&typed);
+        }
     }
 }

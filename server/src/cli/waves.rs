@@ -3,11 +3,12 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 
-use app::dto::WaveName;
+use app::dto::{WaveMode, WaveName};
 use clap::{Args, Subcommand};
 
 use crate::config::Config;
-use crate::jobs::waves::store::{self, WaveError};
+use crate::jobs::waves::preview::{self, Preview};
+use crate::jobs::waves::store::{self, Settings, WaveError};
 
 #[derive(Debug, Args)]
 pub struct WavesArgs {
@@ -31,6 +32,29 @@ pub enum WavesCommand {
     },
     /// Every wave with its counts.
     List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a wave: copies at once, who starts them, its window (UTC, "2026-12-05 18:00"; "none"
+    /// clears it).
+    Set {
+        name: String,
+        #[arg(long)]
+        concurrency: Option<u32>,
+        /// invite (people do it themselves) or it-run (Fountain does it for them).
+        #[arg(long)]
+        mode: Option<String>,
+        #[arg(long)]
+        window_start: Option<String>,
+        #[arg(long)]
+        window_end: Option<String>,
+        #[arg(long, env = "USER", default_value = "fountain-cli")]
+        by: String,
+    },
+    /// The wave's plan before it starts: largest first, each person's start and finish (p50, p90),
+    /// and the wave's finish against its window.
+    Plan {
+        name: String,
         #[arg(long)]
         json: bool,
     },
@@ -122,6 +146,62 @@ pub async fn run(config: Config, args: WavesArgs) -> anyhow::Result<i32> {
             }
             Ok(0)
         }
+        WavesCommand::Set {
+            name,
+            concurrency,
+            mode,
+            window_start,
+            window_end,
+            by,
+        } => {
+            let name = WaveName::parse(&name)?;
+            let Some(wave) = store::find(&db, &name).await? else {
+                eprintln!("there is no wave named “{name}”: fountain waves list shows them");
+                return Ok(2);
+            };
+            let change = match settings(concurrency, mode, window_start, window_end) {
+                Ok(change) => change,
+                Err(why) => {
+                    eprintln!("{why}");
+                    return Ok(2);
+                }
+            };
+            match store::update(&db, &wave, &change, &by).await? {
+                Ok(_) => {
+                    println!("the wave “{name}” is changed");
+                    Ok(0)
+                }
+                Err(why) => {
+                    eprintln!("{why}; nothing was changed");
+                    Ok(2)
+                }
+            }
+        }
+        WavesCommand::Plan { name, json } => {
+            let name = WaveName::parse(&name)?;
+            let Some(wave) = store::find(&db, &name).await? else {
+                eprintln!("there is no wave named “{name}”: fountain waves list shows them");
+                return Ok(2);
+            };
+            let (connections, per_copy, assumed_mb) = match &config.migration {
+                Some(m) => (
+                    m.max_connections_per_server,
+                    m.parallel_folders,
+                    m.assumed_mb_per_sec,
+                ),
+                None => (2, 1, 2.0),
+            };
+            let connections = old_server_connections(&db).await?.unwrap_or(connections);
+            // Each copy holds a connection per folder it copies at once.
+            let copies = (connections / per_copy.max(1)).max(1);
+            let plan = preview::preview(&db, &wave, copies, assumed_mb * 1_000_000.0).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&plan)?);
+            } else {
+                print_plan(&name, wave.window_start, &plan);
+            }
+            Ok(0)
+        }
         WavesCommand::Show { name, json } => {
             let name = WaveName::parse(&name)?;
             let Some(wave) = store::find(&db, &name).await? else {
@@ -167,5 +247,106 @@ pub async fn run(config: Config, args: WavesArgs) -> anyhow::Result<i32> {
             }
             Ok(0)
         }
+    }
+}
+
+/// The change the flags ask for, or what is wrong with them.
+fn settings(
+    concurrency: Option<u32>,
+    mode: Option<String>,
+    window_start: Option<String>,
+    window_end: Option<String>,
+) -> Result<Settings, String> {
+    let mode = match mode.as_deref() {
+        None => None,
+        Some("invite") => Some(WaveMode::Invite),
+        Some("it-run" | "it_run") => Some(WaveMode::ItRun),
+        Some(other) => return Err(format!("--mode {other:?}: say invite or it-run")),
+    };
+    let when = |flag: &str, typed: Option<String>| -> Result<Option<Option<i64>>, String> {
+        match typed.as_deref().map(str::trim) {
+            None => Ok(None),
+            Some("none" | "") => Ok(Some(None)),
+            Some(t) => app::format::parse_utc(t)
+                .map(|at| Some(Some(at)))
+                .ok_or_else(|| {
+                    format!("{flag} {t:?}: write a time in UTC as 2026-12-05 18:00 (or none)")
+                }),
+        }
+    };
+    Ok(Settings {
+        concurrency,
+        mode,
+        window_start: when("--window-start", window_start)?,
+        window_end: when("--window-end", window_end)?,
+    })
+}
+
+/// The old server's connection limit IT set last, if any.
+async fn old_server_connections(db: &sea_orm::DatabaseConnection) -> anyhow::Result<Option<usize>> {
+    use crate::db::entity::server_limit_change as row;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let latest = row::Entity::find()
+        .filter(row::Column::Server.eq(app::dto::ServerRole::Old.as_str()))
+        .order_by_desc(row::Column::Id)
+        .one(db)
+        .await?;
+    Ok(latest.map(|c| c.max_connections.max(1) as usize))
+}
+
+fn print_plan(name: &WaveName, window_start: Option<i64>, plan: &Preview) {
+    use app::format::{format_unix, human_duration, human_size};
+    let mb = |rate: f64| rate / 1_000_000.0;
+    let measured = match plan.measured_copies {
+        0 => "assumed: nothing measured on the old server yet".to_owned(),
+        1 => "measured over 1 copy on the old server".to_owned(),
+        n => format!("measured over {n} copies on the old server"),
+    };
+    println!(
+        "{name}: {} people planned, {} copies at once; one copy moves {:.1} MB/s typically, {:.1} when slow ({measured})",
+        plan.people.len(),
+        plan.slots,
+        mb(plan.rate_p50),
+        mb(plan.rate_p10),
+    );
+    let at = |secs: f64| match window_start {
+        Some(start) => format_unix(start + secs.round() as i64),
+        None => format!("+{}", human_duration(secs.round() as u64)),
+    };
+    for (i, p) in plan.people.iter().enumerate() {
+        println!(
+            "{:>5}. {}	{}	starts {}	ends {} (p90 {})",
+            i + 1,
+            p.email,
+            human_size(p.bytes),
+            at(p.start_p50_secs),
+            at(p.finish_p50_secs),
+            at(p.finish_p90_secs),
+        );
+    }
+    println!(
+        "the wave ends {} (p90 {}); no order could end before {}",
+        at(plan.finish_p50_secs),
+        at(plan.finish_p90_secs),
+        at(plan.lower_bound_secs),
+    );
+    if let Some(window) = plan.window_secs {
+        let fits = if plan.finish_p90_secs <= window as f64 {
+            "fits its window even when slow"
+        } else if plan.finish_p50_secs <= window as f64 {
+            "fits its window typically, not when slow"
+        } else {
+            "does not fit its window"
+        };
+        println!("it {fits}");
+    }
+    if !plan.not_sized.is_empty() {
+        println!(
+            "not sized yet (no finished scan), not planned: {}",
+            plan.not_sized.join(", ")
+        );
+    }
+    if !plan.already_done.is_empty() {
+        println!("already copied: {}", plan.already_done.join(", "));
     }
 }

@@ -42,6 +42,10 @@ pub struct MigrationConfig {
     /// as stuck in the helpdesk's triage queue (minutes; fractions allowed).
     #[serde(default = "default_stuck_after")]
     pub stuck_after_minutes: f64,
+    /// What one copy is taken to move, in MB/s, for a wave's estimates before any copy on the old
+    /// server has been measured.
+    #[serde(default = "default_assumed_mb_per_sec")]
+    pub assumed_mb_per_sec: f64,
     /// How often one run reconnects after a dropped connection or a timeout (resuming from the
     /// journal each time, with a pause doubling from 2 s) before the request stops as failed.
     #[serde(default = "default_reconnects_per_run")]
@@ -187,6 +191,10 @@ fn default_max_connections() -> usize {
 fn default_heartbeat_timeout() -> u64 {
     60
 }
+fn default_assumed_mb_per_sec() -> f64 {
+    2.0
+}
+
 fn default_stuck_after() -> f64 {
     30.0
 }
@@ -264,6 +272,9 @@ impl MigrationConfig {
         }
         if self.max_mb_per_sec.is_some_and(|r| r.is_nan() || r <= 0.0) {
             return Err("migration.max_mb_per_sec must be above 0".into());
+        }
+        if !(self.assumed_mb_per_sec.is_finite() && self.assumed_mb_per_sec > 0.0) {
+            return Err("migration.assumed_mb_per_sec must be above 0".into());
         }
         if !(self.stuck_after_minutes.is_finite() && self.stuck_after_minutes > 0.0) {
             return Err("migration.stuck_after_minutes must be above 0".into());

@@ -155,3 +155,128 @@ async fn waves_import_whole_or_not_at_all_on_sqlite() {
 async fn waves_import_whole_or_not_at_all_on_postgres() {
     imports_whole_or_not_at_all(Backend::Postgres).await;
 }
+
+/// A wave's plan from what Fountain knows: bob's copy is done (the one measured copy on the old
+/// server), alice has scanned (her size), carol has never signed in (not sized). The plan holds alice
+/// alone, at the measured rate; the window is set in UTC, checked, and the plan is read against it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wave_is_planned_from_scans_and_measured_copies() {
+    let old = crate::support::servers::Dovecot::start("old", None);
+    old.seed_sample("bob", 30, 3);
+    old.seed_sample("alice", 60, 5);
+    let crate::support::flow::Portal {
+        app,
+        new: _new,
+        sink: _,
+    } = crate::support::flow::portal(old.port, &[]).await;
+    let (bob, _) = app.sign_in("bob", "bob-pass").await;
+    app.connect(&bob, "bob", "bob-old").await;
+    let (status, body) = app.scan_and_start_everything(&bob).await;
+    assert_eq!(status, 200, "{body}");
+    let done = app.until_ended(&bob, 90).await;
+    assert_eq!(done.state, app::dto::RequestState::Done, "{done:?}");
+    let (alice, _) = app.sign_in("alice", "alice-pass").await;
+    app.connect(&alice, "alice", "alice-old").await;
+    let scan = app
+        .scanned(&alice)
+        .await
+        .scan
+        .unwrap()
+        .result
+        .expect("scanned");
+    let alice_bytes: u64 = scan
+        .folders
+        .iter()
+        .filter(|f| f.selected_by_default)
+        .map(|f| f.bytes)
+        .sum();
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pilot.csv");
+    std::fs::write(
+        &file,
+        "email\nbob.baker@example.org\nalice.archer@example.org\ncarol.cole@example.org\n",
+    )
+    .unwrap();
+    let out = fountain(&app, &["import", file.to_str().unwrap(), "--wave", "Pilot"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+
+    let out = fountain(&app, &["plan", "Pilot", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(plan["people"].as_array().unwrap().len(), 1, "{plan}");
+    assert_eq!(plan["people"][0]["email"], "alice.archer@example.org");
+    assert_eq!(plan["people"][0]["bytes"].as_u64(), Some(alice_bytes));
+    assert_eq!(plan["people"][0]["start_p50_secs"], 0.0);
+    assert_eq!(
+        plan["not_sized"],
+        serde_json::json!(["carol.cole@example.org"])
+    );
+    assert_eq!(
+        plan["already_done"],
+        serde_json::json!(["bob.baker@example.org"])
+    );
+    assert_eq!(plan["measured_copies"], 1, "{plan}");
+    let rate = plan["rate_p50"].as_f64().unwrap();
+    assert!(
+        rate > 0.0 && rate != 2_000_000.0,
+        "measured, not assumed: {plan}"
+    );
+    let finish = plan["finish_p50_secs"].as_f64().unwrap();
+    assert!((finish - alice_bytes as f64 / rate).abs() < 1e-6, "{plan}");
+
+    // Settings: refused with why and nothing changed, or saved.
+    let out = fountain(&app, &["set", "Pilot", "--concurrency", "0"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("1 to 64 copies at once, not 0"),
+        "{out:?}"
+    );
+    let out = fountain(&app, &["set", "Pilot", "--window-start", "next week"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("2026-12-05 18:00"),
+        "{out:?}"
+    );
+    let out = fountain(
+        &app,
+        &[
+            "set",
+            "Pilot",
+            "--concurrency",
+            "3",
+            "--window-start",
+            "2026-12-05 18:00",
+            "--window-end",
+            "2026-12-06 06:00",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let out = fountain(&app, &["set", "Pilot", "--window-end", "2026-12-05 17:00"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("ends before it starts"),
+        "{out:?}"
+    );
+    let shown = show(&app, "Pilot");
+    assert_eq!(shown["wave"]["concurrency"], 3, "{shown}");
+    assert_eq!(shown["wave"]["window_start"], 1_796_493_600_i64, "{shown}");
+    assert_eq!(shown["wave"]["window_end"], 1_796_536_800_i64, "{shown}");
+
+    // In words, against the window: alice starts when it opens.
+    let out = fountain(&app, &["plan", "Pilot"]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("alice.archer@example.org") && said.contains("starts 2026-12-05 18:00"),
+        "{said}"
+    );
+    assert!(
+        said.contains("measured over 1 copy on the old server"),
+        "{said}"
+    );
+    assert!(said.contains("fits its window"), "{said}");
+    assert!(
+        said.contains("not sized yet (no finished scan), not planned: carol.cole@example.org"),
+        "{said}"
+    );
+}

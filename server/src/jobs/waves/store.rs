@@ -235,3 +235,131 @@ pub async fn members(
         .all(db)
         .await
 }
+
+/// What IT changes of a wave; `None` leaves it as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Settings {
+    pub concurrency: Option<u32>,
+    pub mode: Option<WaveMode>,
+    /// `Some(None)` clears it.
+    pub window_start: Option<Option<i64>>,
+    pub window_end: Option<Option<i64>>,
+}
+
+/// Most copies one wave may run at once (each server's own limit holds as well).
+pub const MAX_CONCURRENCY: u32 = 64;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SettingsError {
+    #[error("a wave runs 1 to {MAX_CONCURRENCY} copies at once, not {0}")]
+    Concurrency(u32),
+    #[error("the window ends before it starts: give an end after the start")]
+    EndsBeforeStart,
+}
+
+/// The wave's settings after `change`, or why they cannot be.
+pub fn apply(w: &wave::Model, change: &Settings) -> Result<wave::Model, SettingsError> {
+    let mut next = w.clone();
+    if let Some(n) = change.concurrency {
+        if !(1..=MAX_CONCURRENCY).contains(&n) {
+            return Err(SettingsError::Concurrency(n));
+        }
+        next.concurrency = n as i32;
+    }
+    if let Some(mode) = change.mode {
+        next.mode = mode.as_str().to_owned();
+    }
+    if let Some(start) = change.window_start {
+        next.window_start = start;
+    }
+    if let Some(end) = change.window_end {
+        next.window_end = end;
+    }
+    if let (Some(start), Some(end)) = (next.window_start, next.window_end) {
+        if end <= start {
+            return Err(SettingsError::EndsBeforeStart);
+        }
+    }
+    Ok(next)
+}
+
+/// Saves `change` to the wave.
+pub async fn update(
+    db: &impl ConnectionTrait,
+    w: &wave::Model,
+    change: &Settings,
+    by: &str,
+) -> Result<Result<wave::Model, SettingsError>, DbErr> {
+    let next = match apply(w, change) {
+        Ok(next) => next,
+        Err(e) => return Ok(Err(e)),
+    };
+    wave::Entity::update(wave::ActiveModel {
+        id: Set(w.id),
+        mode: Set(next.mode.clone()),
+        concurrency: Set(next.concurrency),
+        window_start: Set(next.window_start),
+        window_end: Set(next.window_end),
+        updated_at: Set(now()),
+        ..Default::default()
+    })
+    .exec(db)
+    .await?;
+    tracing::info!(wave = %w.name, by, ?change, "wave settings changed");
+    Ok(Ok(next))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wave() -> wave::Model {
+        wave::Model {
+            id: 1,
+            name: "Finance".into(),
+            mode: "invite".into(),
+            concurrency: 2,
+            window_start: Some(1_000),
+            window_end: None,
+            state: "planned".into(),
+            created_by: "ivan".into(),
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    #[test]
+    fn settings_change_only_what_is_asked_and_stay_sane() {
+        let w = wave();
+        let next = apply(
+            &w,
+            &Settings {
+                concurrency: Some(4),
+                window_end: Some(Some(5_000)),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            (next.concurrency, next.window_start, next.window_end),
+            (4, Some(1_000), Some(5_000))
+        );
+        assert_eq!(next.mode, "invite");
+        let zero = Settings {
+            concurrency: Some(0),
+            ..Default::default()
+        };
+        assert_eq!(apply(&w, &zero), Err(SettingsError::Concurrency(0)));
+        let backwards = Settings {
+            window_end: Some(Some(999)),
+            ..Default::default()
+        };
+        assert_eq!(apply(&w, &backwards), Err(SettingsError::EndsBeforeStart));
+        let cleared = Settings {
+            window_start: Some(None),
+            window_end: Some(Some(999)),
+            ..Default::default()
+        };
+        assert_eq!(apply(&w, &cleared).unwrap().window_start, None);
+    }
+}

@@ -1,0 +1,241 @@
+//! The plan of a wave before IT starts it: who goes in which order (largest first), when each should
+//! start and end at the typical (p50) and slow (p90) rate, and the whole wave's finish against its
+//! window. Sizes are what the members' scans found; rates what copies on the old server have moved.
+use std::collections::HashMap;
+
+use app::dto::{RequestState, ScanState};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use serde::Serialize;
+
+use super::estimate::{estimate, rates, Rates};
+use super::measured::copy_rates;
+use super::plan::Job;
+use crate::db::entity::{migration_request, request_event, scan, user, wave, wave_member};
+use crate::db::stored;
+
+/// Finished copies the rates are measured from: the latest ones.
+const MEASURED_REQUESTS: u64 = 200;
+const CHUNK: usize = 500;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Preview {
+    /// Bytes per second of one copy: typical, slow, and how many copies were measured (0: the
+    /// configured rate).
+    pub rate_p50: f64,
+    pub rate_p10: f64,
+    pub measured_copies: usize,
+    /// Copies at once: the wave's concurrency within what the old server's connections allow.
+    pub slots: usize,
+    /// Planned, largest first.
+    pub people: Vec<PlannedPerson>,
+    /// Members with no size yet (no finished scan): not in the plan.
+    pub not_sized: Vec<String>,
+    /// Members whose mailbox is already copied.
+    pub already_done: Vec<String>,
+    /// Seconds from the start of the wave.
+    pub finish_p50_secs: f64,
+    pub finish_p90_secs: f64,
+    pub lower_bound_secs: f64,
+    /// The window's length, when it has an end.
+    pub window_secs: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlannedPerson {
+    pub email: String,
+    pub bytes: u64,
+    pub start_p50_secs: f64,
+    pub finish_p50_secs: f64,
+    pub finish_p90_secs: f64,
+}
+
+/// The plan of `w` at up to `server_copies` copies at once (what the old server's connections allow), `assumed_bytes_per_sec` standing in
+/// before anything is measured.
+pub async fn preview(
+    db: &impl ConnectionTrait,
+    w: &wave::Model,
+    server_copies: usize,
+    assumed_bytes_per_sec: f64,
+) -> Result<Preview, DbErr> {
+    let members = super::store::members(db, w).await?;
+    let emails: Vec<String> = members.iter().map(|m| m.email.clone()).collect();
+    let mut users: HashMap<String, i64> = HashMap::new();
+    for chunk in emails.chunks(CHUNK) {
+        let found: Vec<(i64, String)> = user::Entity::find()
+            .select_only()
+            .column(user::Column::Id)
+            .column(user::Column::Email)
+            .filter(user::Column::Email.is_in(chunk.iter().cloned()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        users.extend(
+            found
+                .into_iter()
+                .map(|(id, email)| (email.to_lowercase(), id)),
+        );
+    }
+    let ids: Vec<i64> = users.values().copied().collect();
+    let scanned = scanned_bytes(db, &ids).await?;
+    let done = done_users(db, &ids).await?;
+
+    let mut jobs = Vec::new();
+    let (mut not_sized, mut already_done) = (Vec::new(), Vec::new());
+    let mut by_id: HashMap<i64, &wave_member::Model> = HashMap::new();
+    for m in &members {
+        let user = users.get(&m.email);
+        if user.is_some_and(|u| done.contains(u)) {
+            already_done.push(m.email.clone());
+            continue;
+        }
+        let bytes = m
+            .bytes
+            .and_then(|b| u64::try_from(b).ok())
+            .or_else(|| user.and_then(|u| scanned.get(u).copied()));
+        match bytes {
+            Some(bytes) => {
+                jobs.push(Job { id: m.id, bytes });
+                by_id.insert(m.id, m);
+            }
+            None => not_sized.push(m.email.clone()),
+        }
+    }
+    let rates = measured_rates(db, assumed_bytes_per_sec).await?;
+    let slots = (w.concurrency.max(1) as usize).min(server_copies.max(1));
+    let e = estimate(&[], &jobs, slots, rates);
+    let p90: HashMap<i64, f64> = e.p90.order.iter().map(|p| (p.id, p.finish_secs)).collect();
+    let people = e
+        .p50
+        .order
+        .iter()
+        .map(|p| PlannedPerson {
+            email: by_id
+                .get(&p.id)
+                .map(|m| m.email.clone())
+                .unwrap_or_default(),
+            bytes: p.bytes,
+            start_p50_secs: p.start_secs,
+            finish_p50_secs: p.finish_secs,
+            finish_p90_secs: p90.get(&p.id).copied().unwrap_or(p.finish_secs),
+        })
+        .collect();
+    Ok(Preview {
+        rate_p50: e.rates.p50,
+        rate_p10: e.rates.p10,
+        measured_copies: e.rates.samples,
+        slots,
+        people,
+        not_sized,
+        already_done,
+        finish_p50_secs: e.p50.makespan_secs,
+        finish_p90_secs: e.p90.makespan_secs,
+        lower_bound_secs: e.p50.lower_bound_secs,
+        window_secs: w.window_start.zip(w.window_end).map(|(s, e)| e - s),
+    })
+}
+
+/// Each person's latest finished scan: the bytes of the folders picked by default.
+async fn scanned_bytes(
+    db: &impl ConnectionTrait,
+    users: &[i64],
+) -> Result<HashMap<i64, u64>, DbErr> {
+    let mut out = HashMap::new();
+    for chunk in users.chunks(CHUNK) {
+        let scans: Vec<(i64, Option<String>)> = scan::Entity::find()
+            .select_only()
+            .column(scan::Column::UserId)
+            .column(scan::Column::Result)
+            .filter(scan::Column::UserId.is_in(chunk.iter().copied()))
+            .filter(scan::Column::State.eq(ScanState::Done.as_str()))
+            .order_by_asc(scan::Column::Id)
+            .into_tuple()
+            .all(db)
+            .await?;
+        // Oldest first: the latest one stays.
+        for (user, result) in scans {
+            if let Some(found) = result.as_deref().and_then(stored::read::<stored::Scan>) {
+                let bytes = found
+                    .folders
+                    .iter()
+                    .filter(|f| f.selected_by_default)
+                    .map(|f| f.bytes)
+                    .sum();
+                out.insert(user, bytes);
+            }
+        }
+    }
+    Ok(out)
+}
+
+async fn done_users(
+    db: &impl ConnectionTrait,
+    users: &[i64],
+) -> Result<std::collections::HashSet<i64>, DbErr> {
+    let mut out = std::collections::HashSet::new();
+    for chunk in users.chunks(CHUNK) {
+        let found: Vec<i64> = migration_request::Entity::find()
+            .select_only()
+            .column(migration_request::Column::UserId)
+            .filter(migration_request::Column::UserId.is_in(chunk.iter().copied()))
+            .filter(migration_request::Column::State.eq(RequestState::Done.as_str()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        out.extend(found);
+    }
+    Ok(out)
+}
+
+/// One copy's rates on the old server, from the latest finished requests (each person's first).
+pub async fn measured_rates(db: &impl ConnectionTrait, assumed: f64) -> Result<Rates, DbErr> {
+    let finished: Vec<(i64, i64, Option<String>)> = migration_request::Entity::find()
+        .select_only()
+        .column(migration_request::Column::Id)
+        .column(migration_request::Column::UserId)
+        .column(migration_request::Column::Report)
+        .filter(migration_request::Column::State.eq(RequestState::Done.as_str()))
+        .order_by_desc(migration_request::Column::Id)
+        .limit(MEASURED_REQUESTS)
+        .into_tuple()
+        .all(db)
+        .await?;
+    // A later request of the same person is a catch-up: its report counts the whole mailbox while
+    // it copied only what was new, so only the first one measures.
+    let mut first: HashMap<i64, (i64, u64)> = HashMap::new();
+    for (id, user, report) in finished {
+        let bytes = report
+            .as_deref()
+            .and_then(stored::read::<stored::Report>)
+            .map(|r| r.folders.iter().map(|f| f.source_bytes).sum())
+            .unwrap_or(0);
+        first.insert(user, (id, bytes));
+    }
+    let bytes: HashMap<i64, u64> = first.into_values().collect();
+    let ids: Vec<i64> = bytes.keys().copied().collect();
+    let mut events: Vec<(i64, i64, i64, Option<String>)> = Vec::new();
+    for chunk in ids.chunks(CHUNK) {
+        events.extend(
+            request_event::Entity::find()
+                .select_only()
+                .column(request_event::Column::Id)
+                .column(request_event::Column::RequestId)
+                .column(request_event::Column::At)
+                .column(request_event::Column::ToState)
+                .filter(request_event::Column::Kind.eq("changed"))
+                .filter(request_event::Column::RequestId.is_in(chunk.iter().copied()))
+                .into_tuple::<(i64, i64, i64, Option<String>)>()
+                .all(db)
+                .await?,
+        );
+    }
+    events.sort_by_key(|(id, ..)| *id);
+    let samples = copy_rates(
+        events
+            .iter()
+            .map(|(_, request, at, to)| (*request, *at, to.as_deref().unwrap_or_default())),
+        &bytes,
+    );
+    Ok(rates(&samples, assumed))
+}
