@@ -5,7 +5,7 @@ use crate::dto::{
     BulkOutcome, CorruptQueue, DecisionKind, DecisionOutcome, EmailKind, EmailPreview,
     MigrationView, Password, Person, QuarantineId, QueueDecision, QueueDecisionOutcome, Repair,
     RepairPreview, RequestAction, RequestDetail, RequestId, ServerRole, ServerStatus, StaffEmail,
-    TemplateFile, Triage, TriageQuery, TriageSelection, Viewer,
+    TemplateFile, Triage, TriageQuery, TriageSelection, Viewer, WavePlan, WaveSummary,
 };
 use crate::error::AppError;
 
@@ -166,6 +166,24 @@ pub async fn decide_quarantined(
     let outcome = crate::port::portal()?
         .decide_quarantined(&staff, request_id, ids, decision, repairs, reason)
         .await;
+    crate::port::status_of(outcome)
+}
+
+/// Every wave with its counts, newest first (division IT).
+#[server(prefix = "/api", endpoint = "waves")]
+pub async fn waves() -> Result<Vec<WaveSummary>, AppError> {
+    crate::port::require_any(crate::areas::IT)?;
+    let outcome = crate::port::portal()?.waves().await;
+    crate::port::status_of(outcome)
+}
+
+/// A wave's plan before it starts: largest first, with p50 and p90 finishes (division IT).
+#[server(prefix = "/api", endpoint = "plan_wave")]
+pub async fn plan_wave(name: String) -> Result<WavePlan, AppError> {
+    crate::port::require_any(crate::areas::IT)?;
+    let name = crate::dto::WaveName::parse(&name).map_err(|e| AppError::BadRequest(e.to_string()));
+    let name = crate::port::status_of(name)?;
+    let outcome = crate::port::portal()?.wave_plan(name).await;
     crate::port::status_of(outcome)
 }
 

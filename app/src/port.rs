@@ -9,7 +9,8 @@ use crate::dto::{
     BulkOutcome, CorruptQueue, DecisionKind, DecisionOutcome, EmailKind, EmailPreview,
     MigrationView, Person, QuarantineId, QueueDecision, QueueDecisionOutcome, Reason, Repair,
     RepairPreview, RequestAction, RequestDetail, RequestId, Role, ServerLimits, ServerRole,
-    ServerStatus, StaffEmail, TemplateFile, Triage, TriageQuery, TriageSelection, Viewer,
+    ServerStatus, StaffEmail, TemplateFile, Triage, TriageQuery, TriageSelection, Viewer, WaveName,
+    WavePlan, WaveSummary,
 };
 use crate::error::AppError;
 
@@ -95,6 +96,12 @@ pub trait Portal: Send + Sync + 'static {
         repairs: Vec<Repair>,
         reason: Reason,
     ) -> Result<DecisionOutcome, AppError>;
+
+    /// Every wave with its counts, newest first (division IT).
+    async fn waves(&self) -> Result<Vec<WaveSummary>, AppError>;
+
+    /// A wave's plan before it starts: largest first, with p50 and p90 finishes (division IT).
+    async fn wave_plan(&self, name: WaveName) -> Result<WavePlan, AppError>;
 
     /// The old and new servers: as configured, the limits in force and how each is doing now.
     async fn server_statuses(&self) -> Result<Vec<ServerStatus>, AppError>;

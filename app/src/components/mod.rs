@@ -14,3 +14,4 @@ pub mod servers;
 pub mod sparkline;
 pub mod timeline;
 pub mod triage_table;
+pub mod waves;

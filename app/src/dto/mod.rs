@@ -104,4 +104,6 @@ pub use templates::{EmailKind, EmailPreview, TemplateFile};
 pub use triage::{
     BulkOutcome, Stall, Triage, TriageBucket, TriageQuery, TriageRow, TriageSelection, TriageSort,
 };
-pub use waves::{WaveMode, WaveName, WaveNameError, WaveState, WaveSummary};
+pub use waves::{
+    PlannedPerson, WaveMode, WaveName, WaveNameError, WavePlan, WaveState, WaveSummary,
+};

@@ -125,6 +125,41 @@ pub struct WaveSummary {
     pub bytes: u64,
 }
 
+/// A wave's plan before it starts (see the server's `jobs::waves::preview`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WavePlan {
+    /// Bytes per second of one copy: typical, slow, and how many copies were measured (0: the
+    /// configured rate).
+    pub rate_p50: f64,
+    pub rate_p10: f64,
+    pub measured_copies: usize,
+    /// Copies at once: the wave's concurrency within what the old server's connections allow.
+    pub slots: usize,
+    /// Planned, largest first.
+    pub people: Vec<PlannedPerson>,
+    /// Members with no size yet (no finished scan): not in the plan.
+    pub not_sized: Vec<String>,
+    /// Members whose mailbox is already copied.
+    pub already_done: Vec<String>,
+    /// Seconds from the start of the wave.
+    pub finish_p50_secs: f64,
+    pub finish_p90_secs: f64,
+    pub lower_bound_secs: f64,
+    /// The window's length, when it has an end.
+    pub window_secs: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlannedPerson {
+    pub email: String,
+    pub bytes: u64,
+    /// Which of the wave's slots it runs on (from 0).
+    pub slot: usize,
+    pub start_p50_secs: f64,
+    pub finish_p50_secs: f64,
+    pub finish_p90_secs: f64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,7 @@ use crate::components::gate::Gate;
 use crate::components::live::hydrated;
 use crate::components::people_table::PeopleTable;
 use crate::components::servers::Servers;
+use crate::components::waves::Waves;
 
 #[component]
 pub fn It() -> impl IntoView {
@@ -51,8 +52,11 @@ fn ItBody() -> impl IntoView {
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match corrupt.await {
+                        // Shown while messages wait, and after a decision to say what it did.
                         Ok(queue) => view! {
-                            <QueueDecisionBar pending=queue.pending act=decide state=decision />
+                            {(queue.pending > 0 || decide.value().get_untracked().is_some()).then(|| view! {
+                                <QueueDecisionBar pending=queue.pending act=decide state=decision />
+                            })}
                             <CorruptMailboxes queue=queue page=page />
                         }
                         .into_any(),
@@ -60,6 +64,14 @@ fn ItBody() -> impl IntoView {
                     }
                 })}
             </Transition>
+        </section>
+        <section class="card" id="waves-card">
+            <h2>"Waves"</h2>
+            <p class="muted">
+                "Groups of people migrated together. Import them with fountain waves import; "
+                "here, each wave's plan: largest mailbox first, with when it should end at the typical and the slow rate."
+            </p>
+            <Waves />
         </section>
         <section class="card" id="servers">
             <h2>"Servers and limits"</h2>

@@ -7,7 +7,7 @@ use app::dto::{WaveMode, WaveName};
 use clap::{Args, Subcommand};
 
 use crate::config::Config;
-use crate::jobs::waves::preview::{self, Preview};
+use crate::jobs::waves::preview;
 use crate::jobs::waves::store::{self, Settings, WaveError};
 
 #[derive(Debug, Args)]
@@ -191,9 +191,7 @@ pub async fn run(config: Config, args: WavesArgs) -> anyhow::Result<i32> {
                 ),
                 None => (2, 1, 2.0),
             };
-            let connections = old_server_connections(&db).await?.unwrap_or(connections);
-            // Each copy holds a connection per folder it copies at once.
-            let copies = (connections / per_copy.max(1)).max(1);
+            let copies = preview::copies_allowed(&db, connections, per_copy).await?;
             let plan = preview::preview(&db, &wave, copies, assumed_mb * 1_000_000.0).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&plan)?);
@@ -282,19 +280,7 @@ fn settings(
     })
 }
 
-/// The old server's connection limit IT set last, if any.
-async fn old_server_connections(db: &sea_orm::DatabaseConnection) -> anyhow::Result<Option<usize>> {
-    use crate::db::entity::server_limit_change as row;
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-    let latest = row::Entity::find()
-        .filter(row::Column::Server.eq(app::dto::ServerRole::Old.as_str()))
-        .order_by_desc(row::Column::Id)
-        .one(db)
-        .await?;
-    Ok(latest.map(|c| c.max_connections.max(1) as usize))
-}
-
-fn print_plan(name: &WaveName, window_start: Option<i64>, plan: &Preview) {
+fn print_plan(name: &WaveName, window_start: Option<i64>, plan: &app::dto::WavePlan) {
     use app::format::{format_unix, human_duration, human_size};
     let mb = |rate: f64| rate / 1_000_000.0;
     let measured = match plan.measured_copies {

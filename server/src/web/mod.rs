@@ -12,6 +12,7 @@ mod portal;
 mod self_service;
 mod servers;
 mod sign_in;
+mod waves;
 
 use actix_web::{get, web, HttpResponse};
 use sea_orm::DatabaseConnection;

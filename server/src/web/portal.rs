@@ -5,12 +5,13 @@ use app::dto::{
     BulkOutcome, CorruptQueue, DecisionKind, DecisionOutcome, EmailKind, EmailPreview,
     MigrationView, Person, QuarantineId, QueueDecision, QueueDecisionOutcome, Reason, Repair,
     RepairPreview, RequestAction, RequestDetail, RequestId, ServerLimits, ServerRole, ServerStatus,
-    StaffEmail, TemplateFile, Triage, TriageQuery, TriageSelection, Viewer,
+    StaffEmail, TemplateFile, Triage, TriageQuery, TriageSelection, Viewer, WaveName, WavePlan,
+    WaveSummary,
 };
 use app::error::AppError;
 use sea_orm::DatabaseConnection;
 
-use super::{corrupt, helpdesk, it, self_service, servers};
+use super::{corrupt, helpdesk, it, self_service, servers, waves};
 use crate::jobs::Migrations;
 
 pub struct DbPortal {
@@ -119,6 +120,14 @@ impl app::port::Portal for DbPortal {
     ) -> Result<DecisionOutcome, AppError> {
         let m = self.migrations.as_deref();
         corrupt::decide(m, staff, request, &ids, decision, &repairs, &reason).await
+    }
+
+    async fn waves(&self) -> Result<Vec<WaveSummary>, AppError> {
+        waves::list(&self.db).await
+    }
+
+    async fn wave_plan(&self, name: WaveName) -> Result<WavePlan, AppError> {
+        waves::plan(self.migrations.as_deref(), &name).await
     }
 
     async fn server_statuses(&self) -> Result<Vec<ServerStatus>, AppError> {

@@ -4,6 +4,7 @@
 //! 50,000 people in one file.
 use std::process::Output;
 
+use crate::support::browser::{chromium, css, shot, sign_in_as, text_until};
 use crate::support::{Backend, TestApp};
 
 fn fountain(app: &TestApp, args: &[&str]) -> Output {
@@ -279,4 +280,48 @@ async fn a_wave_is_planned_from_scans_and_measured_copies() {
         said.contains("not sized yet (no finished scan), not planned: carol.cole@example.org"),
         "{said}"
     );
+
+    // The portal gives IT the same plan (and nobody else).
+    let (ivan, _) = app.sign_in("ivan", "ivan-pass").await;
+    let (status, body) = app.call(&ivan, "plan_wave", &[("name", "Pilot")]).await;
+    assert_eq!(status, 200, "{body}");
+    let portal: app::dto::WavePlan = serde_json::from_str(&body).unwrap();
+    let cli: app::dto::WavePlan =
+        serde_json::from_slice(&fountain(&app, &["plan", "Pilot", "--json"]).stdout).unwrap();
+    assert_eq!(portal, cli);
+    let (status, _) = app.call(&ivan, "plan_wave", &[("name", "Nope")]).await;
+    assert_eq!(status, 404);
+
+    // And in Chromium: the list, then the plan drawn as SVG, one bar for alice on the first slot.
+    let driver = chromium().await;
+    let c = &driver.client;
+    sign_in_as(c, &app, "/it", ("ivan", "ivan-pass"), "#it").await;
+    let row = text_until(c, "#waves", 30, |t| t.contains("Pilot")).await;
+    assert!(
+        row.contains("3 (2 sized,") && row.contains("2026-12-05 18:00 – 2026-12-06 06:00"),
+        "{row}"
+    );
+    let button = text_until(c, "#wave-0", 10, |t| t.contains("Pilot")).await;
+    assert!(button.contains("planned"), "{button}");
+    css(c, "#wave-0-plan").await.click().await.unwrap();
+    let rate = text_until(c, "#wave-plan-rate", 30, |t| !t.is_empty()).await;
+    assert!(
+        rate.contains("measured over 1 copy on the old server"),
+        "{rate}"
+    );
+    let ends = text_until(c, "#wave-plan-ends", 10, |t| !t.is_empty()).await;
+    assert!(
+        ends.contains("It fits its window even when slow."),
+        "{ends}"
+    );
+    let bars = c
+        .find_all(fantoccini::Locator::Css("#wave-plan-chart rect.bar"))
+        .await
+        .unwrap();
+    assert_eq!(bars.len(), 1);
+    let order = text_until(c, "#wave-plan-order", 10, |t| !t.is_empty()).await;
+    assert!(order.starts_with("1. alice.archer@example.org"), "{order}");
+    let not_sized = text_until(c, "#wave-plan-unsized", 10, |t| !t.is_empty()).await;
+    assert!(not_sized.contains("carol.cole@example.org"), "{not_sized}");
+    shot(c, "waves-plan").await;
 }

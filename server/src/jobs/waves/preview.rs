@@ -3,11 +3,10 @@
 //! window. Sizes are what the members' scans found; rates what copies on the old server have moved.
 use std::collections::HashMap;
 
-use app::dto::{RequestState, ScanState};
+use app::dto::{PlannedPerson, RequestState, ScanState, WavePlan};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
-use serde::Serialize;
 
 use super::estimate::{estimate, rates, Rates};
 use super::measured::copy_rates;
@@ -19,38 +18,6 @@ use crate::db::stored;
 const MEASURED_REQUESTS: u64 = 200;
 const CHUNK: usize = 500;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Preview {
-    /// Bytes per second of one copy: typical, slow, and how many copies were measured (0: the
-    /// configured rate).
-    pub rate_p50: f64,
-    pub rate_p10: f64,
-    pub measured_copies: usize,
-    /// Copies at once: the wave's concurrency within what the old server's connections allow.
-    pub slots: usize,
-    /// Planned, largest first.
-    pub people: Vec<PlannedPerson>,
-    /// Members with no size yet (no finished scan): not in the plan.
-    pub not_sized: Vec<String>,
-    /// Members whose mailbox is already copied.
-    pub already_done: Vec<String>,
-    /// Seconds from the start of the wave.
-    pub finish_p50_secs: f64,
-    pub finish_p90_secs: f64,
-    pub lower_bound_secs: f64,
-    /// The window's length, when it has an end.
-    pub window_secs: Option<i64>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PlannedPerson {
-    pub email: String,
-    pub bytes: u64,
-    pub start_p50_secs: f64,
-    pub finish_p50_secs: f64,
-    pub finish_p90_secs: f64,
-}
-
 /// The plan of `w` at up to `server_copies` copies at once (what the old server's connections allow), `assumed_bytes_per_sec` standing in
 /// before anything is measured.
 pub async fn preview(
@@ -58,45 +25,23 @@ pub async fn preview(
     w: &wave::Model,
     server_copies: usize,
     assumed_bytes_per_sec: f64,
-) -> Result<Preview, DbErr> {
+) -> Result<WavePlan, DbErr> {
     let members = super::store::members(db, w).await?;
-    let emails: Vec<String> = members.iter().map(|m| m.email.clone()).collect();
-    let mut users: HashMap<String, i64> = HashMap::new();
-    for chunk in emails.chunks(CHUNK) {
-        let found: Vec<(i64, String)> = user::Entity::find()
-            .select_only()
-            .column(user::Column::Id)
-            .column(user::Column::Email)
-            .filter(user::Column::Email.is_in(chunk.iter().cloned()))
-            .into_tuple()
-            .all(db)
-            .await?;
-        users.extend(
-            found
-                .into_iter()
-                .map(|(id, email)| (email.to_lowercase(), id)),
-        );
-    }
-    let ids: Vec<i64> = users.values().copied().collect();
-    let scanned = scanned_bytes(db, &ids).await?;
-    let done = done_users(db, &ids).await?;
-
+    let sizes = sizes(db, &members).await?;
     let mut jobs = Vec::new();
     let (mut not_sized, mut already_done) = (Vec::new(), Vec::new());
     let mut by_id: HashMap<i64, &wave_member::Model> = HashMap::new();
     for m in &members {
-        let user = users.get(&m.email);
-        if user.is_some_and(|u| done.contains(u)) {
+        if sizes.done.contains(&m.id) {
             already_done.push(m.email.clone());
             continue;
         }
-        let bytes = m
-            .bytes
-            .and_then(|b| u64::try_from(b).ok())
-            .or_else(|| user.and_then(|u| scanned.get(u).copied()));
-        match bytes {
+        match sizes.bytes.get(&m.id) {
             Some(bytes) => {
-                jobs.push(Job { id: m.id, bytes });
+                jobs.push(Job {
+                    id: m.id,
+                    bytes: *bytes,
+                });
                 by_id.insert(m.id, m);
             }
             None => not_sized.push(m.email.clone()),
@@ -116,12 +61,13 @@ pub async fn preview(
                 .map(|m| m.email.clone())
                 .unwrap_or_default(),
             bytes: p.bytes,
+            slot: p.slot,
             start_p50_secs: p.start_secs,
             finish_p50_secs: p.finish_secs,
             finish_p90_secs: p90.get(&p.id).copied().unwrap_or(p.finish_secs),
         })
         .collect();
-    Ok(Preview {
+    Ok(WavePlan {
         rate_p50: e.rates.p50,
         rate_p10: e.rates.p10,
         measured_copies: e.rates.samples,
@@ -134,6 +80,78 @@ pub async fn preview(
         lower_bound_secs: e.p50.lower_bound_secs,
         window_secs: w.window_start.zip(w.window_end).map(|(s, e)| e - s),
     })
+}
+
+/// What is known of members' mailboxes, by member.
+#[derive(Debug, Default)]
+pub struct Sizes {
+    /// The pre-flight size, else the person's latest finished scan.
+    pub bytes: HashMap<i64, u64>,
+    /// Members whose mailbox is already copied.
+    pub done: std::collections::HashSet<i64>,
+}
+
+pub async fn sizes(
+    db: &impl ConnectionTrait,
+    members: &[wave_member::Model],
+) -> Result<Sizes, DbErr> {
+    use sea_orm::sea_query::{Expr, Func};
+    let emails: Vec<String> = members.iter().map(|m| m.email.clone()).collect();
+    let mut users: HashMap<String, i64> = HashMap::new();
+    for chunk in emails.chunks(CHUNK) {
+        // Members are kept lowercase; people as their provider spelt them.
+        let found: Vec<(i64, String)> = user::Entity::find()
+            .select_only()
+            .column(user::Column::Id)
+            .column(user::Column::Email)
+            .filter(
+                Expr::expr(Func::lower(Expr::col(user::Column::Email)))
+                    .is_in(chunk.iter().cloned()),
+            )
+            .into_tuple()
+            .all(db)
+            .await?;
+        users.extend(
+            found
+                .into_iter()
+                .map(|(id, email)| (email.to_lowercase(), id)),
+        );
+    }
+    let ids: Vec<i64> = users.values().copied().collect();
+    let scanned = scanned_bytes(db, &ids).await?;
+    let done = done_users(db, &ids).await?;
+    let mut out = Sizes::default();
+    for m in members {
+        let user = users.get(&m.email);
+        if user.is_some_and(|u| done.contains(u)) {
+            out.done.insert(m.id);
+        }
+        let bytes = m
+            .bytes
+            .and_then(|b| u64::try_from(b).ok())
+            .or_else(|| user.and_then(|u| scanned.get(u).copied()));
+        if let Some(bytes) = bytes {
+            out.bytes.insert(m.id, bytes);
+        }
+    }
+    Ok(out)
+}
+
+/// Copies the old server takes at once: its connection limit in force (IT's latest change, else
+/// `configured`) over the connections one copy holds (one per folder it copies at once).
+pub async fn copies_allowed(
+    db: &impl ConnectionTrait,
+    configured: usize,
+    parallel_folders: usize,
+) -> Result<usize, DbErr> {
+    use crate::db::entity::server_limit_change as row;
+    let latest = row::Entity::find()
+        .filter(row::Column::Server.eq(app::dto::ServerRole::Old.as_str()))
+        .order_by_desc(row::Column::Id)
+        .one(db)
+        .await?;
+    let connections = latest.map_or(configured, |c| c.max_connections.max(1) as usize);
+    Ok((connections / parallel_folders.max(1)).max(1))
 }
 
 /// Each person's latest finished scan: the bytes of the folders picked by default.

@@ -196,20 +196,10 @@ pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<WaveSummary>, DbErr> 
     Ok(out)
 }
 
-/// One wave with its counts.
+/// One wave with its counts (sizes as the plan reads them: pre-flight, else the person's scan).
 pub async fn summary(db: &impl ConnectionTrait, w: wave::Model) -> Result<WaveSummary, DbErr> {
-    let sizes: Vec<Option<i64>> = wave_member::Entity::find()
-        .select_only()
-        .column(wave_member::Column::Bytes)
-        .filter(wave_member::Column::WaveId.eq(w.id))
-        .into_tuple()
-        .all(db)
-        .await?;
-    let scanned: Vec<u64> = sizes
-        .iter()
-        .flatten()
-        .map(|b| u64::try_from(*b).unwrap_or(0))
-        .collect();
+    let members = members(db, &w).await?;
+    let sizes = super::preview::sizes(db, &members).await?;
     Ok(WaveSummary {
         name: WaveName::parse(&w.name)
             .unwrap_or_else(|_| WaveName::parse("(unnamed)").expect("a name that parses")),
@@ -218,9 +208,9 @@ pub async fn summary(db: &impl ConnectionTrait, w: wave::Model) -> Result<WaveSu
         concurrency: u32::try_from(w.concurrency).unwrap_or(1).max(1),
         window_start: w.window_start,
         window_end: w.window_end,
-        members: sizes.len() as u64,
-        scanned: scanned.len() as u64,
-        bytes: scanned.iter().sum(),
+        members: members.len() as u64,
+        scanned: sizes.bytes.len() as u64,
+        bytes: sizes.bytes.values().sum(),
     })
 }
 

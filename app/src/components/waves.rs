@@ -1,0 +1,221 @@
+//! Division IT's waves: each with its people, sizes and settings, and a wave's plan on demand — who
+//! goes in which order (largest first), when each should start and end, and the wave's finish at p50
+//! and p90 against its window, drawn as SVG on the server (one row per slot, a bar per person).
+use leptos::prelude::*;
+
+use crate::api::{plan_wave, waves};
+use crate::dto::{WavePlan, WaveSummary};
+use crate::format::{format_unix, human_duration, human_size};
+
+/// One bar of the plan's chart: a person's copy at p50 on its slot, and where it ends at p90.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bar {
+    pub x: f64,
+    pub width: f64,
+    pub y: f64,
+    pub p90_x: f64,
+    pub label: String,
+}
+
+/// The chart's bars in a `width` × (`row` per slot) box, the time axis up to the p90 finish.
+pub fn bars(plan: &WavePlan, width: f64, row: f64) -> Vec<Bar> {
+    let span = plan.finish_p90_secs.max(plan.finish_p50_secs).max(1.0);
+    let x = |secs: f64| (secs / span * width).clamp(0.0, width);
+    plan.people
+        .iter()
+        .map(|p| Bar {
+            x: x(p.start_p50_secs),
+            width: (x(p.finish_p50_secs) - x(p.start_p50_secs)).max(1.0),
+            y: p.slot as f64 * row,
+            p90_x: x(p.finish_p90_secs),
+            label: format!("{} ({})", p.email, human_size(p.bytes)),
+        })
+        .collect()
+}
+
+#[component]
+pub fn Waves() -> impl IntoView {
+    let list = Resource::new(|| (), |_| waves());
+    let chosen = RwSignal::new(None::<String>);
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match list.await {
+                    Ok(all) if all.is_empty() => view! {
+                        <p class="muted" id="waves-empty">"No waves yet: fountain waves import FILE --wave NAME makes one."</p>
+                    }.into_any(),
+                    Ok(all) => view! { <WaveTable waves=all chosen=chosen /> }.into_any(),
+                    Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+        {move || chosen.get().map(|name| view! { <Plan name=name /> })}
+    }
+}
+
+#[component]
+fn WaveTable(waves: Vec<WaveSummary>, chosen: RwSignal<Option<String>>) -> impl IntoView {
+    let rows = waves
+        .into_iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let name = w.name.as_str().to_owned();
+            let window = match (w.window_start, w.window_end) {
+                (Some(s), Some(e)) => format!("{} – {}", format_unix(s), format_unix(e)),
+                (Some(s), None) => format!("from {}", format_unix(s)),
+                _ => "not scheduled".to_owned(),
+            };
+            view! {
+                <tr id=format!("wave-{i}")>
+                    <td>{name.clone()}</td>
+                    <td>{w.state.as_str()}</td>
+                    <td>{match w.mode { crate::dto::WaveMode::Invite => "invite", crate::dto::WaveMode::ItRun => "IT-run" }}</td>
+                    <td class="num">{format!("{} ({} sized, {})", w.members, w.scanned, human_size(w.bytes))}</td>
+                    <td class="num">{w.concurrency}</td>
+                    <td>{window}</td>
+                    <td><button type="button" class="button" id=format!("wave-{i}-plan")
+                        on:click=move |_| chosen.set(Some(name.clone()))>"Plan"</button></td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="table-wrap">
+            <table class="table" id="waves">
+                <thead><tr><th>"Wave"</th><th>"State"</th><th>"Mode"</th><th>"People"</th><th>"At once"</th><th>"Window (UTC)"</th><th></th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+fn Plan(name: String) -> impl IntoView {
+    let shown = name.clone();
+    let plan = Resource::new(move || name.clone(), plan_wave);
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Planning…"</p> }>
+            {move || {
+                let shown = shown.clone();
+                Suspend::new(async move {
+                    match plan.await {
+                        Ok(p) => view! { <PlanView name=shown plan=p /> }.into_any(),
+                        Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn PlanView(name: String, plan: WavePlan) -> impl IntoView {
+    const W: f64 = 600.0;
+    const ROW: f64 = 18.0;
+    let height = ROW * plan.slots.max(1) as f64;
+    let mb = |r: f64| r / 1_000_000.0;
+    let rate = match plan.measured_copies {
+        0 => format!("{:.1} MB/s per copy, assumed (nothing measured on the old server yet)", mb(plan.rate_p50)),
+        n => format!(
+            "{:.1} MB/s per copy typically, {:.1} when slow, measured over {n} cop{} on the old server",
+            mb(plan.rate_p50),
+            mb(plan.rate_p10),
+            if n == 1 { "y" } else { "ies" }
+        ),
+    };
+    let ends = format!(
+        "Ends {} after it starts (p90 {}); no order could end before {}.",
+        human_duration(plan.finish_p50_secs.round() as u64),
+        human_duration(plan.finish_p90_secs.round() as u64),
+        human_duration(plan.lower_bound_secs.round() as u64),
+    );
+    let fits = plan.window_secs.map(|w| {
+        let w = w as f64;
+        if plan.finish_p90_secs <= w {
+            "It fits its window even when slow."
+        } else if plan.finish_p50_secs <= w {
+            "It fits its window typically, not when slow."
+        } else {
+            "It does not fit its window."
+        }
+    });
+    let chart = bars(&plan, W, ROW)
+        .into_iter()
+        .map(|b| {
+            view! {
+                <g>
+                    <title>{b.label}</title>
+                    <rect x=format!("{:.1}", b.x) y=format!("{:.1}", b.y + 2.0) width=format!("{:.1}", b.width)
+                        height=format!("{:.1}", ROW - 4.0) class="bar" />
+                    <line x1=format!("{:.1}", b.x + b.width) x2=format!("{:.1}", b.p90_x)
+                        y1=format!("{:.1}", b.y + ROW / 2.0) y2=format!("{:.1}", b.y + ROW / 2.0) class="p90" stroke="currentColor" />
+                </g>
+            }
+        })
+        .collect_view();
+    let order = plan
+        .people
+        .iter()
+        .enumerate()
+        .map(|(i, p)| view! { <li>{format!("{}. {} — {}", i + 1, p.email, human_size(p.bytes))}</li> })
+        .collect_view();
+    view! {
+        <div class="plan" id="wave-plan" data-wave=name.clone()>
+            <h3>{format!("Plan of “{name}”: {} people, {} copies at once", plan.people.len(), plan.slots)}</h3>
+            <p id="wave-plan-rate">{rate}</p>
+            <p id="wave-plan-ends">{ends}" "{fits}</p>
+            <svg id="wave-plan-chart" viewBox=format!("0 0 {W} {height}") width=W height=height role="img"
+                aria-label="Each slot's copies over time, largest first">
+                {chart}
+            </svg>
+            <ol id="wave-plan-order">{order}</ol>
+            {(!plan.not_sized.is_empty()).then(|| view! {
+                <p id="wave-plan-unsized">{format!("Not sized yet (no finished scan), not planned: {}", plan.not_sized.join(", "))}</p>
+            })}
+            {(!plan.already_done.is_empty()).then(|| view! {
+                <p id="wave-plan-done">{format!("Already copied: {}", plan.already_done.join(", "))}</p>
+            })}
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dto::PlannedPerson;
+
+    fn person(slot: usize, start: f64, end: f64, p90: f64) -> PlannedPerson {
+        PlannedPerson {
+            email: format!("p{slot}@example.org"),
+            bytes: 1_000,
+            slot,
+            start_p50_secs: start,
+            finish_p50_secs: end,
+            finish_p90_secs: p90,
+        }
+    }
+
+    #[test]
+    fn bars_sit_on_their_slot_and_the_axis_ends_at_the_p90_finish() {
+        let plan = WavePlan {
+            rate_p50: 1.0,
+            rate_p10: 0.5,
+            measured_copies: 2,
+            slots: 2,
+            people: vec![person(0, 0.0, 50.0, 100.0), person(1, 0.0, 25.0, 50.0)],
+            not_sized: vec![],
+            already_done: vec![],
+            finish_p50_secs: 50.0,
+            finish_p90_secs: 100.0,
+            lower_bound_secs: 40.0,
+            window_secs: None,
+        };
+        let b = bars(&plan, 600.0, 18.0);
+        assert_eq!(
+            (b[0].x, b[0].width, b[0].y, b[0].p90_x),
+            (0.0, 300.0, 0.0, 600.0)
+        );
+        assert_eq!((b[1].width, b[1].y, b[1].p90_x), (150.0, 18.0, 300.0));
+        assert!(b.iter().all(|b| b.x + b.width <= 600.0 && b.p90_x <= 600.0));
+    }
+}
