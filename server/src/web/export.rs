@@ -156,13 +156,9 @@ async fn report_csv(
     path: web::Path<i64>,
     migrations: web::Data<Option<Arc<Migrations>>>,
 ) -> HttpResponse {
-    if !allowed(&req, app::areas::HELPDESK) {
-        return HttpResponse::Forbidden().body("This needs the Helpdesk or Division IT role.");
-    }
-    let id = RequestId(path.into_inner());
-    let d = match super::helpdesk::detail(migrations.as_deref(), id).await {
-        Ok(d) => d,
-        Err(e) => return refused(e),
+    let (id, d) = match detail_for_export(&req, path, &migrations).await {
+        Ok(found) => found,
+        Err(response) => return response,
     };
     let mut out = csv::line(&[
         "old folder",
@@ -202,13 +198,9 @@ async fn quarantine_csv(
     path: web::Path<i64>,
     migrations: web::Data<Option<Arc<Migrations>>>,
 ) -> HttpResponse {
-    if !allowed(&req, app::areas::HELPDESK) {
-        return HttpResponse::Forbidden().body("This needs the Helpdesk or Division IT role.");
-    }
-    let id = RequestId(path.into_inner());
-    let d = match super::helpdesk::detail(migrations.as_deref(), id).await {
-        Ok(d) => d,
-        Err(e) => return refused(e),
+    let (id, d) = match detail_for_export(&req, path, &migrations).await {
+        Ok(found) => found,
+        Err(response) => return response,
     };
     let mut out = csv::line(&[
         "folder",
@@ -242,6 +234,22 @@ async fn quarantine_csv(
         ]));
     }
     attachment(&format!("request-{id}-quarantine.csv"), out)
+}
+
+/// The request's detail for the helpdesk and IT, or the response that refuses it.
+async fn detail_for_export(
+    req: &HttpRequest,
+    path: web::Path<i64>,
+    migrations: &web::Data<Option<Arc<Migrations>>>,
+) -> Result<(RequestId, app::dto::RequestDetail), HttpResponse> {
+    if !allowed(req, app::areas::HELPDESK) {
+        return Err(HttpResponse::Forbidden().body("This needs the Helpdesk or Division IT role."));
+    }
+    let id = RequestId(path.into_inner());
+    match super::helpdesk::detail(migrations.as_deref(), id).await {
+        Ok(d) => Ok((id, d)),
+        Err(e) => Err(refused(e)),
+    }
 }
 
 /// An error from the request's detail as the response it means.

@@ -16,6 +16,8 @@ pub const MAX_ROWS: usize = 200_000;
 pub const MAX_LISTED: usize = 200;
 const MAX_LOGIN_CHARS: usize = 256;
 const MAX_NOTE_CHARS: usize = 500;
+/// One record's bytes at most (a note, a login and an address are far shorter).
+const MAX_RECORD_BYTES: usize = 64 * 1024;
 
 /// One person to add to the wave.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,8 +78,8 @@ pub fn read(input: impl Read, known: &Known<'_>) -> Import {
             problems.add(1, "the file is empty: its first line names the columns (email, and optionally old_login, destination, note)".into());
             return problems.into_import();
         }
-        Some(Err(e)) => {
-            problems.add(1, format!("cannot read the file: {e}"));
+        Some(Err((line, why))) => {
+            problems.add(line, why);
             return problems.into_import();
         }
         Some(Ok((_, header))) => header,
@@ -95,8 +97,8 @@ pub fn read(input: impl Read, known: &Known<'_>) -> Import {
     for record in records {
         let (line, record) = match record {
             Ok(record) => record,
-            Err(e) => {
-                problems.add(0, format!("cannot read the file: {e}"));
+            Err((line, why)) => {
+                problems.add(line, why);
                 break;
             }
         };
@@ -145,7 +147,8 @@ impl<R: Read> Records<R> {
 }
 
 impl<R: Read> Iterator for Records<R> {
-    type Item = std::io::Result<(u64, csv::ByteRecord)>;
+    /// A record and its first line, or the line where reading stopped and why.
+    type Item = Result<(u64, csv::ByteRecord), (u64, String)>;
 
     fn next(&mut self) -> Option<Self::Item> {
         use std::io::BufRead;
@@ -154,11 +157,19 @@ impl<R: Read> Iterator for Records<R> {
         let start = self.line + 1;
         loop {
             let before = bytes.len();
-            match self.input.read_until(b'\n', &mut bytes) {
+            // Never more than one record's worth, however long a line the file has.
+            let room = (MAX_RECORD_BYTES + 1).saturating_sub(bytes.len()) as u64;
+            match (&mut self.input).take(room).read_until(b'\n', &mut bytes) {
                 Ok(0) if bytes.is_empty() => return None,
                 Ok(0) => break,
                 Ok(_) => self.line += 1,
-                Err(e) => return Some(Err(e)),
+                Err(e) => return Some(Err((start, format!("cannot read the file: {e}")))),
+            }
+            if bytes.len() > MAX_RECORD_BYTES {
+                return Some(Err((
+                    start,
+                    "this line runs on for over 64 kB: a quote that is never closed?".into(),
+                )));
             }
             quotes += bytes[before..].iter().filter(|b| **b == b'"').count();
             if quotes.is_multiple_of(2) {
@@ -175,7 +186,7 @@ impl<R: Read> Iterator for Records<R> {
         let mut record = csv::ByteRecord::new();
         match reader.read_byte_record(&mut record) {
             Ok(_) => Some(Ok((start, record))),
-            Err(e) => Some(Err(std::io::Error::other(e))),
+            Err(e) => Some(Err((start, format!("cannot read this line as CSV: {e}")))),
         }
     }
 }
@@ -452,6 +463,12 @@ mod tests {
         assert!(got[0].1.contains("CSV UTF-8"), "{got:?}");
         assert_eq!(problems(b"")[0].0, 1);
         assert!(problems(b"note\nhello\n")[0].1.contains("no email column"));
+        // A quote never closed reads on, but not without end.
+        let mut open = b"email,note\nann@example.org,\"never closed\n".to_vec();
+        open.extend(std::iter::repeat_n(b'x', 70 * 1024));
+        let got = problems(&open);
+        assert_eq!(got[0].0, 2, "{got:?}");
+        assert!(got[0].1.contains("never closed"), "{got:?}");
     }
 
     #[test]
