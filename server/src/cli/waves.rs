@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 
-use app::dto::{WaveMode, WaveName};
+use app::dto::{EmailAddress, WaveMode, WaveName};
 use clap::{Args, Subcommand};
 
 use crate::config::Config;
@@ -29,6 +29,22 @@ pub enum WavesCommand {
         by: String,
         #[arg(long)]
         json: bool,
+    },
+    /// Add one person to a wave by hand (made if there is none), with the import's checks.
+    Add {
+        name: String,
+        email: String,
+        #[arg(long)]
+        note: Option<String>,
+        #[arg(long, env = "USER", default_value = "fountain-cli")]
+        by: String,
+    },
+    /// Take one person out of a wave (what they have copied stays).
+    Remove {
+        name: String,
+        email: String,
+        #[arg(long, env = "USER", default_value = "fountain-cli")]
+        by: String,
     },
     /// Every wave with its counts.
     List {
@@ -123,6 +139,55 @@ pub async fn run(config: Config, args: WavesArgs) -> anyhow::Result<i32> {
                     Ok(2)
                 }
                 Err(e) => Err(e.into()),
+            }
+        }
+        WavesCommand::Add {
+            name,
+            email,
+            note,
+            by,
+        } => {
+            let name = WaveName::parse(&name)?;
+            let email = match EmailAddress::parse(&email) {
+                Ok(email) => email,
+                Err(why) => {
+                    eprintln!("{why}");
+                    return Ok(2);
+                }
+            };
+            let note = note.as_deref().map(str::trim).filter(|n| !n.is_empty());
+            let max = crate::jobs::waves::import::MAX_NOTE_CHARS;
+            if note.is_some_and(|n| n.chars().count() > max || n.chars().any(char::is_control)) {
+                eprintln!("the note is over {max} characters or holds control characters");
+                return Ok(2);
+            }
+            match store::add(&db, &name, &email, note, &by).await {
+                Ok(true) => println!("{email} added to the wave “{name}”"),
+                Ok(false) => println!("{email} is in the wave “{name}” already"),
+                Err(e @ (WaveError::Elsewhere { .. } | WaveError::Finished(_))) => {
+                    eprintln!("{e}");
+                    return Ok(2);
+                }
+                Err(e) => return Err(e.into()),
+            }
+            Ok(0)
+        }
+        WavesCommand::Remove { name, email, by } => {
+            let name = WaveName::parse(&name)?;
+            let Some(wave) = store::find(&db, &name).await? else {
+                eprintln!("there is no wave named “{name}”: fountain waves list shows them");
+                return Ok(2);
+            };
+            let Ok(email) = EmailAddress::parse(&email) else {
+                eprintln!("{email:?} is not an email address");
+                return Ok(2);
+            };
+            if store::remove(&db, &wave, &email, &by).await? {
+                println!("{email} is out of the wave “{name}”");
+                Ok(0)
+            } else {
+                eprintln!("{email} is not in the wave “{name}”");
+                Ok(2)
             }
         }
         WavesCommand::List { json } => {

@@ -77,6 +77,40 @@ async fn imports_whole_or_not_at_all(backend: Backend) {
         (Some(0), Some(2))
     );
 
+    // By hand, with the same checks: a person once, in one active wave at a time.
+    let out = fountain(
+        &app,
+        &[
+            "add",
+            "Finance – März",
+            "bob@example.org",
+            "--note",
+            "Empfang",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let out = fountain(&app, &["add", "Finance – März", "ANN.archer@example.org"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("already"),
+        "{out:?}"
+    );
+    let out = fountain(&app, &["add", "Audit", "ann.archer@example.org"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("already in the active wave “Finance – März”"),
+        "{out:?}"
+    );
+    let out = fountain(&app, &["add", "Audit", "not an address"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert_eq!(show(&app, "Finance – März")["wave"]["members"], 3);
+    let out = fountain(&app, &["remove", "Finance – März", "bob@example.org"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let out = fountain(&app, &["remove", "Finance – März", "bob@example.org"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert_eq!(show(&app, "Finance – März")["wave"]["members"], 2);
+
     // Bad lines: each reported with its line; nobody of the file is added, not even the good ones.
     let bad = dir.path().join("legal.csv");
     std::fs::write(

@@ -15,7 +15,7 @@ pub const MAX_ROWS: usize = 200_000;
 /// Problems listed in full; past these, only counted.
 pub const MAX_LISTED: usize = 200;
 const MAX_LOGIN_CHARS: usize = 256;
-const MAX_NOTE_CHARS: usize = 500;
+pub const MAX_NOTE_CHARS: usize = 500;
 /// One record's bytes at most (a note, a login and an address are far shorter).
 const MAX_RECORD_BYTES: usize = 64 * 1024;
 

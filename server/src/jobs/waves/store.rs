@@ -26,6 +26,8 @@ pub enum WaveError {
     NoSuchWave(String),
     #[error("the wave {0:?} is finished: start a new wave for these people")]
     Finished(String),
+    #[error("{email} is already in the active wave “{wave}”: remove them there first")]
+    Elsewhere { email: EmailAddress, wave: String },
     #[error("{count} line(s) of the file cannot be taken, so nobody was added")]
     Refused { problems: Vec<Problem>, count: u64 },
 }
@@ -173,6 +175,67 @@ pub async fn import(
     };
     tracing::info!(wave = %name, by, added = outcome.added, already_in = outcome.already_in, "wave import");
     Ok(outcome)
+}
+
+/// Adds one person to the wave `name` (made if there is none) by hand, with the import's checks:
+/// `false` when they are in it already.
+pub async fn add(
+    db: &DatabaseConnection,
+    name: &WaveName,
+    email: &EmailAddress,
+    note: Option<&str>,
+    by: &str,
+) -> Result<bool, WaveError> {
+    let txn = db.begin().await?;
+    let wave = find_or_create(&txn, name, by).await?;
+    if WaveState::parse(&wave.state) == Some(WaveState::Finished) {
+        return Err(WaveError::Finished(wave.name));
+    }
+    if let Some(other) = in_other_active_waves(&txn, wave.id).await?.remove(email) {
+        return Err(WaveError::Elsewhere {
+            email: email.clone(),
+            wave: other,
+        });
+    }
+    let already = wave_member::Entity::find()
+        .filter(wave_member::Column::WaveId.eq(wave.id))
+        .filter(wave_member::Column::Email.eq(email.as_str()))
+        .one(&txn)
+        .await?;
+    if already.is_some() {
+        return Ok(false);
+    }
+    wave_member::Entity::insert(wave_member::ActiveModel {
+        wave_id: Set(wave.id),
+        email: Set(email.as_str().to_owned()),
+        note: Set(note.map(str::to_owned)),
+        added_by: Set(by.to_owned()),
+        added_at: Set(now()),
+        ..Default::default()
+    })
+    .exec(&txn)
+    .await?;
+    txn.commit().await?;
+    tracing::info!(wave = %name, by, "person added to a wave");
+    Ok(true)
+}
+
+/// Takes one person out of a wave: `false` when they were not in it. What they have copied stays.
+pub async fn remove(
+    db: &impl ConnectionTrait,
+    wave: &wave::Model,
+    email: &EmailAddress,
+    by: &str,
+) -> Result<bool, DbErr> {
+    let gone = wave_member::Entity::delete_many()
+        .filter(wave_member::Column::WaveId.eq(wave.id))
+        .filter(wave_member::Column::Email.eq(email.as_str()))
+        .exec(db)
+        .await?;
+    if gone.rows_affected > 0 {
+        tracing::info!(wave = %wave.name, by, "person removed from a wave");
+    }
+    Ok(gone.rows_affected > 0)
 }
 
 /// What an import did.
