@@ -10,6 +10,7 @@ pub mod engine;
 pub mod jobs;
 pub mod notify;
 pub mod secret;
+pub mod spreadsheet;
 pub mod startup;
 pub mod telemetry;
 pub mod web;

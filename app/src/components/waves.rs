@@ -33,6 +33,18 @@ pub fn bars(plan: &WavePlan, width: f64, row: f64) -> Vec<Bar> {
         .collect()
 }
 
+/// `text` as a URL query value: every byte but the unreserved ones percent-encoded.
+fn query_value(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 #[component]
 pub fn Waves() -> impl IntoView {
     let list = Resource::new(|| (), |_| waves());
@@ -60,6 +72,7 @@ fn WaveTable(waves: Vec<WaveSummary>, chosen: RwSignal<Option<String>>) -> impl 
         .enumerate()
         .map(|(i, w)| {
             let name = w.name.as_str().to_owned();
+            let report = format!("/it/waves/report.csv?wave={}", query_value(&name));
             let window = match (w.window_start, w.window_end) {
                 (Some(s), Some(e)) => format!("{} – {}", format_unix(s), format_unix(e)),
                 (Some(s), None) => format!("from {}", format_unix(s)),
@@ -73,8 +86,12 @@ fn WaveTable(waves: Vec<WaveSummary>, chosen: RwSignal<Option<String>>) -> impl 
                     <td class="num">{format!("{} ({} sized, {})", w.members, w.scanned, human_size(w.bytes))}</td>
                     <td class="num">{w.concurrency}</td>
                     <td>{window}</td>
-                    <td><button type="button" class="button" id=format!("wave-{i}-plan")
-                        on:click=move |_| chosen.set(Some(name.clone()))>"Plan"</button></td>
+                    <td>
+                        <button type="button" class="button" id=format!("wave-{i}-plan")
+                            on:click=move |_| chosen.set(Some(name.clone()))>"Plan"</button>
+                        " "
+                        <a href=report rel="external" download="wave-report.csv" id=format!("wave-{i}-report")>"Results as CSV"</a>
+                    </td>
                 </tr>
             }
         })
@@ -193,6 +210,14 @@ mod tests {
             finish_p50_secs: end,
             finish_p90_secs: p90,
         }
+    }
+
+    #[test]
+    fn wave_names_go_into_a_link_whole() {
+        assert_eq!(
+            query_value("Finance – März & co"),
+            "Finance%20%E2%80%93%20M%C3%A4rz%20%26%20co"
+        );
     }
 
     #[test]

@@ -7,8 +7,8 @@ use app::dto::{EmailAddress, WaveMode, WaveName};
 use clap::{Args, Subcommand};
 
 use crate::config::Config;
-use crate::jobs::waves::preview;
 use crate::jobs::waves::store::{self, Settings, WaveError};
+use crate::jobs::waves::{preview, report};
 
 #[derive(Debug, Args)]
 pub struct WavesArgs {
@@ -71,6 +71,15 @@ pub enum WavesCommand {
     /// and the wave's finish against its window.
     Plan {
         name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The wave's results person by person: state, folders, messages and bytes on the old server
+    /// against the new, kept aside, left behind, repaired.
+    Report {
+        name: String,
+        #[arg(long)]
+        csv: bool,
         #[arg(long)]
         json: bool,
     },
@@ -262,6 +271,31 @@ pub async fn run(config: Config, args: WavesArgs) -> anyhow::Result<i32> {
                 println!("{}", serde_json::to_string_pretty(&plan)?);
             } else {
                 print_plan(&name, wave.window_start, &plan);
+            }
+            Ok(0)
+        }
+        WavesCommand::Report { name, csv, json } => {
+            let name = WaveName::parse(&name)?;
+            let Some(wave) = store::find(&db, &name).await? else {
+                eprintln!("there is no wave named “{name}”: fountain waves list shows them");
+                return Ok(2);
+            };
+            let rows = report::rows(&db, &wave).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else if csv {
+                print!("{}", report::csv(&rows));
+            } else {
+                for r in &rows {
+                    let t = &r.totals;
+                    let new = t
+                        .destination_messages
+                        .map_or_else(|| "?".to_owned(), |n| n.to_string());
+                    println!(
+                        "{}\t{}\t{} messages, {} on the new server; {} kept aside, {} left behind, {} repaired",
+                        r.email, r.state, t.source_messages, new, t.quarantined, t.left_behind, t.repaired
+                    );
+                }
             }
             Ok(0)
         }

@@ -10,8 +10,8 @@ use actix_web::{get, web, HttpMessage, HttpRequest, HttpResponse};
 use app::dto::{RequestId, ServerRole, Viewer};
 use app::format::format_unix;
 
-use super::csv;
 use crate::jobs::Migrations;
+use crate::spreadsheet as csv;
 
 #[get("/helpdesk/triage.csv")]
 async fn triage_csv(
@@ -302,6 +302,37 @@ async fn server_limits_csv(
         }
     }
     attachment("server-limits.csv", out)
+}
+
+#[derive(serde::Deserialize)]
+struct WaveQuery {
+    wave: String,
+}
+
+#[get("/it/waves/report.csv")]
+async fn wave_report_csv(
+    req: HttpRequest,
+    query: web::Query<WaveQuery>,
+    state: web::Data<super::AppState>,
+) -> HttpResponse {
+    use crate::jobs::waves::{report, store};
+    if !allowed(&req, app::areas::IT) {
+        return HttpResponse::Forbidden().body("This needs the Division IT role.");
+    }
+    let Ok(name) = app::dto::WaveName::parse(&query.wave) else {
+        return HttpResponse::BadRequest().body("Name a wave: ?wave=NAME.");
+    };
+    let wave = match store::find(&state.db, &name).await {
+        Ok(Some(wave)) => wave,
+        Ok(None) => {
+            return HttpResponse::NotFound().body(format!("There is no wave named “{name}”."))
+        }
+        Err(e) => return failed("cannot export the wave's report", e),
+    };
+    match report::rows(&state.db, &wave).await {
+        Ok(rows) => attachment("wave-report.csv", report::csv(&rows)),
+        Err(e) => failed("cannot export the wave's report", e),
+    }
 }
 
 #[get("/it/people.csv")]

@@ -1,7 +1,6 @@
 //! The web portal's HTTP side: the request guard, security headers, sign-in routes, `/healthz`, and
 //! the [`app::port::Portal`] the Leptos pages and server functions call. The startup module wires it.
 mod corrupt;
-mod csv;
 mod export;
 mod guard;
 mod headers;
@@ -59,6 +58,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(export::quarantine_csv)
         .service(export::server_limits_csv)
         .service(export::people_csv)
+        .service(export::wave_report_csv)
         .service(corrupt::quarantined_eml)
         .service(corrupt::left_behind_eml)
         .configure(sign_in::configure);

@@ -1409,7 +1409,7 @@ async fn the_authorization_matrix_holds_for_every_server_function_and_page() {
     let timeline_csv = format!("/helpdesk/requests/{request}/timeline.csv");
     let report_csv = format!("/helpdesk/requests/{request}/report.csv");
     let quarantine_csv = format!("/helpdesk/requests/{request}/quarantine.csv");
-    let pages: [(&str, [(Caller, u16); 6]); 17] = [
+    let pages: [(&str, [(Caller, u16); 6]); 18] = [
         (
             "/it/requests/999999/quarantine/1.eml",
             [
@@ -1462,6 +1462,17 @@ async fn the_authorization_matrix_holds_for_every_server_function_and_page() {
                 (Other, 403),
                 (Helpdesk, 403),
                 (It, 200),
+                (NoRole, 403),
+            ],
+        ),
+        (
+            "/it/waves/report.csv?wave=no%20such%20wave",
+            [
+                (NoSession, 302),
+                (Owner, 403),
+                (Other, 403),
+                (Helpdesk, 403),
+                (It, 404),
                 (NoRole, 403),
             ],
         ),

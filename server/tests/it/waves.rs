@@ -315,8 +315,51 @@ async fn a_wave_is_planned_from_scans_and_measured_copies() {
         "{said}"
     );
 
-    // The portal gives IT the same plan (and nobody else).
+    // The results, person by person: bob's copy as his report says, alice not started, carol not
+    // signed in; the same as CSV from the CLI and from the portal (IT only).
+    let out = fountain(&app, &["report", "Pilot", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let state_of = |email: &str| {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["email"] == email)
+            .unwrap()
+            .clone()
+    };
+    let bob_row = state_of("bob.baker@example.org");
+    let bob_report = done.report.as_ref().expect("bob's report");
+    let bob_messages: u64 = bob_report.folders.iter().map(|f| f.source_messages).sum();
+    assert_eq!(bob_row["state"], "done", "{bob_row}");
+    assert_eq!(bob_row["source_messages"].as_u64(), Some(bob_messages));
+    assert_eq!(bob_row["destination_messages"].as_u64(), Some(bob_messages));
+    assert_eq!(bob_row["quarantined"], 0);
+    assert_eq!(state_of("alice.archer@example.org")["state"], "not started");
+    assert_eq!(state_of("carol.cole@example.org")["state"], "not signed in");
+    let cli_csv = fountain(&app, &["report", "Pilot", "--csv"]).stdout;
     let (ivan, _) = app.sign_in("ivan", "ivan-pass").await;
+    let got = ivan
+        .get(app.url("/it/waves/report.csv?wave=Pilot"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.status(), 200);
+    let web_csv = got.bytes().await.unwrap();
+    assert_eq!(web_csv.as_ref(), cli_csv.as_slice());
+    assert!(String::from_utf8_lossy(&cli_csv).starts_with("email,state,folders,"));
+    let person_gets = bob
+        .get(app.url("/it/waves/report.csv?wave=Pilot"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        person_gets.status(),
+        403,
+        "a person may not read a wave's results"
+    );
+
+    // The portal gives IT the same plan (and nobody else).
     let (status, body) = app.call(&ivan, "plan_wave", &[("name", "Pilot")]).await;
     assert_eq!(status, 200, "{body}");
     let portal: app::dto::WavePlan = serde_json::from_str(&body).unwrap();

@@ -7,4 +7,5 @@ pub mod import;
 pub mod measured;
 pub mod plan;
 pub mod preview;
+pub mod report;
 pub mod store;

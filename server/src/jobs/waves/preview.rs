@@ -95,6 +95,32 @@ pub async fn sizes(
     db: &impl ConnectionTrait,
     members: &[wave_member::Model],
 ) -> Result<Sizes, DbErr> {
+    let users = users_of(db, members).await?;
+    let ids: Vec<i64> = users.values().copied().collect();
+    let scanned = scanned_bytes(db, &ids).await?;
+    let done = done_users(db, &ids).await?;
+    let mut out = Sizes::default();
+    for m in members {
+        let user = users.get(&m.email);
+        if user.is_some_and(|u| done.contains(u)) {
+            out.done.insert(m.id);
+        }
+        let bytes = m
+            .bytes
+            .and_then(|b| u64::try_from(b).ok())
+            .or_else(|| user.and_then(|u| scanned.get(u).copied()));
+        if let Some(bytes) = bytes {
+            out.bytes.insert(m.id, bytes);
+        }
+    }
+    Ok(out)
+}
+
+/// The people who have signed in among `members`, by their (lowercase) address.
+pub async fn users_of(
+    db: &impl ConnectionTrait,
+    members: &[wave_member::Model],
+) -> Result<HashMap<String, i64>, DbErr> {
     use sea_orm::sea_query::{Expr, Func};
     let emails: Vec<String> = members.iter().map(|m| m.email.clone()).collect();
     let mut users: HashMap<String, i64> = HashMap::new();
@@ -117,24 +143,7 @@ pub async fn sizes(
                 .map(|(id, email)| (email.to_lowercase(), id)),
         );
     }
-    let ids: Vec<i64> = users.values().copied().collect();
-    let scanned = scanned_bytes(db, &ids).await?;
-    let done = done_users(db, &ids).await?;
-    let mut out = Sizes::default();
-    for m in members {
-        let user = users.get(&m.email);
-        if user.is_some_and(|u| done.contains(u)) {
-            out.done.insert(m.id);
-        }
-        let bytes = m
-            .bytes
-            .and_then(|b| u64::try_from(b).ok())
-            .or_else(|| user.and_then(|u| scanned.get(u).copied()));
-        if let Some(bytes) = bytes {
-            out.bytes.insert(m.id, bytes);
-        }
-    }
-    Ok(out)
+    Ok(users)
 }
 
 /// Copies the old server takes at once: its connection limit in force (IT's latest change, else
