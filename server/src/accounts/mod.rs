@@ -149,7 +149,7 @@ impl Accounts {
         ids.sort_unstable();
         ids.dedup();
         let mut out = std::collections::HashMap::with_capacity(ids.len());
-        for chunk in ids.chunks(500) {
+        for chunk in ids.chunks(crate::db::VALUES_PER_QUERY) {
             let found = row::Entity::find()
                 .filter(row::Column::UserId.is_in(chunk.iter().copied()))
                 .all(&self.db)

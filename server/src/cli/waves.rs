@@ -103,7 +103,6 @@ pub async fn run(config: Config, args: WavesArgs) -> anyhow::Result<i32> {
             let name = WaveName::parse(&wave)?;
             let reader = std::fs::File::open(&file)
                 .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", file.display()))?;
-            let reader = std::io::BufReader::new(reader);
             // Named destinations come with per-person destinations; until then, the default only.
             let destinations = HashSet::new();
             match store::import(&db, &name, reader, &destinations, &by).await {
@@ -182,9 +181,7 @@ pub async fn run(config: Config, args: WavesArgs) -> anyhow::Result<i32> {
             Ok(0)
         }
         WavesCommand::Remove { name, email, by } => {
-            let name = WaveName::parse(&name)?;
-            let Some(wave) = store::find(&db, &name).await? else {
-                eprintln!("there is no wave named “{name}”: fountain waves list shows them");
+            let Some((name, wave)) = existing(&db, &name).await? else {
                 return Ok(2);
             };
             let Ok(email) = EmailAddress::parse(&email) else {
@@ -228,9 +225,7 @@ pub async fn run(config: Config, args: WavesArgs) -> anyhow::Result<i32> {
             window_end,
             by,
         } => {
-            let name = WaveName::parse(&name)?;
-            let Some(wave) = store::find(&db, &name).await? else {
-                eprintln!("there is no wave named “{name}”: fountain waves list shows them");
+            let Some((name, wave)) = existing(&db, &name).await? else {
                 return Ok(2);
             };
             let change = match settings(concurrency, mode, window_start, window_end) {
@@ -252,9 +247,7 @@ pub async fn run(config: Config, args: WavesArgs) -> anyhow::Result<i32> {
             }
         }
         WavesCommand::Plan { name, json } => {
-            let name = WaveName::parse(&name)?;
-            let Some(wave) = store::find(&db, &name).await? else {
-                eprintln!("there is no wave named “{name}”: fountain waves list shows them");
+            let Some((name, wave)) = existing(&db, &name).await? else {
                 return Ok(2);
             };
             let (connections, per_copy, assumed_mb) = match &config.migration {
@@ -275,9 +268,7 @@ pub async fn run(config: Config, args: WavesArgs) -> anyhow::Result<i32> {
             Ok(0)
         }
         WavesCommand::Report { name, csv, json } => {
-            let name = WaveName::parse(&name)?;
-            let Some(wave) = store::find(&db, &name).await? else {
-                eprintln!("there is no wave named “{name}”: fountain waves list shows them");
+            let Some((_, wave)) = existing(&db, &name).await? else {
                 return Ok(2);
             };
             let rows = report::rows(&db, &wave).await?;
@@ -300,9 +291,7 @@ pub async fn run(config: Config, args: WavesArgs) -> anyhow::Result<i32> {
             Ok(0)
         }
         WavesCommand::Show { name, json } => {
-            let name = WaveName::parse(&name)?;
-            let Some(wave) = store::find(&db, &name).await? else {
-                eprintln!("there is no wave named “{name}”: fountain waves list shows them");
+            let Some((_, wave)) = existing(&db, &name).await? else {
                 return Ok(2);
             };
             let members = store::members(&db, &wave).await?;
@@ -345,6 +334,19 @@ pub async fn run(config: Config, args: WavesArgs) -> anyhow::Result<i32> {
             Ok(0)
         }
     }
+}
+
+/// The wave named `typed`, or `None` once the terminal has been told there is none.
+async fn existing(
+    db: &sea_orm::DatabaseConnection,
+    typed: &str,
+) -> anyhow::Result<Option<(WaveName, crate::db::entity::wave::Model)>> {
+    let name = WaveName::parse(typed)?;
+    let found = store::find(db, &name).await?;
+    if found.is_none() {
+        eprintln!("there is no wave named “{name}”: fountain waves list shows them");
+    }
+    Ok(found.map(|wave| (name, wave)))
 }
 
 /// The change the flags ask for, or what is wrong with them.

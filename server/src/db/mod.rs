@@ -83,6 +83,10 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// Values in one query's `IN (…)` or rows in one INSERT, within every database's limit on a query's
+/// values: lists longer than this are read or written in chunks.
+pub const VALUES_PER_QUERY: usize = 500;
+
 /// Unix seconds now.
 pub fn now() -> i64 {
     std::time::SystemTime::now()

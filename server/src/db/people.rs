@@ -100,7 +100,7 @@ pub async fn by_ids(
     ids.sort_unstable();
     ids.dedup();
     let mut people = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(500) {
+    for chunk in ids.chunks(super::VALUES_PER_QUERY) {
         let found = user::Entity::find()
             .filter(user::Column::Id.is_in(chunk.iter().copied()))
             .all(db)

@@ -49,34 +49,26 @@ pub async fn decide_for_queue(
     }
     let mut outcome = QueueDecisionOutcome::default();
     for mailbox in all.iter().filter(|r| r.pending > 0) {
-        let taken = async {
+        let read = async {
             let request = find(m, mailbox.request).await?;
             let held = corrupt::held(m, &request).await.map_err(from_corrupt)?;
-            Ok::<_, AppError>(corrupt::queue::taken_by(&held, decision))
+            Ok::<_, AppError>((request, held))
         }
         .await;
-        let (ids, skipped) = match taken {
-            Ok(taken) => taken,
+        let (request, held) = match read {
+            Ok(read) => read,
             Err(e) => {
                 outcome.refused.push((mailbox.request, e.to_string()));
                 continue;
             }
         };
+        let (ids, skipped) = corrupt::queue::taken_by(&held, decision);
         outcome.skipped += skipped;
         if ids.is_empty() {
             continue;
         }
-        match decide(
-            Some(m),
-            staff,
-            mailbox.request,
-            &ids,
-            decision.kind(),
-            &[],
-            reason,
-        )
-        .await
-        {
+        let kind = decision.kind();
+        match decide_among(m, staff, &request, &held, &ids, kind, &[], reason).await {
             Ok(done) => {
                 outcome.decided += done.decided;
                 if done.queued {
@@ -122,14 +114,30 @@ pub async fn decide(
         ));
     }
     let request = find(m, request).await?;
+    let all = corrupt::held(m, &request).await.map_err(from_corrupt)?;
+    decide_among(m, staff, &request, &all, ids, kind, repairs, reason).await
+}
+
+/// As [`decide`], for a request and its quarantined messages already read.
+#[allow(clippy::too_many_arguments)]
+async fn decide_among(
+    m: &Migrations,
+    staff: &Viewer,
+    request: &crate::jobs::queue::Request,
+    all: &[corrupt::Held],
+    ids: &[QuarantineId],
+    kind: DecisionKind,
+    repairs: &[Repair],
+    reason: &Reason,
+) -> Result<DecisionOutcome, AppError> {
     let actor = staff_actor(staff, reason);
-    let pending = corrupt::decide(m, &request, ids, kind, repairs, actor)
+    let pending = corrupt::decide_among(m, request, all, ids, kind, repairs, actor)
         .await
         .map_err(from_corrupt)?;
     tracing::info!(request = %request.id, by = %staff.email, ?kind, count = ids.len(), pending, "decided for quarantined messages");
     let queued = pending == 0 && request.state == RequestState::NeedsAttention;
     if queued {
-        apply_action(m, &request, RequestAction::Retry, actor).await?;
+        apply_action(m, request, RequestAction::Retry, actor).await?;
     }
     Ok(DecisionOutcome {
         decided: ids.len() as u64,
@@ -173,14 +181,6 @@ fn eml(file_name: &str, bytes: Vec<u8>) -> HttpResponse {
         .body(bytes)
 }
 
-fn refused(e: AppError) -> HttpResponse {
-    let status = actix_web::http::StatusCode::from_u16(e.status())
-        .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR);
-    HttpResponse::build(status)
-        .content_type("text/plain; charset=utf-8")
-        .body(e.to_string())
-}
-
 /// A quarantined message's bytes as Fountain holds them, for IT only; written to the request's audit
 /// log before it is sent.
 #[get("/it/requests/{request}/quarantine/{id}.eml")]
@@ -208,7 +208,7 @@ async fn quarantined_eml(
         Ok::<_, AppError>(eml(&held.file_name(), bytes))
     }
     .await;
-    outcome.unwrap_or_else(refused)
+    outcome.unwrap_or_else(super::error_response)
 }
 
 /// A message of the viewer's own mailbox that IT accepted as not migrated.
@@ -251,5 +251,5 @@ async fn left_behind_eml(
         ))
     }
     .await;
-    outcome.unwrap_or_else(refused)
+    outcome.unwrap_or_else(super::error_response)
 }

@@ -54,10 +54,7 @@ async fn triage_csv(
                     ]));
                 }
             }
-            Err(e) => {
-                let shown = super::internal("cannot export the triage queue", e);
-                return HttpResponse::InternalServerError().body(shown.to_string());
-            }
+            Err(e) => return failed("cannot export the triage queue", e),
         }
     }
     attachment("triage.csv", out)
@@ -92,10 +89,7 @@ async fn corrupt_csv(
                     ]));
                 }
             }
-            Err(e) => {
-                let shown = super::internal("cannot export the corrupt mailboxes", e);
-                return HttpResponse::InternalServerError().body(shown.to_string());
-            }
+            Err(e) => return failed("cannot export the corrupt mailboxes", e),
         }
     }
     attachment("corrupt-mailboxes.csv", out)
@@ -117,9 +111,10 @@ async fn timeline_csv(
         return HttpResponse::NotFound().body("Migrations are not set up on this portal.");
     };
     let id = RequestId(path.into_inner());
+    // Only the request and its owner: the page's detail would read the latest entries again.
     let request = match super::helpdesk::find(m, id).await {
         Ok(request) => request,
-        Err(e) => return HttpResponse::NotFound().body(e.to_string()),
+        Err(e) => return super::error_response(e),
     };
     let owner = match crate::db::people::get(&m.db, request.user_id).await {
         Ok(person) => person
@@ -248,17 +243,7 @@ async fn detail_for_export(
     let id = RequestId(path.into_inner());
     match super::helpdesk::detail(migrations.as_deref(), id).await {
         Ok(d) => Ok((id, d)),
-        Err(e) => Err(refused(e)),
-    }
-}
-
-/// An error from the request's detail as the response it means.
-fn refused(e: app::error::AppError) -> HttpResponse {
-    use app::error::AppError;
-    match e {
-        AppError::NotFound(_) => HttpResponse::NotFound().body(e.to_string()),
-        AppError::Internal { .. } => HttpResponse::InternalServerError().body(e.to_string()),
-        _ => HttpResponse::BadRequest().body(e.to_string()),
+        Err(e) => Err(super::error_response(e)),
     }
 }
 

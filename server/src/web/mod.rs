@@ -33,6 +33,16 @@ pub(crate) fn internal(what: &str, e: impl std::fmt::Display) -> app::error::App
     app::error::AppError::Internal { reference }
 }
 
+/// An error of the portal as a plain-text response with its status (for routes that are not
+/// server functions: downloads, exports).
+pub(crate) fn error_response(e: app::error::AppError) -> actix_web::HttpResponse {
+    let status = actix_web::http::StatusCode::from_u16(e.status())
+        .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR);
+    actix_web::HttpResponse::build(status)
+        .content_type("text/plain; charset=utf-8")
+        .body(e.to_string())
+}
+
 /// What every handler shares.
 pub struct AppState {
     pub db: DatabaseConnection,

@@ -262,6 +262,19 @@ pub async fn decide(
     actor: Actor<'_>,
 ) -> Result<u64, CorruptError> {
     let all = held(m, request).await?;
+    decide_among(m, request, &all, ids, kind, asked, actor).await
+}
+
+/// As [`decide`], `all` being the request's quarantined messages as [`held`] has just read them.
+pub async fn decide_among(
+    m: &Migrations,
+    request: &Request,
+    all: &[Held],
+    ids: &[QuarantineId],
+    kind: DecisionKind,
+    asked: &[Repair],
+    actor: Actor<'_>,
+) -> Result<u64, CorruptError> {
     let mut chosen = Vec::new();
     for id in ids {
         let held = all
@@ -333,7 +346,7 @@ pub async fn annotations(
 ) -> Result<BTreeMap<i64, (summary::Summary, String)>, DbErr> {
     let ids: Vec<i64> = ids.into_iter().collect();
     let mut out = BTreeMap::new();
-    for some in ids.chunks(500) {
+    for some in ids.chunks(crate::db::VALUES_PER_QUERY) {
         for row in quarantine::Entity::find()
             .filter(quarantine::Column::Id.is_in(some.iter().copied()))
             .all(db)

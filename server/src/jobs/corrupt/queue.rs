@@ -11,13 +11,11 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use super::{CorruptError, Held};
 use crate::db::entity::{journal_folder, migration_request, quarantine};
+use crate::db::VALUES_PER_QUERY;
 use crate::jobs::Migrations;
 
 /// Rows on one page of the queue.
 pub const PER_PAGE: u32 = 50;
-
-/// Values in one query's `IN (…)`, within every database's limit.
-const CHUNK: usize = 500;
 
 /// Every mailbox in the queue, in no particular order.
 pub async fn everything(m: &Migrations) -> Result<Vec<CorruptMailbox>, CorruptError> {
@@ -51,7 +49,7 @@ pub async fn everything(m: &Migrations) -> Result<Vec<CorruptMailbox>, CorruptEr
     mailboxes.sort_unstable();
     mailboxes.dedup();
     let mut folder_ids: HashMap<(String, String, String), i64> = HashMap::new();
-    for chunk in mailboxes.chunks(CHUNK) {
+    for chunk in mailboxes.chunks(VALUES_PER_QUERY) {
         let found: Vec<(i64, String, String, String)> = journal_folder::Entity::find()
             .select_only()
             .column(journal_folder::Column::Id)
@@ -72,7 +70,7 @@ pub async fn everything(m: &Migrations) -> Result<Vec<CorruptMailbox>, CorruptEr
     // (waiting, kept aside) per folder.
     let ids: Vec<i64> = folder_ids.values().copied().collect();
     let mut per_folder: HashMap<i64, (u64, u64)> = HashMap::new();
-    for chunk in ids.chunks(CHUNK) {
+    for chunk in ids.chunks(VALUES_PER_QUERY) {
         let rows: Vec<(i64, Option<String>, Option<i64>)> = quarantine::Entity::find()
             .select_only()
             .column(quarantine::Column::FolderId)

@@ -13,10 +13,10 @@ use super::measured::copy_rates;
 use super::plan::Job;
 use crate::db::entity::{migration_request, request_event, scan, user, wave, wave_member};
 use crate::db::stored;
+use crate::db::VALUES_PER_QUERY;
 
 /// Finished copies the rates are measured from: the latest ones.
 const MEASURED_REQUESTS: u64 = 200;
-const CHUNK: usize = 500;
 
 /// The plan of `w` at up to `server_copies` copies at once (what the old server's connections allow), `assumed_bytes_per_sec` standing in
 /// before anything is measured.
@@ -124,7 +124,7 @@ pub async fn users_of(
     use sea_orm::sea_query::{Expr, Func};
     let emails: Vec<String> = members.iter().map(|m| m.email.clone()).collect();
     let mut users: HashMap<String, i64> = HashMap::new();
-    for chunk in emails.chunks(CHUNK) {
+    for chunk in emails.chunks(VALUES_PER_QUERY) {
         // Members are kept lowercase; people as their provider spelt them.
         let found: Vec<(i64, String)> = user::Entity::find()
             .select_only()
@@ -169,7 +169,7 @@ async fn scanned_bytes(
     users: &[i64],
 ) -> Result<HashMap<i64, u64>, DbErr> {
     let mut out = HashMap::new();
-    for chunk in users.chunks(CHUNK) {
+    for chunk in users.chunks(VALUES_PER_QUERY) {
         let scans: Vec<(i64, Option<String>)> = scan::Entity::find()
             .select_only()
             .column(scan::Column::UserId)
@@ -201,7 +201,7 @@ async fn done_users(
     users: &[i64],
 ) -> Result<std::collections::HashSet<i64>, DbErr> {
     let mut out = std::collections::HashSet::new();
-    for chunk in users.chunks(CHUNK) {
+    for chunk in users.chunks(VALUES_PER_QUERY) {
         let found: Vec<i64> = migration_request::Entity::find()
             .select_only()
             .column(migration_request::Column::UserId)
@@ -242,7 +242,7 @@ pub async fn measured_rates(db: &impl ConnectionTrait, assumed: f64) -> Result<R
     let bytes: HashMap<i64, u64> = first.into_values().collect();
     let ids: Vec<i64> = bytes.keys().copied().collect();
     let mut events: Vec<(i64, i64, i64, Option<String>)> = Vec::new();
-    for chunk in ids.chunks(CHUNK) {
+    for chunk in ids.chunks(VALUES_PER_QUERY) {
         events.extend(
             request_event::Entity::find()
                 .select_only()

@@ -11,8 +11,7 @@ use serde::Serialize;
 
 use crate::db::entity::{migration_request, wave, wave_member};
 use crate::db::stored;
-
-const CHUNK: usize = 500;
+use crate::db::VALUES_PER_QUERY;
 
 /// One person of the wave.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -68,7 +67,7 @@ pub async fn rows(db: &impl ConnectionTrait, w: &wave::Model) -> Result<Vec<Row>
     let users = super::preview::users_of(db, &members).await?;
     let ids: Vec<i64> = users.values().copied().collect();
     let mut latest: HashMap<i64, (String, Option<String>)> = HashMap::new();
-    for chunk in ids.chunks(CHUNK) {
+    for chunk in ids.chunks(VALUES_PER_QUERY) {
         let found: Vec<(i64, String, Option<String>)> = migration_request::Entity::find()
             .select_only()
             .column(migration_request::Column::UserId)

@@ -12,11 +12,10 @@ use sea_orm::{
 use super::import::{self, Import, Known, Problem};
 use crate::db::entity::{wave, wave_member};
 use crate::db::now;
+use crate::db::VALUES_PER_QUERY;
 
 /// Copies at once in a new wave, until IT says otherwise (the seed's old server took two).
 pub const DEFAULT_CONCURRENCY: u32 = 2;
-/// Rows written per INSERT: within every database's limit on a query's values.
-const INSERT_CHUNK: usize = 500;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WaveError {
@@ -63,6 +62,19 @@ pub async fn find_or_create(
         .ok_or_else(|| WaveError::NoSuchWave(name.to_string()))
 }
 
+/// The wave `name` to add people to (made if there is none); a finished wave takes nobody.
+async fn taking_people(
+    db: &impl ConnectionTrait,
+    name: &WaveName,
+    by: &str,
+) -> Result<wave::Model, WaveError> {
+    let wave = find_or_create(db, name, by).await?;
+    if WaveState::parse(&wave.state) == Some(WaveState::Finished) {
+        return Err(WaveError::Finished(wave.name));
+    }
+    Ok(wave)
+}
+
 pub async fn find(
     db: &impl ConnectionTrait,
     name: &WaveName,
@@ -88,7 +100,7 @@ async fn in_other_active_waves(
         .collect();
     let mut out = HashMap::new();
     let ids: Vec<i64> = active.keys().copied().collect();
-    for chunk in ids.chunks(INSERT_CHUNK) {
+    for chunk in ids.chunks(VALUES_PER_QUERY) {
         let members: Vec<(i64, String)> = wave_member::Entity::find()
             .select_only()
             .column(wave_member::Column::WaveId)
@@ -106,6 +118,28 @@ async fn in_other_active_waves(
     Ok(out)
 }
 
+/// The active wave other than `except` that `email` is in, by name.
+async fn other_active_wave_of(
+    db: &impl ConnectionTrait,
+    email: &EmailAddress,
+    except: i64,
+) -> Result<Option<String>, DbErr> {
+    let waves: Vec<i64> = wave_member::Entity::find()
+        .select_only()
+        .column(wave_member::Column::WaveId)
+        .filter(wave_member::Column::Email.eq(email.as_str()))
+        .filter(wave_member::Column::WaveId.ne(except))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(wave::Entity::find()
+        .filter(wave::Column::Id.is_in(waves))
+        .filter(wave::Column::State.ne(WaveState::Finished.as_str()))
+        .one(db)
+        .await?
+        .map(|w| w.name))
+}
+
 /// Reads `file` into the wave `name` (made if there is none), in one transaction: everyone or, when
 /// any line cannot be taken, nobody. People already in this wave are counted, not added again.
 pub async fn import(
@@ -116,10 +150,7 @@ pub async fn import(
     by: &str,
 ) -> Result<Imported, WaveError> {
     let txn = db.begin().await?;
-    let wave = find_or_create(&txn, name, by).await?;
-    if WaveState::parse(&wave.state) == Some(WaveState::Finished) {
-        return Err(WaveError::Finished(wave.name));
-    }
+    let wave = taking_people(&txn, name, by).await?;
     let elsewhere = in_other_active_waves(&txn, wave.id).await?;
     let rows = match import::read(
         file,
@@ -160,7 +191,7 @@ pub async fn import(
     let added = fresh.len() as u64;
     let mut fresh = fresh.into_iter().peekable();
     while fresh.peek().is_some() {
-        let chunk: Vec<_> = fresh.by_ref().take(INSERT_CHUNK).collect();
+        let chunk: Vec<_> = fresh.by_ref().take(VALUES_PER_QUERY).collect();
         wave_member::Entity::insert_many(chunk).exec(&txn).await?;
     }
     wave::Entity::update_many()
@@ -187,11 +218,8 @@ pub async fn add(
     by: &str,
 ) -> Result<bool, WaveError> {
     let txn = db.begin().await?;
-    let wave = find_or_create(&txn, name, by).await?;
-    if WaveState::parse(&wave.state) == Some(WaveState::Finished) {
-        return Err(WaveError::Finished(wave.name));
-    }
-    if let Some(other) = in_other_active_waves(&txn, wave.id).await?.remove(email) {
+    let wave = taking_people(&txn, name, by).await?;
+    if let Some(other) = other_active_wave_of(&txn, email, wave.id).await? {
         return Err(WaveError::Elsewhere {
             email: email.clone(),
             wave: other,
