@@ -146,16 +146,7 @@ fn PlanView(name: String, plan: WavePlan) -> impl IntoView {
         human_duration(plan.finish_p90_secs.round() as u64),
         human_duration(plan.lower_bound_secs.round() as u64),
     );
-    let fits = plan.window_secs.map(|w| {
-        let w = w as f64;
-        if plan.finish_p90_secs <= w {
-            "It fits its window even when slow."
-        } else if plan.finish_p50_secs <= w {
-            "It fits its window typically, not when slow."
-        } else {
-            "It does not fit its window."
-        }
-    });
+    let fits = plan.window_fit().map(|fit| format!("It {fit}."));
     let chart = bars(&plan, W, ROW)
         .into_iter()
         .map(|b| {

@@ -149,6 +149,21 @@ pub struct WavePlan {
     pub window_secs: Option<i64>,
 }
 
+impl WavePlan {
+    /// How the plan sits in the wave's window, in words ("fits its window even when slow"); `None`
+    /// for a window without an end.
+    pub fn window_fit(&self) -> Option<&'static str> {
+        let window = self.window_secs? as f64;
+        Some(if self.finish_p90_secs <= window {
+            "fits its window even when slow"
+        } else if self.finish_p50_secs <= window {
+            "fits its window typically, not when slow"
+        } else {
+            "does not fit its window"
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlannedPerson {
     pub email: String,
@@ -178,6 +193,36 @@ mod tests {
             Ok(WaveName("Finance, März".into()))
         );
         assert_eq!(WaveName::parse(" "), Err(WaveNameError::Missing));
+    }
+
+    #[test]
+    fn a_plan_fits_its_window_or_says_how_not() {
+        let plan = |p50: f64, p90: f64, window: Option<i64>| WavePlan {
+            rate_p50: 1.0,
+            rate_p10: 1.0,
+            measured_copies: 0,
+            slots: 1,
+            people: vec![],
+            not_sized: vec![],
+            already_done: vec![],
+            finish_p50_secs: p50,
+            finish_p90_secs: p90,
+            lower_bound_secs: p50,
+            window_secs: window,
+        };
+        assert_eq!(
+            plan(5.0, 9.0, Some(10)).window_fit(),
+            Some("fits its window even when slow")
+        );
+        assert_eq!(
+            plan(5.0, 11.0, Some(10)).window_fit(),
+            Some("fits its window typically, not when slow")
+        );
+        assert_eq!(
+            plan(12.0, 20.0, Some(10)).window_fit(),
+            Some("does not fit its window")
+        );
+        assert_eq!(plan(12.0, 20.0, None).window_fit(), None);
     }
 
     proptest! {

@@ -417,15 +417,8 @@ fn print_plan(name: &WaveName, window_start: Option<i64>, plan: &app::dto::WaveP
         at(plan.finish_p90_secs),
         at(plan.lower_bound_secs),
     );
-    if let Some(window) = plan.window_secs {
-        let fits = if plan.finish_p90_secs <= window as f64 {
-            "fits its window even when slow"
-        } else if plan.finish_p50_secs <= window as f64 {
-            "fits its window typically, not when slow"
-        } else {
-            "does not fit its window"
-        };
-        println!("it {fits}");
+    if let Some(fit) = plan.window_fit() {
+        println!("it {fit}");
     }
     if !plan.not_sized.is_empty() {
         println!(
