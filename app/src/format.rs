@@ -57,6 +57,11 @@ pub fn format_unix(secs: i64) -> String {
     )
 }
 
+/// `YYYY-MM-DD HH:MM:SS` in UTC: [`format_unix`] to the second, which [`parse_utc`] reads back.
+pub fn format_unix_seconds(secs: i64) -> String {
+    format!("{}:{:02}", format_unix(secs), secs.rem_euclid(60))
+}
+
 /// `YYYY-MM-DD HH:MM` (or with a `T`, optionally seconds and a trailing `Z`) in UTC, as
 /// [`format_unix`] writes it, to Unix seconds; `None` for anything else.
 pub fn parse_utc(typed: &str) -> Option<i64> {
@@ -171,6 +176,11 @@ mod tests {
         fn what_format_unix_writes_reads_back(minutes in -50_000_000i64..50_000_000) {
             let secs = minutes * 60;
             proptest::prop_assert_eq!(parse_utc(&format_unix(secs)), Some(secs));
+        }
+
+        #[test]
+        fn to_the_second_reads_back(secs in -3_000_000_000i64..3_000_000_000) {
+            proptest::prop_assert_eq!(parse_utc(&format_unix_seconds(secs)), Some(secs));
         }
 
         #[test]

@@ -16,6 +16,7 @@ mod m20261202_000009_quarantine_decisions;
 mod m20261202_000010_server_limits;
 mod m20261202_000011_run_protocol;
 mod m20261202_000012_waves;
+mod m20261202_000013_wave_requests;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_server_limits::Migration),
             Box::new(m20261202_000011_run_protocol::Migration),
             Box::new(m20261202_000012_waves::Migration),
+            Box::new(m20261202_000013_wave_requests::Migration),
         ]
     }
 }

@@ -70,6 +70,8 @@ pub enum Who {
     Worker { name: String },
     /// Fountain itself (a recovery, an email).
     Fountain,
+    /// A wave's schedule (the wave's name): its turn, its window.
+    Wave { name: String },
 }
 
 impl Who {
@@ -80,6 +82,7 @@ impl Who {
             Who::Staff { .. } => "staff",
             Who::Worker { .. } => "worker",
             Who::Fountain => "fountain",
+            Who::Wave { .. } => "wave",
         }
     }
 
@@ -90,6 +93,7 @@ impl Who {
             Who::Staff { email } => email.clone(),
             Who::Worker { name } => format!("worker {name}"),
             Who::Fountain => "Fountain".to_owned(),
+            Who::Wave { name } => format!("the schedule of wave {name}"),
         }
     }
 }

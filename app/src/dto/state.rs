@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RequestState {
+    /// In a wave, waiting for its turn (the wave's start, its window, its copies at once); the wave's
+    /// schedule releases it to the queue.
+    Scheduled,
     /// Waiting for a worker.
     Queued,
     /// A worker is copying (its heartbeat says it is alive).
@@ -25,7 +28,8 @@ pub enum RequestState {
 }
 
 impl RequestState {
-    pub const ALL: [RequestState; 7] = [
+    pub const ALL: [RequestState; 8] = [
+        RequestState::Scheduled,
         RequestState::Queued,
         RequestState::Copying,
         RequestState::Paused,
@@ -38,6 +42,7 @@ impl RequestState {
     /// The stored (and serialized) form.
     pub fn as_str(self) -> &'static str {
         match self {
+            RequestState::Scheduled => "scheduled",
             RequestState::Queued => "queued",
             RequestState::Copying => "copying",
             RequestState::Paused => "paused",

@@ -7,6 +7,8 @@ use app::dto::{EmailAddress, WaveMode, WaveName};
 use clap::{Args, Subcommand};
 
 use crate::config::Config;
+use crate::jobs::waves::lifecycle::Command;
+use crate::jobs::waves::store::CommandError;
 use crate::jobs::waves::store::{self, Settings, WaveError};
 use crate::jobs::waves::{preview, report};
 
@@ -80,6 +82,31 @@ pub enum WavesCommand {
         name: String,
         #[arg(long)]
         csv: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Start a planned wave: its schedule gives each person's copy its turn (largest first, inside
+    /// the window, at the wave's copies at once).
+    Start {
+        name: String,
+        #[arg(long, env = "USER", default_value = "fountain-cli")]
+        by: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Pause a running wave: what is copying stops (to resume exactly where it was), nothing new starts.
+    Pause {
+        name: String,
+        #[arg(long, env = "USER", default_value = "fountain-cli")]
+        by: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Resume a paused wave.
+    Resume {
+        name: String,
+        #[arg(long, env = "USER", default_value = "fountain-cli")]
+        by: String,
         #[arg(long)]
         json: bool,
     },
@@ -290,6 +317,15 @@ pub async fn run(config: Config, args: WavesArgs) -> anyhow::Result<i32> {
             }
             Ok(0)
         }
+        WavesCommand::Start { name, by, json } => {
+            drive(&config, &db, &name, Command::Start, &by, json).await
+        }
+        WavesCommand::Pause { name, by, json } => {
+            drive(&config, &db, &name, Command::Pause, &by, json).await
+        }
+        WavesCommand::Resume { name, by, json } => {
+            drive(&config, &db, &name, Command::Resume, &by, json).await
+        }
         WavesCommand::Show { name, json } => {
             let Some((_, wave)) = existing(&db, &name).await? else {
                 return Ok(2);
@@ -428,5 +464,62 @@ fn print_plan(name: &WaveName, window_start: Option<i64>, plan: &app::dto::WaveP
     }
     if !plan.already_done.is_empty() {
         println!("already copied: {}", plan.already_done.join(", "));
+    }
+}
+
+/// Starts, pauses or resumes the wave `name`: 0 done, 2 refused (with why and what to do instead).
+async fn drive(
+    config: &Config,
+    db: &sea_orm::DatabaseConnection,
+    name: &str,
+    command: Command,
+    by: &str,
+    json: bool,
+) -> anyhow::Result<i32> {
+    let Some((name, wave)) = existing(db, name).await? else {
+        return Ok(2);
+    };
+    let admin_login = config
+        .migration
+        .as_ref()
+        .is_some_and(|m| m.old_server.auth != crate::config::MailAuth::Password);
+    let refused = |why: String| -> anyhow::Result<i32> {
+        if json {
+            println!("{}", serde_json::json!({ "refused": why }));
+        } else {
+            eprintln!("{why}");
+        }
+        Ok(2)
+    };
+    match store::command(db, &wave, command, admin_login, by).await {
+        Ok(state) => {
+            if json {
+                println!("{}", serde_json::json!({ "wave": name, "state": state }));
+            } else {
+                println!("the wave “{name}” is {state}");
+                if let Some(when) = window_note(&wave, crate::db::now()) {
+                    println!("{when}");
+                }
+            }
+            Ok(0)
+        }
+        Err(CommandError::Db(e)) => Err(e.into()),
+        Err(e) => refused(format!("{e}; nothing was changed")),
+    }
+}
+
+/// What the window means for a wave just started or resumed, when it holds the copies back.
+fn window_note(wave: &crate::db::entity::wave::Model, now: i64) -> Option<String> {
+    use app::format::format_unix;
+    match (wave.window_start, wave.window_end) {
+        (_, Some(end)) if now >= end => Some(format!(
+            "its window ended at {} UTC, so nothing copies until it has a new one (fountain waves set NAME --window-end …)",
+            format_unix(end)
+        )),
+        (Some(start), _) if now < start => Some(format!(
+            "its window opens at {} UTC: the first copies start then",
+            format_unix(start)
+        )),
+        _ => None,
     }
 }

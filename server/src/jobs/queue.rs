@@ -12,7 +12,7 @@ use sea_orm::{
 
 use super::attempts::{after_crash, AfterCrash};
 use super::claim::{claim_oldest, JobTable};
-use super::state::{transition, Event, NotAllowed, RequestState};
+use super::state::{transition, transition_in, Event, NotAllowed, RequestState};
 use super::timeline::{self, Actor, Entry};
 use app::dto::{FailureClass, RequestId, UserId};
 
@@ -34,6 +34,8 @@ pub struct Request {
     pub last_error: Option<String>,
     /// Why it stopped short, while failed or needing attention.
     pub failure_class: Option<FailureClass>,
+    /// The wave whose schedule holds and releases it.
+    pub wave_id: Option<i64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -66,18 +68,36 @@ pub struct Queue<'a, C: ConnectionTrait + TransactionTrait = DatabaseConnection>
 }
 
 impl<C: ConnectionTrait + TransactionTrait> Queue<'_, C> {
-    /// Queues a migration of `folders` for the user. If the user already has an unfinished request, that
-    /// one is returned instead (a double submit makes one request). The flag says whether it is new.
+    /// Queues the person's own migration of `folders` (see [`Queue::submit_in`]), in no wave.
     pub async fn submit(
         &self,
         user_id: UserId,
         folders: &[String],
     ) -> Result<(Request, bool), QueueError> {
+        self.submit_in(user_id, folders, None, Actor::Owner).await
+    }
+
+    /// Queues a migration of `folders` for the user, or, when the user is in an unfinished wave
+    /// (`wave`), schedules it for the wave to release in its turn. If the user already has an
+    /// unfinished request, that one is returned instead (a double submit makes one request). The flag
+    /// says whether it is new. `by` is who asked: the person, or the wave on their behalf.
+    pub async fn submit_in(
+        &self,
+        user_id: UserId,
+        folders: &[String],
+        wave: Option<i64>,
+        by: Actor<'_>,
+    ) -> Result<(Request, bool), QueueError> {
         let at = now();
+        let state = match wave {
+            Some(_) => RequestState::Scheduled,
+            None => RequestState::Queued,
+        };
         let txn = self.db.begin().await?;
         let inserted = row::Entity::insert(row::ActiveModel {
             user_id: Set(user_id.0),
-            state: Set(RequestState::Queued.as_str().to_owned()),
+            wave_id: Set(wave),
+            state: Set(state.as_str().to_owned()),
             active_key: Set(Some(user_id.0)),
             folders: Set(serde_json::to_string(folders).expect("strings serialise")),
             attempts: Set(0),
@@ -100,7 +120,7 @@ impl<C: ConnectionTrait + TransactionTrait> Queue<'_, C> {
             .ok_or_else(|| DbErr::RecordNotFound(format!("the open request of user {user_id}")))?;
         let current = request(current)?;
         if inserted == 1 {
-            timeline::record(&txn, current.id, Entry::Submitted, Actor::Owner, None).await?;
+            timeline::record(&txn, current.id, Entry::Submitted, by, None).await?;
         }
         txn.commit().await?;
         Ok((current, inserted == 1))
@@ -154,7 +174,11 @@ impl<C: ConnectionTrait + TransactionTrait> Queue<'_, C> {
         error: Option<&str>,
     ) -> Result<RequestState, QueueError> {
         let current = self.get(id).await?;
-        let next = transition(current.state, event)?;
+        let in_wave = match current.wave_id {
+            Some(wave) => super::waves::store::holds_requests(self.db, wave).await?,
+            None => false,
+        };
+        let next = transition_in(current.state, event, in_wave)?;
         let at = now();
         let mut update = row::Entity::update_many()
             .col_expr(row::Column::State, Expr::value(next.as_str()))
@@ -460,5 +484,6 @@ fn request(found: row::Model) -> Result<Request, QueueError> {
         last_error: found.last_error,
         // An unknown class (from a newer version) reads as unclassified, not as an error.
         failure_class: found.failure_class.as_deref().and_then(FailureClass::parse),
+        wave_id: found.wave_id,
     })
 }

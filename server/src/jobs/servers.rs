@@ -26,6 +26,15 @@ impl InForce {
     pub fn claims_paused(&self) -> bool {
         self.0.values().any(|l| l.claims_paused)
     }
+
+    /// Copies the old server takes at once, each holding `parallel_folders` connections.
+    pub fn old_server_copies(&self, parallel_folders: usize) -> usize {
+        let connections = self
+            .0
+            .get(&ServerRole::Old)
+            .map_or(1, |l| l.max_connections);
+        super::waves::preview::copies_for(connections as usize, parallel_folders)
+    }
 }
 
 impl Migrations {

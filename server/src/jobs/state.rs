@@ -24,6 +24,11 @@ pub enum Event {
     Retry,
     /// Copy what arrived since a finished copy (after delivery moved to the new server).
     CatchUp,
+    /// Its wave's schedule gives it a turn: to the workers.
+    Release,
+    /// Its wave's schedule takes it back (the window closed, the wave paused, fewer copies at once);
+    /// a copy stops at its next heartbeat and resumes exactly from the journal when released again.
+    Hold,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -38,21 +43,41 @@ pub fn transition(state: RequestState, event: Event) -> Result<RequestState, Not
     use Event as E;
     use RequestState as S;
     let next = match (state, event) {
+        (S::Scheduled, E::Release) => S::Queued,
+        (S::Queued | S::Copying, E::Hold) => S::Scheduled,
         (S::Queued, E::Claimed) => S::Copying,
         (S::Copying, E::Finished) => S::Done,
         (S::Copying, E::FinishedWithQuarantine) => S::NeedsAttention,
         (S::Copying, E::Broke) => S::Failed,
         (S::Copying, E::WorkerLost) => S::Queued,
-        (S::Queued | S::Copying, E::Pause) => S::Paused,
+        (S::Scheduled | S::Queued | S::Copying, E::Pause) => S::Paused,
         (S::Paused, E::Resume) => S::Queued,
-        (S::Queued | S::Copying | S::Paused | S::NeedsAttention | S::Failed, E::Cancel) => {
-            S::Cancelled
-        }
+        (
+            S::Scheduled | S::Queued | S::Copying | S::Paused | S::NeedsAttention | S::Failed,
+            E::Cancel,
+        ) => S::Cancelled,
         (S::Failed | S::NeedsAttention, E::Retry) => S::Queued,
         (S::Done | S::NeedsAttention, E::CatchUp) => S::Queued,
         _ => return Err(NotAllowed { state, event }),
     };
     Ok(next)
+}
+
+/// [`transition`] for a request its wave's schedule holds (`in_wave`): what would go back to the
+/// workers at once (resumed, retried, caught up) waits for its turn instead, so a wave never runs
+/// more copies than it may. A lost worker's request keeps the turn it had.
+pub fn transition_in(
+    state: RequestState,
+    event: Event,
+    in_wave: bool,
+) -> Result<RequestState, NotAllowed> {
+    let next = transition(state, event)?;
+    let keeps_turn = matches!(event, Event::Release | Event::WorkerLost);
+    Ok(if in_wave && next == RequestState::Queued && !keeps_turn {
+        RequestState::Scheduled
+    } else {
+        next
+    })
 }
 
 /// The event a person's button stands for.
@@ -82,7 +107,9 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const EVENTS: [Event; 10] = [
+    const EVENTS: [Event; 12] = [
+        Event::Release,
+        Event::Hold,
         Event::Claimed,
         Event::Finished,
         Event::FinishedWithQuarantine,
@@ -127,6 +154,7 @@ mod tests {
     fn each_state_offers_the_buttons_people_know() {
         use RequestAction::*;
         use RequestState as S;
+        assert_eq!(offered_actions(S::Scheduled), vec![Pause, Cancel]);
         assert_eq!(offered_actions(S::Queued), vec![Pause, Cancel]);
         assert_eq!(offered_actions(S::Copying), vec![Pause, Cancel]);
         assert_eq!(offered_actions(S::Paused), vec![Resume, Cancel]);
@@ -145,11 +173,58 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_wave_holds_and_releases_and_what_would_jump_the_queue_waits_its_turn() {
+        use RequestState as S;
+        assert_eq!(transition(S::Scheduled, Event::Release), Ok(S::Queued));
+        assert_eq!(transition(S::Copying, Event::Hold), Ok(S::Scheduled));
+        assert!(
+            transition(S::Scheduled, Event::Claimed).is_err(),
+            "held is not claimable"
+        );
+        assert!(
+            transition(S::Paused, Event::Hold).is_err(),
+            "a person's pause stays theirs"
+        );
+        for (state, event) in [
+            (S::Paused, Event::Resume),
+            (S::Failed, Event::Retry),
+            (S::Done, Event::CatchUp),
+        ] {
+            assert_eq!(transition_in(state, event, true), Ok(S::Scheduled));
+            assert_eq!(transition_in(state, event, false), Ok(S::Queued));
+        }
+        assert_eq!(
+            transition_in(S::Copying, Event::WorkerLost, true),
+            Ok(S::Queued)
+        );
+        assert_eq!(
+            transition_in(S::Scheduled, Event::Release, true),
+            Ok(S::Queued)
+        );
+    }
+
     proptest! {
+        /// In a wave, nothing reaches the workers' queue but by the wave's release (or by keeping the
+        /// turn it had when its worker was lost).
+        #[test]
+        fn in_a_wave_only_the_schedule_queues(events in prop::collection::vec(0usize..12, 0..60)) {
+            let mut s = RequestState::Scheduled;
+            for i in events {
+                let e = EVENTS[i];
+                if let Ok(next) = transition_in(s, e, true) {
+                    if next == RequestState::Queued && s != RequestState::Queued {
+                        prop_assert!(matches!(e, Event::Release | Event::WorkerLost), "{e:?} from {s}");
+                    }
+                    s = next;
+                }
+            }
+        }
+
         /// Whatever happens: nothing leaves "cancelled", "done" and "needs attention" are only reached
         /// from a worker's copy, and only a queued request is claimed.
         #[test]
-        fn invariants(events in prop::collection::vec(0usize..10, 0..60)) {
+        fn invariants(events in prop::collection::vec(0usize..12, 0..60)) {
             let mut s = RequestState::Queued;
             for i in events {
                 let e = EVENTS[i];

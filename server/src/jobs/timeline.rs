@@ -24,6 +24,8 @@ pub enum Actor<'a> {
     Worker(&'a str),
     /// Fountain itself (recovering a request whose worker stopped answering).
     Fountain,
+    /// A wave's schedule (by the wave's name): its turn, its window, IT-run requests.
+    Wave(&'a str),
 }
 
 impl Actor<'_> {
@@ -34,6 +36,7 @@ impl Actor<'_> {
             Actor::StaffLooking { email } => ("staff", Some(email), None),
             Actor::Worker(name) => ("worker", Some(name), None),
             Actor::Fountain => ("fountain", None, None),
+            Actor::Wave(name) => ("wave", Some(name), None),
         }
     }
 }
@@ -161,6 +164,7 @@ fn entry(mut e: row::Model) -> Option<TimelineEntry> {
         ("owner", _) => Who::Owner,
         ("staff", Some(email)) => Who::Staff { email },
         ("worker", Some(name)) => Who::Worker { name },
+        ("wave", Some(name)) => Who::Wave { name },
         _ => Who::Fountain,
     };
     Some(TimelineEntry {

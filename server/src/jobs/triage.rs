@@ -427,7 +427,7 @@ mod tests {
         /// Stuck exactly when there is a reason to say, and never for a stop or what the person chose.
         #[test]
         fn stuck_always_comes_with_its_reason(
-            state in 0usize..7,
+            state in 0usize..RequestState::ALL.len(),
             silent in proptest::option::of(0i64..10_000),
             still in proptest::option::of(0i64..10_000),
             queued in proptest::option::of(0i64..10_000),

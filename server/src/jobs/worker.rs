@@ -104,7 +104,13 @@ impl Worker {
             }
             // IT's latest limits, every round: a paused server gets no new scan or copy.
             let paused = match m.refresh_limits().await {
-                Ok(in_force) => in_force.claims_paused(),
+                Ok(in_force) => {
+                    let copies = in_force.old_server_copies(m.settings.parallel_folders);
+                    if let Err(e) = super::waves::conductor::conduct(&m.db, copies, now()).await {
+                        tracing::error!(error = %e, "cannot run the waves' schedule");
+                    }
+                    in_force.claims_paused()
+                }
                 Err(e) => {
                     tracing::error!(error = %e, "cannot read the servers' limits");
                     false

@@ -189,9 +189,13 @@ pub async fn start(
             chosen.push(name);
         }
     }
+    // A person in a wave goes in the wave's turn, whoever starts it.
+    let wave = crate::jobs::waves::store::unfinished_wave_of(&migrations.db, &viewer.email)
+        .await
+        .map_err(internal)?;
     let queue = Queue { db: &migrations.db };
     queue
-        .submit(viewer.user_id, &chosen)
+        .submit_in(viewer.user_id, &chosen, wave.map(|w| w.id), Actor::Owner)
         .await
         .map_err(from_queue)?;
     view(m, viewer).await

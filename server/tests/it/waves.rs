@@ -402,3 +402,275 @@ async fn a_wave_is_planned_from_scans_and_measured_copies() {
     assert!(not_sized.contains("carol.cole@example.org"), "{not_sized}");
     shot(c, "waves-plan").await;
 }
+
+/// Requests of each wave now with the workers (queued or copying), by wave name.
+async fn with_workers(
+    db: &sea_orm::DatabaseConnection,
+) -> std::collections::HashMap<String, usize> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let rows = db
+        .query_all(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT w.name AS name, COUNT(r.id) AS n FROM migration_requests r JOIN waves w ON w.id = r.wave_id \
+             WHERE r.state IN ('queued', 'copying') GROUP BY w.name",
+        ))
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|r| {
+            (
+                r.try_get::<String>("", "name").unwrap(),
+                r.try_get::<i64>("", "n").unwrap() as usize,
+            )
+        })
+        .collect()
+}
+
+/// The people of a wave in the order its schedule first released them.
+async fn released_in_order(db: &sea_orm::DatabaseConnection, wave: &str) -> Vec<String> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let rows = db
+        .query_all(Statement::from_string(
+            db.get_database_backend(),
+            format!(
+                "SELECT u.email AS email, MIN(e.id) AS first FROM request_events e \
+                 JOIN migration_requests r ON r.id = e.request_id JOIN users u ON u.id = r.user_id \
+                 WHERE e.actor_kind = 'wave' AND e.actor = '{wave}' AND e.to_state = 'queued' \
+                 GROUP BY u.email ORDER BY first"
+            ),
+        ))
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|r| r.try_get::<String>("", "email").unwrap())
+        .collect()
+}
+
+/// Two invitation waves run at once on an old server that takes three connections: each wave keeps
+/// to its two copies at once, both together to the server's three (the proxy counts them), copies
+/// start largest first, the window's end stops Night's copies mid-way and a new window resumes them
+/// where they were (every message once on the new server), and each wave ends when its people are
+/// done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn running_waves_keep_to_their_slots_the_servers_budget_and_the_window() {
+    use crate::support::flow::{assert_same_mail_of, new_mailbox, portal, Portal};
+    use crate::support::proxy::FaultyProxy;
+    use std::sync::atomic::Ordering;
+    use std::time::{Duration, Instant};
+    // (old login, email, messages): Night is alice, bob and dan; Day is carol and erin.
+    let people = [
+        ("alice", "alice.archer@example.org", 70),
+        ("bob", "bob.baker@example.org", 45),
+        ("dan", "dan.duarte@example.org", 100),
+        ("carol", "carol.cole@example.org", 40),
+        ("erin", "erin.east@example.org", 30),
+    ];
+    let users: String = people
+        .iter()
+        .map(|(login, ..)| format!("{login}:{login}-old\n"))
+        .collect();
+    let old = crate::support::servers::Dovecot::start_for(&users, "old", None, &[]);
+    for (seed, (login, _, messages)) in people.iter().enumerate() {
+        old.seed_sample(login, *messages, seed as u32 + 1);
+    }
+    let proxy = FaultyProxy::passthrough_on([127, 0, 0, 1].into(), old.port).await;
+    let Portal { app, new, sink: _ } = portal(
+        proxy.port,
+        &[
+            ("FOUNTAIN__MIGRATION__MAX_CONNECTIONS_PER_SERVER", "3"),
+            ("FOUNTAIN__MIGRATION__PARALLEL_FOLDERS", "1"),
+            ("FOUNTAIN__MIGRATION__CONCURRENT_REQUESTS", "8"),
+            ("FOUNTAIN__MIGRATION__MAX_MB_PER_SEC", "1"),
+        ],
+    )
+    .await;
+    let db = server::db::connect(&app.db_url).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for (wave, csv) in [
+        (
+            "Night",
+            "email\nalice.archer@example.org\nbob.baker@example.org\ndan.duarte@example.org\n",
+        ),
+        (
+            "Day",
+            "email\ncarol.cole@example.org\nerin.east@example.org\n",
+        ),
+    ] {
+        let file = dir.path().join(format!("{wave}.csv"));
+        std::fs::write(&file, csv).unwrap();
+        let out = fountain(&app, &["import", file.to_str().unwrap(), "--wave", wave]);
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+    }
+    let out = fountain(&app, &["pause", "Night"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("has not started: start it instead"),
+        "{out:?}"
+    );
+
+    // Everyone asks on their own; being in a wave, each request waits for the wave's turn.
+    let mut clients = Vec::new();
+    for (login, email, _) in &people {
+        let (client, _) = app.sign_in(login, &format!("{login}-pass")).await;
+        app.connect(&client, login, &format!("{login}-old")).await;
+        let (status, body) = app.scan_and_start_everything(&client).await;
+        assert_eq!(status, 200, "{email}: {body}");
+        clients.push((login, email, client));
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    for (_, email, client) in &clients {
+        let r = app.view(client, "my_migration", &[]).await.request.unwrap();
+        assert_eq!(
+            r.state,
+            app::dto::RequestState::Scheduled,
+            "{email}: a planned wave holds"
+        );
+    }
+
+    // Night's window closes in a few seconds; Day has none.
+    let in_secs = |secs: i64| app::format::format_unix_seconds(server::db::now() + secs);
+    let (opened, closes) = (in_secs(-60), in_secs(6));
+    let out = fountain(
+        &app,
+        &[
+            "set",
+            "Night",
+            "--window-start",
+            &opened,
+            "--window-end",
+            &closes,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    proxy.peak.store(0, Ordering::SeqCst);
+    for wave in ["Night", "Day"] {
+        let out = fountain(&app, &["start", wave, "--json"]);
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        let said: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(said["state"], "running", "{said}");
+    }
+    let out = fountain(&app, &["start", "Night"]);
+    assert_eq!(out.status.code(), Some(2), "started once: {out:?}");
+
+    // Watch until Night's window has closed and its copies are back to waiting.
+    let closes_at = app::format::parse_utc(&closes).unwrap();
+    let (mut most, mut most_together) = (std::collections::HashMap::new(), 0);
+    let mut watch = |now: &std::collections::HashMap<String, usize>| {
+        for (wave, n) in now {
+            let seen = most.entry(wave.clone()).or_insert(0);
+            *seen = (*seen).max(*n);
+        }
+        most_together = most_together.max(now.values().sum::<usize>());
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let now = with_workers(&db).await;
+        watch(&now);
+        if server::db::now() > closes_at + 2 && now.get("Night").copied().unwrap_or(0) == 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "Night's copies never stopped: {now:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let night = released_in_order(&db, "Night").await;
+    assert_eq!(
+        night[..2],
+        ["dan.duarte@example.org", "alice.archer@example.org"],
+        "largest first: {night:?}"
+    );
+    // The window closed with Night's copies mid-way: they wait, with what they copied kept.
+    let held: Vec<app::dto::RequestView> = {
+        let mut held = Vec::new();
+        for (_, email, client) in &clients[..3] {
+            let r = app.view(client, "my_migration", &[]).await.request.unwrap();
+            assert_ne!(r.state, app::dto::RequestState::Copying, "{email}");
+            if r.state == app::dto::RequestState::Scheduled {
+                held.push(r);
+            }
+        }
+        held
+    };
+    assert!(
+        !held.is_empty(),
+        "the window's end stopped nobody: copies finished too fast"
+    );
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        with_workers(&db).await.get("Night"),
+        None,
+        "nothing starts outside the window"
+    );
+
+    // A new window, open-ended: Night goes on from where it stopped.
+    let out = fountain(&app, &["set", "Night", "--window-end", "none"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let deadline = Instant::now() + Duration::from_secs(180);
+    loop {
+        let now = with_workers(&db).await;
+        watch(&now);
+        let states: Vec<String> = show(&app, "Night")["wave"]["state"]
+            .as_str()
+            .into_iter()
+            .chain(show(&app, "Day")["wave"]["state"].as_str())
+            .map(str::to_owned)
+            .collect();
+        if states == ["finished", "finished"] {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the waves never finished: {states:?} {now:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(
+        most.get("Night"),
+        Some(&2),
+        "Night ran two at once, never more: {most:?}"
+    );
+    assert_eq!(
+        most.get("Day"),
+        Some(&2),
+        "Day ran two at once, never more: {most:?}"
+    );
+    assert!(
+        most_together >= 4,
+        "both waves wanted more than the server takes: {most_together}"
+    );
+    let peak = proxy.peak.load(Ordering::SeqCst);
+    assert!(
+        peak <= 3,
+        "the old server saw {peak} connections at once; it takes 3"
+    );
+
+    // Every message once on the new server, the stopped copies too.
+    for (login, email, client) in &clients {
+        let done = app.until_ended(client, 10).await;
+        assert_eq!(
+            done.state,
+            app::dto::RequestState::Done,
+            "{email}: {done:?}"
+        );
+        let old_side = server::engine::imap::Credentials::Login {
+            user: login.to_string(),
+            password: format!("{login}-old"),
+        };
+        assert_same_mail_of(
+            old.port,
+            &old_side,
+            new.port,
+            &new_mailbox(email),
+            done.report.as_ref().unwrap(),
+        )
+        .await;
+    }
+    let out = fountain(&app, &["resume", "Night"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a finished wave stays finished: {out:?}"
+    );
+}

@@ -12,6 +12,8 @@ use crate::dto::{MigrationView, RequestAction, RequestId, RequestState, RequestV
 /// The state in words.
 pub fn state_label(r: &RequestView) -> String {
     match r.state {
+        // IT migrates people in phases (waves); the wave's schedule gives each copy its turn.
+        RequestState::Scheduled => "Scheduled: waiting for your group's turn".into(),
         RequestState::Queued => match r.position {
             Some(0) | None => "Waiting: you are next in line".into(),
             Some(n) => format!("Waiting: {n} ahead of you in line"),

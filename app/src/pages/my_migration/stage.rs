@@ -45,7 +45,11 @@ pub fn busy(v: &MigrationView) -> bool {
         .scan
         .as_ref()
         .is_some_and(|s| matches!(s.state, ScanState::Queued | ScanState::Running));
-    let copying = v.request.as_ref().is_some_and(|r| r.state.is_active());
+    // A wave's request moves when its turn comes: look again for that too.
+    let copying = v
+        .request
+        .as_ref()
+        .is_some_and(|r| r.state.is_active() || r.state == RequestState::Scheduled);
     scanning || copying
 }
 

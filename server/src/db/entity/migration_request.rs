@@ -28,6 +28,8 @@ pub struct Model {
     pub progress: Option<String>,
     /// The last run's protocol summary (JSON of `db::stored::Protocol`, versioned).
     pub protocol: Option<String>,
+    /// The wave whose schedule holds and releases it; `None` for a person's own request.
+    pub wave_id: Option<i64>,
     pub queued_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,

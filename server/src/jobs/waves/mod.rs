@@ -1,11 +1,16 @@
 //! Waves: division IT's phased migrations. Who is in one comes from a CSV file ([`import`]); the
 //! copies start largest first on the wave's slots ([`plan`]), and the finish is estimated from bytes
 //! left and the throughput measured on the old server ([`estimate`], [`measured`]); these are pure. Waves and
-//! their people are kept by [`store`]; [`preview`] plans a wave from what is stored.
+//! their people are kept by [`store`]; [`preview`] plans a wave from what is stored. IT starts, pauses and
+//! resumes a wave ([`lifecycle`]); while it runs, its schedule ([`turns`], pure, applied by
+//! [`conductor`]) holds its requests until their turn and inside its window.
+pub mod conductor;
 pub mod estimate;
 pub mod import;
+pub mod lifecycle;
 pub mod measured;
 pub mod plan;
 pub mod preview;
 pub mod report;
 pub mod store;
+pub mod turns;

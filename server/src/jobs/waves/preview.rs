@@ -160,7 +160,12 @@ pub async fn copies_allowed(
         .one(db)
         .await?;
     let connections = latest.map_or(configured, |c| c.max_connections.max(1) as usize);
-    Ok((connections / parallel_folders.max(1)).max(1))
+    Ok(copies_for(connections, parallel_folders))
+}
+
+/// Copies that `connections` at once carry, each holding `parallel_folders`: at least one.
+pub fn copies_for(connections: usize, parallel_folders: usize) -> usize {
+    (connections / parallel_folders.max(1)).max(1)
 }
 
 /// Each person's latest finished scan: the bytes of the folders picked by default.

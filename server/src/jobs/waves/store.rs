@@ -5,8 +5,8 @@ use std::collections::{HashMap, HashSet};
 use app::dto::{EmailAddress, WaveMode, WaveName, WaveState, WaveSummary};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
 use super::import::{self, Import, Known, Problem};
@@ -81,6 +81,34 @@ pub async fn find(
 ) -> Result<Option<wave::Model>, DbErr> {
     wave::Entity::find()
         .filter(wave::Column::Name.eq(name.as_str()))
+        .one(db)
+        .await
+}
+
+/// Whether the wave `id` still holds its requests to its schedule (it is not finished).
+pub async fn holds_requests(db: &impl ConnectionTrait, id: i64) -> Result<bool, DbErr> {
+    let found = wave::Entity::find_by_id(id).one(db).await?;
+    Ok(found.is_some_and(|w| WaveState::parse(&w.state).is_some_and(WaveState::active)))
+}
+
+/// The unfinished wave `email` is in, if any: a request of theirs waits for its schedule.
+pub async fn unfinished_wave_of(
+    db: &impl ConnectionTrait,
+    email: &str,
+) -> Result<Option<wave::Model>, DbErr> {
+    let Ok(email) = EmailAddress::parse(email) else {
+        return Ok(None);
+    };
+    let waves: Vec<i64> = wave_member::Entity::find()
+        .select_only()
+        .column(wave_member::Column::WaveId)
+        .filter(wave_member::Column::Email.eq(email.as_str()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    wave::Entity::find()
+        .filter(wave::Column::Id.is_in(waves))
+        .filter(wave::Column::State.ne(WaveState::Finished.as_str()))
         .one(db)
         .await
 }
@@ -264,6 +292,55 @@ pub async fn remove(
         tracing::info!(wave = %wave.name, by, "person removed from a wave");
     }
     Ok(gone.rows_affected > 0)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error("the database failed: {0}")]
+    Db(#[from] DbErr),
+    #[error(transparent)]
+    Refused(#[from] super::lifecycle::Refused),
+    #[error("an IT-run wave needs Fountain to log in to the old server for people (old_server.auth = \"proxy\" or \"master\"); this portal asks people for their old passwords, so make the wave invite them (fountain waves set NAME --mode invite)")]
+    NoAdminLogin,
+    #[error("the wave changed meanwhile (it is now {0}); look again and retry")]
+    Changed(WaveState),
+}
+
+/// Starts, pauses or resumes the wave, as IT says: the state changes here, the schedule does the
+/// rest at its next round. `admin_login` says whether Fountain can log in for people (IT-run).
+pub async fn command(
+    db: &impl ConnectionTrait,
+    w: &wave::Model,
+    command: super::lifecycle::Command,
+    admin_login: bool,
+    by: &str,
+) -> Result<WaveState, CommandError> {
+    let state = WaveState::parse(&w.state).unwrap_or(WaveState::Planned);
+    let members = wave_member::Entity::find()
+        .filter(wave_member::Column::WaveId.eq(w.id))
+        .count(db)
+        .await?;
+    let next = super::lifecycle::next(state, command, members)?;
+    if state == WaveState::Planned
+        && WaveMode::parse(&w.mode) == Some(WaveMode::ItRun)
+        && !admin_login
+    {
+        return Err(CommandError::NoAdminLogin);
+    }
+    let changed = wave::Entity::update_many()
+        .col_expr(wave::Column::State, Expr::value(next.as_str()))
+        .col_expr(wave::Column::UpdatedAt, Expr::value(now()))
+        .filter(wave::Column::Id.eq(w.id))
+        .filter(wave::Column::State.eq(w.state.as_str()))
+        .exec(db)
+        .await?;
+    if changed.rows_affected == 0 {
+        let now = wave::Entity::find_by_id(w.id).one(db).await?;
+        let now = now.and_then(|w| WaveState::parse(&w.state));
+        return Err(CommandError::Changed(now.unwrap_or(WaveState::Finished)));
+    }
+    tracing::info!(wave = %w.name, by, command = command.as_str(), state = %next.as_str(), "wave");
+    Ok(next)
 }
 
 /// What an import did.

@@ -62,7 +62,7 @@ impl TestApp {
         self.until(client, secs, |v| {
             v.request
                 .as_ref()
-                .is_some_and(|r| !matches!(r.state.as_str(), "queued" | "copying"))
+                .is_some_and(|r| !matches!(r.state.as_str(), "scheduled" | "queued" | "copying"))
         })
         .await
         .request

@@ -7,7 +7,9 @@ use super::smtp::SmtpSink;
 use super::{Backend, TestApp};
 
 pub const MASTER: (&str, &str) = ("fountain-admin", "fountain-admin-pass");
-const NEW_USERS: &str = "alice.archer@example.org:x\nbob.baker@example.org:x\n";
+const NEW_USERS: &str =
+    "alice.archer@example.org:x\nbob.baker@example.org:x\ncarol.cole@example.org:x\n\
+                         dan.duarte@example.org:x\nerin.east@example.org:x\n";
 const SECRETS_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
 pub struct Portal {
@@ -138,13 +140,33 @@ impl CrashingWorker {
 
 /// Every folder of the report holds the same messages (bytes, flags, dates) on both sides.
 pub async fn assert_same_mail(old_port: u16, new_port: u16, report: &app::dto::MigrationReport) {
+    assert_same_mail_of(old_port, &alice_old(), new_port, &alice_new(), report).await
+}
+
+/// [`assert_same_mail`] for anyone: their old mailbox as `old`, their new one as `new`.
+pub async fn assert_same_mail_of(
+    old_port: u16,
+    old: &Credentials,
+    new_port: u16,
+    new: &Credentials,
+    report: &app::dto::MigrationReport,
+) {
     for f in &report.folders {
         assert_eq!(
-            super::copying::messages(old_port, &alice_old(), &f.source).await,
-            super::copying::messages(new_port, &alice_new(), &f.destination).await,
+            super::copying::messages(old_port, old, &f.source).await,
+            super::copying::messages(new_port, new, &f.destination).await,
             "{} -> {}: lost or duplicated",
             f.source,
             f.destination
         );
+    }
+}
+
+/// The new mailbox of `email`, as the administrator sees it.
+pub fn new_mailbox(email: &str) -> Credentials {
+    Credentials::Master {
+        user: email.into(),
+        master: MASTER.0.into(),
+        password: MASTER.1.into(),
     }
 }

@@ -125,15 +125,23 @@ impl Drop for FaultyProxy {
 async fn pipe(client: TcpStream, server: TcpStream, limit: Option<usize>, fault: Fault) -> bool {
     let (mut client_read, mut client_write) = client.into_split();
     let (mut server_read, mut server_write) = server.into_split();
+    // The connection is over for the count when the client hangs up, without waiting for the
+    // server's side to wind down: the count is what the client holds.
+    let (hung_up, mut client_gone) = tokio::sync::oneshot::channel::<()>();
     let upstream = tokio::spawn(async move {
         let _ = tokio::io::copy(&mut client_read, &mut server_write).await;
+        let _ = hung_up.send(());
     });
     let mut sent = 0usize;
     let mut buf = vec![0u8; 16 * 1024];
     // For SizesSay: what arrived after the last line end (a size is never split by a line end).
     let mut pending: Vec<u8> = Vec::new();
     let cut = loop {
-        let n = match server_read.read(&mut buf).await {
+        let read = tokio::select! {
+            read = server_read.read(&mut buf) => read,
+            _ = &mut client_gone => break false,
+        };
+        let n = match read {
             Ok(0) | Err(_) => break false,
             Ok(n) => n,
         };
