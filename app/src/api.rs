@@ -5,7 +5,8 @@ use crate::dto::{
     BulkOutcome, CorruptQueue, DecisionKind, DecisionOutcome, EmailKind, EmailPreview,
     MigrationView, Password, Person, QuarantineId, QueueDecision, QueueDecisionOutcome, Repair,
     RepairPreview, RequestAction, RequestDetail, RequestId, ServerRole, ServerStatus, StaffEmail,
-    TemplateFile, Triage, TriageQuery, TriageSelection, Viewer, WavePlan, WaveSummary,
+    TemplateFile, Triage, TriageQuery, TriageSelection, Viewer, WaveCommand, WavePlan, WaveState,
+    WaveSummary,
 };
 use crate::error::AppError;
 
@@ -184,6 +185,18 @@ pub async fn plan_wave(name: String) -> Result<WavePlan, AppError> {
     let name = crate::dto::WaveName::parse(&name).map_err(|e| AppError::BadRequest(e.to_string()));
     let name = crate::port::status_of(name)?;
     let outcome = crate::port::portal()?.wave_plan(name).await;
+    crate::port::status_of(outcome)
+}
+
+/// Starts, pauses or resumes a wave; its schedule does the rest (division IT).
+#[server(prefix = "/api", endpoint = "drive_wave")]
+pub async fn drive_wave(name: String, command: WaveCommand) -> Result<WaveState, AppError> {
+    let staff = crate::port::require_any(crate::areas::IT)?;
+    let name = crate::dto::WaveName::parse(&name).map_err(|e| AppError::BadRequest(e.to_string()));
+    let name = crate::port::status_of(name)?;
+    let outcome = crate::port::portal()?
+        .drive_wave(&staff, name, command)
+        .await;
     crate::port::status_of(outcome)
 }
 

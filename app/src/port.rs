@@ -9,8 +9,8 @@ use crate::dto::{
     BulkOutcome, CorruptQueue, DecisionKind, DecisionOutcome, EmailKind, EmailPreview,
     MigrationView, Person, QuarantineId, QueueDecision, QueueDecisionOutcome, Reason, Repair,
     RepairPreview, RequestAction, RequestDetail, RequestId, Role, ServerLimits, ServerRole,
-    ServerStatus, StaffEmail, TemplateFile, Triage, TriageQuery, TriageSelection, Viewer, WaveName,
-    WavePlan, WaveSummary,
+    ServerStatus, StaffEmail, TemplateFile, Triage, TriageQuery, TriageSelection, Viewer,
+    WaveCommand, WaveName, WavePlan, WaveState, WaveSummary,
 };
 use crate::error::AppError;
 
@@ -102,6 +102,14 @@ pub trait Portal: Send + Sync + 'static {
 
     /// A wave's plan before it starts: largest first, with p50 and p90 finishes (division IT).
     async fn wave_plan(&self, name: WaveName) -> Result<WavePlan, AppError>;
+
+    /// Starts, pauses or resumes a wave (division IT); its new state.
+    async fn drive_wave(
+        &self,
+        staff: &Viewer,
+        name: WaveName,
+        command: WaveCommand,
+    ) -> Result<WaveState, AppError>;
 
     /// The old and new servers: as configured, the limits in force and how each is doing now.
     async fn server_statuses(&self) -> Result<Vec<ServerStatus>, AppError>;

@@ -3,8 +3,8 @@
 //! and p90 against its window, drawn as SVG on the server (one row per slot, a bar per person).
 use leptos::prelude::*;
 
-use crate::api::{plan_wave, waves};
-use crate::dto::{WavePlan, WaveSummary};
+use crate::api::{plan_wave, waves, DriveWave};
+use crate::dto::{WaveCommand, WavePlan, WaveSummary};
 use crate::format::{format_unix, human_duration, human_size};
 
 /// One bar of the plan's chart: a person's copy at p50 on its slot, and where it ends at p90.
@@ -47,16 +47,24 @@ fn query_value(text: &str) -> String {
 
 #[component]
 pub fn Waves() -> impl IntoView {
-    let list = Resource::new(|| (), |_| waves());
+    // Starting, pausing or resuming reloads the list, which shows the wave's new state.
+    let drive = ServerAction::<DriveWave>::new();
+    let list = Resource::new(move || drive.version().get(), |_| waves());
     let chosen = RwSignal::new(None::<String>);
+    let refused = move || {
+        drive.value().get().and_then(Result::err).map(|e| {
+            view! { <p class="error" role="alert" id="waves-refused">{e.to_string()}</p> }
+        })
+    };
     view! {
+        {refused}
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match list.await {
                     Ok(all) if all.is_empty() => view! {
                         <p class="muted" id="waves-empty">"No waves yet: fountain waves import FILE --wave NAME makes one."</p>
                     }.into_any(),
-                    Ok(all) => view! { <WaveTable waves=all chosen=chosen /> }.into_any(),
+                    Ok(all) => view! { <WaveTable waves=all chosen=chosen drive=drive /> }.into_any(),
                     Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
                 }
             })}
@@ -66,7 +74,11 @@ pub fn Waves() -> impl IntoView {
 }
 
 #[component]
-fn WaveTable(waves: Vec<WaveSummary>, chosen: RwSignal<Option<String>>) -> impl IntoView {
+fn WaveTable(
+    waves: Vec<WaveSummary>,
+    chosen: RwSignal<Option<String>>,
+    drive: ServerAction<DriveWave>,
+) -> impl IntoView {
     let rows = waves
         .into_iter()
         .enumerate()
@@ -78,8 +90,19 @@ fn WaveTable(waves: Vec<WaveSummary>, chosen: RwSignal<Option<String>>) -> impl 
                 (Some(s), None) => format!("from {}", format_unix(s)),
                 _ => "not scheduled".to_owned(),
             };
+            let command = WaveCommand::offered(w.state).map(|(command, words)| {
+                let name = name.clone();
+                view! {
+                    <button type="button" class="button primary" id=format!("wave-{i}-{}", command.as_str())
+                        disabled=move || drive.pending().get()
+                        on:click=move |_| {
+                            drive.dispatch(DriveWave { name: name.clone(), command });
+                        }>{words}</button>
+                    " "
+                }
+            });
             view! {
-                <tr id=format!("wave-{i}")>
+                <tr id=format!("wave-{i}") data-state=w.state.as_str()>
                     <td>{name.clone()}</td>
                     <td>{w.state.as_str()}</td>
                     <td>{match w.mode { crate::dto::WaveMode::Invite => "invite", crate::dto::WaveMode::ItRun => "IT-run" }}</td>
@@ -87,6 +110,7 @@ fn WaveTable(waves: Vec<WaveSummary>, chosen: RwSignal<Option<String>>) -> impl 
                     <td class="num">{w.concurrency}</td>
                     <td>{window}</td>
                     <td>
+                        {command}
                         <button type="button" class="button" id=format!("wave-{i}-plan")
                             on:click=move |_| chosen.set(Some(name.clone()))>"Plan"</button>
                         " "

@@ -105,5 +105,5 @@ pub use triage::{
     BulkOutcome, Stall, Triage, TriageBucket, TriageQuery, TriageRow, TriageSelection, TriageSort,
 };
 pub use waves::{
-    PlannedPerson, WaveMode, WaveName, WaveNameError, WavePlan, WaveState, WaveSummary,
+    PlannedPerson, WaveCommand, WaveMode, WaveName, WaveNameError, WavePlan, WaveState, WaveSummary,
 };

@@ -116,6 +116,35 @@ impl std::fmt::Display for WaveState {
     }
 }
 
+/// What IT asks of a wave: start a planned one, pause a running one, resume a paused one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaveCommand {
+    Start,
+    Pause,
+    Resume,
+}
+
+impl WaveCommand {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WaveCommand::Start => "start",
+            WaveCommand::Pause => "pause",
+            WaveCommand::Resume => "resume",
+        }
+    }
+
+    /// The one command a wave in `state` offers on the IT page, with its button's words.
+    pub fn offered(state: WaveState) -> Option<(WaveCommand, &'static str)> {
+        match state {
+            WaveState::Planned => Some((WaveCommand::Start, "Start")),
+            WaveState::Running => Some((WaveCommand::Pause, "Pause")),
+            WaveState::Paused => Some((WaveCommand::Resume, "Resume")),
+            WaveState::Finished => None,
+        }
+    }
+}
+
 /// A wave in a list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WaveSummary {

@@ -5,8 +5,8 @@ use app::dto::{
     BulkOutcome, CorruptQueue, DecisionKind, DecisionOutcome, EmailKind, EmailPreview,
     MigrationView, Person, QuarantineId, QueueDecision, QueueDecisionOutcome, Reason, Repair,
     RepairPreview, RequestAction, RequestDetail, RequestId, ServerLimits, ServerRole, ServerStatus,
-    StaffEmail, TemplateFile, Triage, TriageQuery, TriageSelection, Viewer, WaveName, WavePlan,
-    WaveSummary,
+    StaffEmail, TemplateFile, Triage, TriageQuery, TriageSelection, Viewer, WaveCommand, WaveName,
+    WavePlan, WaveState, WaveSummary,
 };
 use app::error::AppError;
 use sea_orm::DatabaseConnection;
@@ -128,6 +128,15 @@ impl app::port::Portal for DbPortal {
 
     async fn wave_plan(&self, name: WaveName) -> Result<WavePlan, AppError> {
         waves::plan(self.migrations.as_deref(), &name).await
+    }
+
+    async fn drive_wave(
+        &self,
+        staff: &Viewer,
+        name: WaveName,
+        command: WaveCommand,
+    ) -> Result<WaveState, AppError> {
+        waves::drive(self.migrations.as_deref(), staff, &name, command).await
     }
 
     async fn server_statuses(&self) -> Result<Vec<ServerStatus>, AppError> {

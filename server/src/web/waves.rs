@@ -1,6 +1,6 @@
 //! Division IT's waves on the IT page: the list with counts, and a wave's plan before it starts (see
 //! `jobs::waves`).
-use app::dto::{WaveName, WavePlan, WaveSummary};
+use app::dto::{Viewer, WaveCommand, WaveName, WavePlan, WaveState, WaveSummary};
 use app::error::AppError;
 use sea_orm::DatabaseConnection;
 
@@ -12,13 +12,39 @@ pub async fn list(db: &DatabaseConnection) -> Result<Vec<WaveSummary>, AppError>
     store::list(db).await.map_err(internal)
 }
 
+/// The wave named `name`, or a page's error that says so.
+async fn wave(m: &Migrations, name: &WaveName) -> Result<crate::db::entity::wave::Model, AppError> {
+    store::find(&m.db, name)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| {
+            AppError::NotFound(format!(
+                "There is no wave named “{name}”. Reload the page: it may have been renamed."
+            ))
+        })
+}
+
+/// Starts, pauses or resumes the wave, as `staff` says; a command that does not apply is refused
+/// with why (409) and nothing changes.
+pub async fn drive(
+    m: Option<&Migrations>,
+    staff: &Viewer,
+    name: &WaveName,
+    command: WaveCommand,
+) -> Result<WaveState, AppError> {
+    use crate::jobs::waves::store::CommandError;
+    let m = open(m)?;
+    let wave = wave(m, name).await?;
+    match store::command(&m.db, &wave, command, !m.asks_password(), &staff.email).await {
+        Ok(state) => Ok(state),
+        Err(CommandError::Db(e)) => Err(internal(e)),
+        Err(e) => Err(AppError::Conflict(format!("{}: {e}.", wave.name))),
+    }
+}
+
 pub async fn plan(m: Option<&Migrations>, name: &WaveName) -> Result<WavePlan, AppError> {
     let m = open(m)?;
-    let Some(wave) = store::find(&m.db, name).await.map_err(internal)? else {
-        return Err(AppError::NotFound(format!(
-            "There is no wave named “{name}”. Reload the page: it may have been renamed."
-        )));
-    };
+    let wave = wave(m, name).await?;
     let s = &m.settings;
     let copies = preview::copies_allowed(&m.db, s.max_connections_per_server, s.parallel_folders)
         .await

@@ -401,6 +401,39 @@ async fn a_wave_is_planned_from_scans_and_measured_copies() {
     let not_sized = text_until(c, "#wave-plan-unsized", 10, |t| !t.is_empty()).await;
     assert!(not_sized.contains("carol.cole@example.org"), "{not_sized}");
     shot(c, "waves-plan").await;
+
+    // Starting: an IT-run wave needs Fountain to log in for people, which this portal cannot.
+    let out = fountain(&app, &["set", "Pilot", "--mode", "it-run"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let form = [("name", "Pilot"), ("command", "start")];
+    let (status, body) = app.call(&ivan, "drive_wave", &form).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        body.contains("IT-run wave needs Fountain to log in"),
+        "{body}"
+    );
+    let out = fountain(&app, &["set", "Pilot", "--mode", "invite"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    // In Chromium: start, then pause, then resume, each shown as the wave's state.
+    c.refresh().await.unwrap();
+    for (button, state) in [
+        ("start", "running"),
+        ("pause", "paused"),
+        ("resume", "running"),
+    ] {
+        css(c, &format!("#wave-0-{button}"))
+            .await
+            .click()
+            .await
+            .unwrap();
+        let row = text_until(c, "#wave-0", 30, |t| t.contains(state)).await;
+        assert!(row.contains(state), "{button}: {row}");
+        assert_eq!(show(&app, "Pilot")["wave"]["state"], state, "{button}");
+    }
+    shot(c, "waves-running").await;
+    let (status, body) = app.call(&ivan, "drive_wave", &form).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body.contains("already running"), "{body}");
 }
 
 /// Requests of each wave now with the workers (queued or copying), by wave name.

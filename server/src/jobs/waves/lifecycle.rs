@@ -2,23 +2,7 @@
 //! what [`next`] says and the schedule ([`super::turns`]) does the rest.
 use app::dto::WaveState;
 
-/// What IT asks of a wave.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Command {
-    Start,
-    Pause,
-    Resume,
-}
-
-impl Command {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Command::Start => "start",
-            Command::Pause => "pause",
-            Command::Resume => "resume",
-        }
-    }
-}
+pub use app::dto::WaveCommand as Command;
 
 /// Why a command does not apply, in words that say what to do instead.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
