@@ -237,6 +237,31 @@ impl Accounts {
         Ok(account)
     }
 
+    /// Records `login` as the person's old account without a check (an IT-run wave: IT's
+    /// administrator logs in for them, and the scan that follows says whether the login exists).
+    /// A connection the person made themselves stays.
+    pub async fn assign_old_login(&self, user_id: UserId, login: &str) -> Result<(), AccountError> {
+        if self.asks_password() {
+            return Err(AccountError::Setup(
+                "an old login without its password is only for administrator mode".into(),
+            ));
+        }
+        row::Entity::insert(row::ActiveModel {
+            user_id: Set(user_id.0),
+            login: Set(login.to_owned()),
+            secret: Set(None),
+            verified_at: Set(now()),
+        })
+        .on_conflict(
+            OnConflict::column(row::Column::UserId)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(&self.db)
+        .await?;
+        Ok(())
+    }
+
     pub async fn old_account(&self, user_id: UserId) -> Result<Option<row::Model>, AccountError> {
         Ok(row::Entity::find_by_id(user_id.0).one(&self.db).await?)
     }

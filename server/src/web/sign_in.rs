@@ -236,6 +236,27 @@ async fn ensure_one_person(
         .filter(user::Column::Subject.ne(identity.subject.as_str()))
         .one(db)
         .await?;
+    // Made for an IT-run wave before this person ever signed in: theirs now, with what was copied.
+    if let Some(made) = same_email
+        .as_ref()
+        .filter(|u| u.issuer == crate::jobs::waves::enrol::MADE_FOR_A_WAVE)
+    {
+        user::Entity::update_many()
+            .col_expr(
+                user::Column::Subject,
+                Expr::value(identity.subject.as_str()),
+            )
+            .col_expr(user::Column::Issuer, Expr::value(issuer))
+            .filter(user::Column::Id.eq(made.id))
+            .filter(user::Column::Issuer.eq(crate::jobs::waves::enrol::MADE_FOR_A_WAVE))
+            .exec(db)
+            .await?;
+        tracing::info!(
+            user_id = made.id,
+            "an account made for a wave is its person's now"
+        );
+        return Ok(());
+    }
     if let Some(other) = same_email {
         tracing::warn!(
             user_id = other.id,

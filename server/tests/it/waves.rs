@@ -707,3 +707,126 @@ async fn running_waves_keep_to_their_slots_the_servers_budget_and_the_window() {
         "a finished wave stays finished: {out:?}"
     );
 }
+
+/// An IT-run wave on an old server where IT's administrator logs in for people: Fountain records
+/// each one's old login (derived, or the CSV's), scans them (the pre-flight size lands on the wave),
+/// asks for the folders a scan ticks by default and copies them in the wave's turn, for people who
+/// have never signed in; the wave ends when all are done, and carol's first sign-in finds her
+/// migration done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_it_run_wave_scans_and_copies_for_people_who_never_signed_in() {
+    use crate::support::flow::{assert_same_mail_of, new_mailbox, portal, Portal};
+    use server::engine::imap::Credentials;
+    use std::time::{Duration, Instant};
+    const ADMIN: (&str, &str) = ("old-admin", "old-admin-pass");
+    let old = crate::support::servers::Dovecot::start_for(
+        "carol.cole:x\ndan.duarte:x\nerin:x\n",
+        "old",
+        Some(ADMIN),
+        &[],
+    );
+    for (seed, login) in ["carol.cole", "dan.duarte", "erin"].iter().enumerate() {
+        old.seed_sample(login, 25 + 10 * seed as u32, seed as u32 + 20);
+    }
+    let Portal { app, new, sink } = portal(
+        old.port,
+        &[
+            ("FOUNTAIN__MIGRATION__OLD_SERVER__AUTH", "master"),
+            ("FOUNTAIN__MIGRATION__OLD_SERVER__ADMIN", ADMIN.0),
+            ("FOUNTAIN__MIGRATION__OLD_SERVER__ADMIN_PASSWORD", ADMIN.1),
+        ],
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("it-run.csv");
+    std::fs::write(
+        &file,
+        "email,old_login\ncarol.cole@example.org,\ndan.duarte@example.org,\nerin.east@example.org,erin\n",
+    )
+    .unwrap();
+    let out = fountain(&app, &["import", file.to_str().unwrap(), "--wave", "Lab"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let out = fountain(
+        &app,
+        &["set", "Lab", "--mode", "it-run", "--concurrency", "2"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let out = fountain(&app, &["start", "Lab"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+
+    let deadline = Instant::now() + Duration::from_secs(180);
+    let shown = loop {
+        let shown = show(&app, "Lab");
+        if shown["wave"]["state"] == "finished" {
+            break shown;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the wave never finished: {shown}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    // The pre-flight scan sized everyone.
+    for person in shown["people"].as_array().unwrap() {
+        assert!(person["bytes"].as_u64().is_some_and(|b| b > 0), "{shown}");
+    }
+    let out = fountain(&app, &["report", "Lab", "--json"]);
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for row in rows.as_array().unwrap() {
+        assert_eq!(row["state"], "done", "{rows}");
+    }
+    // Every message of each copy is on the new server, once.
+    let db = server::db::connect(&app.db_url).await.unwrap();
+    for (login, email) in [
+        ("carol.cole", "carol.cole@example.org"),
+        ("dan.duarte", "dan.duarte@example.org"),
+        ("erin", "erin.east@example.org"),
+    ] {
+        let report = report_of(&db, email).await;
+        let old_side = Credentials::Master {
+            user: login.into(),
+            master: ADMIN.0.into(),
+            password: ADMIN.1.into(),
+        };
+        assert_same_mail_of(old.port, &old_side, new.port, &new_mailbox(email), &report).await;
+    }
+    // Carol signs in for the first time: the account made for the wave is hers, migration done.
+    let (carol, _) = app.sign_in("carol", "carol-pass").await;
+    let seen = app.view(&carol, "my_migration", &[]).await;
+    let request = seen.request.expect("carol's migration");
+    assert_eq!(request.state, app::dto::RequestState::Done, "{request:?}");
+    // She was told when her copy started and when it was done.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let to_carol = sink
+            .emails()
+            .await
+            .into_iter()
+            .filter(|m| m["to"].to_string().contains("carol.cole@example.org"))
+            .count();
+        if to_carol >= 2 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "carol got {to_carol} email(s)");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// The last report of the request of `email`, as stored.
+async fn report_of(db: &sea_orm::DatabaseConnection, email: &str) -> app::dto::MigrationReport {
+    use sea_orm::{ConnectionTrait, Statement};
+    let row = db
+        .query_one(Statement::from_string(
+            db.get_database_backend(),
+            format!(
+                "SELECT r.report AS report FROM migration_requests r JOIN users u ON u.id = r.user_id \
+                 WHERE u.email = '{email}' ORDER BY r.id DESC LIMIT 1"
+            ),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let json: String = row.try_get("", "report").unwrap();
+    let stored: server::db::stored::Report = server::db::stored::read(&json).unwrap();
+    app::dto::MigrationReport::from(stored)
+}

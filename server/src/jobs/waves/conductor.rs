@@ -13,7 +13,7 @@ use sea_orm::{
 };
 
 use super::turns::{self, Turn};
-use crate::db::entity::{migration_request as request, wave, wave_member};
+use crate::db::entity::{migration_request as request, wave};
 use crate::jobs::queue::{Queue, QueueError};
 use crate::jobs::state::Event;
 use crate::jobs::timeline::Actor;
@@ -163,19 +163,14 @@ async fn is_over(db: &impl ConnectionTrait, w: &wave::Model, now: i64) -> Result
     if open > 0 {
         return Ok(false);
     }
-    let members = wave_member::Entity::find()
-        .filter(wave_member::Column::WaveId.eq(w.id))
-        .count(db)
-        .await?;
-    let copied: Vec<i64> = request::Entity::find()
-        .select_only()
-        .column(request::Column::UserId)
-        .distinct()
-        .filter(request::Column::WaveId.eq(w.id))
-        .into_tuple()
-        .all(db)
-        .await?;
-    let without = members.saturating_sub(copied.len() as u64);
+    // Everyone has had their copy: in this wave, or already before it.
+    let members = super::store::members(db, w).await?;
+    let users = super::preview::users_of(db, &members).await?;
+    let copied = super::enrol::taken(db, w.id).await?;
+    let without = members
+        .iter()
+        .filter(|m| users.get(&m.email).is_none_or(|u| !copied.contains(u)))
+        .count() as u64;
     let window_closed = w.window_end.is_some_and(|end| now >= end);
     Ok(turns::finished(open, without, window_closed))
 }

@@ -3,8 +3,10 @@
 //! left and the throughput measured on the old server ([`estimate`], [`measured`]); these are pure. Waves and
 //! their people are kept by [`store`]; [`preview`] plans a wave from what is stored. IT starts, pauses and
 //! resumes a wave ([`lifecycle`]); while it runs, its schedule ([`turns`], pure, applied by
-//! [`conductor`]) holds its requests until their turn and inside its window.
+//! [`conductor`]) holds its requests until their turn and inside its window; an IT-run wave gets its
+//! people's accounts, scans and requests from [`enrol`].
 pub mod conductor;
+pub mod enrol;
 pub mod estimate;
 pub mod import;
 pub mod lifecycle;
