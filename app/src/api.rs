@@ -5,8 +5,8 @@ use crate::dto::{
     BulkOutcome, CorruptQueue, DecisionKind, DecisionOutcome, EmailKind, EmailPreview,
     MigrationView, Password, Person, QuarantineId, QueueDecision, QueueDecisionOutcome, Repair,
     RepairPreview, RequestAction, RequestDetail, RequestId, ServerRole, ServerStatus, StaffEmail,
-    TemplateFile, Triage, TriageQuery, TriageSelection, Viewer, WaveCommand, WavePlan, WaveState,
-    WaveSummary,
+    TemplateFile, Triage, TriageQuery, TriageSelection, Viewer, WaveCommand, WaveDashboard,
+    WavePlan, WaveState, WaveSummary,
 };
 use crate::error::AppError;
 
@@ -185,6 +185,17 @@ pub async fn plan_wave(name: String) -> Result<WavePlan, AppError> {
     let name = crate::dto::WaveName::parse(&name).map_err(|e| AppError::BadRequest(e.to_string()));
     let name = crate::port::status_of(name)?;
     let outcome = crate::port::portal()?.wave_plan(name).await;
+    crate::port::status_of(outcome)
+}
+
+/// Where a wave stands as it runs: people by state, bytes, throughput, finish at p50 and p90, the
+/// slowest and the stuck, failures by class (division IT).
+#[server(prefix = "/api", endpoint = "wave_dashboard")]
+pub async fn wave_board(name: String) -> Result<WaveDashboard, AppError> {
+    crate::port::require_any(crate::areas::IT)?;
+    let name = crate::dto::WaveName::parse(&name).map_err(|e| AppError::BadRequest(e.to_string()));
+    let name = crate::port::status_of(name)?;
+    let outcome = crate::port::portal()?.wave_dashboard(name).await;
     crate::port::status_of(outcome)
 }
 

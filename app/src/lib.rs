@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod areas;
+pub mod charts;
 mod components;
 pub mod dto;
 pub mod error;

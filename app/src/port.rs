@@ -10,7 +10,7 @@ use crate::dto::{
     MigrationView, Person, QuarantineId, QueueDecision, QueueDecisionOutcome, Reason, Repair,
     RepairPreview, RequestAction, RequestDetail, RequestId, Role, ServerLimits, ServerRole,
     ServerStatus, StaffEmail, TemplateFile, Triage, TriageQuery, TriageSelection, Viewer,
-    WaveCommand, WaveName, WavePlan, WaveState, WaveSummary,
+    WaveCommand, WaveDashboard, WaveName, WavePlan, WaveState, WaveSummary,
 };
 use crate::error::AppError;
 
@@ -102,6 +102,10 @@ pub trait Portal: Send + Sync + 'static {
 
     /// A wave's plan before it starts: largest first, with p50 and p90 finishes (division IT).
     async fn wave_plan(&self, name: WaveName) -> Result<WavePlan, AppError>;
+
+    /// Where a running wave stands: people by state, bytes, throughput, the finish at p50 and p90
+    /// (division IT).
+    async fn wave_dashboard(&self, name: WaveName) -> Result<WaveDashboard, AppError>;
 
     /// Starts, pauses or resumes a wave (division IT); its new state.
     async fn drive_wave(

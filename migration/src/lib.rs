@@ -17,6 +17,7 @@ mod m20261202_000010_server_limits;
 mod m20261202_000011_run_protocol;
 mod m20261202_000012_waves;
 mod m20261202_000013_wave_requests;
+mod m20261203_000014_wave_samples;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000011_run_protocol::Migration),
             Box::new(m20261202_000012_waves::Migration),
             Box::new(m20261202_000013_wave_requests::Migration),
+            Box::new(m20261203_000014_wave_samples::Migration),
         ]
     }
 }

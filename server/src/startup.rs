@@ -38,7 +38,7 @@ impl Application {
         let pkg_dir = config.server.site_root.join("pkg");
         anyhow::ensure!(
             pkg_dir.join("fountain.js").is_file(),
-            "the site bundle is missing at {} (server.site_root): build it with `cargo leptos build`, \
+            "the site bundle is missing at {} (server.site_root): build it with `bash .ci/build-site`, \
              or point server.site_root at the built site",
             pkg_dir.display()
         );

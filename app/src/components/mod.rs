@@ -14,4 +14,5 @@ pub mod servers;
 pub mod sparkline;
 pub mod timeline;
 pub mod triage_table;
+pub mod wave_dashboard;
 pub mod waves;

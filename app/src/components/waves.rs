@@ -1,9 +1,11 @@
 //! Division IT's waves: each with its people, sizes and settings, and a wave's plan on demand — who
 //! goes in which order (largest first), when each should start and end, and the wave's finish at p50
-//! and p90 against its window, drawn as SVG on the server (one row per slot, a bar per person).
+//! and p90 against its window, drawn as SVG on the server (one row per slot, a bar per person); and
+//! a wave's dashboard while it runs ([`super::wave_dashboard`]).
 use leptos::prelude::*;
 
 use crate::api::{plan_wave, waves, DriveWave};
+use crate::components::wave_dashboard::Dashboard;
 use crate::dto::{WaveCommand, WavePlan, WaveSummary};
 use crate::format::{format_unix, human_duration, human_size};
 
@@ -51,6 +53,7 @@ pub fn Waves() -> impl IntoView {
     let drive = ServerAction::<DriveWave>::new();
     let list = Resource::new(move || drive.version().get(), |_| waves());
     let chosen = RwSignal::new(None::<String>);
+    let watched = RwSignal::new(None::<String>);
     let refused = move || {
         drive.value().get().and_then(Result::err).map(|e| {
             view! { <p class="error" role="alert" id="waves-refused">{e.to_string()}</p> }
@@ -64,12 +67,16 @@ pub fn Waves() -> impl IntoView {
                     Ok(all) if all.is_empty() => view! {
                         <p class="muted" id="waves-empty">"No waves yet: fountain waves import FILE --wave NAME makes one."</p>
                     }.into_any(),
-                    Ok(all) => view! { <WaveTable waves=all chosen=chosen drive=drive /> }.into_any(),
+                    Ok(all) => view! { <WaveTable waves=all chosen=chosen watched=watched drive=drive /> }.into_any(),
                     Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
                 }
             })}
         </Suspense>
         {move || chosen.get().map(|name| view! { <Plan name=name /> })}
+        {move || watched.get().map(|name| {
+            let report = format!("/it/waves/report.html?wave={}", query_value(&name));
+            view! { <Dashboard name=name report=report /> }
+        })}
     }
 }
 
@@ -77,6 +84,7 @@ pub fn Waves() -> impl IntoView {
 fn WaveTable(
     waves: Vec<WaveSummary>,
     chosen: RwSignal<Option<String>>,
+    watched: RwSignal<Option<String>>,
     drive: ServerAction<DriveWave>,
 ) -> impl IntoView {
     let rows = waves
@@ -112,7 +120,19 @@ fn WaveTable(
                     <td>
                         {command}
                         <button type="button" class="button" id=format!("wave-{i}-plan")
-                            on:click=move |_| chosen.set(Some(name.clone()))>"Plan"</button>
+                            on:click={
+                                let name = name.clone();
+                                move |_| {
+                                    watched.set(None);
+                                    chosen.set(Some(name.clone()));
+                                }
+                            }>"Plan"</button>
+                        " "
+                        <button type="button" class="button" id=format!("wave-{i}-dashboard")
+                            on:click=move |_| {
+                                chosen.set(None);
+                                watched.set(Some(name.clone()));
+                            }>"Dashboard"</button>
                         " "
                         <a href=report rel="external" download="wave-report.csv" id=format!("wave-{i}-report")>"Results as CSV"</a>
                     </td>

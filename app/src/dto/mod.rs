@@ -83,6 +83,7 @@ mod servers;
 mod state;
 mod templates;
 mod triage;
+mod wave_dashboard;
 mod waves;
 pub use address::{AddressError, EmailAddress};
 pub use detail::{
@@ -104,6 +105,7 @@ pub use templates::{EmailKind, EmailPreview, TemplateFile};
 pub use triage::{
     BulkOutcome, Stall, Triage, TriageBucket, TriageQuery, TriageRow, TriageSelection, TriageSort,
 };
+pub use wave_dashboard::{PersonStanding, Standing, WaveDashboard, WaveSample};
 pub use waves::{
     PlannedPerson, WaveCommand, WaveMode, WaveName, WaveNameError, WavePlan, WaveState, WaveSummary,
 };

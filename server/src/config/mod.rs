@@ -40,7 +40,7 @@ pub struct ServerConfig {
     /// `Secure` (https), and which origin may post forms.
     #[serde(default = "default_public_url")]
     pub public_url: Url,
-    /// Where `cargo leptos build` put the site (the wasm bundle and the stylesheet).
+    /// Where `.ci/build-site` (or `cargo leptos build`) put the site (the wasm bundle and the stylesheet).
     #[serde(default = "default_site_root")]
     pub site_root: PathBuf,
 }

@@ -112,6 +112,9 @@ impl Worker {
                     if let Err(e) = super::waves::conductor::conduct(&m.db, copies, now()).await {
                         tracing::error!(error = %e, "cannot run the waves' schedule");
                     }
+                    if let Err(e) = super::waves::dashboard::sample(m, now()).await {
+                        tracing::error!(error = %e, "cannot write down the waves' progress");
+                    }
                     in_force.claims_paused()
                 }
                 Err(e) => {

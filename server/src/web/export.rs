@@ -1,8 +1,9 @@
 //! Tables taken elsewhere, as CSV: the triage queue (`/helpdesk/triage.csv`), a request's whole audit
 //! log, its last report and its quarantined messages (`/helpdesk/requests/N/timeline.csv`,
 //! `report.csv`, `quarantine.csv`) for the helpdesk and IT; the corrupt mailboxes
-//! (`/it/corrupt.csv`), the servers' limit changes (`/it/server-limits.csv`) and everyone who has
-//! signed in (`/it/people.csv`) for IT. The guard lets in whom the page does, and each handler checks
+//! (`/it/corrupt.csv`), the servers' limit changes (`/it/server-limits.csv`), everyone who has
+//! signed in (`/it/people.csv`), and a wave's results (`/it/waves/report.csv`, and printable with its
+//! plots: `/it/waves/report.html`) for IT. The guard lets in whom the page does, and each handler checks
 //! again next to the data.
 use std::sync::Arc;
 
@@ -317,6 +318,40 @@ async fn wave_report_csv(
     match report::rows(&state.db, &wave).await {
         Ok(rows) => attachment("wave-report.csv", report::csv(&rows)),
         Err(e) => failed("cannot export the wave's report", e),
+    }
+}
+
+/// The wave's printable report: where it stands, its plots and each person's results, as one page.
+#[get("/it/waves/report.html")]
+async fn wave_report_html(
+    req: HttpRequest,
+    query: web::Query<WaveQuery>,
+    migrations: web::Data<Option<Arc<Migrations>>>,
+) -> HttpResponse {
+    use crate::jobs::waves::{report, store};
+    if !allowed(&req, app::areas::IT) {
+        return HttpResponse::Forbidden().body("This needs the Division IT role.");
+    }
+    let Ok(name) = app::dto::WaveName::parse(&query.wave) else {
+        return HttpResponse::BadRequest().body("Name a wave: ?wave=NAME.");
+    };
+    let d = match super::waves::dashboard(migrations.as_deref(), &name).await {
+        Ok(d) => d,
+        Err(e) => return super::error_response(e),
+    };
+    let Some(m) = migrations.as_deref() else {
+        return HttpResponse::NotFound().body("Migrations are not set up on this portal.");
+    };
+    let rows = match store::find(&m.db, &name).await {
+        Ok(Some(wave)) => report::rows(&m.db, &wave).await,
+        Ok(None) => Ok(Vec::new()),
+        Err(e) => Err(e),
+    };
+    match rows {
+        Ok(rows) => HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .body(super::wave_report::page(&d, &rows)),
+        Err(e) => failed("cannot make the wave's report", e),
     }
 }
 

@@ -11,6 +11,7 @@ mod portal;
 mod self_service;
 mod servers;
 mod sign_in;
+mod wave_report;
 mod waves;
 
 use actix_web::{get, web, HttpResponse};
@@ -69,6 +70,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(export::server_limits_csv)
         .service(export::people_csv)
         .service(export::wave_report_csv)
+        .service(export::wave_report_html)
         .service(corrupt::quarantined_eml)
         .service(corrupt::left_behind_eml)
         .configure(sign_in::configure);

@@ -5,8 +5,8 @@ use app::dto::{
     BulkOutcome, CorruptQueue, DecisionKind, DecisionOutcome, EmailKind, EmailPreview,
     MigrationView, Person, QuarantineId, QueueDecision, QueueDecisionOutcome, Reason, Repair,
     RepairPreview, RequestAction, RequestDetail, RequestId, ServerLimits, ServerRole, ServerStatus,
-    StaffEmail, TemplateFile, Triage, TriageQuery, TriageSelection, Viewer, WaveCommand, WaveName,
-    WavePlan, WaveState, WaveSummary,
+    StaffEmail, TemplateFile, Triage, TriageQuery, TriageSelection, Viewer, WaveCommand,
+    WaveDashboard, WaveName, WavePlan, WaveState, WaveSummary,
 };
 use app::error::AppError;
 use sea_orm::DatabaseConnection;
@@ -128,6 +128,10 @@ impl app::port::Portal for DbPortal {
 
     async fn wave_plan(&self, name: WaveName) -> Result<WavePlan, AppError> {
         waves::plan(self.migrations.as_deref(), &name).await
+    }
+
+    async fn wave_dashboard(&self, name: WaveName) -> Result<WaveDashboard, AppError> {
+        waves::dashboard(self.migrations.as_deref(), &name).await
     }
 
     async fn drive_wave(

@@ -1,11 +1,11 @@
-//! Division IT's waves on the IT page: the list with counts, and a wave's plan before it starts (see
-//! `jobs::waves`).
-use app::dto::{Viewer, WaveCommand, WaveName, WavePlan, WaveState, WaveSummary};
+//! Division IT's waves on the IT page: the list with counts, a wave's plan before it starts, and its
+//! dashboard while it runs (see `jobs::waves`).
+use app::dto::{Viewer, WaveCommand, WaveDashboard, WaveName, WavePlan, WaveState, WaveSummary};
 use app::error::AppError;
 use sea_orm::DatabaseConnection;
 
 use super::self_service::{internal, open};
-use crate::jobs::waves::{preview, store};
+use crate::jobs::waves::{dashboard as board, preview, store};
 use crate::jobs::Migrations;
 
 pub async fn list(db: &DatabaseConnection) -> Result<Vec<WaveSummary>, AppError> {
@@ -42,14 +42,29 @@ pub async fn drive(
     }
 }
 
+/// Copies the old server takes at once, by the limits in force.
+async fn server_copies(m: &Migrations) -> Result<usize, AppError> {
+    let s = &m.settings;
+    preview::copies_allowed(&m.db, s.max_connections_per_server, s.parallel_folders)
+        .await
+        .map_err(internal)
+}
+
 pub async fn plan(m: Option<&Migrations>, name: &WaveName) -> Result<WavePlan, AppError> {
     let m = open(m)?;
     let wave = wave(m, name).await?;
+    let copies = server_copies(m).await?;
     let s = &m.settings;
-    let copies = preview::copies_allowed(&m.db, s.max_connections_per_server, s.parallel_folders)
-        .await
-        .map_err(internal)?;
     preview::preview(&m.db, &wave, copies, s.assumed_mb_per_sec * 1_000_000.0)
+        .await
+        .map_err(internal)
+}
+
+pub async fn dashboard(m: Option<&Migrations>, name: &WaveName) -> Result<WaveDashboard, AppError> {
+    let m = open(m)?;
+    let wave = wave(m, name).await?;
+    let copies = server_copies(m).await?;
+    board::dashboard(m, &wave, copies, crate::db::now())
         .await
         .map_err(internal)
 }

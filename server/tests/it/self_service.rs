@@ -1208,6 +1208,18 @@ async fn the_authorization_matrix_holds_for_every_server_function_and_page() {
             ],
         ),
         (
+            "wave_dashboard",
+            vec![("name", "no such wave")],
+            [
+                (NoSession, 401),
+                (Owner, 403),
+                (Other, 403),
+                (Helpdesk, 403),
+                (It, 404),
+                (NoRole, 403),
+            ],
+        ),
+        (
             "drive_wave",
             vec![("name", "no such wave"), ("command", "start")],
             [
@@ -1421,7 +1433,7 @@ async fn the_authorization_matrix_holds_for_every_server_function_and_page() {
     let timeline_csv = format!("/helpdesk/requests/{request}/timeline.csv");
     let report_csv = format!("/helpdesk/requests/{request}/report.csv");
     let quarantine_csv = format!("/helpdesk/requests/{request}/quarantine.csv");
-    let pages: [(&str, [(Caller, u16); 6]); 18] = [
+    let pages: [(&str, [(Caller, u16); 6]); 19] = [
         (
             "/it/requests/999999/quarantine/1.eml",
             [
@@ -1479,6 +1491,17 @@ async fn the_authorization_matrix_holds_for_every_server_function_and_page() {
         ),
         (
             "/it/waves/report.csv?wave=no%20such%20wave",
+            [
+                (NoSession, 302),
+                (Owner, 403),
+                (Other, 403),
+                (Helpdesk, 403),
+                (It, 404),
+                (NoRole, 403),
+            ],
+        ),
+        (
+            "/it/waves/report.html?wave=no%20such%20wave",
             [
                 (NoSession, 302),
                 (Owner, 403),

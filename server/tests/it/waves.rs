@@ -431,6 +431,37 @@ async fn a_wave_is_planned_from_scans_and_measured_copies() {
         assert_eq!(show(&app, "Pilot")["wave"]["state"], state, "{button}");
     }
     shot(c, "waves-running").await;
+    // The running wave's dashboard: bob's mailbox done of the sized ones, one bar per person, the
+    // plots drawn by the server.
+    css(c, "#wave-0-dashboard").await.click().await.unwrap();
+    let states = text_until(c, "#wave-dashboard-states", 30, |t| t.contains("done")).await;
+    assert!(
+        states.contains("1 done") && states.contains("2 not started"),
+        "{states}"
+    );
+    let bytes = text_until(c, "#wave-dashboard-bytes", 10, |t| !t.is_empty()).await;
+    assert!(
+        bytes.contains("copied") && bytes.contains("1 not sized yet"),
+        "{bytes}"
+    );
+    let people = c
+        .find_all(fantoccini::Locator::Css("#wave-people-chart g.person"))
+        .await
+        .unwrap();
+    assert_eq!(people.len(), 3);
+    for chart in [
+        "#wave-bytes-chart",
+        "#wave-burndown-chart",
+        "#wave-throughput-chart",
+    ] {
+        css(c, chart).await;
+    }
+    let report = css(c, "#wave-dashboard-report").await;
+    assert_eq!(
+        report.attr("href").await.unwrap().as_deref(),
+        Some("/it/waves/report.html?wave=Pilot")
+    );
+    shot(c, "waves-dashboard").await;
     let (status, body) = app.call(&ivan, "drive_wave", &form).await;
     assert_eq!(status, 409, "{body}");
     assert!(body.contains("already running"), "{body}");
@@ -754,8 +785,14 @@ async fn an_it_run_wave_scans_and_copies_for_people_who_never_signed_in() {
     let out = fountain(&app, &["start", "Lab"]);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
 
+    // IT follows the dashboard while the wave runs: what is copied only grows.
+    let (ivan, _) = app.sign_in("ivan", "ivan-pass").await;
+    let mut seen: Vec<app::dto::WaveDashboard> = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(180);
     let shown = loop {
+        let (status, body) = app.call(&ivan, "wave_dashboard", &[("name", "Lab")]).await;
+        assert_eq!(status, 200, "{body}");
+        seen.push(serde_json::from_str(&body).unwrap());
         let shown = show(&app, "Lab");
         if shown["wave"]["state"] == "finished" {
             break shown;
@@ -790,6 +827,76 @@ async fn an_it_run_wave_scans_and_copies_for_people_who_never_signed_in() {
         };
         assert_same_mail_of(old.port, &old_side, new.port, &new_mailbox(email), &report).await;
     }
+    for pair in seen.windows(2) {
+        let (before, after) = (&pair[0], &pair[1]);
+        for p in &after.people {
+            let earlier = before.people.iter().find(|q| q.email == p.email).unwrap();
+            assert!(
+                p.bytes_done >= earlier.bytes_done || earlier.bytes_total != p.bytes_total,
+                "{}: {} bytes done, then {}",
+                p.email,
+                earlier.bytes_done,
+                p.bytes_done
+            );
+        }
+    }
+    // Once finished (and sampled one last time), everything sized is on the new server, each
+    // mailbox's size is what its copy found on the old server, and the plots have a history.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let board = loop {
+        let (status, body) = app.call(&ivan, "wave_dashboard", &[("name", "Lab")]).await;
+        assert_eq!(status, 200, "{body}");
+        let board: app::dto::WaveDashboard = serde_json::from_str(&body).unwrap();
+        if board
+            .samples
+            .last()
+            .is_some_and(|s| s.bytes_done == board.bytes_total)
+        {
+            break board;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no last sample: {:?}",
+            board.samples
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    assert_eq!(board.state, app::dto::WaveState::Finished);
+    assert_eq!(
+        board.by_state,
+        [(app::dto::Standing::Request(app::dto::RequestState::Done), 3)]
+    );
+    assert_eq!((board.finish_p50, board.finish_p90), (None, None));
+    assert!(board.samples.len() >= 2, "{:?}", board.samples);
+    let mut total = 0;
+    for p in &board.people {
+        let report = report_of(&db, &p.email).await;
+        let copied: u64 = report.folders.iter().map(|f| f.source_bytes).sum();
+        assert_eq!(p.bytes_total, Some(copied), "{}", p.email);
+        assert_eq!(p.bytes_done, copied, "{}", p.email);
+        total += copied;
+    }
+    assert_eq!((board.bytes_done, board.bytes_total), (total, total));
+    // The printable report: the same figures, its plots, everyone.
+    let page = ivan
+        .get(app.url("/it/waves/report.html?wave=Lab"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    for needle in [
+        "id=\"wave-bytes-chart\"",
+        "id=\"wave-burndown-chart\"",
+        "id=\"wave-people-chart\"",
+        "carol.cole@example.org",
+        "dan.duarte@example.org",
+        "erin.east@example.org",
+        "3 done",
+    ] {
+        assert!(page.contains(needle), "{needle} missing from the report");
+    }
+
     // Carol signs in for the first time: the account made for the wave is hers, migration done.
     let (carol, _) = app.sign_in("carol", "carol-pass").await;
     let seen = app.view(&carol, "my_migration", &[]).await;

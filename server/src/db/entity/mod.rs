@@ -13,3 +13,4 @@ pub mod session;
 pub mod user;
 pub mod wave;
 pub mod wave_member;
+pub mod wave_sample;

@@ -4,8 +4,10 @@
 //! their people are kept by [`store`]; [`preview`] plans a wave from what is stored. IT starts, pauses and
 //! resumes a wave ([`lifecycle`]); while it runs, its schedule ([`turns`], pure, applied by
 //! [`conductor`]) holds its requests until their turn and inside its window; an IT-run wave gets its
-//! people's accounts, scans and requests from [`enrol`].
+//! people's accounts, scans and requests from [`enrol`]. While it runs, [`dashboard`] samples its
+//! progress and reads where it stands, decided by [`standing`] (pure).
 pub mod conductor;
+pub mod dashboard;
 pub mod enrol;
 pub mod estimate;
 pub mod import;
@@ -14,5 +16,6 @@ pub mod measured;
 pub mod plan;
 pub mod preview;
 pub mod report;
+pub mod standing;
 pub mod store;
 pub mod turns;

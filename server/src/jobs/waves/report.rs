@@ -4,9 +4,7 @@
 use std::collections::HashMap;
 
 use app::dto::RequestState;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
 use crate::db::entity::{migration_request, wave, wave_member};
@@ -66,25 +64,7 @@ pub async fn rows(db: &impl ConnectionTrait, w: &wave::Model) -> Result<Vec<Row>
     let members: Vec<wave_member::Model> = super::store::members(db, w).await?;
     let users = super::preview::users_of(db, &members).await?;
     let ids: Vec<i64> = users.values().copied().collect();
-    let mut latest: HashMap<i64, (String, Option<String>)> = HashMap::new();
-    for chunk in ids.chunks(VALUES_PER_QUERY) {
-        let found: Vec<(i64, String, Option<String>)> = migration_request::Entity::find()
-            .select_only()
-            .column(migration_request::Column::UserId)
-            .column(migration_request::Column::State)
-            .column(migration_request::Column::Report)
-            .filter(migration_request::Column::UserId.is_in(chunk.iter().copied()))
-            .order_by_asc(migration_request::Column::Id)
-            .into_tuple()
-            .all(db)
-            .await?;
-        // Oldest first: the latest stays.
-        latest.extend(
-            found
-                .into_iter()
-                .map(|(user, state, report)| (user, (state, report))),
-        );
-    }
+    let latest = latest_requests(db, &ids).await?;
     Ok(members
         .into_iter()
         .map(|m| {
@@ -95,16 +75,17 @@ pub async fn rows(db: &impl ConnectionTrait, w: &wave::Model) -> Result<Vec<Row>
                     totals: Totals::default(),
                 };
             };
-            let Some((state, report)) = latest.get(user) else {
+            let Some(request) = latest.get(user) else {
                 return Row {
                     email: m.email,
                     state: "not started".into(),
                     totals: Totals::default(),
                 };
             };
-            let state = RequestState::parse(state)
-                .map_or_else(|| state.clone(), |s| s.in_words().to_owned());
-            let totals = report
+            let state = RequestState::parse(&request.state)
+                .map_or_else(|| request.state.clone(), |s| s.in_words().to_owned());
+            let totals = request
+                .report
                 .as_deref()
                 .and_then(stored::read::<stored::Report>)
                 .map(|r| totals(&r))
@@ -116,6 +97,24 @@ pub async fn rows(db: &impl ConnectionTrait, w: &wave::Model) -> Result<Vec<Row>
             }
         })
         .collect())
+}
+
+/// Each of `users`' latest request, by person.
+pub async fn latest_requests(
+    db: &impl ConnectionTrait,
+    users: &[i64],
+) -> Result<HashMap<i64, migration_request::Model>, DbErr> {
+    let mut latest = HashMap::new();
+    for chunk in users.chunks(VALUES_PER_QUERY) {
+        let found = migration_request::Entity::find()
+            .filter(migration_request::Column::UserId.is_in(chunk.iter().copied()))
+            .order_by_asc(migration_request::Column::Id)
+            .all(db)
+            .await?;
+        // Oldest first: the latest stays.
+        latest.extend(found.into_iter().map(|r| (r.user_id, r)));
+    }
+    Ok(latest)
 }
 
 /// The rows as CSV, a header first.

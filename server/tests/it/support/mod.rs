@@ -88,7 +88,7 @@ pub fn repo_root() -> PathBuf {
         .to_owned()
 }
 
-/// Where `cargo leptos build` put the site (overridable for unusual layouts).
+/// Where `.ci/build-site` (or `cargo leptos build`) put the site (overridable for unusual layouts).
 pub fn site_root() -> PathBuf {
     std::env::var_os("LEPTOS_SITE_ROOT")
         .map(PathBuf::from)

@@ -72,7 +72,7 @@ impl FaultyProxy {
         let accepted = seen.clone();
         let counter = cuts.clone();
         let peak = Arc::new(AtomicUsize::new(0));
-        let open = Arc::new(AtomicUsize::new(0));
+        let open = OpenConnections::default();
         let highest = peak.clone();
         let faulty = Arc::new(AtomicUsize::new(faulty));
         let still_faulty = faulty.clone();
@@ -81,7 +81,7 @@ impl FaultyProxy {
                 let n = seen.fetch_add(1, Ordering::SeqCst);
                 let limit = (n < still_faulty.load(Ordering::SeqCst)).then_some(after);
                 let counter = counter.clone();
-                let now_open = open.fetch_add(1, Ordering::SeqCst) + 1;
+                let (held, now_open) = open.add(&client);
                 highest.fetch_max(now_open, Ordering::SeqCst);
                 let open = open.clone();
                 tokio::spawn(async move {
@@ -90,7 +90,7 @@ impl FaultyProxy {
                             counter.fetch_add(1, Ordering::SeqCst);
                         }
                     }
-                    open.fetch_sub(1, Ordering::SeqCst);
+                    open.remove(held);
                 });
             }
         });
@@ -119,6 +119,59 @@ impl Drop for FaultyProxy {
     fn drop(&mut self) {
         self.task.abort();
     }
+}
+
+/// The client sockets the proxy has open, to count those the client still holds when another one
+/// arrives. A client that closed its connection and at once opened the next (its slot passed on) must
+/// not count twice: the kernel has its hang-up (the socket is past ESTABLISHED) before the next
+/// connection can be accepted, whereas the task that reads the hang-up may not have run yet.
+#[derive(Clone, Default)]
+struct OpenConnections(
+    Arc<std::sync::Mutex<(u64, std::collections::HashMap<u64, std::os::fd::OwnedFd>)>>,
+);
+
+impl OpenConnections {
+    /// Adds `client`; returns its key and how many connections the clients hold now, it included.
+    fn add(&self, client: &TcpStream) -> (u64, usize) {
+        use std::os::fd::AsFd;
+        // A second descriptor of the socket only to ask its state; the proxy drops it with the entry.
+        let watch = client
+            .as_fd()
+            .try_clone_to_owned()
+            .expect("dup a client socket");
+        let mut open = self.0.lock().unwrap();
+        let (next, sockets) = &mut *open;
+        *next += 1;
+        sockets.insert(*next, watch);
+        let held = sockets.values().filter(|fd| client_holds(fd)).count();
+        (*next, held)
+    }
+
+    fn remove(&self, key: u64) {
+        self.0.lock().unwrap().1.remove(&key);
+    }
+}
+
+/// Whether the client has not hung up this socket: TCP state ESTABLISHED, or closing from the
+/// proxy's side only (FIN_WAIT1, FIN_WAIT2).
+fn client_holds(socket: &std::os::fd::OwnedFd) -> bool {
+    use std::os::fd::AsRawFd;
+    let mut info: libc::tcp_info = unsafe { std::mem::zeroed() };
+    let mut len = std::mem::size_of::<libc::tcp_info>() as libc::socklen_t;
+    // SAFETY: the descriptor is open (owned here) and `info` is as large as `len` says.
+    let got = unsafe {
+        libc::getsockopt(
+            socket.as_raw_fd(),
+            libc::IPPROTO_TCP,
+            libc::TCP_INFO,
+            (&mut info as *mut libc::tcp_info).cast(),
+            &mut len,
+        )
+    };
+    const ESTABLISHED: u8 = 1;
+    const FIN_WAIT1: u8 = 4;
+    const FIN_WAIT2: u8 = 5;
+    got != 0 || matches!(info.tcpi_state, ESTABLISHED | FIN_WAIT1 | FIN_WAIT2)
 }
 
 /// Copies both ways; returns true when it injected the fault.
