@@ -6,7 +6,7 @@ use crate::dto::{
     MigrationView, Password, Person, QuarantineId, QueueDecision, QueueDecisionOutcome, Repair,
     RepairPreview, RequestAction, RequestDetail, RequestId, ServerRole, ServerStatus, StaffEmail,
     TemplateFile, Triage, TriageQuery, TriageSelection, Viewer, WaveCommand, WaveDashboard,
-    WavePlan, WaveState, WaveSummary,
+    WaveMessages, WavePlan, WaveState, WaveSummary,
 };
 use crate::error::AppError;
 
@@ -196,6 +196,17 @@ pub async fn wave_board(name: String) -> Result<WaveDashboard, AppError> {
     let name = crate::dto::WaveName::parse(&name).map_err(|e| AppError::BadRequest(e.to_string()));
     let name = crate::port::status_of(name)?;
     let outcome = crate::port::portal()?.wave_dashboard(name).await;
+    crate::port::status_of(outcome)
+}
+
+/// What a wave tells its people and when, a dry run: invitation or notice, reminders, who and when
+/// (division IT).
+#[server(prefix = "/api", endpoint = "wave_messages")]
+pub async fn wave_mailing(name: String) -> Result<WaveMessages, AppError> {
+    crate::port::require_any(crate::areas::IT)?;
+    let name = crate::dto::WaveName::parse(&name).map_err(|e| AppError::BadRequest(e.to_string()));
+    let name = crate::port::status_of(name)?;
+    let outcome = crate::port::portal()?.wave_messages(name).await;
     crate::port::status_of(outcome)
 }
 

@@ -10,7 +10,7 @@ use crate::dto::{
     MigrationView, Person, QuarantineId, QueueDecision, QueueDecisionOutcome, Reason, Repair,
     RepairPreview, RequestAction, RequestDetail, RequestId, Role, ServerLimits, ServerRole,
     ServerStatus, StaffEmail, TemplateFile, Triage, TriageQuery, TriageSelection, Viewer,
-    WaveCommand, WaveDashboard, WaveName, WavePlan, WaveState, WaveSummary,
+    WaveCommand, WaveDashboard, WaveMessages, WaveName, WavePlan, WaveState, WaveSummary,
 };
 use crate::error::AppError;
 
@@ -106,6 +106,9 @@ pub trait Portal: Send + Sync + 'static {
     /// Where a running wave stands: people by state, bytes, throughput, the finish at p50 and p90
     /// (division IT).
     async fn wave_dashboard(&self, name: WaveName) -> Result<WaveDashboard, AppError>;
+
+    /// What a wave tells its people and when, a dry run (division IT).
+    async fn wave_messages(&self, name: WaveName) -> Result<WaveMessages, AppError>;
 
     /// Starts, pauses or resumes a wave (division IT); its new state.
     async fn drive_wave(

@@ -18,6 +18,7 @@ mod m20261202_000011_run_protocol;
 mod m20261202_000012_waves;
 mod m20261202_000013_wave_requests;
 mod m20261203_000014_wave_samples;
+mod m20261203_000015_wave_outreach;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000012_waves::Migration),
             Box::new(m20261202_000013_wave_requests::Migration),
             Box::new(m20261203_000014_wave_samples::Migration),
+            Box::new(m20261203_000015_wave_outreach::Migration),
         ]
     }
 }

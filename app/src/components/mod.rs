@@ -15,4 +15,5 @@ pub mod sparkline;
 pub mod timeline;
 pub mod triage_table;
 pub mod wave_dashboard;
+pub mod wave_messages;
 pub mod waves;

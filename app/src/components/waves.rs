@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use crate::api::{plan_wave, waves, DriveWave};
 use crate::components::wave_dashboard::Dashboard;
+use crate::components::wave_messages::Mailing;
 use crate::dto::{WaveCommand, WavePlan, WaveSummary};
 use crate::format::{format_unix, human_duration, human_size};
 
@@ -54,6 +55,7 @@ pub fn Waves() -> impl IntoView {
     let list = Resource::new(move || drive.version().get(), |_| waves());
     let chosen = RwSignal::new(None::<String>);
     let watched = RwSignal::new(None::<String>);
+    let mailing = RwSignal::new(None::<String>);
     let refused = move || {
         drive.value().get().and_then(Result::err).map(|e| {
             view! { <p class="error" role="alert" id="waves-refused">{e.to_string()}</p> }
@@ -67,7 +69,7 @@ pub fn Waves() -> impl IntoView {
                     Ok(all) if all.is_empty() => view! {
                         <p class="muted" id="waves-empty">"No waves yet: fountain waves import FILE --wave NAME makes one."</p>
                     }.into_any(),
-                    Ok(all) => view! { <WaveTable waves=all chosen=chosen watched=watched drive=drive /> }.into_any(),
+                    Ok(all) => view! { <WaveTable waves=all chosen=chosen watched=watched mailing=mailing drive=drive /> }.into_any(),
                     Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
                 }
             })}
@@ -77,6 +79,7 @@ pub fn Waves() -> impl IntoView {
             let report = format!("/it/waves/report.html?wave={}", query_value(&name));
             view! { <Dashboard name=name report=report /> }
         })}
+        {move || mailing.get().map(|name| view! { <Mailing name=name /> })}
     }
 }
 
@@ -85,6 +88,7 @@ fn WaveTable(
     waves: Vec<WaveSummary>,
     chosen: RwSignal<Option<String>>,
     watched: RwSignal<Option<String>>,
+    mailing: RwSignal<Option<String>>,
     drive: ServerAction<DriveWave>,
 ) -> impl IntoView {
     let rows = waves
@@ -124,15 +128,27 @@ fn WaveTable(
                                 let name = name.clone();
                                 move |_| {
                                     watched.set(None);
+                                    mailing.set(None);
                                     chosen.set(Some(name.clone()));
                                 }
                             }>"Plan"</button>
                         " "
                         <button type="button" class="button" id=format!("wave-{i}-dashboard")
+                            on:click={
+                                let name = name.clone();
+                                move |_| {
+                                    chosen.set(None);
+                                    mailing.set(None);
+                                    watched.set(Some(name.clone()));
+                                }
+                            }>"Dashboard"</button>
+                        " "
+                        <button type="button" class="button" id=format!("wave-{i}-messages")
                             on:click=move |_| {
                                 chosen.set(None);
-                                watched.set(Some(name.clone()));
-                            }>"Dashboard"</button>
+                                watched.set(None);
+                                mailing.set(Some(name.clone()));
+                            }>"Emails"</button>
                         " "
                         <a href=report rel="external" download="wave-report.csv" id=format!("wave-{i}-report")>"Results as CSV"</a>
                     </td>

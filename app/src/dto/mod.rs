@@ -84,6 +84,7 @@ mod state;
 mod templates;
 mod triage;
 mod wave_dashboard;
+mod wave_messages;
 mod waves;
 pub use address::{AddressError, EmailAddress};
 pub use detail::{
@@ -106,6 +107,7 @@ pub use triage::{
     BulkOutcome, Stall, Triage, TriageBucket, TriageQuery, TriageRow, TriageSelection, TriageSort,
 };
 pub use wave_dashboard::{PersonStanding, Standing, WaveDashboard, WaveSample};
+pub use wave_messages::{Delivery, WaveEmail, WaveMessage, WaveMessages};
 pub use waves::{
     PlannedPerson, WaveCommand, WaveMode, WaveName, WaveNameError, WavePlan, WaveState, WaveSummary,
 };

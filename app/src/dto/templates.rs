@@ -9,15 +9,21 @@ pub enum EmailKind {
     NeedsAttention,
     Helpdesk,
     Reconnect,
+    Invitation,
+    Reminder,
+    Notice,
 }
 
 impl EmailKind {
-    pub const ALL: [EmailKind; 5] = [
+    pub const ALL: [EmailKind; 8] = [
         EmailKind::Started,
         EmailKind::Done,
         EmailKind::NeedsAttention,
         EmailKind::Helpdesk,
         EmailKind::Reconnect,
+        EmailKind::Invitation,
+        EmailKind::Reminder,
+        EmailKind::Notice,
     ];
 
     /// When it is sent, in words.
@@ -28,6 +34,9 @@ impl EmailKind {
             EmailKind::NeedsAttention => "Needs attention (when a copy stops short)",
             EmailKind::Helpdesk => "To the helpdesk (when a copy stops short)",
             EmailKind::Reconnect => "Please reconnect (asked by the helpdesk)",
+            EmailKind::Invitation => "Invitation (when an invitation wave starts)",
+            EmailKind::Reminder => "Reminder (before a wave's window, to those not started)",
+            EmailKind::Notice => "Notice (when an IT-run wave starts)",
         }
     }
 }

@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::jobs::waves::lifecycle::Command;
 use crate::jobs::waves::store::CommandError;
 use crate::jobs::waves::store::{self, Settings, WaveError};
-use crate::jobs::waves::{preview, report};
+use crate::jobs::waves::{outreach, preview, report};
 
 #[derive(Debug, Args)]
 pub struct WavesArgs {
@@ -107,6 +107,13 @@ pub enum WavesCommand {
         name: String,
         #[arg(long, env = "USER", default_value = "fountain-cli")]
         by: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// What the wave tells its people, a dry run: who gets the invitation (or an IT-run wave's
+    /// notice) and each reminder, and when; what went out already.
+    Messages {
+        name: String,
         #[arg(long)]
         json: bool,
     },
@@ -326,6 +333,22 @@ pub async fn run(config: Config, args: WavesArgs) -> anyhow::Result<i32> {
         WavesCommand::Resume { name, by, json } => {
             drive(&config, &db, &name, Command::Resume, &by, json).await
         }
+        WavesCommand::Messages { name, json } => {
+            let Some((name, wave)) = existing(&db, &name).await? else {
+                return Ok(2);
+            };
+            let days = config
+                .migration
+                .as_ref()
+                .map_or_else(|| vec![7, 1], |m| m.wave_reminder_days.clone());
+            let planned = outreach::messages(&db, &days, &wave, crate::db::now()).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&planned)?);
+            } else {
+                print_messages(&name, &planned);
+            }
+            Ok(0)
+        }
         WavesCommand::Show { name, json } => {
             let Some((_, wave)) = existing(&db, &name).await? else {
                 return Ok(2);
@@ -521,5 +544,24 @@ fn window_note(wave: &crate::db::entity::wave::Model, now: i64) -> Option<String
             format_unix(start)
         )),
         _ => None,
+    }
+}
+
+fn print_messages(name: &WaveName, planned: &app::dto::WaveMessages) {
+    use app::format::format_unix;
+    if planned.as_if_started_now {
+        println!("“{name}” has not started: times are as if it started now.");
+    }
+    if planned.messages.is_empty() {
+        println!("Nothing to send: everyone has started.");
+    }
+    for m in &planned.messages {
+        println!(
+            "{}\t{}\t{}\t{}",
+            format_unix(m.due),
+            m.delivery.as_str(),
+            m.email,
+            m.what.label()
+        );
     }
 }

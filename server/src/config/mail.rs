@@ -42,6 +42,10 @@ pub struct MigrationConfig {
     /// as stuck in the helpdesk's triage queue (minutes; fractions allowed).
     #[serde(default = "default_stuck_after")]
     pub stuck_after_minutes: f64,
+    /// An invitation wave reminds those who have not started this many days before its window
+    /// opens (and once more when it opens).
+    #[serde(default = "default_wave_reminder_days")]
+    pub wave_reminder_days: Vec<u32>,
     /// What one copy is taken to move, in MB/s, for a wave's estimates before any copy on the old
     /// server has been measured.
     #[serde(default = "default_assumed_mb_per_sec")]
@@ -191,6 +195,9 @@ fn default_max_connections() -> usize {
 fn default_heartbeat_timeout() -> u64 {
     60
 }
+fn default_wave_reminder_days() -> Vec<u32> {
+    vec![7, 1]
+}
 fn default_assumed_mb_per_sec() -> f64 {
     2.0
 }
@@ -272,6 +279,13 @@ impl MigrationConfig {
         }
         if self.max_mb_per_sec.is_some_and(|r| r.is_nan() || r <= 0.0) {
             return Err("migration.max_mb_per_sec must be above 0".into());
+        }
+        if self
+            .wave_reminder_days
+            .iter()
+            .any(|d| !(1..=90).contains(d))
+        {
+            return Err("migration.wave_reminder_days must each be 1 to 90 (days before a wave's window opens)".into());
         }
         if !(self.assumed_mb_per_sec.is_finite() && self.assumed_mb_per_sec > 0.0) {
             return Err("migration.assumed_mb_per_sec must be above 0".into());

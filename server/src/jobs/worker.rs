@@ -115,6 +115,9 @@ impl Worker {
                     if let Err(e) = super::waves::dashboard::sample(m, now()).await {
                         tracing::error!(error = %e, "cannot write down the waves' progress");
                     }
+                    if let Err(e) = super::waves::outreach::send_due(m, now()).await {
+                        tracing::error!(error = %e, "cannot send the waves' invitations and reminders");
+                    }
                     in_force.claims_paused()
                 }
                 Err(e) => {

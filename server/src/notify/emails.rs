@@ -24,6 +24,12 @@ pub enum Kind {
     Helpdesk,
     /// Asked by the helpdesk: connect the old account again.
     Reconnect,
+    /// An invitation wave has started: do it yourself, in its window.
+    Invitation,
+    /// An invitation wave's reminder to those who have not started.
+    Reminder,
+    /// An IT-run wave has started: IT will copy your mailbox.
+    Notice,
 }
 
 impl Kind {
@@ -35,6 +41,9 @@ impl Kind {
             Kind::NeedsAttention => ("email/attention.txt", "email/attention.html"),
             Kind::Helpdesk => ("email/helpdesk.txt", "email/helpdesk.html"),
             Kind::Reconnect => ("email/reconnect.txt", "email/reconnect.html"),
+            Kind::Invitation => ("email/invitation.txt", "email/invitation.html"),
+            Kind::Reminder => ("email/reminder.txt", "email/reminder.html"),
+            Kind::Notice => ("email/notice.txt", "email/notice.html"),
         }
     }
 }
@@ -230,6 +239,56 @@ pub fn reconnect(t: &Templates, name: &str, portal_url: &str) -> Result<Rendered
         &[
             ("name", name.to_owned()),
             ("portal_url", portal_url.to_owned()),
+        ],
+    )
+}
+
+/// What a wave's email says of the wave.
+#[derive(Debug, Clone, Copy)]
+pub struct WaveWords<'a> {
+    pub wave: &'a str,
+    /// When it runs, in words (see `jobs::waves::messages::window_in_words`).
+    pub window: &'a str,
+    pub portal_url: &'a str,
+}
+
+/// An invitation wave's first email, or an IT-run wave's notice (`kind` says which).
+pub fn wave_email(
+    t: &Templates,
+    kind: Kind,
+    name: &str,
+    w: WaveWords<'_>,
+) -> Result<Rendered, TemplateError> {
+    render(
+        t,
+        kind,
+        &[
+            ("name", name.to_owned()),
+            ("wave", w.wave.to_owned()),
+            ("window", w.window.to_owned()),
+            ("portal_url", w.portal_url.to_owned()),
+        ],
+    )
+}
+
+/// A reminder to someone who has not started; `when` and `when_sentence` say how soon.
+pub fn reminder(
+    t: &Templates,
+    name: &str,
+    w: WaveWords<'_>,
+    when: &str,
+    when_sentence: &str,
+) -> Result<Rendered, TemplateError> {
+    render(
+        t,
+        Kind::Reminder,
+        &[
+            ("name", name.to_owned()),
+            ("wave", w.wave.to_owned()),
+            ("window", w.window.to_owned()),
+            ("when", when.to_owned()),
+            ("when_sentence", when_sentence.to_owned()),
+            ("portal_url", w.portal_url.to_owned()),
         ],
     )
 }

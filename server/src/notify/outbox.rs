@@ -45,6 +45,53 @@ pub async fn enqueue(
     Ok(())
 }
 
+/// Puts an email in the outbox unless one with `key` is there already (sent or not): for emails that
+/// every worker decides again each round, so a restart or a second worker never sends one twice.
+/// Whether it was put in now.
+pub async fn enqueue_once(
+    db: &impl ConnectionTrait,
+    about: About<'_>,
+    email: Rendered,
+    key: &str,
+) -> Result<bool, DbErr> {
+    use sea_orm::sea_query::OnConflict;
+    let at = now();
+    let inserted = row::Entity::insert(row::ActiveModel {
+        user_id: Set(about.user_id.map(UserId::get)),
+        request_id: Set(about.request_id.map(RequestId::get)),
+        recipient: Set(about.recipient.to_owned()),
+        subject: Set(email.subject),
+        text_body: Set(email.text),
+        html_body: Set(email.html),
+        attempts: Set(0),
+        next_attempt_at: Set(at),
+        created_at: Set(at),
+        once_key: Set(Some(key.to_owned())),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::column(row::Column::OnceKey)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(inserted > 0)
+}
+
+/// The keys of `prefix` the outbox has taken already.
+pub async fn keys_taken(db: &impl ConnectionTrait, prefix: &str) -> Result<Vec<String>, DbErr> {
+    use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
+    let keys: Vec<Option<String>> = row::Entity::find()
+        .select_only()
+        .column(row::Column::OnceKey)
+        .filter(row::Column::OnceKey.starts_with(prefix))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(keys.into_iter().flatten().collect())
+}
+
 /// The pause after the `attempts`-th failure: 30 s, doubling, at most an hour.
 pub fn retry_after(attempts: i32) -> Duration {
     let exp = attempts.clamp(1, 8) as u32 - 1;

@@ -61,6 +61,27 @@ const HELPDESK: &[(&str, &str)] = &[
     ("helpdesk_url", "the request's page in the helpdesk area"),
 ];
 const RECONNECT: &[(&str, &str)] = &[NAME, PORTAL];
+const WAVE: (&str, &str) = ("wave", "the wave's name");
+const WINDOW: (&str, &str) = (
+    "window",
+    "when the wave runs, in words (\"from 2026-12-05 18:00 to 2026-12-06 06:00 (UTC)\")",
+);
+const INVITATION: &[(&str, &str)] = &[NAME, WAVE, WINDOW, PORTAL];
+const REMINDER: &[(&str, &str)] = &[
+    NAME,
+    WAVE,
+    WINDOW,
+    (
+        "when",
+        "how soon, in a few words (\"in 7 days\", \"tomorrow\", \"now\")",
+    ),
+    (
+        "when_sentence",
+        "the same as a sentence (\"The time to do it starts tomorrow.\")",
+    ),
+    PORTAL,
+];
+const NOTICE: &[(&str, &str)] = &[NAME, WAVE, WINDOW, PORTAL];
 const INSTRUCTIONS: &[(&str, &str)] = &[
     ("imap_host", "the new IMAP server's name"),
     ("smtp_host", "the new SMTP server's name"),
@@ -83,7 +104,7 @@ macro_rules! spec {
 }
 
 /// Every template, in the order the IT page lists them.
-pub const SPECS: [Spec; 11] = [
+pub const SPECS: [Spec; 17] = [
     spec!("email/started.txt", STARTED, &["portal_url"]),
     spec!("email/started.html", STARTED, &["portal_url"]),
     spec!("email/done.txt", DONE, &["instructions", "portal_url"]),
@@ -102,6 +123,20 @@ pub const SPECS: [Spec; 11] = [
     ),
     spec!("email/reconnect.txt", RECONNECT, &["portal_url"]),
     spec!("email/reconnect.html", RECONNECT, &["portal_url"]),
+    spec!(
+        "email/invitation.txt",
+        INVITATION,
+        &["window", "portal_url"]
+    ),
+    spec!(
+        "email/invitation.html",
+        INVITATION,
+        &["window", "portal_url"]
+    ),
+    spec!("email/reminder.txt", REMINDER, &["window", "portal_url"]),
+    spec!("email/reminder.html", REMINDER, &["window", "portal_url"]),
+    spec!("email/notice.txt", NOTICE, &["window"]),
+    spec!("email/notice.html", NOTICE, &["window"]),
     // The settings people type into their mail program: a typo here is what the seed's instructions
     // email had, so the server names and the login must come from the configuration.
     spec!(

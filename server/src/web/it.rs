@@ -185,8 +185,59 @@ async fn render_for(
             )
         }
         EmailKind::Reconnect => emails::reconnect(t, name, &portal),
+        EmailKind::Invitation | EmailKind::Reminder | EmailKind::Notice => {
+            let (wave, window, made_up) = wave_of(m, &person.email).await?;
+            sample |= made_up;
+            let words = emails::WaveWords {
+                wave: &wave,
+                window: &window,
+                portal_url: &portal,
+            };
+            match kind {
+                EmailKind::Invitation => {
+                    emails::wave_email(t, emails::Kind::Invitation, name, words)
+                }
+                EmailKind::Notice => emails::wave_email(t, emails::Kind::Notice, name, words),
+                _ => emails::reminder(
+                    t,
+                    name,
+                    words,
+                    "tomorrow",
+                    "The time to do it starts tomorrow.",
+                ),
+            }
+        }
     };
     Ok((rendered.map_err(internal)?, sample))
+}
+
+/// The name and window of the latest wave `email` is in, or made-up ones (`true`).
+async fn wave_of(m: &Migrations, email: &str) -> Result<(String, String, bool), AppError> {
+    use crate::db::entity::{wave, wave_member};
+    use crate::jobs::waves::outreach::window_in_words;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let member = wave_member::Entity::find()
+        .filter(wave_member::Column::Email.eq(email.to_lowercase()))
+        .order_by_desc(wave_member::Column::Id)
+        .one(&m.db)
+        .await
+        .map_err(internal)?;
+    let found = match member {
+        Some(member) => wave::Entity::find_by_id(member.wave_id)
+            .one(&m.db)
+            .await
+            .map_err(internal)?,
+        None => None,
+    };
+    Ok(match found {
+        Some(w) => (w.name, window_in_words(w.window_start, w.window_end), false),
+        None => {
+            let tomorrow_evening = (crate::db::now() / 86_400 + 1) * 86_400 + 18 * 3_600;
+            let window =
+                window_in_words(Some(tomorrow_evening), Some(tomorrow_evening + 12 * 3_600));
+            ("Sample wave".to_owned(), window, true)
+        }
+    })
 }
 
 fn sample_problem() -> String {

@@ -6,7 +6,7 @@ use app::dto::{
     MigrationView, Person, QuarantineId, QueueDecision, QueueDecisionOutcome, Reason, Repair,
     RepairPreview, RequestAction, RequestDetail, RequestId, ServerLimits, ServerRole, ServerStatus,
     StaffEmail, TemplateFile, Triage, TriageQuery, TriageSelection, Viewer, WaveCommand,
-    WaveDashboard, WaveName, WavePlan, WaveState, WaveSummary,
+    WaveDashboard, WaveMessages, WaveName, WavePlan, WaveState, WaveSummary,
 };
 use app::error::AppError;
 use sea_orm::DatabaseConnection;
@@ -132,6 +132,10 @@ impl app::port::Portal for DbPortal {
 
     async fn wave_dashboard(&self, name: WaveName) -> Result<WaveDashboard, AppError> {
         waves::dashboard(self.migrations.as_deref(), &name).await
+    }
+
+    async fn wave_messages(&self, name: WaveName) -> Result<WaveMessages, AppError> {
+        waves::messages(self.migrations.as_deref(), &name).await
     }
 
     async fn drive_wave(

@@ -1,6 +1,8 @@
 //! Division IT's waves on the IT page: the list with counts, a wave's plan before it starts, and its
 //! dashboard while it runs (see `jobs::waves`).
-use app::dto::{Viewer, WaveCommand, WaveDashboard, WaveName, WavePlan, WaveState, WaveSummary};
+use app::dto::{
+    Viewer, WaveCommand, WaveDashboard, WaveMessages, WaveName, WavePlan, WaveState, WaveSummary,
+};
 use app::error::AppError;
 use sea_orm::DatabaseConnection;
 
@@ -67,4 +69,17 @@ pub async fn dashboard(m: Option<&Migrations>, name: &WaveName) -> Result<WaveDa
     board::dashboard(m, &wave, copies, crate::db::now())
         .await
         .map_err(internal)
+}
+
+pub async fn messages(m: Option<&Migrations>, name: &WaveName) -> Result<WaveMessages, AppError> {
+    let m = open(m)?;
+    let wave = wave(m, name).await?;
+    crate::jobs::waves::outreach::messages(
+        &m.db,
+        &m.settings.wave_reminder_days,
+        &wave,
+        crate::db::now(),
+    )
+    .await
+    .map_err(internal)
 }

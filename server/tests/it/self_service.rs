@@ -1208,6 +1208,18 @@ async fn the_authorization_matrix_holds_for_every_server_function_and_page() {
             ],
         ),
         (
+            "wave_messages",
+            vec![("name", "no such wave")],
+            [
+                (NoSession, 401),
+                (Owner, 403),
+                (Other, 403),
+                (Helpdesk, 403),
+                (It, 404),
+                (NoRole, 403),
+            ],
+        ),
+        (
             "wave_dashboard",
             vec![("name", "no such wave")],
             [

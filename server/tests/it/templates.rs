@@ -69,7 +69,7 @@ async fn it_previews_and_test_sends_any_email_with_a_persons_data_and_a_broken_e
     let (status, body) = app.call(&ivan, "email_templates", &[]).await;
     assert_eq!(status, 200, "{body}");
     let files: Vec<TemplateFile> = serde_json::from_str(&body).unwrap();
-    assert_eq!(files.len(), 11);
+    assert_eq!(files.len(), 17);
     let from_folder: Vec<&str> = files
         .iter()
         .filter(|f| f.loaded_from.is_some())
@@ -116,6 +116,31 @@ async fn it_previews_and_test_sends_any_email_with_a_persons_data_and_a_broken_e
         "{}",
         reconnect.text
     );
+    // A wave's emails: alice is in no wave, so a sample wave stands in (and says so).
+    for (kind, subject) in [
+        (
+            "Invitation",
+            "Your mailbox moves to the new server: Sample wave",
+        ),
+        (
+            "Reminder",
+            "Reminder: move your mailbox (Sample wave, tomorrow)",
+        ),
+        ("Notice", "IT will move your mailbox: Sample wave"),
+    ] {
+        let shown = preview(
+            &app,
+            &ivan,
+            "preview_email",
+            kind,
+            "alice.archer@example.org",
+        )
+        .await;
+        assert_eq!(shown.subject, subject);
+        assert!(shown.sample_data, "{kind}: a made-up wave");
+        assert!(shown.text.contains("Hello Alice Archer"), "{}", shown.text);
+        assert!(shown.text.contains("(UTC)"), "the window: {}", shown.text);
+    }
     // Someone who never signed in cannot be previewed.
     let (status, body) = app
         .call(

@@ -937,3 +937,154 @@ async fn report_of(db: &sea_orm::DatabaseConnection, email: &str) -> app::dto::M
     let stored: server::db::stored::Report = server::db::stored::read(&json).unwrap();
     app::dto::MigrationReport::from(stored)
 }
+
+/// An invitation wave tells its people: the dry run lists who gets what and when before it starts;
+/// once started, everyone who has not started gets the invitation and, the day before the window
+/// opens, a reminder — alice, who started on her own, gets neither; after the portal stops and a
+/// worker takes over, nobody gets any of them twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invitation_wave_invites_and_reminds_those_not_started_once() {
+    use crate::support::flow::{portal_as, Portal, Run};
+    use app::dto::{Delivery, WaveEmail, WaveMessages};
+    use std::time::{Duration, Instant};
+    let old = crate::support::servers::Dovecot::start_for(
+        "alice:alice-old\nbob:bob-old\ncarol:carol-old\n",
+        "old",
+        None,
+        &[],
+    );
+    old.seed_sample("alice", 5, 1);
+    let Portal {
+        mut app,
+        new: _new,
+        sink,
+    } = portal_as(
+        Run::Process,
+        Backend::Sqlite,
+        old.port,
+        &[],
+        &[("FOUNTAIN__MIGRATION__WAVE_REMINDER_DAYS", "[1]")],
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("autumn.csv");
+    std::fs::write(
+        &file,
+        "email\nalice.archer@example.org\nbob.baker@example.org\ncarol.cole@example.org\n",
+    )
+    .unwrap();
+    let out = fountain(
+        &app,
+        &["import", file.to_str().unwrap(), "--wave", "Autumn"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    // Alice starts on her own.
+    let (alice, _) = app.sign_in("alice", "alice-pass").await;
+    app.connect(&alice, "alice", "alice-old").await;
+    let (status, body) = app.scan_and_start_everything(&alice).await;
+    assert_eq!(status, 200, "{body}");
+    // The window opens a day and a few seconds from now: the day-before reminder is due at once.
+    let opens = server::db::now() + 86_400 + 12;
+    let out = fountain(
+        &app,
+        &[
+            "set",
+            "Autumn",
+            "--window-start",
+            &app::format::format_unix_seconds(opens),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let messages = |app: &TestApp| -> WaveMessages {
+        let out = fountain(app, &["messages", "Autumn", "--json"]);
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let dry = messages(&app);
+    assert!(dry.as_if_started_now);
+    let planned: Vec<(&str, WaveEmail)> = dry
+        .messages
+        .iter()
+        .map(|m| (m.email.as_str(), m.what))
+        .collect();
+    for who in ["bob.baker@example.org", "carol.cole@example.org"] {
+        for what in [
+            WaveEmail::Invitation,
+            WaveEmail::ReminderDaysBefore(1),
+            WaveEmail::ReminderWindowOpens,
+        ] {
+            assert!(planned.contains(&(who, what)), "{who} {what:?}: {dry:?}");
+        }
+    }
+    assert!(
+        !planned.iter().any(|(who, _)| who.starts_with("alice")),
+        "alice started: {dry:?}"
+    );
+    assert!(dry.messages.iter().all(|m| m.delivery == Delivery::Later));
+    assert!(sink
+        .emails()
+        .await
+        .iter()
+        .all(|m| !m["subject"].as_str().unwrap_or_default().contains("Autumn")));
+
+    let out = fountain(&app, &["start", "Autumn"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let invited = sink
+        .wait_for_n("Your mailbox moves to the new server: Autumn", 2, 60)
+        .await;
+    let reminded = sink
+        .wait_for_n("Reminder: move your mailbox (Autumn, tomorrow)", 2, 60)
+        .await;
+    for sent in [&invited, &reminded] {
+        let to: Vec<String> = sent.iter().map(|m| m["to"].to_string()).collect();
+        assert!(
+            to.iter().any(|t| t.contains("bob.baker@example.org")),
+            "{to:?}"
+        );
+        assert!(
+            to.iter().any(|t| t.contains("carol.cole@example.org")),
+            "{to:?}"
+        );
+    }
+
+    // The portal stops; a worker takes over and decides again, round after round.
+    app.terminate().await;
+    let mut worker = app.spawn_worker(1);
+    let log = app.config_path().with_file_name("worker-1.log");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains("worker started")
+    {
+        assert!(Instant::now() < deadline, "the worker did not start");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Several rounds, each deciding the wave's emails again.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    assert!(
+        worker.try_wait().unwrap().is_none(),
+        "the worker ran its rounds"
+    );
+    let _ = worker.kill().await;
+    let mut seen = std::collections::HashMap::new();
+    for m in sink.emails().await {
+        let subject = m["subject"].as_str().unwrap_or_default().to_owned();
+        if subject.contains("Autumn") {
+            *seen.entry((m["to"].to_string(), subject)).or_insert(0) += 1;
+        }
+    }
+    assert_eq!(seen.len(), 4, "{seen:?}");
+    assert!(seen.values().all(|n| *n == 1), "sent twice: {seen:?}");
+    let after = messages(&app);
+    assert!(!after.as_if_started_now);
+    let sent = after
+        .messages
+        .iter()
+        .filter(|m| m.delivery == Delivery::Sent)
+        .count();
+    assert_eq!(sent, 4, "{after:?}");
+    assert!(after
+        .messages
+        .iter()
+        .any(|m| m.what == WaveEmail::ReminderWindowOpens && m.delivery == Delivery::Later));
+}

@@ -18,6 +18,8 @@ pub struct Model {
     pub sent_at: Option<i64>,
     pub last_error: Option<String>,
     pub created_at: i64,
+    /// Set on an email that must go out once whoever decides it (unique; see `notify::outbox::enqueue_once`).
+    pub once_key: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -18,6 +18,8 @@ pub struct Model {
     pub created_by: String,
     pub created_at: i64,
     pub updated_at: i64,
+    /// When IT first started it (Unix seconds): its invitations go out then.
+    pub started_at: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -5,7 +5,9 @@
 //! resumes a wave ([`lifecycle`]); while it runs, its schedule ([`turns`], pure, applied by
 //! [`conductor`]) holds its requests until their turn and inside its window; an IT-run wave gets its
 //! people's accounts, scans and requests from [`enrol`]. While it runs, [`dashboard`] samples its
-//! progress and reads where it stands, decided by [`standing`] (pure).
+//! progress and reads where it stands, decided by [`standing`] (pure). What a wave tells its people
+//! and when is [`comms`] (pure), sent once each by [`outreach`].
+pub mod comms;
 pub mod conductor;
 pub mod dashboard;
 pub mod enrol;
@@ -13,6 +15,7 @@ pub mod estimate;
 pub mod import;
 pub mod lifecycle;
 pub mod measured;
+pub mod outreach;
 pub mod plan;
 pub mod preview;
 pub mod report;

@@ -327,9 +327,14 @@ pub async fn command(
     {
         return Err(CommandError::NoAdminLogin);
     }
-    let changed = wave::Entity::update_many()
+    let at = now();
+    let mut update = wave::Entity::update_many()
         .col_expr(wave::Column::State, Expr::value(next.as_str()))
-        .col_expr(wave::Column::UpdatedAt, Expr::value(now()))
+        .col_expr(wave::Column::UpdatedAt, Expr::value(at));
+    if state == WaveState::Planned {
+        update = update.col_expr(wave::Column::StartedAt, Expr::value(at));
+    }
+    let changed = update
         .filter(wave::Column::Id.eq(w.id))
         .filter(wave::Column::State.eq(w.state.as_str()))
         .exec(db)
@@ -483,6 +488,7 @@ mod tests {
             created_by: "ivan".into(),
             created_at: 0,
             updated_at: 0,
+            started_at: None,
         }
     }
 
