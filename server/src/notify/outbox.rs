@@ -27,8 +27,15 @@ pub async fn enqueue(
     about: About<'_>,
     email: Rendered,
 ) -> Result<(), DbErr> {
+    row::Entity::insert(new_row(about, email, None))
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+fn new_row(about: About<'_>, email: Rendered, once_key: Option<&str>) -> row::ActiveModel {
     let at = now();
-    row::Entity::insert(row::ActiveModel {
+    row::ActiveModel {
         user_id: Set(about.user_id.map(UserId::get)),
         request_id: Set(about.request_id.map(RequestId::get)),
         recipient: Set(about.recipient.to_owned()),
@@ -38,11 +45,9 @@ pub async fn enqueue(
         attempts: Set(0),
         next_attempt_at: Set(at),
         created_at: Set(at),
+        once_key: Set(once_key.map(str::to_owned)),
         ..Default::default()
-    })
-    .exec_without_returning(db)
-    .await?;
-    Ok(())
+    }
 }
 
 /// Puts an email in the outbox unless one with `key` is there already (sent or not): for emails that
@@ -55,27 +60,14 @@ pub async fn enqueue_once(
     key: &str,
 ) -> Result<bool, DbErr> {
     use sea_orm::sea_query::OnConflict;
-    let at = now();
-    let inserted = row::Entity::insert(row::ActiveModel {
-        user_id: Set(about.user_id.map(UserId::get)),
-        request_id: Set(about.request_id.map(RequestId::get)),
-        recipient: Set(about.recipient.to_owned()),
-        subject: Set(email.subject),
-        text_body: Set(email.text),
-        html_body: Set(email.html),
-        attempts: Set(0),
-        next_attempt_at: Set(at),
-        created_at: Set(at),
-        once_key: Set(Some(key.to_owned())),
-        ..Default::default()
-    })
-    .on_conflict(
-        OnConflict::column(row::Column::OnceKey)
-            .do_nothing()
-            .to_owned(),
-    )
-    .exec_without_returning(db)
-    .await?;
+    let inserted = row::Entity::insert(new_row(about, email, Some(key)))
+        .on_conflict(
+            OnConflict::column(row::Column::OnceKey)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
     Ok(inserted > 0)
 }
 
