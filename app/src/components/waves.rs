@@ -62,12 +62,13 @@ pub fn Waves() -> impl IntoView {
         })
     };
     view! {
+        <ImportForm />
         {refused}
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match list.await {
                     Ok(all) if all.is_empty() => view! {
-                        <p class="muted" id="waves-empty">"No waves yet: fountain waves import FILE --wave NAME makes one."</p>
+                        <p class="muted" id="waves-empty">"No waves yet: import a CSV file above (or fountain waves import FILE --wave NAME) to make one."</p>
                     }.into_any(),
                     Ok(all) => view! { <WaveTable waves=all chosen=chosen watched=watched mailing=mailing drive=drive /> }.into_any(),
                     Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
@@ -80,6 +81,21 @@ pub fn Waves() -> impl IntoView {
             view! { <Dashboard name=name report=report /> }
         })}
         {move || mailing.get().map(|name| view! { <Mailing name=name /> })}
+    }
+}
+
+/// A plain form posted to the server (multipart), so it works without scripts: the answer is a page
+/// saying how many were added, or each refused line.
+#[component]
+fn ImportForm() -> impl IntoView {
+    view! {
+        <form method="post" action="/it/waves/import" enctype="multipart/form-data" id="import-form" class="stacked">
+            <label for="import-wave">"Wave (made if there is none)"</label>
+            <input id="import-wave" name="wave" type="text" required maxlength="80" placeholder="Finance, March" />
+            <label for="import-file">"People, as CSV: a first line naming the columns (email; optional old_login, destination, note)"</label>
+            <input id="import-file" name="file" type="file" accept=".csv,text/csv" required />
+            <button id="import-submit" type="submit" class="button primary">"Import"</button>
+        </form>
     }
 }
 
@@ -236,7 +252,7 @@ fn PlanView(name: String, plan: WavePlan) -> impl IntoView {
                 aria-label="Each slot's copies over time, largest first">
                 {chart}
             </svg>
-            <ol id="wave-plan-order">{order}</ol>
+            <ol id="wave-plan-order" class="numbered">{order}</ol>
             {(!plan.not_sized.is_empty()).then(|| view! {
                 <p id="wave-plan-unsized">{format!("Not sized yet (no finished scan), not planned: {}", plan.not_sized.join(", "))}</p>
             })}

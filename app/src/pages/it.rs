@@ -68,7 +68,7 @@ fn ItBody() -> impl IntoView {
         <section class="card" id="waves-card">
             <h2>"Waves"</h2>
             <p class="muted">
-                "Groups of people migrated together. Import them with fountain waves import; "
+                "Groups of people migrated together. Import them from a CSV file (or with fountain waves import); "
                 "here, start, pause and resume each wave, and see its plan: largest mailbox first, with when it should end at the typical and the slow rate. "
                 "A running wave gives each copy its turn, inside its window, never more at once than it may."
             </p>

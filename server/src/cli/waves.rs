@@ -284,16 +284,17 @@ pub async fn run(config: Config, args: WavesArgs) -> anyhow::Result<i32> {
             let Some((name, wave)) = existing(&db, &name).await? else {
                 return Ok(2);
             };
-            let (connections, per_copy, assumed_mb) = match &config.migration {
+            let (connections, rate, per_copy, assumed_mb) = match &config.migration {
                 Some(m) => (
                     m.max_connections_per_server,
+                    m.max_mb_per_sec,
                     m.parallel_folders,
                     m.assumed_mb_per_sec,
                 ),
-                None => (2, 1, 2.0),
+                None => (2, None, 1, 2.0),
             };
-            let copies = preview::copies_allowed(&db, connections, per_copy).await?;
-            let plan = preview::preview(&db, &wave, copies, assumed_mb * 1_000_000.0).await?;
+            let allowed = preview::old_server_allows(&db, connections, rate, per_copy).await?;
+            let plan = preview::preview(&db, &wave, allowed, assumed_mb * 1_000_000.0).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&plan)?);
             } else {

@@ -11,6 +11,7 @@ mod portal;
 mod self_service;
 mod servers;
 mod sign_in;
+mod wave_import;
 mod wave_report;
 mod waves;
 
@@ -71,6 +72,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(export::people_csv)
         .service(export::wave_report_csv)
         .service(export::wave_report_html)
+        .service(wave_import::import)
         .service(corrupt::quarantined_eml)
         .service(corrupt::left_behind_eml)
         .configure(sign_in::configure);

@@ -44,20 +44,25 @@ pub async fn drive(
     }
 }
 
-/// Copies the old server takes at once, by the limits in force.
-async fn server_copies(m: &Migrations) -> Result<usize, AppError> {
+/// What the old server allows, by the limits in force.
+async fn allowed(m: &Migrations) -> Result<preview::Allowed, AppError> {
     let s = &m.settings;
-    preview::copies_allowed(&m.db, s.max_connections_per_server, s.parallel_folders)
-        .await
-        .map_err(internal)
+    preview::old_server_allows(
+        &m.db,
+        s.max_connections_per_server,
+        s.max_mb_per_sec,
+        s.parallel_folders,
+    )
+    .await
+    .map_err(internal)
 }
 
 pub async fn plan(m: Option<&Migrations>, name: &WaveName) -> Result<WavePlan, AppError> {
     let m = open(m)?;
     let wave = wave(m, name).await?;
-    let copies = server_copies(m).await?;
+    let allowed = allowed(m).await?;
     let s = &m.settings;
-    preview::preview(&m.db, &wave, copies, s.assumed_mb_per_sec * 1_000_000.0)
+    preview::preview(&m.db, &wave, allowed, s.assumed_mb_per_sec * 1_000_000.0)
         .await
         .map_err(internal)
 }
@@ -65,8 +70,8 @@ pub async fn plan(m: Option<&Migrations>, name: &WaveName) -> Result<WavePlan, A
 pub async fn dashboard(m: Option<&Migrations>, name: &WaveName) -> Result<WaveDashboard, AppError> {
     let m = open(m)?;
     let wave = wave(m, name).await?;
-    let copies = server_copies(m).await?;
-    board::dashboard(m, &wave, copies, crate::db::now())
+    let allowed = allowed(m).await?;
+    board::dashboard(m, &wave, allowed, crate::db::now())
         .await
         .map_err(internal)
 }

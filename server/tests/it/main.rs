@@ -9,6 +9,7 @@ mod browser_corrupt;
 mod browser_flow;
 mod browser_helpdesk;
 mod browser_it;
+mod browser_waves;
 mod config;
 mod copy;
 mod corpus;

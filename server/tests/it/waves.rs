@@ -1088,3 +1088,71 @@ async fn an_invitation_wave_invites_and_reminds_those_not_started_once() {
         .iter()
         .any(|m| m.what == WaveEmail::ReminderWindowOpens && m.delivery == Delivery::Later));
 }
+
+/// A multipart form as a browser posts it: the wave's name and one file.
+fn import_form(wave: &str, file: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "----fountain-test-boundary-7d1c";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"wave\"\r\n\r\n{wave}\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"people.csv\"\r\n\
+             Content-Type: text/csv\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// The IT page's import takes a wave whole for IT only: a person, someone signed out and a post from
+/// another site are refused and nothing is made; a file that is not UTF-8 is refused with what to do;
+/// a good one is taken and says how many.
+#[tokio::test]
+async fn only_it_imports_a_wave_from_the_page() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let (bob, _) = app.sign_in("bob", "bob-pass").await;
+    let (ivan, _) = app.sign_in("ivan", "ivan-pass").await;
+    let post = |client: &reqwest::Client, file: &[u8], origin: &str| {
+        let (content_type, body) = import_form("Pilot", file);
+        client
+            .post(app.url("/it/waves/import"))
+            .header("content-type", content_type)
+            .header("origin", origin.to_owned())
+            .body(body)
+            .send()
+    };
+    let good = b"email\nann@example.org\nben@example.org\n";
+    let own = app.address.clone();
+    assert_eq!(post(&bob, good, &own).await.unwrap().status(), 403);
+    assert_eq!(post(&app.client(), good, &own).await.unwrap().status(), 401);
+    let hostile = post(&ivan, good, "https://evil.example").await.unwrap();
+    assert_eq!(hostile.status(), 403);
+    assert_eq!(
+        fountain(&app, &["show", "Pilot"]).status.code(),
+        Some(2),
+        "nothing made"
+    );
+
+    let latin1 = post(&ivan, b"email\nj\xfcrgen@example.org\n", &own)
+        .await
+        .unwrap();
+    assert_eq!(latin1.status(), 422);
+    let page = latin1.text().await.unwrap();
+    assert!(page.contains("Line 2:") && page.contains("UTF-8"), "{page}");
+    assert_eq!(
+        fountain(&app, &["show", "Pilot"]).status.code(),
+        Some(2),
+        "nothing made"
+    );
+
+    let taken = post(&ivan, good, &own).await.unwrap();
+    assert_eq!(taken.status(), 200);
+    let page = taken.text().await.unwrap();
+    assert!(
+        page.contains("2 people added to the wave “Pilot”"),
+        "{page}"
+    );
+    assert_eq!(show(&app, "Pilot")["people"].as_array().unwrap().len(), 2);
+}

@@ -25,24 +25,27 @@ const FINAL_SAMPLE_WITHIN_SECS: i64 = 3_600;
 /// Samples the dashboard's plots draw at most (evenly spread over the wave's life).
 const MOST_SAMPLES: usize = 600;
 
-/// The dashboard of `w` now, its slots being `server_copies` at most.
+/// The dashboard of `w` now, within what the old server allows.
 pub async fn dashboard(
     m: &Migrations,
     w: &wave::Model,
-    server_copies: usize,
+    allowed: super::preview::Allowed,
     now: i64,
 ) -> Result<WaveDashboard, DbErr> {
     let members = members(m, w, now).await?;
     let samples = samples(&m.db, w.id).await?;
+    let slots = (w.concurrency.max(1) as usize).min(allowed.copies.max(1));
     let rates: Rates =
-        super::preview::measured_rates(&m.db, m.settings.assumed_mb_per_sec * 1_000_000.0).await?;
+        super::preview::measured_rates(&m.db, m.settings.assumed_mb_per_sec * 1_000_000.0)
+            .await?
+            .within(allowed.bytes_per_sec, slots);
     let wave = Wave {
         name: app::dto::WaveName::parse(&w.name)
             .unwrap_or_else(|_| app::dto::WaveName::parse("?").expect("a name")),
         state: WaveState::parse(&w.state).unwrap_or(WaveState::Planned),
         window_start: w.window_start,
         window_end: w.window_end,
-        slots: (w.concurrency.max(1) as usize).min(server_copies.max(1)),
+        slots,
         rates,
     };
     Ok(standing::standing(

@@ -23,6 +23,22 @@ pub struct Rates {
     pub samples: usize,
 }
 
+impl Rates {
+    /// At most what `slots` copies at once each get of a server limited to `server_bytes_per_sec`
+    /// (IT's limit; none: as they are).
+    pub fn within(self, server_bytes_per_sec: Option<f64>, slots: usize) -> Rates {
+        let Some(server) = server_bytes_per_sec.filter(|r| r.is_finite() && *r > 0.0) else {
+            return self;
+        };
+        let share = server / slots.max(1) as f64;
+        Rates {
+            p50: self.p50.min(share),
+            p10: self.p10.min(share),
+            samples: self.samples,
+        }
+    }
+}
+
 /// The rates `samples` (bytes per second of copies on this server) show, or `assumed` for both
 /// when none can be used.
 pub fn rates(samples: &[f64], assumed: f64) -> Rates {
@@ -98,6 +114,19 @@ mod tests {
             r,
         );
         assert_eq!((e.p50.makespan_secs, e.p90.makespan_secs), (2.0, 10.0));
+    }
+
+    #[test]
+    fn a_servers_rate_limit_is_shared_by_the_copies_at_once() {
+        let r = Rates {
+            p50: 4e6,
+            p10: 1e6,
+            samples: 7,
+        };
+        assert_eq!(r.within(None, 2), r);
+        let capped = r.within(Some(4e6), 2);
+        assert_eq!((capped.p50, capped.p10, capped.samples), (2e6, 1e6, 7));
+        assert_eq!(r.within(Some(0.0), 2), r, "no limit");
     }
 
     proptest! {

@@ -18,12 +18,12 @@ use crate::db::VALUES_PER_QUERY;
 /// Finished copies the rates are measured from: the latest ones.
 const MEASURED_REQUESTS: u64 = 200;
 
-/// The plan of `w` at up to `server_copies` copies at once (what the old server's connections allow), `assumed_bytes_per_sec` standing in
-/// before anything is measured.
+/// The plan of `w` within what the old server allows, `assumed_bytes_per_sec` standing in for one
+/// copy's rate before anything is measured.
 pub async fn preview(
     db: &impl ConnectionTrait,
     w: &wave::Model,
-    server_copies: usize,
+    allowed: Allowed,
     assumed_bytes_per_sec: f64,
 ) -> Result<WavePlan, DbErr> {
     let members = super::store::members(db, w).await?;
@@ -47,8 +47,10 @@ pub async fn preview(
             None => not_sized.push(m.email.clone()),
         }
     }
-    let rates = measured_rates(db, assumed_bytes_per_sec).await?;
-    let slots = (w.concurrency.max(1) as usize).min(server_copies.max(1));
+    let slots = (w.concurrency.max(1) as usize).min(allowed.copies.max(1));
+    let rates = measured_rates(db, assumed_bytes_per_sec)
+        .await?
+        .within(allowed.bytes_per_sec, slots);
     let e = estimate(&[], &jobs, slots, rates);
     let p90: HashMap<i64, f64> = e.p90.order.iter().map(|p| (p.id, p.finish_secs)).collect();
     let people = e
@@ -146,21 +148,37 @@ pub async fn users_of(
     Ok(users)
 }
 
-/// Copies the old server takes at once: its connection limit in force (IT's latest change, else
-/// `configured`) over the connections one copy holds (one per folder it copies at once).
-pub async fn copies_allowed(
+/// What the old server allows every copy together, by the limits in force.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Allowed {
+    /// Copies at once: its connection limit over the connections one copy holds.
+    pub copies: usize,
+    /// Bytes per second read from it, when IT limits that.
+    pub bytes_per_sec: Option<f64>,
+}
+
+/// What the old server allows: IT's latest change of its limits, else `configured_connections` and
+/// `configured_mb_per_sec`; each copy holds `parallel_folders` connections.
+pub async fn old_server_allows(
     db: &impl ConnectionTrait,
-    configured: usize,
+    configured_connections: usize,
+    configured_mb_per_sec: Option<f64>,
     parallel_folders: usize,
-) -> Result<usize, DbErr> {
+) -> Result<Allowed, DbErr> {
     use crate::db::entity::server_limit_change as row;
     let latest = row::Entity::find()
         .filter(row::Column::Server.eq(app::dto::ServerRole::Old.as_str()))
         .order_by_desc(row::Column::Id)
         .one(db)
         .await?;
-    let connections = latest.map_or(configured, |c| c.max_connections.max(1) as usize);
-    Ok(copies_for(connections, parallel_folders))
+    let (connections, mb) = match latest {
+        Some(c) => (c.max_connections.max(1) as usize, c.max_mb_per_sec),
+        None => (configured_connections, configured_mb_per_sec),
+    };
+    Ok(Allowed {
+        copies: copies_for(connections, parallel_folders),
+        bytes_per_sec: mb.filter(|m| *m > 0.0).map(|m| m * 1_000_000.0),
+    })
 }
 
 /// Copies that `connections` at once carry, each holding `parallel_folders`: at least one.
