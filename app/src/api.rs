@@ -6,7 +6,7 @@ use crate::dto::{
     MigrationView, Password, Person, QuarantineId, QueueDecision, QueueDecisionOutcome, Repair,
     RepairPreview, RequestAction, RequestDetail, RequestId, ServerRole, ServerStatus, StaffEmail,
     TemplateFile, Triage, TriageQuery, TriageSelection, Viewer, WaveCommand, WaveDashboard,
-    WaveMessages, WavePlan, WaveState, WaveSummary,
+    WaveMessages, WaveMode, WavePlan, WaveState, WaveSummary,
 };
 use crate::error::AppError;
 
@@ -207,6 +207,40 @@ pub async fn wave_mailing(name: String) -> Result<WaveMessages, AppError> {
     let name = crate::dto::WaveName::parse(&name).map_err(|e| AppError::BadRequest(e.to_string()));
     let name = crate::port::status_of(name)?;
     let outcome = crate::port::portal()?.wave_messages(name).await;
+    crate::port::status_of(outcome)
+}
+
+/// Changes a wave's copies at once, mode and window (UTC, "2026-12-05 18:00"; empty: none), as
+/// the IT page's form sends them (division IT).
+#[server(prefix = "/api", endpoint = "change_wave")]
+pub async fn change_wave(
+    name: String,
+    concurrency: u32,
+    mode: WaveMode,
+    window_start: String,
+    window_end: String,
+) -> Result<(), AppError> {
+    let staff = crate::port::require_any(crate::areas::IT)?;
+    let name = crate::dto::WaveName::parse(&name).map_err(|e| AppError::BadRequest(e.to_string()));
+    let name = crate::port::status_of(name)?;
+    let when = |what: &str, typed: &str| {
+        crate::format::parse_window_time(typed).ok_or_else(|| {
+            AppError::BadRequest(format!(
+                "The window's {what} “{typed}” is not a time: write it in UTC as 2026-12-05 18:00, or leave it empty."
+            ))
+        })
+    };
+    let window = when("start", &window_start).and_then(|s| Ok((s, when("end", &window_end)?)));
+    let (window_start, window_end) = crate::port::status_of(window)?;
+    let settings = crate::dto::WaveSettings {
+        concurrency,
+        mode,
+        window_start,
+        window_end,
+    };
+    let outcome = crate::port::portal()?
+        .change_wave(&staff, name, settings)
+        .await;
     crate::port::status_of(outcome)
 }
 

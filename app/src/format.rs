@@ -62,6 +62,15 @@ pub fn format_unix_seconds(secs: i64) -> String {
     format!("{}:{:02}", format_unix(secs), secs.rem_euclid(60))
 }
 
+/// A window's start or end as typed: empty or `none` clears it (`Some(None)`), a time in UTC as
+/// [`parse_utc`] reads it sets it; `None` for anything else.
+pub fn parse_window_time(typed: &str) -> Option<Option<i64>> {
+    match typed.trim() {
+        "" | "none" => Some(None),
+        t => parse_utc(t).map(Some),
+    }
+}
+
 /// `YYYY-MM-DD HH:MM` (or with a `T`, optionally seconds and a trailing `Z`) in UTC, as
 /// [`format_unix`] writes it, to Unix seconds; `None` for anything else.
 pub fn parse_utc(typed: &str) -> Option<i64> {

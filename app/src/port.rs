@@ -10,7 +10,8 @@ use crate::dto::{
     MigrationView, Person, QuarantineId, QueueDecision, QueueDecisionOutcome, Reason, Repair,
     RepairPreview, RequestAction, RequestDetail, RequestId, Role, ServerLimits, ServerRole,
     ServerStatus, StaffEmail, TemplateFile, Triage, TriageQuery, TriageSelection, Viewer,
-    WaveCommand, WaveDashboard, WaveMessages, WaveName, WavePlan, WaveState, WaveSummary,
+    WaveCommand, WaveDashboard, WaveMessages, WaveName, WavePlan, WaveSettings, WaveState,
+    WaveSummary,
 };
 use crate::error::AppError;
 
@@ -109,6 +110,14 @@ pub trait Portal: Send + Sync + 'static {
 
     /// What a wave tells its people and when, a dry run (division IT).
     async fn wave_messages(&self, name: WaveName) -> Result<WaveMessages, AppError>;
+
+    /// Changes a wave's concurrency, mode and window (division IT).
+    async fn change_wave(
+        &self,
+        staff: &Viewer,
+        name: WaveName,
+        settings: WaveSettings,
+    ) -> Result<(), AppError>;
 
     /// Starts, pauses or resumes a wave (division IT); its new state.
     async fn drive_wave(

@@ -1,13 +1,14 @@
 //! Division IT's waves: each with its people, sizes and settings, and a wave's plan on demand — who
 //! goes in which order (largest first), when each should start and end, and the wave's finish at p50
-//! and p90 against its window, drawn as SVG on the server (one row per slot, a bar per person); and
-//! a wave's dashboard while it runs ([`super::wave_dashboard`]).
+//! and p90 against its window, drawn as SVG on the server (one row per slot, a bar per person); a
+//! wave's dashboard while it runs ([`super::wave_dashboard`]), its emails ([`super::wave_messages`])
+//! and its settings.
 use leptos::prelude::*;
 
-use crate::api::{plan_wave, waves, DriveWave};
+use crate::api::{plan_wave, waves, ChangeWave, DriveWave};
 use crate::components::wave_dashboard::Dashboard;
 use crate::components::wave_messages::Mailing;
-use crate::dto::{WaveCommand, WavePlan, WaveSummary};
+use crate::dto::{WaveCommand, WaveMode, WavePlan, WaveSummary};
 use crate::format::{format_unix, human_duration, human_size};
 
 /// One bar of the plan's chart: a person's copy at p50 on its slot, and where it ends at p90.
@@ -52,10 +53,13 @@ fn query_value(text: &str) -> String {
 pub fn Waves() -> impl IntoView {
     // Starting, pausing or resuming reloads the list, which shows the wave's new state.
     let drive = ServerAction::<DriveWave>::new();
-    let list = Resource::new(move || drive.version().get(), |_| waves());
-    let chosen = RwSignal::new(None::<String>);
-    let watched = RwSignal::new(None::<String>);
-    let mailing = RwSignal::new(None::<String>);
+    let change = ServerAction::<ChangeWave>::new();
+    // Saved settings reload the list too, which shows them.
+    let list = Resource::new(
+        move || (drive.version().get(), change.version().get()),
+        |_| waves(),
+    );
+    let shown = RwSignal::new(None::<(Panel, WaveSummary)>);
     let refused = move || {
         drive.value().get().and_then(Result::err).map(|e| {
             view! { <p class="error" role="alert" id="waves-refused">{e.to_string()}</p> }
@@ -70,17 +74,76 @@ pub fn Waves() -> impl IntoView {
                     Ok(all) if all.is_empty() => view! {
                         <p class="muted" id="waves-empty">"No waves yet: import a CSV file above (or fountain waves import FILE --wave NAME) to make one."</p>
                     }.into_any(),
-                    Ok(all) => view! { <WaveTable waves=all chosen=chosen watched=watched mailing=mailing drive=drive /> }.into_any(),
+                    Ok(all) => view! { <WaveTable waves=all shown=shown drive=drive /> }.into_any(),
                     Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
                 }
             })}
         </Suspense>
-        {move || chosen.get().map(|name| view! { <Plan name=name /> })}
-        {move || watched.get().map(|name| {
-            let report = format!("/it/waves/report.html?wave={}", query_value(&name));
-            view! { <Dashboard name=name report=report /> }
+        {move || shown.get().map(|(panel, w)| {
+            let name = w.name.as_str().to_owned();
+            match panel {
+                Panel::Plan => view! { <Plan name=name /> }.into_any(),
+                Panel::Dashboard => {
+                    let report = format!("/it/waves/report.html?wave={}", query_value(&name));
+                    view! { <Dashboard name=name report=report /> }.into_any()
+                }
+                Panel::Emails => view! { <Mailing name=name /> }.into_any(),
+                Panel::Settings => view! { <SettingsForm wave=w change=change /> }.into_any(),
+            }
         })}
-        {move || mailing.get().map(|name| view! { <Mailing name=name /> })}
+    }
+}
+
+/// What is shown under the list for the wave chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Panel {
+    Plan,
+    Dashboard,
+    Emails,
+    Settings,
+}
+
+impl Panel {
+    const ALL: [(Panel, &'static str, &'static str); 4] = [
+        (Panel::Plan, "plan", "Plan"),
+        (Panel::Dashboard, "dashboard", "Dashboard"),
+        (Panel::Emails, "messages", "Emails"),
+        (Panel::Settings, "settings", "Settings"),
+    ];
+}
+
+/// The wave's copies at once, mode and window, as the server function takes them; its answer below.
+#[component]
+fn SettingsForm(wave: WaveSummary, change: ServerAction<ChangeWave>) -> impl IntoView {
+    let when = |at: Option<i64>| at.map(format_unix).unwrap_or_default();
+    let current = wave.mode;
+    let mode = move |m: WaveMode, words: &'static str| {
+        view! { <option value=m.as_str() selected=current == m>{words}</option> }
+    };
+    let answer = move || {
+        change.value().get().map(|done| match done {
+            Ok(()) => view! { <p class="notice" id="wave-settings-saved">"Saved: the list above shows the wave as it is now."</p> }.into_any(),
+            Err(e) => view! { <p class="error" role="alert" id="wave-settings-refused">{e.to_string()}</p> }.into_any(),
+        })
+    };
+    view! {
+        <ActionForm action=change attr:id="wave-settings" attr:class="stacked">
+            <h3>{format!("Settings of “{}”", wave.name)}</h3>
+            <input type="hidden" name="name" value=wave.name.as_str().to_owned() />
+            <label for="wave-concurrency">"Copies at once (within each server's own limit)"</label>
+            <input id="wave-concurrency" name="concurrency" type="number" min="1" max="64" required value=wave.concurrency.to_string() />
+            <label for="wave-mode">"Who starts each copy"</label>
+            <select id="wave-mode" name="mode">
+                {mode(WaveMode::Invite, "People, invited and reminded by email")}
+                {mode(WaveMode::ItRun, "IT: Fountain copies for them (needs the old server's admin login)")}
+            </select>
+            <label for="wave-window-start">"Window opens (UTC, 2026-12-05 18:00; empty: at once)"</label>
+            <input id="wave-window-start" name="window_start" type="text" value=when(wave.window_start) />
+            <label for="wave-window-end">"Window closes (UTC; empty: never)"</label>
+            <input id="wave-window-end" name="window_end" type="text" value=when(wave.window_end) />
+            <button id="wave-settings-save" type="submit" class="button primary">"Save"</button>
+        </ActionForm>
+        {answer}
     }
 }
 
@@ -102,9 +165,7 @@ fn ImportForm() -> impl IntoView {
 #[component]
 fn WaveTable(
     waves: Vec<WaveSummary>,
-    chosen: RwSignal<Option<String>>,
-    watched: RwSignal<Option<String>>,
-    mailing: RwSignal<Option<String>>,
+    shown: RwSignal<Option<(Panel, WaveSummary)>>,
     drive: ServerAction<DriveWave>,
 ) -> impl IntoView {
     let rows = waves
@@ -129,6 +190,17 @@ fn WaveTable(
                     " "
                 }
             });
+            let panels = Panel::ALL
+                .into_iter()
+                .map(|(panel, id, words)| {
+                    let w = w.clone();
+                    view! {
+                        <button type="button" class="button" id=format!("wave-{i}-{id}")
+                            on:click=move |_| shown.set(Some((panel, w.clone())))>{words}</button>
+                        " "
+                    }
+                })
+                .collect_view();
             view! {
                 <tr id=format!("wave-{i}") data-state=w.state.as_str()>
                     <td>{name.clone()}</td>
@@ -139,33 +211,7 @@ fn WaveTable(
                     <td>{window}</td>
                     <td>
                         {command}
-                        <button type="button" class="button" id=format!("wave-{i}-plan")
-                            on:click={
-                                let name = name.clone();
-                                move |_| {
-                                    watched.set(None);
-                                    mailing.set(None);
-                                    chosen.set(Some(name.clone()));
-                                }
-                            }>"Plan"</button>
-                        " "
-                        <button type="button" class="button" id=format!("wave-{i}-dashboard")
-                            on:click={
-                                let name = name.clone();
-                                move |_| {
-                                    chosen.set(None);
-                                    mailing.set(None);
-                                    watched.set(Some(name.clone()));
-                                }
-                            }>"Dashboard"</button>
-                        " "
-                        <button type="button" class="button" id=format!("wave-{i}-messages")
-                            on:click=move |_| {
-                                chosen.set(None);
-                                watched.set(None);
-                                mailing.set(Some(name.clone()));
-                            }>"Emails"</button>
-                        " "
+                        {panels}
                         <a href=report rel="external" download="wave-report.csv" id=format!("wave-{i}-report")>"Results as CSV"</a>
                     </td>
                 </tr>

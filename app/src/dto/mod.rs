@@ -109,5 +109,6 @@ pub use triage::{
 pub use wave_dashboard::{PersonStanding, Standing, WaveDashboard, WaveSample};
 pub use wave_messages::{Delivery, WaveEmail, WaveMessage, WaveMessages};
 pub use waves::{
-    PlannedPerson, WaveCommand, WaveMode, WaveName, WaveNameError, WavePlan, WaveState, WaveSummary,
+    PlannedPerson, WaveCommand, WaveMode, WaveName, WaveNameError, WavePlan, WaveSettings,
+    WaveState, WaveSummary,
 };

@@ -145,6 +145,15 @@ impl WaveCommand {
     }
 }
 
+/// A wave's settings as IT sets them on the IT page (the window in Unix seconds, UTC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaveSettings {
+    pub concurrency: u32,
+    pub mode: WaveMode,
+    pub window_start: Option<i64>,
+    pub window_end: Option<i64>,
+}
+
 /// A wave in a list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WaveSummary {

@@ -423,14 +423,11 @@ fn settings(
         Some(other) => return Err(format!("--mode {other:?}: say invite or it-run")),
     };
     let when = |flag: &str, typed: Option<String>| -> Result<Option<Option<i64>>, String> {
-        match typed.as_deref().map(str::trim) {
+        match typed {
             None => Ok(None),
-            Some("none" | "") => Ok(Some(None)),
-            Some(t) => app::format::parse_utc(t)
-                .map(|at| Some(Some(at)))
-                .ok_or_else(|| {
-                    format!("{flag} {t:?}: write a time in UTC as 2026-12-05 18:00 (or none)")
-                }),
+            Some(t) => app::format::parse_window_time(&t).map(Some).ok_or_else(|| {
+                format!("{flag} {t:?}: write a time in UTC as 2026-12-05 18:00 (or none)")
+            }),
         }
     };
     Ok(Settings {

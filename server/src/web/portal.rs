@@ -6,7 +6,7 @@ use app::dto::{
     MigrationView, Person, QuarantineId, QueueDecision, QueueDecisionOutcome, Reason, Repair,
     RepairPreview, RequestAction, RequestDetail, RequestId, ServerLimits, ServerRole, ServerStatus,
     StaffEmail, TemplateFile, Triage, TriageQuery, TriageSelection, Viewer, WaveCommand,
-    WaveDashboard, WaveMessages, WaveName, WavePlan, WaveState, WaveSummary,
+    WaveDashboard, WaveMessages, WaveName, WavePlan, WaveSettings, WaveState, WaveSummary,
 };
 use app::error::AppError;
 use sea_orm::DatabaseConnection;
@@ -136,6 +136,15 @@ impl app::port::Portal for DbPortal {
 
     async fn wave_messages(&self, name: WaveName) -> Result<WaveMessages, AppError> {
         waves::messages(self.migrations.as_deref(), &name).await
+    }
+
+    async fn change_wave(
+        &self,
+        staff: &Viewer,
+        name: WaveName,
+        settings: WaveSettings,
+    ) -> Result<(), AppError> {
+        waves::change(self.migrations.as_deref(), staff, &name, settings).await
     }
 
     async fn drive_wave(

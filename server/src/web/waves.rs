@@ -1,7 +1,8 @@
 //! Division IT's waves on the IT page: the list with counts, a wave's plan before it starts, and its
 //! dashboard while it runs (see `jobs::waves`).
 use app::dto::{
-    Viewer, WaveCommand, WaveDashboard, WaveMessages, WaveName, WavePlan, WaveState, WaveSummary,
+    Viewer, WaveCommand, WaveDashboard, WaveMessages, WaveName, WavePlan, WaveSettings, WaveState,
+    WaveSummary,
 };
 use app::error::AppError;
 use sea_orm::DatabaseConnection;
@@ -87,4 +88,30 @@ pub async fn messages(m: Option<&Migrations>, name: &WaveName) -> Result<WaveMes
     )
     .await
     .map_err(internal)
+}
+
+/// Saves IT's settings of the wave; settings that cannot be (an end before the start, say) are
+/// refused with why (400) and nothing changes.
+pub async fn change(
+    m: Option<&Migrations>,
+    staff: &Viewer,
+    name: &WaveName,
+    settings: WaveSettings,
+) -> Result<(), AppError> {
+    let m = open(m)?;
+    let wave = wave(m, name).await?;
+    let change = store::Settings {
+        concurrency: Some(settings.concurrency),
+        mode: Some(settings.mode),
+        window_start: Some(settings.window_start),
+        window_end: Some(settings.window_end),
+    };
+    match store::update(&m.db, &wave, &change, &staff.email).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(why)) => Err(AppError::BadRequest(format!(
+            "{}: {why}; nothing was changed.",
+            wave.name
+        ))),
+        Err(e) => Err(internal(e)),
+    }
 }

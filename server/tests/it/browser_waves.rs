@@ -45,6 +45,12 @@ async fn seed(cyrus: &Cyrus) {
     }
 }
 
+fn show(app: &crate::support::TestApp, wave: &str) -> serde_json::Value {
+    let out = fountain(app, &["show", wave, "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 fn fountain(app: &crate::support::TestApp, args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_fountain"))
         .arg("--config")
@@ -138,24 +144,55 @@ async fn it_runs_a_wave_from_the_it_page_on_an_old_cyrus() {
         "{imported}"
     );
 
-    // IT-run, two at once, the window opening shortly: the pre-flight scan sizes everyone first.
-    let opens = server::db::now() + 25;
-    let out = fountain(
-        &app,
-        &[
-            "set",
-            "Lab",
-            "--mode",
-            "it-run",
-            "--concurrency",
-            "2",
-            "--window-start",
-            &app::format::format_unix_seconds(opens),
-        ],
-    );
-    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    // IT-run, two at once, the window opening shortly (set on the page; a window that ends before
+    // it starts is refused and nothing changes): the pre-flight scan sizes everyone first.
     c.goto(&app.url("/it")).await.unwrap();
     css(c, "#it[data-hydrated=true]").await;
+    css(c, "#wave-0-settings").await.click().await.unwrap();
+    let opens = server::db::now() + 25;
+    let fill = |id: &'static str, text: String| async move {
+        let field = css(c, id).await;
+        field.clear().await.unwrap();
+        field.send_keys(&text).await.unwrap();
+    };
+    fill("#wave-concurrency", "2".into()).await;
+    css(c, "#wave-mode option[value=it_run]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    fill(
+        "#wave-window-start",
+        app::format::format_unix_seconds(opens),
+    )
+    .await;
+    fill(
+        "#wave-window-end",
+        app::format::format_unix_seconds(opens - 60),
+    )
+    .await;
+    css(c, "#wave-settings-save").await.click().await.unwrap();
+    let refused = text_until(c, "#wave-settings-refused", 30, |t| !t.is_empty()).await;
+    assert!(
+        refused.contains("the window ends before it starts"),
+        "{refused}"
+    );
+    assert_eq!(
+        show(&app, "Lab")["wave"]["mode"],
+        "invite",
+        "nothing changed"
+    );
+    fill("#wave-window-end", String::new()).await;
+    css(c, "#wave-settings-save").await.click().await.unwrap();
+    text_until(c, "#wave-settings-saved", 30, |t| !t.is_empty()).await;
+    let row = text_until(c, "#wave-0", 30, |t| t.contains("IT-run")).await;
+    assert!(
+        row.contains(&format!("from {}", app::format::format_unix(opens))),
+        "{row}"
+    );
+    let saved = show(&app, "Lab");
+    assert_eq!(saved["wave"]["concurrency"], 2, "{saved}");
+    assert_eq!(saved["wave"]["window_start"], opens, "{saved}");
     css(c, "#wave-0-start").await.click().await.unwrap();
     text_until(c, "#wave-0", 30, |t| t.contains("running")).await;
     let deadline = Instant::now() + Duration::from_secs(60);

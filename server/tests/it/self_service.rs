@@ -1208,6 +1208,24 @@ async fn the_authorization_matrix_holds_for_every_server_function_and_page() {
             ],
         ),
         (
+            "change_wave",
+            vec![
+                ("name", "no such wave"),
+                ("concurrency", "2"),
+                ("mode", "invite"),
+                ("window_start", ""),
+                ("window_end", ""),
+            ],
+            [
+                (NoSession, 401),
+                (Owner, 403),
+                (Other, 403),
+                (Helpdesk, 403),
+                (It, 404),
+                (NoRole, 403),
+            ],
+        ),
+        (
             "wave_messages",
             vec![("name", "no such wave")],
             [
