@@ -106,8 +106,8 @@ impl Worker {
             let paused = match m.refresh_limits().await {
                 Ok(in_force) => {
                     let copies = in_force.old_server_copies(m.settings.parallel_folders);
-                    if let Err(e) = m.enrol_it_run_waves().await {
-                        tracing::error!(error = %e, "cannot take IT-run waves' people further");
+                    if let Err(e) = m.enrol_waves().await {
+                        tracing::error!(error = %e, "cannot take the waves' people further (accounts, pre-flight scans)");
                     }
                     if let Err(e) = super::waves::conductor::conduct(&m.db, copies, now()).await {
                         tracing::error!(error = %e, "cannot run the waves' schedule");

@@ -1156,3 +1156,71 @@ async fn only_it_imports_a_wave_from_the_page() {
     );
     assert_eq!(show(&app, "Pilot")["people"].as_array().unwrap().len(), 2);
 }
+
+/// An invite wave where IT's administrator can log in for people: Fountain sizes everyone with a
+/// pre-flight scan once the wave runs (before its window), so the plan has every size, and asks for
+/// no copy — that is for each person to start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invite_wave_is_sized_before_its_window_and_copies_nobody() {
+    use crate::support::flow::{portal, Portal};
+    use std::time::{Duration, Instant};
+    const ADMIN: (&str, &str) = ("old-admin", "old-admin-pass");
+    let old = crate::support::servers::Dovecot::start_for(
+        "carol.cole:x\ndan.duarte:x\n",
+        "old",
+        Some(ADMIN),
+        &[],
+    );
+    old.seed_sample("carol.cole", 12, 7);
+    old.seed_sample("dan.duarte", 30, 8);
+    let Portal {
+        app,
+        new: _new,
+        sink: _sink,
+    } = portal(
+        old.port,
+        &[
+            ("FOUNTAIN__MIGRATION__OLD_SERVER__AUTH", "master"),
+            ("FOUNTAIN__MIGRATION__OLD_SERVER__ADMIN", ADMIN.0),
+            ("FOUNTAIN__MIGRATION__OLD_SERVER__ADMIN_PASSWORD", ADMIN.1),
+        ],
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("invite.csv");
+    std::fs::write(
+        &file,
+        "email\ncarol.cole@example.org\ndan.duarte@example.org\n",
+    )
+    .unwrap();
+    let out = fountain(
+        &app,
+        &["import", file.to_str().unwrap(), "--wave", "Spring"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let opens = app::format::format_unix_seconds(server::db::now() + 86_400);
+    let out = fountain(&app, &["set", "Spring", "--window-start", &opens]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let out = fountain(&app, &["start", "Spring"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let plan = loop {
+        let out = fountain(&app, &["plan", "Spring", "--json"]);
+        let plan: app::dto::WavePlan = serde_json::from_slice(&out.stdout).unwrap();
+        if plan.not_sized.is_empty() {
+            break plan;
+        }
+        assert!(Instant::now() < deadline, "never sized: {plan:?}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    let order: Vec<&str> = plan.people.iter().map(|p| p.email.as_str()).collect();
+    assert_eq!(order, ["dan.duarte@example.org", "carol.cole@example.org"]);
+    assert!(plan.people.iter().all(|p| p.bytes > 0), "{plan:?}");
+    // A few more rounds: still nobody's copy asked for.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let out = fountain(&app, &["report", "Spring", "--json"]);
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for row in rows.as_array().unwrap() {
+        assert_eq!(row["state"], "not started", "{rows}");
+    }
+}

@@ -1,8 +1,10 @@
-//! IT-run waves: Fountain does for each person what they would do on their page — their old account
-//! (IT's administrator logs in for them), a scan (the pre-flight one, within the servers' limits like
-//! any scan, whatever the window), and a request for the folders a scan ticks by default, which then
-//! waits for the wave's turn like any other. Someone who has never signed in gets an account made
-//! for the wave, theirs at their first sign-in (see `web::sign_in`).
+//! Where IT's administrator can log in for people (proxy or master login), Fountain does for each
+//! person of a running wave what they would do on their page: their old account, and a scan (the
+//! pre-flight one, within the servers' limits like any scan, whatever the window) whose size the
+//! wave's plan uses. In an IT-run wave it then asks for the copy of the folders a scan ticks by
+//! default, which waits for the wave's turn like any other; in an invite wave the person starts it.
+//! Someone who has never signed in gets an account made for the wave, theirs at their first sign-in
+//! (see `web::sign_in`).
 use std::collections::HashSet;
 
 use app::dto::{ScanState, UserId, WaveMode, WaveState};
@@ -40,7 +42,8 @@ pub enum Step {
     Wait,
     /// Their scan failed: the wave's report says why; IT looks (nothing is retried in a loop).
     ScanFailed,
-    /// Ask for the copy of the folders their scan ticks by default.
+    /// Record the size their scan found and, in an IT-run wave, ask for the copy of the folders it
+    /// ticks by default.
     Submit,
 }
 
@@ -65,13 +68,13 @@ pub enum EnrolError {
 }
 
 impl Migrations {
-    /// One round over the running IT-run waves: how many people were taken a step further.
-    pub async fn enrol_it_run_waves(&self) -> Result<usize, EnrolError> {
+    /// One round over the running waves, where IT's administrator logs in for people: how many
+    /// people were taken a step further.
+    pub async fn enrol_waves(&self) -> Result<usize, EnrolError> {
         if self.asks_password() {
             return Ok(0);
         }
         let waves = wave::Entity::find()
-            .filter(wave::Column::Mode.eq(WaveMode::ItRun.as_str()))
             .filter(wave::Column::State.eq(WaveState::Running.as_str()))
             .all(&self.db)
             .await?;
@@ -86,9 +89,12 @@ impl Migrations {
         let members = super::store::members(&self.db, w).await?;
         let users = super::preview::users_of(&self.db, &members).await?;
         let taken = taken(&self.db, w.id).await?;
+        let it_run = WaveMode::parse(&w.mode) == Some(WaveMode::ItRun);
         let waiting = members
             .iter()
             .filter(|m| users.get(&m.email).is_none_or(|u| !taken.contains(u)))
+            // In an invite wave Fountain only sizes people: once sized, the rest is theirs.
+            .filter(|m| it_run || m.bytes.is_none())
             .take(PER_ROUND);
         let mut moved = 0;
         for m in waiting {
@@ -124,11 +130,15 @@ impl Migrations {
                         .iter()
                         .filter(|f| f.selected_by_default)
                         .collect();
+                    let bytes: u64 = picked.iter().map(|f| f.bytes).sum();
+                    record_size(&self.db, m, bytes).await?;
                     if picked.is_empty() {
                         continue;
                     }
-                    let bytes: u64 = picked.iter().map(|f| f.bytes).sum();
-                    record_size(&self.db, m, bytes).await?;
+                    if !it_run {
+                        moved += 1;
+                        continue;
+                    }
                     let folders: Vec<String> = picked.iter().map(|f| f.name.clone()).collect();
                     (Queue { db: &self.db })
                         .submit_in(user_id, &folders, Some(w.id), Actor::Wave(&w.name))
@@ -138,7 +148,7 @@ impl Migrations {
             moved += 1;
         }
         if moved > 0 {
-            tracing::info!(wave = %w.name, people = moved, "IT-run wave: people taken a step further");
+            tracing::info!(wave = %w.name, people = moved, "wave: people taken a step further");
         }
         Ok(moved)
     }
