@@ -419,6 +419,13 @@ mod tests {
                 for y in numbers(&svg, "y").into_iter().chain(numbers(&svg, "y1")).chain(numbers(&svg, "y2")) {
                     prop_assert!((0.0..=H).contains(&y), "{y} in {svg}");
                 }
+                for point in svg.split(" points=\"").skip(1).filter_map(|rest| rest.split('"').next()) {
+                    for pair in point.split(' ').filter(|p| !p.is_empty()) {
+                        let (x, y) = pair.split_once(',').expect("x,y");
+                        let (x, y): (f64, f64) = (x.parse().unwrap(), y.parse().unwrap());
+                        prop_assert!((0.0..=W).contains(&x) && (0.0..=H).contains(&y), "{pair} in {svg}");
+                    }
+                }
                 prop_assert!(!svg.contains("NaN") && !svg.contains("inf"));
             }
         }

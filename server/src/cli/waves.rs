@@ -269,7 +269,7 @@ pub async fn run(config: Config, args: WavesArgs) -> anyhow::Result<i32> {
                     return Ok(2);
                 }
             };
-            match store::update(&db, &wave, &change, &by).await? {
+            match store::update(&db, &wave, &change, admin_login(&config), &by).await? {
                 Ok(_) => {
                     println!("the wave “{name}” is changed");
                     Ok(0)
@@ -500,10 +500,7 @@ async fn drive(
     let Some((name, wave)) = existing(db, name).await? else {
         return Ok(2);
     };
-    let admin_login = config
-        .migration
-        .as_ref()
-        .is_some_and(|m| m.old_server.auth != crate::config::MailAuth::Password);
+    let admin_login = admin_login(config);
     let refused = |why: String| -> anyhow::Result<i32> {
         if json {
             println!("{}", serde_json::json!({ "refused": why }));
@@ -562,4 +559,12 @@ fn print_messages(name: &WaveName, planned: &app::dto::WaveMessages) {
             m.what.label()
         );
     }
+}
+
+/// Fountain can log in to the old server for people (proxy or master login).
+fn admin_login(config: &Config) -> bool {
+    config
+        .migration
+        .as_ref()
+        .is_some_and(|m| m.old_server.auth != crate::config::MailAuth::Password)
 }

@@ -39,6 +39,9 @@ use crate::notify::{emails, outbox, Mailer};
 
 /// How often an idle worker looks for work.
 const POLL: Duration = Duration::from_secs(1);
+/// How often a worker sends the waves' due emails (they need no second; deciding reads every member
+/// of every running wave).
+const OUTREACH_EVERY: Duration = Duration::from_secs(5);
 /// How often a running request's progress (its heartbeat) is written.
 const BEAT: Duration = Duration::from_secs(1);
 
@@ -84,6 +87,7 @@ impl Worker {
         let slots = Arc::new(Semaphore::new(m.settings.concurrent_requests));
         let mut tasks = JoinSet::new();
         let mut last_recovery: Option<Instant> = None;
+        let mut last_outreach: Option<Instant> = None;
         // Emails go out on their own: a hung SMTP server must not hold up claims or shutdown.
         if let Some(mailer) = self.mailer.clone() {
             let db = m.db.clone();
@@ -106,17 +110,22 @@ impl Worker {
             let paused = match m.refresh_limits().await {
                 Ok(in_force) => {
                     let copies = in_force.old_server_copies(m.settings.parallel_folders);
+                    // What a wave tells its people is decided before Fountain takes them a step
+                    // further (an IT-run wave's notice goes before their copy is asked for).
+                    if last_outreach.is_none_or(|t| t.elapsed() >= OUTREACH_EVERY) {
+                        if let Err(e) = super::waves::outreach::send_due(m, now()).await {
+                            tracing::error!(error = %e, "cannot send the waves' invitations and reminders");
+                        }
+                        last_outreach = Some(Instant::now());
+                    }
+                    if let Err(e) = super::waves::dashboard::sample(m, now()).await {
+                        tracing::error!(error = %e, "cannot write down the waves' progress");
+                    }
                     if let Err(e) = m.enrol_waves().await {
                         tracing::error!(error = %e, "cannot take the waves' people further (accounts, pre-flight scans)");
                     }
                     if let Err(e) = super::waves::conductor::conduct(&m.db, copies, now()).await {
                         tracing::error!(error = %e, "cannot run the waves' schedule");
-                    }
-                    if let Err(e) = super::waves::dashboard::sample(m, now()).await {
-                        tracing::error!(error = %e, "cannot write down the waves' progress");
-                    }
-                    if let Err(e) = super::waves::outreach::send_due(m, now()).await {
-                        tracing::error!(error = %e, "cannot send the waves' invitations and reminders");
                     }
                     in_force.claims_paused()
                 }

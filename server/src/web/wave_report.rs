@@ -44,7 +44,8 @@ pub fn page(d: &WaveDashboard, rows: &[Row]) -> String {
             let t = &r.totals;
             format!(
                 "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
-                 <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                 <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+                 <td class=\"num\">{}</td></tr>",
                 escape(&r.email),
                 escape(&r.state),
                 t.folders,
@@ -54,6 +55,7 @@ pub fn page(d: &WaveDashboard, rows: &[Row]) -> String {
                 t.destination_bytes.map_or("?".to_owned(), human_size),
                 t.quarantined,
                 t.left_behind,
+                t.repaired,
             )
         })
         .collect();
@@ -73,7 +75,7 @@ pub fn page(d: &WaveDashboard, rows: &[Row]) -> String {
 <section class="card"><h2>Progress</h2>{bytes}{burn}{rate}</section>
 <section class="card"><h2>Each person</h2>{bars}{more}</section>
 <section class="card"><h2>Results</h2><table class="table" id="wave-report-results"><thead><tr>
-<th>Email</th><th>State</th><th>Folders</th><th>Messages (old)</th><th>Messages (new)</th><th>Bytes (old)</th><th>Bytes (new)</th><th>Kept aside</th><th>Left behind</th>
+<th>Email</th><th>State</th><th>Folders</th><th>Messages (old)</th><th>Messages (new)</th><th>Bytes (old)</th><th>Bytes (new)</th><th>Kept aside</th><th>Left behind</th><th>Repaired</th>
 </tr></thead><tbody>{table}</tbody></table></section>
 </main></body></html>"#,
         read = format_unix(d.now),

@@ -106,7 +106,7 @@ pub async fn change(
         window_start: Some(settings.window_start),
         window_end: Some(settings.window_end),
     };
-    match store::update(&m.db, &wave, &change, &staff.email).await {
+    match store::update(&m.db, &wave, &change, !m.asks_password(), &staff.email).await {
         Ok(Ok(_)) => Ok(()),
         Ok(Err(why)) => Err(AppError::BadRequest(format!(
             "{}: {why}; nothing was changed.",

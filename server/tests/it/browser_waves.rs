@@ -149,7 +149,7 @@ async fn it_runs_a_wave_from_the_it_page_on_an_old_cyrus() {
     c.goto(&app.url("/it")).await.unwrap();
     css(c, "#it[data-hydrated=true]").await;
     css(c, "#wave-0-settings").await.click().await.unwrap();
-    let opens = server::db::now() + 25;
+    let opens = server::db::now() + 45;
     let fill = |id: &'static str, text: String| async move {
         let field = css(c, id).await;
         field.clear().await.unwrap();
@@ -208,6 +208,10 @@ async fn it_runs_a_wave_from_the_it_page_on_an_old_cyrus() {
         c.refresh().await.unwrap();
         css(c, "#it[data-hydrated=true]").await;
     };
+    assert!(
+        server::db::now() < opens,
+        "sized by the pre-flight scan before the window opened"
+    );
     let first: Vec<&str> = order.lines().collect();
     assert!(
         first[0].starts_with("1. alice.archer@example.org"),

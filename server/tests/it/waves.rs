@@ -402,18 +402,29 @@ async fn a_wave_is_planned_from_scans_and_measured_copies() {
     assert!(not_sized.contains("carol.cole@example.org"), "{not_sized}");
     shot(c, "waves-plan").await;
 
-    // Starting: an IT-run wave needs Fountain to log in for people, which this portal cannot.
+    // An IT-run wave needs Fountain to log in for people, which this portal cannot: refused from
+    // the command line and from the page, nothing changed.
     let out = fountain(&app, &["set", "Pilot", "--mode", "it-run"]);
-    assert_eq!(out.status.code(), Some(0), "{out:?}");
-    let form = [("name", "Pilot"), ("command", "start")];
-    let (status, body) = app.call(&ivan, "drive_wave", &form).await;
-    assert_eq!(status, 409, "{body}");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("IT-run wave needs Fountain to log in"),
+        "{out:?}"
+    );
+    let form = [
+        ("name", "Pilot"),
+        ("concurrency", "2"),
+        ("mode", "it_run"),
+        ("window_start", "2026-12-05 18:00"),
+        ("window_end", "2026-12-06 06:00"),
+    ];
+    let (status, body) = app.call(&ivan, "change_wave", &form).await;
+    assert_eq!(status, 400, "{body}");
     assert!(
         body.contains("IT-run wave needs Fountain to log in"),
         "{body}"
     );
-    let out = fountain(&app, &["set", "Pilot", "--mode", "invite"]);
-    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(show(&app, "Pilot")["wave"]["mode"], "invite");
+    let form = [("name", "Pilot"), ("command", "start")];
     // In Chromium: start, then pause, then resume, each shown as the wave's state.
     c.refresh().await.unwrap();
     for (button, state) in [
@@ -983,8 +994,9 @@ async fn an_invitation_wave_invites_and_reminds_those_not_started_once() {
     app.connect(&alice, "alice", "alice-old").await;
     let (status, body) = app.scan_and_start_everything(&alice).await;
     assert_eq!(status, 200, "{body}");
-    // The window opens a day and a few seconds from now: the day-before reminder is due at once.
-    let opens = server::db::now() + 86_400 + 12;
+    // The window opens a day and half a minute from now: the day-before reminder is due soon after
+    // the start.
+    let opens = server::db::now() + 86_400 + 30;
     let out = fountain(
         &app,
         &[
@@ -1033,7 +1045,7 @@ async fn an_invitation_wave_invites_and_reminds_those_not_started_once() {
         .wait_for_n("Your mailbox moves to the new server: Autumn", 2, 60)
         .await;
     let reminded = sink
-        .wait_for_n("Reminder: move your mailbox (Autumn, tomorrow)", 2, 60)
+        .wait_for_n("Reminder: move your mailbox (Autumn, tomorrow)", 2, 90)
         .await;
     for sent in [&invited, &reminded] {
         let to: Vec<String> = sent.iter().map(|m| m["to"].to_string()).collect();
@@ -1047,25 +1059,29 @@ async fn an_invitation_wave_invites_and_reminds_those_not_started_once() {
         );
     }
 
-    // The portal stops; a worker takes over and decides again, round after round.
+    // The portal stops; two workers take over and decide again, round after round, side by side.
     app.terminate().await;
-    let mut worker = app.spawn_worker(1);
-    let log = app.config_path().with_file_name("worker-1.log");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !std::fs::read_to_string(&log)
-        .unwrap_or_default()
-        .contains("worker started")
-    {
-        assert!(Instant::now() < deadline, "the worker did not start");
-        tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut workers = [app.spawn_worker(1), app.spawn_worker(2)];
+    for n in [1, 2] {
+        let log = app.config_path().with_file_name(format!("worker-{n}.log"));
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .contains("worker started")
+        {
+            assert!(Instant::now() < deadline, "worker {n} did not start");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
     }
-    // Several rounds, each deciding the wave's emails again.
-    tokio::time::sleep(Duration::from_secs(6)).await;
-    assert!(
-        worker.try_wait().unwrap().is_none(),
-        "the worker ran its rounds"
-    );
-    let _ = worker.kill().await;
+    // Several rounds each, deciding the wave's emails again.
+    tokio::time::sleep(Duration::from_secs(12)).await;
+    for worker in &mut workers {
+        assert!(
+            worker.try_wait().unwrap().is_none(),
+            "the worker ran its rounds"
+        );
+        let _ = worker.kill().await;
+    }
     let mut seen = std::collections::HashMap::new();
     for m in sink.emails().await {
         let subject = m["subject"].as_str().unwrap_or_default().to_owned();

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 
 use app::dto::{WaveEmail, WaveMode};
 
-const DAY: i64 = 86_400;
+pub const DAY: i64 = 86_400;
 
 /// What the schedule needs of the wave.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,9 +34,14 @@ pub struct Planned {
     pub due: i64,
 }
 
-/// The outbox key of `what` to `member_id` of wave `wave_id`.
-pub fn key(wave_id: i64, member_id: i64, what: WaveEmail) -> String {
-    format!("{}{member_id}:{}", key_prefix(wave_id), what.key())
+/// The outbox key of `what` to `member_id` of wave `wave_id`; a reminder's names the window's start
+/// it reminds of, so moving the window lets its reminders go again.
+pub fn key(wave_id: i64, member_id: i64, what: WaveEmail, opens: Option<i64>) -> String {
+    let base = format!("{}{member_id}:{}", key_prefix(wave_id), what.key());
+    match (what.is_reminder(), opens) {
+        (true, Some(opens)) => format!("{base}@{opens}"),
+        _ => base,
+    }
 }
 
 /// What every key of the wave starts with.
@@ -83,22 +88,27 @@ pub fn schedule(f: Facts, reminder_days: &[u32], people: &[Person]) -> Vec<Plann
     out
 }
 
+/// A reminder this late (workers stopped, say) is not sent any more: it would remind of a moment past.
+pub const REMINDER_LATE_SECS: i64 = DAY;
+
 /// Of `planned`, what to send now given the keys the outbox has taken (`sent`, as [`key`] makes
-/// them for `wave_id`): due and not sent; per person one email a round, the first email before
-/// any reminder, and of the reminders due only the latest (and none older than one already sent).
+/// them for `wave_id` and its window's start `opens`): due and not sent; per person one email a
+/// round, the first email before any reminder, and of the reminders due only the latest (none
+/// older than one already sent, none more than [`REMINDER_LATE_SECS`] late).
 pub fn due_now(
     wave_id: i64,
+    opens: Option<i64>,
     planned: &[Planned],
     now: i64,
     sent: &HashSet<String>,
 ) -> Vec<Planned> {
-    let was_sent = |p: &Planned| sent.contains(&key(wave_id, p.member_id, p.what));
+    let was_sent = |p: &Planned| sent.contains(&key(wave_id, p.member_id, p.what, opens));
+    let mut by_member: std::collections::BTreeMap<i64, Vec<&Planned>> = Default::default();
+    for p in planned {
+        by_member.entry(p.member_id).or_default().push(p);
+    }
     let mut out: Vec<Planned> = Vec::new();
-    let mut members: Vec<i64> = planned.iter().map(|p| p.member_id).collect();
-    members.sort_unstable();
-    members.dedup();
-    for member in members {
-        let theirs: Vec<&Planned> = planned.iter().filter(|p| p.member_id == member).collect();
+    for theirs in by_member.into_values() {
         let first = theirs.iter().find(|p| !p.what.is_reminder());
         if let Some(first) = first {
             if !was_sent(first) {
@@ -118,7 +128,8 @@ pub fn due_now(
             .filter(|p| p.what.is_reminder() && p.due <= now)
             .max_by_key(|p| p.due);
         if let Some(due) = latest_due {
-            if !was_sent(due) && latest_sent.is_none_or(|s| due.due > s) {
+            let in_time = now - due.due <= REMINDER_LATE_SECS;
+            if in_time && !was_sent(due) && latest_sent.is_none_or(|s| due.due > s) {
                 out.push(**due);
             }
         }
@@ -200,19 +211,33 @@ mod tests {
         let mut sent = HashSet::new();
         // Workers were down until the window opened: the invitation first, alone.
         let now = opens + 1;
-        let first = due_now(3, &s, now, &sent);
+        let first = due_now(3, Some(opens), &s, now, &sent);
         assert_eq!(
             first.iter().map(|p| p.what).collect::<Vec<_>>(),
             [WaveEmail::Invitation]
         );
-        sent.insert(key(3, 0, WaveEmail::Invitation));
-        let next = due_now(3, &s, now, &sent);
+        sent.insert(key(3, 0, WaveEmail::Invitation, Some(opens)));
+        let next = due_now(3, Some(opens), &s, now, &sent);
         assert_eq!(
             next.iter().map(|p| p.what).collect::<Vec<_>>(),
             [WaveEmail::ReminderWindowOpens]
         );
-        sent.insert(key(3, 0, WaveEmail::ReminderWindowOpens));
-        assert!(due_now(3, &s, now, &sent).is_empty());
+        sent.insert(key(3, 0, WaveEmail::ReminderWindowOpens, Some(opens)));
+        assert!(due_now(3, Some(opens), &s, now, &sent).is_empty());
+        // Two days late, the reminder is not sent at all.
+        let mut invited = HashSet::new();
+        invited.insert(key(3, 0, WaveEmail::Invitation, Some(opens)));
+        assert!(due_now(3, Some(opens), &s, opens + 2 * DAY, &invited).is_empty());
+    }
+
+    #[test]
+    fn a_moved_window_gets_its_own_reminders() {
+        let r = WaveEmail::ReminderDaysBefore(1);
+        assert_ne!(key(1, 2, r, Some(100)), key(1, 2, r, Some(200)));
+        assert_eq!(
+            key(1, 2, WaveEmail::Invitation, Some(100)),
+            key(1, 2, WaveEmail::Invitation, Some(200))
+        );
     }
 
     proptest! {
@@ -229,15 +254,15 @@ mod tests {
             let mut now = 0;
             for step in steps {
                 now += step;
-                for p in due_now(9, &s, now, &sent) {
+                for p in due_now(9, opens, &s, now, &sent) {
                     prop_assert!(!started[p.member_id as usize], "to someone who started");
                     prop_assert!(p.due <= now);
-                    prop_assert!(sent.insert(key(9, p.member_id, p.what)), "twice: {:?}", p);
+                    prop_assert!(sent.insert(key(9, p.member_id, p.what, opens)), "twice: {:?}", p);
                 }
             }
             // Everyone not started got the invitation once the rounds ran.
             for (i, s) in started.iter().enumerate() {
-                prop_assert_eq!(sent.contains(&key(9, i as i64, WaveEmail::Invitation)), !s);
+                prop_assert_eq!(sent.contains(&key(9, i as i64, WaveEmail::Invitation, opens)), !s);
             }
         }
     }

@@ -18,7 +18,7 @@ use crate::db::{stored, VALUES_PER_QUERY};
 use crate::jobs::triage::{self, Facts};
 use crate::jobs::Migrations;
 
-/// How often a running wave's progress is written down.
+/// How often a running wave's progress is written down (the workers look every few seconds).
 pub const SAMPLE_EVERY_SECS: i64 = 10;
 /// A finished wave gets its last sample if it finished this recently (workers were running then).
 const FINAL_SAMPLE_WITHIN_SECS: i64 = 3_600;
@@ -51,7 +51,8 @@ pub async fn dashboard(
     Ok(standing::standing(
         wave,
         members,
-        standing::thin(samples, MOST_SAMPLES),
+        samples,
+        MOST_SAMPLES,
         now,
     ))
 }
@@ -84,7 +85,7 @@ pub async fn sample(m: &Migrations, now: i64) -> Result<usize, DbErr> {
         let due = match WaveState::parse(&w.state) {
             Some(WaveState::Running) => last.is_none_or(|at| now - at >= SAMPLE_EVERY_SECS),
             // The last word of a finished wave, once (a wave never started has none).
-            _ => last.is_some_and(|at| at < w.updated_at),
+            _ => w.started_at.is_some() && last.is_none_or(|at| at < w.updated_at),
         };
         if !due {
             continue;

@@ -90,12 +90,21 @@ impl Migrations {
         let users = super::preview::users_of(&self.db, &members).await?;
         let taken = taken(&self.db, w.id).await?;
         let it_run = WaveMode::parse(&w.mode) == Some(WaveMode::ItRun);
-        let waiting = members
+        let open: Vec<&wave_member::Model> = members
             .iter()
             .filter(|m| users.get(&m.email).is_none_or(|u| !taken.contains(u)))
             // In an invite wave Fountain only sizes people: once sized, the rest is theirs.
             .filter(|m| it_run || m.bytes.is_none())
-            .take(PER_ROUND);
+            .collect();
+        // Each round starts further on, so people who cannot go on (a failed scan) never keep the
+        // ones after them waiting.
+        let start = usize::try_from(now()).unwrap_or(0) % open.len().max(1);
+        let waiting = open
+            .iter()
+            .cycle()
+            .skip(start)
+            .take(open.len().min(PER_ROUND))
+            .copied();
         let mut moved = 0;
         for m in waiting {
             let user_id = match users.get(&m.email) {

@@ -32,18 +32,21 @@ pub fn window_in_words(start: Option<i64>, end: Option<i64>) -> String {
     }
 }
 
-/// How soon a reminder's window opens, as a few words and as a sentence.
-fn when(what: WaveEmail) -> (String, String) {
-    match what {
-        WaveEmail::ReminderDaysBefore(1) => (
+/// How soon the window opening at `opens` is, seen at `now`, as a few words and as a sentence
+/// (from the time left, so a late reminder never names a day already past).
+fn when(opens: Option<i64>, now: i64) -> (String, String) {
+    let left = opens.map_or(0, |o| o - now);
+    // Whole days, rounded: 20 hours ahead is "tomorrow".
+    match (left + comms::DAY / 2).div_euclid(comms::DAY) {
+        days if left <= 0 || days == 0 => ("now".into(), "The time to do it has started.".into()),
+        1 => (
             "tomorrow".into(),
             "The time to do it starts tomorrow.".into(),
         ),
-        WaveEmail::ReminderDaysBefore(days) => (
+        days => (
             format!("in {days} days"),
             format!("The time to do it starts in {days} days."),
         ),
-        _ => ("now".into(), "The time to do it has started.".into()),
     }
 }
 
@@ -61,6 +64,8 @@ async fn members(db: &DatabaseConnection, w: &wave::Model) -> Result<Vec<Member>
     let users = super::preview::users_of(db, &rows).await?;
     let ids: Vec<i64> = users.values().copied().collect();
     let mut names: HashMap<i64, String> = HashMap::new();
+    // In an IT-run wave the wave's own requests are Fountain's doing, not the person starting.
+    let it_run = WaveMode::parse(&w.mode) == Some(WaveMode::ItRun);
     let mut started: HashSet<i64> = HashSet::new();
     for chunk in ids.chunks(VALUES_PER_QUERY) {
         let found: Vec<(i64, String)> = user::Entity::find()
@@ -72,14 +77,20 @@ async fn members(db: &DatabaseConnection, w: &wave::Model) -> Result<Vec<Member>
             .all(db)
             .await?;
         names.extend(found);
-        let asked: Vec<i64> = request::Entity::find()
+        let asked: Vec<(i64, Option<i64>)> = request::Entity::find()
             .select_only()
             .column(request::Column::UserId)
+            .column(request::Column::WaveId)
             .filter(request::Column::UserId.is_in(chunk.iter().copied()))
             .into_tuple()
             .all(db)
             .await?;
-        started.extend(asked);
+        started.extend(
+            asked
+                .into_iter()
+                .filter(|(_, wave)| !(it_run && *wave == Some(w.id)))
+                .map(|(user, _)| user),
+        );
     }
     Ok(rows
         .into_iter()
@@ -126,7 +137,7 @@ pub async fn messages(
     let schedule = comms::schedule(f, reminder_days, &persons(&people));
     let running = WaveState::parse(&w.state) == Some(WaveState::Running);
     let due: HashSet<Planned> = if running {
-        comms::due_now(w.id, &schedule, now, &taken)
+        comms::due_now(w.id, w.window_start, &schedule, now, &taken)
             .into_iter()
             .collect()
     } else {
@@ -149,7 +160,7 @@ pub async fn messages(
     // What went out already, to anyone (those who started since included).
     for p in &people {
         for what in &all_emails {
-            if taken.contains(&comms::key(w.id, p.id, *what)) {
+            if taken.contains(&comms::key(w.id, p.id, *what, w.window_start)) {
                 let planned = schedule
                     .iter()
                     .find(|s| s.member_id == p.id && s.what == *what);
@@ -163,7 +174,7 @@ pub async fn messages(
         }
     }
     for s in &schedule {
-        if taken.contains(&comms::key(w.id, s.member_id, s.what)) {
+        if taken.contains(&comms::key(w.id, s.member_id, s.what, w.window_start)) {
             continue;
         }
         out.push(WaveMessage {
@@ -224,7 +235,7 @@ pub async fn send_due(m: &Migrations, now: i64) -> Result<usize, OutreachError> 
             window: &window,
             portal_url: &portal_url,
         };
-        for due in comms::due_now(w.id, &schedule, now, &taken) {
+        for due in comms::due_now(w.id, w.window_start, &schedule, now, &taken) {
             let Some(person) = by_id.get(&due.member_id) else {
                 continue;
             };
@@ -235,8 +246,8 @@ pub async fn send_due(m: &Migrations, now: i64) -> Result<usize, OutreachError> 
                 WaveEmail::Notice => {
                     emails::wave_email(&m.templates, Kind::Notice, &person.name, words)?
                 }
-                reminder => {
-                    let (soon, sentence) = when(reminder);
+                _ => {
+                    let (soon, sentence) = when(w.window_start, now);
                     emails::reminder(&m.templates, &person.name, words, &soon, &sentence)?
                 }
             };
@@ -245,7 +256,7 @@ pub async fn send_due(m: &Migrations, now: i64) -> Result<usize, OutreachError> 
                 request_id: None,
                 recipient: &person.email,
             };
-            let key = comms::key(w.id, due.member_id, due.what);
+            let key = comms::key(w.id, due.member_id, due.what, w.window_start);
             if outbox::enqueue_once(&m.db, about, email, &key).await? {
                 tracing::info!(wave = %w.name, email = %person.email, what = %due.what.key(), "wave email");
                 sent += 1;
@@ -263,8 +274,12 @@ mod tests {
     fn the_window_and_how_soon_in_words() {
         assert_eq!(window_in_words(None, None), "from now on");
         assert!(window_in_words(Some(0), Some(3_600)).starts_with("from 1970-01-01 00:00 to "));
-        assert_eq!(when(WaveEmail::ReminderDaysBefore(1)).0, "tomorrow");
-        assert_eq!(when(WaveEmail::ReminderDaysBefore(7)).0, "in 7 days");
-        assert_eq!(when(WaveEmail::ReminderWindowOpens).0, "now");
+        let day = comms::DAY;
+        assert_eq!(when(Some(day), 0).0, "tomorrow");
+        assert_eq!(when(Some(7 * day), 0).0, "in 7 days");
+        // A reminder for "7 days before" sent late says how long it really is.
+        assert_eq!(when(Some(7 * day), 5 * day).0, "in 2 days");
+        assert_eq!(when(Some(day), day + 5).0, "now");
+        assert_eq!(when(None, 0).0, "now");
     }
 }

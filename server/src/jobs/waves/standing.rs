@@ -79,11 +79,13 @@ pub fn throughput(samples: &[WaveSample], over: i64) -> Option<f64> {
     (secs > 0).then(|| last.bytes_done.saturating_sub(first.bytes_done) as f64 / secs as f64)
 }
 
-/// The dashboard of `wave` from its `members` (largest mailbox first), `samples` oldest first.
+/// The dashboard of `wave` from its `members` (largest mailbox first) and every sample (oldest
+/// first; the throughput is read from them all, the plots get at most `most_samples`).
 pub fn standing(
     wave: Wave,
     mut members: Vec<Member>,
     samples: Vec<WaveSample>,
+    most_samples: usize,
     now: i64,
 ) -> WaveDashboard {
     members.sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.email.cmp(&b.email)));
@@ -103,7 +105,8 @@ pub fn standing(
     }
     let busy_bytes: Vec<u64> = busy.iter().map(|(_, left)| *left).collect();
     let e = estimate(&busy_bytes, &waiting, wave.slots, wave.rates);
-    let at = |secs: f64| now + secs.ceil() as i64;
+    // A rate near nothing puts the end far off: saturate rather than overflow.
+    let at = |secs: f64| now.saturating_add(secs.ceil() as i64);
     let mut finish: HashMap<usize, i64> = e
         .p50
         .order
@@ -157,12 +160,12 @@ pub fn standing(
         bytes_total,
         not_sized: members.iter().filter(|m| m.size.is_none()).count() as u64,
         throughput: throughput(&samples, THROUGHPUT_OVER_SECS),
+        samples: thin(samples, most_samples),
         finish_p50: anything_left.then(|| at(e.p50.makespan_secs)),
         finish_p90: anything_left.then(|| at(e.p90.makespan_secs)),
         rate_p50: e.rates.p50,
         rate_p10: e.rates.p10,
         measured_copies: e.rates.samples,
-        samples,
         failures,
     }
 }
@@ -218,7 +221,7 @@ mod tests {
             member("done@x", Some(RequestState::Done), Some(70), 0),
             member("unsized@x", None, None, 0),
         ];
-        let d = standing(wave(1), members, vec![], 1_000);
+        let d = standing(wave(1), members, vec![], 100, 1_000);
         // 50 left at 10/s, then 200, then 20, one at a time.
         assert_eq!(d.finish_p50, Some(1_000 + 5 + 20 + 2));
         assert_eq!(d.finish_p90, Some(1_000 + 10 + 40 + 4));
@@ -250,6 +253,7 @@ mod tests {
             wave(2),
             vec![member("a@x", Some(RequestState::Done), Some(5), 5)],
             vec![],
+            100,
             0,
         );
         assert_eq!((d.finish_p50, d.finish_p90), (None, None));
@@ -263,7 +267,7 @@ mod tests {
         again.email = "g@x".into();
         let mut retried = failed.clone();
         retried.standing = Standing::Request(RequestState::Queued);
-        let d = standing(wave(1), vec![failed, again, retried], vec![], 0);
+        let d = standing(wave(1), vec![failed, again, retried], vec![], 100, 0);
         assert_eq!(d.failures, [(FailureClass::OldLoginRefused, 2)]);
     }
 
@@ -277,6 +281,25 @@ mod tests {
         let samples = [s(0, 0), s(1_000, 100), s(1_100, 300), s(1_200, 500)];
         assert_eq!(throughput(&samples, 300), Some(400.0 / 200.0));
         assert_eq!(throughput(&samples[..1], 300), None);
+    }
+
+    #[test]
+    fn the_throughput_is_read_before_the_plots_are_thinned() {
+        // Three days of samples every 10 s, the last minutes moving 1,000 bytes a second.
+        let samples: Vec<WaveSample> = (0..26_000)
+            .map(|i| WaveSample {
+                at: i * 10,
+                bytes_done: if i < 25_969 {
+                    0
+                } else {
+                    (i as u64 - 25_969) * 10_000
+                },
+                bytes_total: u64::MAX,
+            })
+            .collect();
+        let d = standing(wave(1), vec![], samples, 600, 260_000);
+        assert_eq!(d.samples.len(), 600);
+        assert_eq!(d.throughput, Some(1_000.0));
     }
 
     #[test]
@@ -317,7 +340,7 @@ mod tests {
                 .collect();
             let n = members.len() as u64;
             let sized = members.iter().filter(|m| m.size.is_some()).count() as u64;
-            let d = standing(wave(slots), members.clone(), vec![], 0);
+            let d = standing(wave(slots), members.clone(), vec![], 100, 0);
             prop_assert_eq!(d.by_state.iter().map(|(_, c)| c).sum::<u64>(), n);
             prop_assert_eq!(d.people.len() as u64, n);
             prop_assert_eq!(d.not_sized, n - sized);

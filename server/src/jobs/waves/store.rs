@@ -418,10 +418,20 @@ pub enum SettingsError {
     Concurrency(u32),
     #[error("the window ends before it starts: give an end after the start")]
     EndsBeforeStart,
+    #[error("an IT-run wave needs Fountain to log in to the old server for people (old_server.auth = \"proxy\" or \"master\"), and this portal asks people for their passwords")]
+    NoAdminLogin,
 }
 
-/// The wave's settings after `change`, or why they cannot be.
-pub fn apply(w: &wave::Model, change: &Settings) -> Result<wave::Model, SettingsError> {
+/// The wave's settings after `change`, or why they cannot be; `admin_login`: Fountain can log in
+/// to the old server for people (an IT-run wave needs it).
+pub fn apply(
+    w: &wave::Model,
+    change: &Settings,
+    admin_login: bool,
+) -> Result<wave::Model, SettingsError> {
+    if change.mode == Some(WaveMode::ItRun) && !admin_login {
+        return Err(SettingsError::NoAdminLogin);
+    }
     let mut next = w.clone();
     if let Some(n) = change.concurrency {
         if !(1..=MAX_CONCURRENCY).contains(&n) {
@@ -451,9 +461,10 @@ pub async fn update(
     db: &impl ConnectionTrait,
     w: &wave::Model,
     change: &Settings,
+    admin_login: bool,
     by: &str,
 ) -> Result<Result<wave::Model, SettingsError>, DbErr> {
-    let next = match apply(w, change) {
+    let next = match apply(w, change, admin_login) {
         Ok(next) => next,
         Err(e) => return Ok(Err(e)),
     };
@@ -502,6 +513,7 @@ mod tests {
                 window_end: Some(Some(5_000)),
                 ..Default::default()
             },
+            false,
         )
         .unwrap();
         assert_eq!(
@@ -513,17 +525,26 @@ mod tests {
             concurrency: Some(0),
             ..Default::default()
         };
-        assert_eq!(apply(&w, &zero), Err(SettingsError::Concurrency(0)));
+        assert_eq!(apply(&w, &zero, true), Err(SettingsError::Concurrency(0)));
         let backwards = Settings {
             window_end: Some(Some(999)),
             ..Default::default()
         };
-        assert_eq!(apply(&w, &backwards), Err(SettingsError::EndsBeforeStart));
+        assert_eq!(
+            apply(&w, &backwards, true),
+            Err(SettingsError::EndsBeforeStart)
+        );
         let cleared = Settings {
             window_start: Some(None),
             window_end: Some(Some(999)),
             ..Default::default()
         };
-        assert_eq!(apply(&w, &cleared).unwrap().window_start, None);
+        assert_eq!(apply(&w, &cleared, true).unwrap().window_start, None);
+        let it_run = Settings {
+            mode: Some(WaveMode::ItRun),
+            ..Default::default()
+        };
+        assert_eq!(apply(&w, &it_run, false), Err(SettingsError::NoAdminLogin));
+        assert_eq!(apply(&w, &it_run, true).unwrap().mode, "it_run");
     }
 }
