@@ -370,6 +370,7 @@ mod tests {
             bytes_total: total,
             bytes_per_sec: None,
             finish_p50: None,
+            finish_p90: None,
             stuck: false,
             class: None,
         };

@@ -116,6 +116,24 @@ fn DashboardView(d: WaveDashboard, report: String) -> impl IntoView {
         none(d.stuck().is_empty(), "nobody"),
         none(d.failures.is_empty(), "none"),
     );
+    let people = d
+        .people
+        .iter()
+        .take(charts::MOST_BARS)
+        .map(|p| {
+            let total = p.bytes_total.map_or("?".to_owned(), human_size);
+            let at = |t: Option<i64>| t.map_or("—".to_owned(), format_unix);
+            view! {
+                <tr>
+                    <td>{p.email.clone()}</td>
+                    <td>{p.standing.in_words()}</td>
+                    <td class="num">{format!("{} of {total}", human_size(p.bytes_done))}</td>
+                    <td>{at(p.finish_p50)}</td>
+                    <td>{at(p.finish_p90)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
     let plots = [
         charts::bytes_over_time(&d),
         charts::burn_down(&d),
@@ -139,6 +157,12 @@ fn DashboardView(d: WaveDashboard, report: String) -> impl IntoView {
             <figure inner_html=burn_chart></figure>
             <figure inner_html=rate_chart></figure>
             <figure inner_html=people_chart></figure>
+        </div>
+        <div class="table-wrap">
+            <table class="table" id="wave-dashboard-people">
+                <thead><tr><th>"Person"</th><th>"State"</th><th>"Copied"</th><th>"Done by (p50, UTC)"</th><th>"When slow (p90)"</th></tr></thead>
+                <tbody>{people}</tbody>
+            </table>
         </div>
         <p><a href=report rel="external" target="_blank" id="wave-dashboard-report">"Printable report"</a></p>
     }

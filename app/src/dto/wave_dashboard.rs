@@ -79,8 +79,10 @@ pub struct PersonStanding {
     pub bytes_total: Option<u64>,
     /// Bytes per second of the copy running now.
     pub bytes_per_sec: Option<f64>,
-    /// When this person's copy should be done at p50, if the wave goes on from now.
+    /// When this person's copy should be done, typically (p50) and when slow (p90), if the wave
+    /// goes on from now.
     pub finish_p50: Option<i64>,
+    pub finish_p90: Option<i64>,
     /// A copy that has not moved (or whose worker is silent) for longer than the helpdesk allows.
     pub stuck: bool,
     pub class: Option<FailureClass>,
@@ -142,6 +144,7 @@ mod tests {
             bytes_total: Some(10),
             bytes_per_sec: rate,
             finish_p50: None,
+            finish_p90: None,
             stuck: false,
             class: None,
         }

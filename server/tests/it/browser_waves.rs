@@ -259,6 +259,11 @@ async fn it_runs_a_wave_from_the_it_page_on_an_old_cyrus() {
         .await
         .unwrap();
     assert_eq!(bars.len(), 3);
+    let rows = c
+        .find_all(fantoccini::Locator::Css("#wave-dashboard-people tbody tr"))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 3, "a row per person with their finish");
     let points = css(c, "#wave-bytes-chart polyline.done")
         .await
         .attr("points")

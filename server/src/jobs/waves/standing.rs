@@ -107,15 +107,21 @@ pub fn standing(
     let e = estimate(&busy_bytes, &waiting, wave.slots, wave.rates);
     // A rate near nothing puts the end far off: saturate rather than overflow.
     let at = |secs: f64| now.saturating_add(secs.ceil() as i64);
-    let mut finish: HashMap<usize, i64> = e
-        .p50
-        .order
-        .iter()
-        .map(|p| (p.id as usize, at(p.finish_secs)))
-        .collect();
-    finish.extend(
-        busy.iter()
-            .map(|(i, left)| (*i, at(*left as f64 / wave.rates.p50.max(1.0)))),
+    // Each person's finish at p50 and at p90: the waiting as the plan puts them, the running when
+    // what they have left is copied at that rate.
+    let finishes = |plan: &super::plan::Plan, rate: f64| -> HashMap<usize, i64> {
+        plan.order
+            .iter()
+            .map(|p| (p.id as usize, at(p.finish_secs)))
+            .chain(
+                busy.iter()
+                    .map(|(i, left)| (*i, at(*left as f64 / rate.max(1.0)))),
+            )
+            .collect()
+    };
+    let (finish, finish_slow) = (
+        finishes(&e.p50, wave.rates.p50),
+        finishes(&e.p90, wave.rates.p10),
     );
     let anything_left = !busy.is_empty() || !waiting.is_empty();
     let mut by_state: Vec<(Standing, u64)> = Standing::ORDER.iter().map(|s| (*s, 0)).collect();
@@ -144,6 +150,7 @@ pub fn standing(
                 .then_some(m.rate)
                 .flatten(),
             finish_p50: finish.get(&i).copied(),
+            finish_p90: finish_slow.get(&i).copied(),
             stuck: m.stuck,
             class: m.class,
         })
@@ -233,6 +240,12 @@ mod tests {
         assert_eq!(finish["run@x"], Some(1_005));
         assert_eq!(finish["big@x"], Some(1_025));
         assert_eq!(finish["done@x"], None);
+        let slow: HashMap<&str, Option<i64>> = d
+            .people
+            .iter()
+            .map(|p| (p.email.as_str(), p.finish_p90))
+            .collect();
+        assert_eq!((slow["run@x"], slow["big@x"]), (Some(1_010), Some(1_050)));
         // Largest first; the done mailbox counts whole, whatever the journal says.
         assert_eq!(d.people[0].email, "big@x");
         assert_eq!((d.bytes_done, d.bytes_total, d.not_sized), (120, 390, 1));
@@ -352,6 +365,9 @@ mod tests {
             let sized_done: u64 = d.people.iter().filter(|p| p.bytes_total.is_some()).map(|p| p.bytes_done).sum();
             prop_assert!(sized_done <= d.bytes_total);
             prop_assert!(d.finish_p50 <= d.finish_p90);
+            for p in &d.people {
+                prop_assert!(p.finish_p50 <= p.finish_p90, "{:?}", p);
+            }
         }
     }
 }
