@@ -10,6 +10,7 @@ use server::engine::imap::{Credentials, Destination, Endpoint};
 use crate::support::browser::{chromium, css, shot, sign_in_as, text_until};
 use crate::support::flow::{portal, Portal};
 use crate::support::servers::Cyrus;
+use crate::waves::{fountain, show};
 
 /// (old login, email, messages of about 20 KB in INBOX and in INBOX.Projects)
 const PEOPLE: [(&str, &str, u32); 3] = [
@@ -43,24 +44,6 @@ async fn seed(cyrus: &Cyrus) {
         }
         s.logout().await;
     }
-}
-
-fn show(app: &crate::support::TestApp, wave: &str) -> serde_json::Value {
-    let out = fountain(app, &["show", wave, "--json"]);
-    assert_eq!(out.status.code(), Some(0), "{out:?}");
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn fountain(app: &crate::support::TestApp, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_fountain"))
-        .arg("--config")
-        .arg(app.config_path())
-        .arg("waves")
-        .args(args)
-        .env_remove("DATABASE_URL")
-        .envs(app.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .output()
-        .unwrap()
 }
 
 async fn upload(c: &fantoccini::Client, app: &crate::support::TestApp, file: &std::path::Path) {

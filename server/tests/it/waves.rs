@@ -7,7 +7,8 @@ use std::process::Output;
 use crate::support::browser::{chromium, css, shot, sign_in_as, text_until};
 use crate::support::{Backend, TestApp};
 
-fn fountain(app: &TestApp, args: &[&str]) -> Output {
+/// `fountain waves ARGS…` with the portal's configuration.
+pub(crate) fn fountain(app: &TestApp, args: &[&str]) -> Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_fountain"))
         .arg("--config")
         .arg(app.config_path())
@@ -19,10 +20,29 @@ fn fountain(app: &TestApp, args: &[&str]) -> Output {
         .unwrap()
 }
 
-fn show(app: &TestApp, wave: &str) -> serde_json::Value {
+pub(crate) fn show(app: &TestApp, wave: &str) -> serde_json::Value {
     let out = fountain(app, &["show", wave, "--json"]);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// IT's administrator on an old Dovecot (a master user): Fountain logs in for people with it.
+const OLD_ADMIN: (&str, &str) = ("old-admin", "old-admin-pass");
+
+/// A portal whose old server is `old`, where Fountain logs in for people as [`OLD_ADMIN`].
+async fn master_portal(old: &crate::support::servers::Dovecot) -> crate::support::flow::Portal {
+    crate::support::flow::portal(
+        old.port,
+        &[
+            ("FOUNTAIN__MIGRATION__OLD_SERVER__AUTH", "master"),
+            ("FOUNTAIN__MIGRATION__OLD_SERVER__ADMIN", OLD_ADMIN.0),
+            (
+                "FOUNTAIN__MIGRATION__OLD_SERVER__ADMIN_PASSWORD",
+                OLD_ADMIN.1,
+            ),
+        ],
+    )
+    .await
 }
 
 async fn imports_whole_or_not_at_all(backend: Backend) {
@@ -757,28 +777,19 @@ async fn running_waves_keep_to_their_slots_the_servers_budget_and_the_window() {
 /// migration done.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_it_run_wave_scans_and_copies_for_people_who_never_signed_in() {
-    use crate::support::flow::{assert_same_mail_of, new_mailbox, portal, Portal};
+    use crate::support::flow::{assert_same_mail_of, new_mailbox, Portal};
     use server::engine::imap::Credentials;
     use std::time::{Duration, Instant};
-    const ADMIN: (&str, &str) = ("old-admin", "old-admin-pass");
     let old = crate::support::servers::Dovecot::start_for(
         "carol.cole:x\ndan.duarte:x\nerin:x\n",
         "old",
-        Some(ADMIN),
+        Some(OLD_ADMIN),
         &[],
     );
     for (seed, login) in ["carol.cole", "dan.duarte", "erin"].iter().enumerate() {
         old.seed_sample(login, 25 + 10 * seed as u32, seed as u32 + 20);
     }
-    let Portal { app, new, sink } = portal(
-        old.port,
-        &[
-            ("FOUNTAIN__MIGRATION__OLD_SERVER__AUTH", "master"),
-            ("FOUNTAIN__MIGRATION__OLD_SERVER__ADMIN", ADMIN.0),
-            ("FOUNTAIN__MIGRATION__OLD_SERVER__ADMIN_PASSWORD", ADMIN.1),
-        ],
-    )
-    .await;
+    let Portal { app, new, sink } = master_portal(&old).await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("it-run.csv");
     std::fs::write(
@@ -833,8 +844,8 @@ async fn an_it_run_wave_scans_and_copies_for_people_who_never_signed_in() {
         let report = report_of(&db, email).await;
         let old_side = Credentials::Master {
             user: login.into(),
-            master: ADMIN.0.into(),
-            password: ADMIN.1.into(),
+            master: OLD_ADMIN.0.into(),
+            password: OLD_ADMIN.1.into(),
         };
         assert_same_mail_of(old.port, &old_side, new.port, &new_mailbox(email), &report).await;
     }
@@ -1178,13 +1189,12 @@ async fn only_it_imports_a_wave_from_the_page() {
 /// no copy — that is for each person to start.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_invite_wave_is_sized_before_its_window_and_copies_nobody() {
-    use crate::support::flow::{portal, Portal};
+    use crate::support::flow::Portal;
     use std::time::{Duration, Instant};
-    const ADMIN: (&str, &str) = ("old-admin", "old-admin-pass");
     let old = crate::support::servers::Dovecot::start_for(
         "carol.cole:x\ndan.duarte:x\n",
         "old",
-        Some(ADMIN),
+        Some(OLD_ADMIN),
         &[],
     );
     old.seed_sample("carol.cole", 12, 7);
@@ -1193,15 +1203,7 @@ async fn an_invite_wave_is_sized_before_its_window_and_copies_nobody() {
         app,
         new: _new,
         sink: _sink,
-    } = portal(
-        old.port,
-        &[
-            ("FOUNTAIN__MIGRATION__OLD_SERVER__AUTH", "master"),
-            ("FOUNTAIN__MIGRATION__OLD_SERVER__ADMIN", ADMIN.0),
-            ("FOUNTAIN__MIGRATION__OLD_SERVER__ADMIN_PASSWORD", ADMIN.1),
-        ],
-    )
-    .await;
+    } = master_portal(&old).await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("invite.csv");
     std::fs::write(
