@@ -328,30 +328,17 @@ async fn wave_report_html(
     query: web::Query<WaveQuery>,
     migrations: web::Data<Option<Arc<Migrations>>>,
 ) -> HttpResponse {
-    use crate::jobs::waves::{report, store};
     if !allowed(&req, app::areas::IT) {
         return HttpResponse::Forbidden().body("This needs the Division IT role.");
     }
     let Ok(name) = app::dto::WaveName::parse(&query.wave) else {
         return HttpResponse::BadRequest().body("Name a wave: ?wave=NAME.");
     };
-    let d = match super::waves::dashboard(migrations.as_deref(), &name).await {
-        Ok(d) => d,
-        Err(e) => return super::error_response(e),
-    };
-    let Some(m) = migrations.as_deref() else {
-        return HttpResponse::NotFound().body("Migrations are not set up on this portal.");
-    };
-    let rows = match store::find(&m.db, &name).await {
-        Ok(Some(wave)) => report::rows(&m.db, &wave).await,
-        Ok(None) => Ok(Vec::new()),
-        Err(e) => Err(e),
-    };
-    match rows {
-        Ok(rows) => HttpResponse::Ok()
+    match super::waves::report_page(migrations.as_deref(), &name).await {
+        Ok(page) => HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
-            .body(super::wave_report::page(&d, &rows)),
-        Err(e) => failed("cannot make the wave's report", e),
+            .body(page),
+        Err(e) => super::error_response(e),
     }
 }
 

@@ -8,6 +8,7 @@ use app::error::AppError;
 use sea_orm::DatabaseConnection;
 
 use super::self_service::{internal, open};
+use crate::db::entity::wave;
 use crate::jobs::waves::{dashboard as board, preview, store};
 use crate::jobs::Migrations;
 
@@ -16,7 +17,7 @@ pub async fn list(db: &DatabaseConnection) -> Result<Vec<WaveSummary>, AppError>
 }
 
 /// The wave named `name`, or a page's error that says so.
-async fn wave(m: &Migrations, name: &WaveName) -> Result<crate::db::entity::wave::Model, AppError> {
+async fn wave(m: &Migrations, name: &WaveName) -> Result<wave::Model, AppError> {
     store::find(&m.db, name)
         .await
         .map_err(internal)?
@@ -71,10 +72,25 @@ pub async fn plan(m: Option<&Migrations>, name: &WaveName) -> Result<WavePlan, A
 pub async fn dashboard(m: Option<&Migrations>, name: &WaveName) -> Result<WaveDashboard, AppError> {
     let m = open(m)?;
     let wave = wave(m, name).await?;
+    dashboard_of(m, &wave).await
+}
+
+async fn dashboard_of(m: &Migrations, wave: &wave::Model) -> Result<WaveDashboard, AppError> {
     let allowed = allowed(m).await?;
-    board::dashboard(m, &wave, allowed, crate::db::now())
+    board::dashboard(m, wave, allowed, crate::db::now())
         .await
         .map_err(internal)
+}
+
+/// The wave's printable report: its dashboard and each person's results, as one page.
+pub async fn report_page(m: Option<&Migrations>, name: &WaveName) -> Result<String, AppError> {
+    let m = open(m)?;
+    let wave = wave(m, name).await?;
+    let board = dashboard_of(m, &wave).await?;
+    let rows = crate::jobs::waves::report::rows(&m.db, &wave)
+        .await
+        .map_err(internal)?;
+    Ok(super::wave_report::page(&board, &rows))
 }
 
 pub async fn messages(m: Option<&Migrations>, name: &WaveName) -> Result<WaveMessages, AppError> {
