@@ -387,3 +387,88 @@ mod tests {
         );
     }
 }
+
+/// Everyone whose delivery moved to the new server: catch-ups, mail still reaching the old server
+/// by address, who is quiet (division IT).
+#[server(prefix = "/api", endpoint = "cutover_board")]
+pub async fn cutover_board() -> Result<crate::dto::CutoverBoard, AppError> {
+    crate::port::require_any(crate::areas::IT)?;
+    let outcome = crate::port::portal()?.cutover_board().await;
+    crate::port::status_of(outcome)
+}
+
+/// Marks delivery moved, now, for a wave (`wave`) or for people (`people`: addresses separated by
+/// spaces, commas or lines), as the IT page's form sends them; exactly one of the two (division IT).
+#[server(prefix = "/api", endpoint = "switch_delivery")]
+pub async fn switch_delivery(
+    #[server(default)] wave: String,
+    #[server(default)] people: String,
+) -> Result<crate::dto::SwitchOutcome, AppError> {
+    use crate::dto::{EmailAddress, SwitchTarget, WaveName};
+    let staff = crate::port::require_any(crate::areas::IT)?;
+    let target = match (wave.trim(), people.trim()) {
+        (w, "") if !w.is_empty() => WaveName::parse(w)
+            .map(SwitchTarget::Wave)
+            .map_err(|e| AppError::BadRequest(e.to_string())),
+        ("", p) if !p.is_empty() => p
+            .split(|c: char| c == ',' || c == ';' || c.is_whitespace())
+            .filter(|a| !a.is_empty())
+            .map(|a| EmailAddress::parse(a).map_err(|e| AppError::BadRequest(e.to_string())))
+            .collect::<Result<Vec<_>, _>>()
+            .and_then(|people| {
+                if people.len() > 10_000 {
+                    Err(AppError::BadRequest(
+                        "That is more than 10,000 people: switch them by wave instead.".into(),
+                    ))
+                } else {
+                    Ok(SwitchTarget::People(people))
+                }
+            }),
+        _ => Err(AppError::BadRequest(
+            "Choose a wave or type addresses (one of the two) to switch delivery for.".into(),
+        )),
+    };
+    let target = crate::port::status_of(target)?;
+    let outcome = crate::port::portal()?.switch_delivery(&staff, target).await;
+    crate::port::status_of(outcome)
+}
+
+/// Everyone's old addresses found in their mail and what each said of them, conflicts first
+/// (division IT).
+#[server(prefix = "/api", endpoint = "old_addresses")]
+pub async fn old_addresses() -> Result<Vec<crate::dto::PersonAddresses>, AppError> {
+    crate::port::require_any(crate::areas::IT)?;
+    let outcome = crate::port::portal()?.old_addresses().await;
+    crate::port::status_of(outcome)
+}
+
+/// The caller's old addresses found in their mail.
+#[server(prefix = "/api", endpoint = "my_old_addresses")]
+pub async fn my_old_addresses() -> Result<crate::dto::PersonAddresses, AppError> {
+    let viewer = crate::port::require_any(crate::areas::MY_MIGRATION)?;
+    let outcome = crate::port::portal()?.my_old_addresses(&viewer).await;
+    crate::port::status_of(outcome)
+}
+
+/// The caller says whether an old address is theirs (`confirmed` or `declined`).
+#[server(prefix = "/api", endpoint = "decide_old_address")]
+pub async fn decide_old_address(
+    address: String,
+    decision: String,
+) -> Result<crate::dto::PersonAddresses, AppError> {
+    use crate::dto::{AddressDecision, EmailAddress};
+    let viewer = crate::port::require_any(crate::areas::MY_MIGRATION)?;
+    let address = EmailAddress::parse(&address).map_err(|e| AppError::BadRequest(e.to_string()));
+    let address = crate::port::status_of(address)?;
+    let decision = match AddressDecision::parse(&decision) {
+        Some(d @ (AddressDecision::Confirmed | AddressDecision::Declined)) => Ok(d),
+        _ => Err(AppError::BadRequest(
+            "Say whether the address is yours (confirmed) or not (declined).".into(),
+        )),
+    };
+    let decision = crate::port::status_of(decision)?;
+    let outcome = crate::port::portal()?
+        .decide_old_address(&viewer, address, decision)
+        .await;
+    crate::port::status_of(outcome)
+}

@@ -6,10 +6,11 @@ use actix_web::HttpMessage;
 use leptos::prelude::*;
 
 use crate::dto::{
-    BulkOutcome, CorruptQueue, DecisionKind, DecisionOutcome, EmailKind, EmailPreview,
-    MigrationView, Person, QuarantineId, QueueDecision, QueueDecisionOutcome, Reason, Repair,
-    RepairPreview, RequestAction, RequestDetail, RequestId, Role, ServerLimits, ServerRole,
-    ServerStatus, StaffEmail, TemplateFile, Triage, TriageQuery, TriageSelection, Viewer,
+    AddressDecision, BulkOutcome, CorruptQueue, CutoverBoard, DecisionKind, DecisionOutcome,
+    EmailAddress, EmailKind, EmailPreview, MigrationView, Person, PersonAddresses, QuarantineId,
+    QueueDecision, QueueDecisionOutcome, Reason, Repair, RepairPreview, RequestAction,
+    RequestDetail, RequestId, Role, ServerLimits, ServerRole, ServerStatus, StaffEmail,
+    SwitchOutcome, SwitchTarget, TemplateFile, Triage, TriageQuery, TriageSelection, Viewer,
     WaveCommand, WaveDashboard, WaveMessages, WaveName, WavePlan, WaveSettings, WaveState,
     WaveSummary,
 };
@@ -126,6 +127,30 @@ pub trait Portal: Send + Sync + 'static {
         name: WaveName,
         command: WaveCommand,
     ) -> Result<WaveState, AppError>;
+
+    /// Everyone whose delivery moved: catch-ups, mail still reaching the old server, who is quiet.
+    async fn cutover_board(&self) -> Result<CutoverBoard, AppError>;
+
+    /// Marks delivery moved to the new server, now, for a wave or for people (catch-ups follow).
+    async fn switch_delivery(
+        &self,
+        staff: &Viewer,
+        target: SwitchTarget,
+    ) -> Result<SwitchOutcome, AppError>;
+
+    /// Everyone's old addresses found in their mail, people with a conflict first.
+    async fn old_addresses(&self) -> Result<Vec<PersonAddresses>, AppError>;
+
+    /// The viewer's own old addresses.
+    async fn my_old_addresses(&self, viewer: &Viewer) -> Result<PersonAddresses, AppError>;
+
+    /// The viewer says whether `address` is theirs.
+    async fn decide_old_address(
+        &self,
+        viewer: &Viewer,
+        address: EmailAddress,
+        decision: AddressDecision,
+    ) -> Result<PersonAddresses, AppError>;
 
     /// The old and new servers: as configured, the limits in force and how each is doing now.
     async fn server_statuses(&self) -> Result<Vec<ServerStatus>, AppError>;

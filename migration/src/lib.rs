@@ -19,6 +19,7 @@ mod m20261202_000012_waves;
 mod m20261202_000013_wave_requests;
 mod m20261203_000014_wave_samples;
 mod m20261203_000015_wave_outreach;
+mod m20261203_000016_cutover;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000013_wave_requests::Migration),
             Box::new(m20261203_000014_wave_samples::Migration),
             Box::new(m20261203_000015_wave_outreach::Migration),
+            Box::new(m20261203_000016_cutover::Migration),
         ]
     }
 }

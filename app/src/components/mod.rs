@@ -1,5 +1,6 @@
 pub mod bulk_bar;
 pub mod corrupt_queue;
+pub mod cutover;
 pub mod email_templates;
 pub mod gate;
 pub mod header;

@@ -72,6 +72,7 @@ pub struct Person {
 }
 
 mod address;
+mod cutover;
 mod detail;
 mod failure;
 mod ids;
@@ -87,6 +88,10 @@ mod wave_dashboard;
 mod wave_messages;
 mod waves;
 pub use address::{AddressError, EmailAddress};
+pub use cutover::{
+    AddressDecision, Arrived, CutoverBoard, CutoverPerson, OldAddress, PersonAddresses, Quietness,
+    SwitchOutcome, SwitchTarget,
+};
 pub use detail::{
     ProtocolSide, ProtocolSummary, RequestDetail, StaffEmail, TimelineEntry, What, Who,
 };

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use crate::api::{corrupt_mailboxes, people, DecideForQueue};
 use crate::areas;
 use crate::components::corrupt_queue::{CorruptMailboxes, QueueDecisionBar, QueueDecisionState};
+use crate::components::cutover::{Cutover, OldAddressBook};
 use crate::components::email_templates::EmailTemplates;
 use crate::components::gate::Gate;
 use crate::components::live::hydrated;
@@ -73,6 +74,22 @@ fn ItBody() -> impl IntoView {
                 "A running wave gives each copy its turn, inside its window, never more at once than it may."
             </p>
             <Waves />
+        </section>
+        <section class="card" id="cutover">
+            <h2>"Cutover: delivery on the new server"</h2>
+            <p class="muted">
+                "Once mail for a wave (or a person) is delivered to the new server, say so here. Fountain then catches each person up "
+                "(at once, then on a schedule: often for the first hours, daily after), copying only what still reaches the old server and "
+                "never touching the new mailbox, and shows what arrived for which address. Turn the old server off when everyone is quiet."
+            </p>
+            <Cutover />
+        </section>
+        <section class="card" id="addresses">
+            <h2>"Old addresses"</h2>
+            <p class="muted">
+                "The addresses of the old domains found in each person's mail, and whether they said each is theirs."
+            </p>
+            <OldAddressBook />
         </section>
         <section class="card" id="servers">
             <h2>"Servers and limits"</h2>

@@ -1,5 +1,6 @@
 //! The `fountain` command line.
 mod copy;
+mod cutover;
 mod progress;
 mod waves;
 mod worker;
@@ -38,6 +39,11 @@ pub enum Command {
     /// Division IT's waves: import people from CSV, list, show.
     /// Exit codes: 0 done, 2 refused (nothing changed; each bad line listed), 1 failed.
     Waves(waves::WavesArgs),
+    /// Delivery moved to the new server: switch a wave or people, see catch-ups and mail still
+    /// arriving at the old server. Exit codes: 0 done, 2 refused (nothing changed), 1 failed.
+    Cutover(cutover::CutoverArgs),
+    /// The old addresses people confirmed as theirs: list them, export the routing maps.
+    Addresses(cutover::AddressesArgs),
 }
 
 pub fn run() -> anyhow::Result<()> {
@@ -60,7 +66,9 @@ pub fn run() -> anyhow::Result<()> {
     let config = Config::load(cli.config.as_deref(), std::env::vars())?;
     // A command run at a terminal says only what went wrong besides its own output.
     let level = match &command {
-        Command::Waves(_) => crate::telemetry::TERMINAL_LEVEL,
+        Command::Waves(_) | Command::Cutover(_) | Command::Addresses(_) => {
+            crate::telemetry::TERMINAL_LEVEL
+        }
         _ => crate::telemetry::SERVICE_LEVEL,
     };
     crate::telemetry::init(config.log.format, level);
@@ -95,6 +103,14 @@ pub fn run() -> anyhow::Result<()> {
         Command::Worker => runtime()?.block_on(worker::run(config)),
         Command::Waves(args) => {
             let code = runtime()?.block_on(waves::run(config, args))?;
+            std::process::exit(code);
+        }
+        Command::Cutover(args) => {
+            let code = runtime()?.block_on(cutover::run(config, args))?;
+            std::process::exit(code);
+        }
+        Command::Addresses(args) => {
+            let code = runtime()?.block_on(cutover::run_addresses(config, args))?;
             std::process::exit(code);
         }
         Command::Copy(_) => unreachable!("handled above"),

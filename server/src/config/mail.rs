@@ -80,6 +80,9 @@ pub struct MigrationConfig {
     pub client: ClientSettings,
     /// Who is emailed when a request needs attention or stops (the helpdesk's shared mailbox).
     pub helpdesk_email: Option<String>,
+    /// After delivery moves to the new server: catch-ups, quietness, old addresses.
+    #[serde(default)]
+    pub cutover: super::CutoverConfig,
 }
 
 /// One IMAP server and how Fountain logs in on it.
@@ -234,6 +237,7 @@ impl MigrationConfig {
     pub(super) fn validate(&self) -> Result<(), String> {
         self.old_server.validate("migration.old_server")?;
         self.new_server.validate("migration.new_server")?;
+        self.cutover.validate()?;
         if self.new_server.auth == MailAuth::Password {
             return Err(
                 "migration.new_server.auth must be \"proxy\" or \"master\": Fountain writes into new \

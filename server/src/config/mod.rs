@@ -9,7 +9,9 @@ use url::Url;
 
 use crate::secret::Secret;
 
+mod cutover;
 mod mail;
+pub use cutover::CutoverConfig;
 pub use mail::{
     login_for, ClientSettings, EmailConfig, MailAuth, MailServer, MigrationConfig, Profile,
 };

@@ -5,6 +5,7 @@
 pub mod attempts;
 mod claim;
 pub mod corrupt;
+pub mod cutover;
 pub mod ending;
 pub mod failure;
 pub mod progress;

@@ -40,7 +40,7 @@ use crate::notify::{emails, outbox, Mailer};
 /// How often an idle worker looks for work.
 const POLL: Duration = Duration::from_secs(1);
 /// How often a worker sends the waves' due emails (they need no second; deciding reads every member
-/// of every running wave).
+/// of every running wave) and asks for the catch-ups due after a switch.
 const OUTREACH_EVERY: Duration = Duration::from_secs(5);
 /// How often a running request's progress (its heartbeat) is written.
 const BEAT: Duration = Duration::from_secs(1);
@@ -115,6 +115,9 @@ impl Worker {
                     if last_outreach.is_none_or(|t| t.elapsed() >= OUTREACH_EVERY) {
                         if let Err(e) = super::waves::outreach::send_due(m, now()).await {
                             tracing::error!(error = %e, "cannot send the waves' invitations and reminders");
+                        }
+                        if let Err(e) = super::cutover::catch_ups::run_due(m, now()).await {
+                            tracing::error!(error = %e, "cannot ask for the catch-ups due after the switch");
                         }
                         last_outreach = Some(Instant::now());
                     }
@@ -474,11 +477,33 @@ impl Worker {
         let result = self.copy_with_heartbeat(&request, &job).await;
         match result {
             None => tracing::info!("request paused, cancelled or taken over: stopped"),
-            Some(Ok(report)) => self.finish(&request, &person, Ok(report)).await,
+            Some(Ok(report)) => {
+                self.finish(&request, &person, Ok(report)).await;
+                self.read_after_copy(&request, &person, &job).await;
+            }
             Some(Err(e)) => {
                 let broken = Broken::from_copy(e, request.id, &old_server, m.asks_password());
                 self.finish(&request, &person, Err(broken)).await
             }
+        }
+    }
+
+    /// Once a copy is done: what arrived on the old server since the person's switch, and their old
+    /// addresses ([`cutover::reads`](super::cutover::reads)). The copy stands whatever this finds.
+    async fn read_after_copy(&self, request: &Request, person: &user::Model, job: &CopyJob) {
+        let Ok(email) = app::dto::EmailAddress::parse(&person.email) else {
+            return;
+        };
+        let read = super::cutover::reads::after_copy(
+            &self.migrations,
+            &email,
+            &job.source,
+            &request.folders,
+            job.transcripts.source.clone(),
+            now(),
+        );
+        if let Err(e) = read.await {
+            tracing::warn!(error = %e, "cannot read the old mailbox's new mail and addresses after the copy");
         }
     }
 

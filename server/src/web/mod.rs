@@ -1,6 +1,7 @@
 //! The web portal's HTTP side: the request guard, security headers, sign-in routes, `/healthz`, and
 //! the [`app::port::Portal`] the Leptos pages and server functions call. The startup module wires it.
 mod corrupt;
+mod cutover;
 mod export;
 mod guard;
 mod headers;
@@ -63,6 +64,7 @@ pub struct AppState {
 /// The routes of `server/src`: sign-in and `/healthz` (the pages and server functions are Leptos').
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(healthz)
+        .service(cutover::addresses_export)
         .service(export::triage_csv)
         .service(export::corrupt_csv)
         .service(export::timeline_csv)

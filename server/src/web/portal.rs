@@ -2,16 +2,17 @@
 use std::sync::Arc;
 
 use app::dto::{
-    BulkOutcome, CorruptQueue, DecisionKind, DecisionOutcome, EmailKind, EmailPreview,
-    MigrationView, Person, QuarantineId, QueueDecision, QueueDecisionOutcome, Reason, Repair,
-    RepairPreview, RequestAction, RequestDetail, RequestId, ServerLimits, ServerRole, ServerStatus,
-    StaffEmail, TemplateFile, Triage, TriageQuery, TriageSelection, Viewer, WaveCommand,
+    AddressDecision, BulkOutcome, CorruptQueue, CutoverBoard, DecisionKind, DecisionOutcome,
+    EmailAddress, EmailKind, EmailPreview, MigrationView, Person, PersonAddresses, QuarantineId,
+    QueueDecision, QueueDecisionOutcome, Reason, Repair, RepairPreview, RequestAction,
+    RequestDetail, RequestId, ServerLimits, ServerRole, ServerStatus, StaffEmail, SwitchOutcome,
+    SwitchTarget, TemplateFile, Triage, TriageQuery, TriageSelection, Viewer, WaveCommand,
     WaveDashboard, WaveMessages, WaveName, WavePlan, WaveSettings, WaveState, WaveSummary,
 };
 use app::error::AppError;
 use sea_orm::DatabaseConnection;
 
-use super::{corrupt, helpdesk, it, self_service, servers, waves};
+use super::{corrupt, cutover, helpdesk, it, self_service, servers, waves};
 use crate::jobs::Migrations;
 
 pub struct DbPortal {
@@ -154,6 +155,35 @@ impl app::port::Portal for DbPortal {
         command: WaveCommand,
     ) -> Result<WaveState, AppError> {
         waves::drive(self.migrations.as_deref(), staff, &name, command).await
+    }
+
+    async fn cutover_board(&self) -> Result<CutoverBoard, AppError> {
+        cutover::cutover_board(self.migrations.as_deref()).await
+    }
+
+    async fn switch_delivery(
+        &self,
+        staff: &Viewer,
+        target: SwitchTarget,
+    ) -> Result<SwitchOutcome, AppError> {
+        cutover::switch(self.migrations.as_deref(), staff, target).await
+    }
+
+    async fn old_addresses(&self) -> Result<Vec<PersonAddresses>, AppError> {
+        cutover::everyone(&self.db).await
+    }
+
+    async fn my_old_addresses(&self, viewer: &Viewer) -> Result<PersonAddresses, AppError> {
+        cutover::mine(&self.db, viewer).await
+    }
+
+    async fn decide_old_address(
+        &self,
+        viewer: &Viewer,
+        address: EmailAddress,
+        decision: AddressDecision,
+    ) -> Result<PersonAddresses, AppError> {
+        cutover::decide(&self.db, viewer, address, decision).await
     }
 
     async fn server_statuses(&self) -> Result<Vec<ServerStatus>, AppError> {

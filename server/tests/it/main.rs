@@ -14,6 +14,7 @@ mod config;
 mod copy;
 mod corpus;
 mod corrupt;
+mod cutover;
 mod helpdesk;
 mod imap;
 mod lifecycle;

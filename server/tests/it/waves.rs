@@ -27,22 +27,28 @@ pub(crate) fn show(app: &TestApp, wave: &str) -> serde_json::Value {
 }
 
 /// IT's administrator on an old Dovecot (a master user): Fountain logs in for people with it.
-const OLD_ADMIN: (&str, &str) = ("old-admin", "old-admin-pass");
+pub(crate) const OLD_ADMIN: (&str, &str) = ("old-admin", "old-admin-pass");
 
 /// A portal whose old server is `old`, where Fountain logs in for people as [`OLD_ADMIN`].
 async fn master_portal(old: &crate::support::servers::Dovecot) -> crate::support::flow::Portal {
-    crate::support::flow::portal(
-        old.port,
-        &[
-            ("FOUNTAIN__MIGRATION__OLD_SERVER__AUTH", "master"),
-            ("FOUNTAIN__MIGRATION__OLD_SERVER__ADMIN", OLD_ADMIN.0),
-            (
-                "FOUNTAIN__MIGRATION__OLD_SERVER__ADMIN_PASSWORD",
-                OLD_ADMIN.1,
-            ),
-        ],
-    )
-    .await
+    master_portal_with(old, &[]).await
+}
+
+/// [`master_portal`] with more settings.
+pub(crate) async fn master_portal_with(
+    old: &crate::support::servers::Dovecot,
+    extra: &[(&str, &str)],
+) -> crate::support::flow::Portal {
+    let mut env = vec![
+        ("FOUNTAIN__MIGRATION__OLD_SERVER__AUTH", "master"),
+        ("FOUNTAIN__MIGRATION__OLD_SERVER__ADMIN", OLD_ADMIN.0),
+        (
+            "FOUNTAIN__MIGRATION__OLD_SERVER__ADMIN_PASSWORD",
+            OLD_ADMIN.1,
+        ),
+    ];
+    env.extend_from_slice(extra);
+    crate::support::flow::portal(old.port, &env).await
 }
 
 async fn imports_whole_or_not_at_all(backend: Backend) {

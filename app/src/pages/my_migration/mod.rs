@@ -1,6 +1,7 @@
 //! "My migration": the signed-in person's own migration, step by step: connect the old account, scan
 //! it, pick folders, start, follow the progress, read the report. The page follows the server live
 //! (it looks again every two seconds while a scan or a copy is moving).
+mod addresses;
 mod connect;
 mod picker;
 mod report;

@@ -1,9 +1,12 @@
 //! sea-orm entities, one table per file (schema in the `migration` crate).
+pub mod arrival;
 pub mod connect_failure;
+pub mod cutover;
 pub mod journal_folder;
 pub mod journal_message;
 pub mod migration_request;
 pub mod old_account;
+pub mod old_address;
 pub mod outbox;
 pub mod quarantine;
 pub mod request_event;

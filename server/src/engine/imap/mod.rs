@@ -16,5 +16,7 @@ mod wire;
 pub use auth::Credentials;
 pub use connection::{Endpoint, ImapError};
 pub use destination::{Appended, Destination, Outgoing};
-pub use source::{FetchedChunk, Fingerprinted, FolderStatus, ListedFolder, Source, SourceMessage};
+pub use source::{
+    FetchedChunk, Fingerprinted, FolderStatus, HeaderSample, ListedFolder, Source, SourceMessage,
+};
 pub use tls::{Fingerprint, Security, TlsError, Trust};

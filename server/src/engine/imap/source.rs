@@ -69,6 +69,16 @@ pub struct Fingerprinted {
     pub flags: Vec<String>,
 }
 
+/// A message's delivery headers as read, for who it was for and when it came.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderSample {
+    pub uid: u32,
+    /// INTERNALDATE, Unix seconds.
+    pub internal_date: Option<i64>,
+    /// The header fields asked for, raw.
+    pub header: Vec<u8>,
+}
+
 pub struct Source {
     session: Session,
     link: Link,
@@ -169,6 +179,47 @@ impl Source {
         .await
     }
 
+    /// The header `fields` (`"TO CC"`) and INTERNALDATE of the examined folder's newest `max`
+    /// messages the server took on or after `since` (Unix seconds; SEARCH has a day's precision, so
+    /// the day before is asked for and the dates compared here).
+    pub async fn headers_since(
+        &mut self,
+        since: i64,
+        fields: &str,
+        max: usize,
+    ) -> Result<Vec<HeaderSample>, ImapError> {
+        let query = format!("SINCE {}", search_date(since - 86_400));
+        let found = self
+            .link
+            .run("UID SEARCH", self.session.uid_search(&query))
+            .await?;
+        let mut uids: Vec<u32> = found.into_iter().collect();
+        uids.sort_unstable();
+        let newest = &uids[uids.len().saturating_sub(max)..];
+        if newest.is_empty() {
+            return Ok(Vec::new());
+        }
+        let samples = fetch_each(
+            &mut self.session,
+            &self.link,
+            "UID FETCH (headers)",
+            &crate::engine::plan::chunks::uid_set(newest),
+            &format!("(UID INTERNALDATE BODY.PEEK[HEADER.FIELDS ({fields})])"),
+            |f| {
+                Some(HeaderSample {
+                    uid: f.uid?,
+                    internal_date: f.internal_date().map(|d| d.timestamp()),
+                    header: f.header().unwrap_or_default().to_vec(),
+                })
+            },
+        )
+        .await?;
+        Ok(samples
+            .into_iter()
+            .filter(|s| s.internal_date.is_none_or(|at| at >= since))
+            .collect())
+    }
+
     /// UIDs and sizes of every message in the examined folder.
     pub async fn list_messages(&mut self) -> Result<Vec<Listed>, ImapError> {
         list_messages(&mut self.session, &self.link).await
@@ -254,6 +305,18 @@ impl Source {
     pub async fn logout(mut self) {
         let _ = tokio::time::timeout(self.link.timeout, self.session.logout()).await;
     }
+}
+
+/// A day as IMAP SEARCH writes it (`3-Dec-2026`), in UTC.
+fn search_date(unix: i64) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let day = app::format::format_unix(unix);
+    let (y, rest) = day.split_at(4);
+    let month: usize = rest[1..3].parse().unwrap_or(1);
+    let d: u32 = rest[4..6].parse().unwrap_or(1);
+    format!("{d}-{}-{y}", MONTHS[month.clamp(1, 12) - 1])
 }
 
 /// The message a FETCH response describes, with `body` as its bytes (the whole or a piece).
@@ -417,4 +480,16 @@ pub(super) async fn status(
         )
         .await?;
     Ok(FolderStatus::from(&mailbox))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_dates_are_imap_dates() {
+        assert_eq!(search_date(0), "1-Jan-1970");
+        assert_eq!(search_date(1_796_256_000), "3-Dec-2026");
+        assert_eq!(search_date(951_782_400), "29-Feb-2000");
+    }
 }

@@ -123,11 +123,19 @@ pub async fn users_of(
     db: &impl ConnectionTrait,
     members: &[wave_member::Model],
 ) -> Result<HashMap<String, i64>, DbErr> {
-    use sea_orm::sea_query::{Expr, Func};
     let emails: Vec<String> = members.iter().map(|m| m.email.clone()).collect();
+    users_by_email(db, &emails).await
+}
+
+/// The people who have signed in among `emails` (lowercase), by address.
+pub async fn users_by_email(
+    db: &impl ConnectionTrait,
+    emails: &[String],
+) -> Result<HashMap<String, i64>, DbErr> {
+    use sea_orm::sea_query::{Expr, Func};
     let mut users: HashMap<String, i64> = HashMap::new();
     for chunk in emails.chunks(VALUES_PER_QUERY) {
-        // Members are kept lowercase; people as their provider spelt them.
+        // Addresses are kept lowercase; people as their provider spelt them.
         let found: Vec<(i64, String)> = user::Entity::find()
             .select_only()
             .column(user::Column::Id)

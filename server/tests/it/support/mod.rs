@@ -9,6 +9,7 @@ pub mod calls;
 pub mod copying;
 pub mod flow;
 pub mod idp;
+pub mod ldif;
 pub mod proxy;
 pub mod refused;
 pub mod servers;

@@ -1,0 +1,119 @@
+//! After delivery moved to the new server: the catch-ups Fountain runs for each person, the mail
+//! that still reaches the old server, and the old addresses people confirm as theirs.
+use serde::{Deserialize, Serialize};
+
+use super::{EmailAddress, RequestState};
+
+/// Whether mail still reaches a person's old mailbox (Unix seconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Quietness {
+    /// The old mailbox has not been read since the switch (the first catch-up has not run).
+    NotReadYet,
+    /// Nothing arrived since the switch so far; quiet at `quiet_at` if it stays so.
+    Listening { quiet_at: i64 },
+    /// Mail arrived, the last at `last`; quiet at `quiet_at` if nothing more comes.
+    StillArriving { last: i64, quiet_at: i64 },
+    /// Nothing new since `since` for as long as it takes: the old address can go.
+    Quiet { since: i64 },
+}
+
+impl Quietness {
+    pub fn is_quiet(self) -> bool {
+        matches!(self, Quietness::Quiet { .. })
+    }
+}
+
+/// Mail that reached the old server after the switch, for one address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Arrived {
+    /// The address it was delivered to ("" when the message does not say).
+    pub address: String,
+    pub messages: u64,
+    pub last: i64,
+}
+
+/// One person after the switch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CutoverPerson {
+    pub email: EmailAddress,
+    pub wave: Option<String>,
+    pub switched_at: i64,
+    pub catch_ups: u32,
+    pub last_catch_up_at: Option<i64>,
+    pub next_catch_up_at: Option<i64>,
+    /// Their latest migration request's state (`None`: none yet).
+    pub migration: Option<RequestState>,
+    pub quietness: Quietness,
+    /// Why a catch-up is not running or the old mailbox could not be read, when so.
+    pub trouble: Option<String>,
+    /// By address, most messages first.
+    pub arrived: Vec<Arrived>,
+}
+
+/// Everyone whose delivery was switched, those not quiet first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CutoverBoard {
+    pub people: Vec<CutoverPerson>,
+    pub quiet: u64,
+}
+
+/// What a person said of an old address found in their mail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum AddressDecision {
+    Suggested,
+    Confirmed,
+    Declined,
+}
+
+impl AddressDecision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AddressDecision::Suggested => "suggested",
+            AddressDecision::Confirmed => "confirmed",
+            AddressDecision::Declined => "declined",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AddressDecision> {
+        [
+            AddressDecision::Suggested,
+            AddressDecision::Confirmed,
+            AddressDecision::Declined,
+        ]
+        .into_iter()
+        .find(|d| d.as_str() == s)
+    }
+}
+
+/// An old address found in a person's mail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OldAddress {
+    pub address: EmailAddress,
+    pub messages: u64,
+    pub last_seen: Option<i64>,
+    pub decision: AddressDecision,
+    /// Others who confirmed it too (IT sees the conflict; mail for it cannot go to both).
+    pub also_claimed_by: Vec<EmailAddress>,
+}
+
+/// A person's old addresses, for their page or IT's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonAddresses {
+    pub email: EmailAddress,
+    pub addresses: Vec<OldAddress>,
+}
+
+/// Whose delivery IT switches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SwitchTarget {
+    Wave(super::WaveName),
+    People(Vec<EmailAddress>),
+}
+
+/// What a switch did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SwitchOutcome {
+    pub switched: u64,
+    /// Switched before: their earlier switch stands.
+    pub already: u64,
+}
