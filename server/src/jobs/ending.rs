@@ -112,6 +112,17 @@ impl Ending {
     }
 }
 
+/// Whether the person (and the helpdesk) are emailed about how a run ended: always, except for the
+/// catch-ups Fountain runs on its own after delivery moved (`catching_up`) — there a done run says
+/// nothing new, and a problem is told only when it is not the one told last time (`earlier`).
+pub fn tells(ending: &Ending, catching_up: bool, earlier: Option<&str>) -> bool {
+    match ending.problem() {
+        _ if !catching_up => true,
+        None => false,
+        Some(problem) => earlier != Some(problem),
+    }
+}
+
 /// Chosen folders the run did not find on the old server (renamed or deleted since the scan).
 pub fn missing_folders<'a>(chosen: &'a [String], report: &Report) -> Vec<&'a String> {
     chosen
@@ -217,6 +228,20 @@ mod tests {
 
     fn chosen(names: &[&str]) -> Vec<String> {
         names.iter().map(|n| n.to_string()).collect()
+    }
+
+    #[test]
+    fn catch_ups_after_the_switch_tell_only_what_is_new() {
+        let trouble = Ending::NeedsAttention {
+            problem: "INBOX: 1 message kept aside".into(),
+            class: FailureClass::CorruptMessages,
+        };
+        assert!(tells(&Ending::Done, false, None));
+        assert!(!tells(&Ending::Done, true, None));
+        assert!(tells(&trouble, false, Some("INBOX: 1 message kept aside")));
+        assert!(!tells(&trouble, true, Some("INBOX: 1 message kept aside")));
+        assert!(tells(&trouble, true, Some("INBOX: 2 messages kept aside")));
+        assert!(tells(&trouble, true, None));
     }
 
     #[test]

@@ -629,10 +629,23 @@ impl Worker {
         queue
             .record_failure_class(request.id, ending.class())
             .await?;
-        if ending.forgets_password() {
+        let switch = super::cutover::store::of(&txn, &person.email).await?;
+        // A typed old password stays (sealed) while catch-ups are still to come: they need it.
+        let catch_ups_ahead = switch
+            .as_ref()
+            .is_some_and(|c| c.next_catch_up_at.is_some());
+        if ending.forgets_password() && !catch_ups_ahead {
             m.accounts
                 .purge_old_password(&txn, UserId(person.id))
                 .await?;
+        }
+        // Fountain's own catch-ups after the switch tell only what is new.
+        let catching_up = switch
+            .as_ref()
+            .is_some_and(|c| c.last_catch_up_at.is_some_and(|at| at >= c.switched_at));
+        if !super::ending::tells(ending, catching_up, request.last_error.as_deref()) {
+            txn.commit().await?;
+            return Ok(());
         }
         let email = match (ending.problem(), view) {
             (None, Some(view)) => emails::done(&m.templates, &person.display_name, view, &portal),

@@ -43,6 +43,10 @@ pub fn decide(latest: Option<RequestState>) -> Decision {
     }
 }
 
+const NO_PASSWORD: &str =
+    "Fountain no longer holds their old password (it is forgotten once a copy is done): \
+     they press “Catch-up sync” on their page, which asks for it.";
+
 /// Asks for the catch-ups due at `now`; how many were asked for.
 pub async fn run_due(m: &Migrations, now: i64) -> Result<usize, QueueError> {
     let schedule = m.settings.cutover.schedule();
@@ -62,12 +66,19 @@ async fn catch_up(
     now: i64,
 ) -> Result<bool, QueueError> {
     let queue = Queue { db: &m.db };
-    let latest = match people::by_email(&m.db, &row.email).await? {
+    let person = people::by_email(&m.db, &row.email).await?;
+    let latest = match &person {
         Some(person) => queue.latest_for(person.user_id).await?,
         None => None,
     };
     let next = schedule.after(row.switched_at, now);
-    let decision = decide(latest.as_ref().map(|r| r.state));
+    let mut decision = decide(latest.as_ref().map(|r| r.state));
+    if let (Decision::CatchUp, Some(person)) = (&decision, &person) {
+        // Where people type their old password, it may have been forgotten before the switch.
+        if m.accounts.old_credentials(person.user_id).await.is_err() {
+            decision = Decision::Wait(Some(NO_PASSWORD));
+        }
+    }
     let (Decision::CatchUp, Some(request)) = (&decision, &latest) else {
         let Decision::Wait(why) = decision else {
             unreachable!("a catch-up has its request")

@@ -55,7 +55,6 @@ pub async fn after_copy(
             return Err(e.into());
         }
     };
-    let listed = old.list().await?;
     if let Some(switch) = &switch {
         let read = arrivals(&mut old, folders, switch.switched_at, domains).await;
         match read {
@@ -72,6 +71,7 @@ pub async fn after_copy(
     }
     if discover {
         // Received mail only: what a person sent or drafted names others.
+        let listed = old.list().await?;
         let received: Vec<String> = listed
             .iter()
             .filter(|f| f.selectable)

@@ -40,7 +40,7 @@ pub fn recipients(header: &[u8]) -> Vec<Recipient> {
             }
         }
     }
-    found.sort_by(|a, b| b.evidence.cmp(&a.evidence));
+    found.sort_by_key(|r| std::cmp::Reverse(r.evidence));
     found
 }
 

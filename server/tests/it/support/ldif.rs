@@ -2,9 +2,12 @@
 //! `jobs::cutover::exports` and the integration tests.
 use base64::Engine as _;
 
+/// One LDIF record: its DN and its lines after it, as (attribute, value).
+pub type Record = (String, Vec<(String, String)>);
+
 /// The records of an LDIF file, each as (dn, [(attribute, value)]), with folded lines joined and
 /// base64 values decoded; an error for anything RFC 2849 does not allow.
-pub fn parse_ldif(text: &str) -> Result<Vec<(String, Vec<(String, String)>)>, String> {
+pub fn parse_ldif(text: &str) -> Result<Vec<Record>, String> {
     let mut lines: Vec<String> = Vec::new();
     for raw in text.split('\n') {
         if raw.len() > 76 {
@@ -20,7 +23,7 @@ pub fn parse_ldif(text: &str) -> Result<Vec<(String, Vec<(String, String)>)>, St
         }
     }
     let mut records = Vec::new();
-    let mut current: Option<(String, Vec<(String, String)>)> = None;
+    let mut current: Option<Record> = None;
     for line in lines.iter().skip_while(|l| l.starts_with('#')) {
         if line.is_empty() {
             records.extend(current.take());
