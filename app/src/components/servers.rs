@@ -95,6 +95,9 @@ fn ServerState(s: ServerStatus) -> impl IntoView {
     view! {
         <h3>{s.role.label()}" · "<code>{s.address.clone()}</code></h3>
         <p class="muted">{format!("Logs in by {}; kind {}.", s.auth, s.profile)}</p>
+        {live.guard.clone().map(|why| view! {
+            <p class="error" id=id("guard")>{format!("Load guard: {why}. Copies running go on, more slowly.")}</p>
+        })}
         {s.in_force.claims_paused.then(|| view! {
             <p class="notice" id=id("paused")>"New scans and copies wait: IT paused new claims on this server. Those running go on."</p>
         })}

@@ -121,6 +121,9 @@ pub struct ServerLive {
     /// Milliseconds per operation, smoothed; `None` before any.
     pub latency_ms: Option<f64>,
     pub errors_last_minute: u32,
+    /// Why no new scan or copy starts on the server now (the load guard: it is straining), if so.
+    #[serde(default)]
+    pub guard: Option<String>,
 }
 
 /// One configured server on IT's servers page.

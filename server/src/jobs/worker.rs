@@ -88,6 +88,7 @@ impl Worker {
         let mut tasks = JoinSet::new();
         let mut last_recovery: Option<Instant> = None;
         let mut last_outreach: Option<Instant> = None;
+        let mut guarded = false;
         // Emails go out on their own: a hung SMTP server must not hold up claims or shutdown.
         if let Some(mailer) = self.mailer.clone() {
             let db = m.db.clone();
@@ -137,7 +138,20 @@ impl Worker {
                     false
                 }
             };
-            if paused {
+            // The load guard: a new server straining hard takes no new scan or copy until it
+            // recovers (the adaptive limit slows those running).
+            let strained = m.throttle.server(&m.settings.new_server.endpoint()).guard();
+            if strained.is_some() != guarded {
+                match &strained {
+                    Some(why) => tracing::warn!(server = "new", "load guard: {why}"),
+                    None => tracing::info!(
+                        server = "new",
+                        "load guard: the new server recovered; new copies start again"
+                    ),
+                }
+                guarded = strained.is_some();
+            }
+            if paused || guarded {
                 tokio::select! {
                     _ = tokio::time::sleep(POLL) => {}
                     _ = shutdown.changed() => {}

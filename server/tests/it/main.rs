@@ -18,6 +18,7 @@ mod cutover;
 mod helpdesk;
 mod imap;
 mod lifecycle;
+mod load_guard;
 mod outbox;
 mod queue;
 mod rig;

@@ -948,7 +948,10 @@ async fn an_it_run_wave_scans_and_copies_for_people_who_never_signed_in() {
 }
 
 /// The last report of the request of `email`, as stored.
-async fn report_of(db: &sea_orm::DatabaseConnection, email: &str) -> app::dto::MigrationReport {
+pub(crate) async fn report_of(
+    db: &sea_orm::DatabaseConnection,
+    email: &str,
+) -> app::dto::MigrationReport {
     use sea_orm::{ConnectionTrait, Statement};
     let row = db
         .query_one(Statement::from_string(

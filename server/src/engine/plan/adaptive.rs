@@ -36,6 +36,14 @@ impl AdaptiveLimit {
         (self.limit.floor() as usize).clamp(self.min, self.max)
     }
 
+    /// Recent time per unit of work over the best seen (`None` before any, and after an error).
+    pub fn strain(&self) -> Option<f64> {
+        match (self.recent, self.best) {
+            (Some(recent), Some(best)) if best > 0.0 => Some(recent / best),
+            _ => None,
+        }
+    }
+
     /// IT changed the server's connection cap: the limit stays within the new one.
     pub fn set_max(&mut self, max: usize) {
         self.max = max.max(1);

@@ -2,7 +2,7 @@
 //! copy does next ([`step`]), which folders to copy
 //! ([`select`]), which messages to fetch next in byte-bounded chunks ([`chunks`]), how to recognise a
 //! message already copied ([`fingerprint`]), which flag changes a delta run carries ([`flags`]), and
-//! how much load a server takes ([`adaptive`]), and how much of a refused message to keep
+//! how much load a server takes ([`adaptive`]), when a server is too strained for new copies ([`guard`]), and how much of a refused message to keep
 //! ([`quarantine`]).
 pub mod adaptive;
 pub mod chunks;
@@ -10,6 +10,7 @@ pub mod destination;
 pub mod fingerprint;
 pub mod flags;
 pub mod folders;
+pub mod guard;
 pub mod mutf7;
 pub mod quarantine;
 pub mod repair;

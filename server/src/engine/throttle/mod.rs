@@ -16,6 +16,8 @@ use tokio::time::Instant;
 
 use super::imap::Endpoint;
 use super::plan::adaptive::AdaptiveLimit;
+pub use super::plan::guard::Trip;
+use super::plan::guard::{LoadGuard, Reading};
 use observed::Observed;
 
 /// What each server may take from this process.
@@ -119,6 +121,9 @@ struct State {
     /// When the byte budget is next free.
     next_free: Instant,
     observed: Observed,
+    guard: LoadGuard,
+    /// When the last operation ended.
+    last_finished: Option<Instant>,
 }
 
 /// A server's budget as it stands, for IT's servers page.
@@ -132,6 +137,8 @@ pub struct BudgetState {
     pub history: Vec<(i64, usize)>,
     pub latency_ms: Option<f64>,
     pub errors_last_minute: usize,
+    /// Why no new copy should start on the server now (the load guard), if so.
+    pub guard: Option<Trip>,
 }
 
 impl ServerBudget {
@@ -151,6 +158,8 @@ impl ServerBudget {
                 next_operation: 0,
                 next_free: Instant::now(),
                 observed,
+                guard: LoadGuard::default(),
+                last_finished: None,
             }),
             changed: Notify::new(),
         }
@@ -209,9 +218,16 @@ impl ServerBudget {
         self.state.lock().expect("budget lock").limit.current()
     }
 
+    /// Why no new copy should start on the server now, if so: the load guard's reading of its
+    /// latency and errors ([`LoadGuard`]).
+    pub fn guard(&self) -> Option<Trip> {
+        self.state.lock().expect("budget lock").guarded()
+    }
+
     /// How the server's budget stands now.
     pub fn state(&self) -> BudgetState {
         let mut state = self.state.lock().expect("budget lock");
+        let guard = state.guarded();
         let errors_last_minute = state.observed.errors_last_minute(unix_ms());
         BudgetState {
             limits: state.limits,
@@ -221,6 +237,7 @@ impl ServerBudget {
             history: state.observed.history(),
             latency_ms: state.observed.latency_ms(),
             errors_last_minute,
+            guard,
         }
     }
 
@@ -286,6 +303,7 @@ impl ServerBudget {
             }
             let current = state.limit.current();
             state.observed.limit(current, now);
+            state.last_finished = Some(Instant::now());
         }
         self.changed.notify_waiters();
     }
@@ -362,6 +380,21 @@ impl Drop for Operation {
         if !self.reported {
             self.budget.finish(self.id, self.started.elapsed(), None);
         }
+    }
+}
+
+impl State {
+    fn guarded(&mut self) -> Option<Trip> {
+        let now = unix_ms();
+        let reading = Reading {
+            strain: self.limit.strain(),
+            errors_last_minute: self.observed.errors_last_minute(now),
+            latency_ms: self.observed.latency_ms(),
+            idle_ms: self
+                .last_finished
+                .map(|t| i64::try_from(t.elapsed().as_millis()).unwrap_or(i64::MAX)),
+        };
+        self.guard.observe(reading, now)
     }
 }
 

@@ -51,9 +51,44 @@ pub async fn portal_as(
     extra: &[(&str, &str)],
 ) -> Portal {
     let new = Dovecot::start_for(NEW_USERS, "new", Some(MASTER), new_env);
+    let new_port = new.port;
+    portal_on(run, backend, new, new_port, old_port, extra).await
+}
+
+/// [`portal`] whose new server Fountain reaches through a fault proxy (passing everything until
+/// told otherwise).
+pub async fn portal_via_proxy(
+    old_port: u16,
+    extra: &[(&str, &str)],
+) -> (Portal, super::proxy::FaultyProxy) {
+    let new = Dovecot::start_for(NEW_USERS, "new", Some(MASTER), &[]);
+    let proxy =
+        super::proxy::FaultyProxy::passthrough_on(std::net::Ipv4Addr::LOCALHOST.into(), new.port)
+            .await;
+    let portal = portal_on(
+        Run::InProcess,
+        Backend::Sqlite,
+        new,
+        proxy.port,
+        old_port,
+        extra,
+    )
+    .await;
+    (portal, proxy)
+}
+
+/// The portal for `new`, which Fountain reaches on `new_port`.
+async fn portal_on(
+    run: Run,
+    backend: Backend,
+    new: Dovecot,
+    new_port: u16,
+    old_port: u16,
+    extra: &[(&str, &str)],
+) -> Portal {
     let sink = SmtpSink::start().await;
     let old_url = format!("imap://127.0.0.1:{old_port}");
-    let new_url = format!("imap://127.0.0.1:{}", new.port);
+    let new_url = format!("imap://127.0.0.1:{new_port}");
     let smtp_url = format!("smtp://127.0.0.1:{}", sink.smtp_port);
     let mut env = vec![
         ("FOUNTAIN__MIGRATION__OLD_SERVER__URL", old_url.as_str()),

@@ -2,7 +2,7 @@
 //! sent `after` bytes (cut, or stalled: held open with no more data), lose the server's reply that
 //! holds a pattern, crawl (a slow link), or report wrong message sizes; later connections pass
 //! untouched.
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -34,6 +34,9 @@ pub struct FaultyProxy {
     pub accepted: Arc<AtomicUsize>,
     /// How many of the first connections get the fault (see [`FaultyProxy::heal`]).
     faulty: Arc<AtomicUsize>,
+    /// A delay before each piece of every server's reply, on every connection (see
+    /// [`FaultyProxy::lag`]), in milliseconds.
+    lag_ms: Arc<AtomicU64>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -76,6 +79,8 @@ impl FaultyProxy {
         let highest = peak.clone();
         let faulty = Arc::new(AtomicUsize::new(faulty));
         let still_faulty = faulty.clone();
+        let lag_ms = Arc::new(AtomicU64::new(0));
+        let lag = lag_ms.clone();
         let task = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 let n = seen.fetch_add(1, Ordering::SeqCst);
@@ -84,9 +89,10 @@ impl FaultyProxy {
                 let (held, now_open) = open.add(&client);
                 highest.fetch_max(now_open, Ordering::SeqCst);
                 let open = open.clone();
+                let lag = lag.clone();
                 tokio::spawn(async move {
                     if let Ok(server) = TcpStream::connect(("127.0.0.1", target)).await {
-                        if pipe(client, server, limit, fault).await {
+                        if pipe(client, server, limit, fault, lag).await {
                             counter.fetch_add(1, Ordering::SeqCst);
                         }
                     }
@@ -100,8 +106,16 @@ impl FaultyProxy {
             peak,
             accepted,
             faulty,
+            lag_ms,
             task,
         }
+    }
+
+    /// The server turns sluggish (`lag` before each piece of each reply, on every connection, open
+    /// or new), or recovers (`Duration::ZERO`).
+    pub fn lag(&self, lag: std::time::Duration) {
+        let ms = u64::try_from(lag.as_millis()).unwrap_or(u64::MAX);
+        self.lag_ms.store(ms, Ordering::SeqCst);
     }
 
     /// The server breaks: every connection from now on gets the fault.
@@ -175,7 +189,13 @@ fn client_holds(socket: &std::os::fd::OwnedFd) -> bool {
 }
 
 /// Copies both ways; returns true when it injected the fault.
-async fn pipe(client: TcpStream, server: TcpStream, limit: Option<usize>, fault: Fault) -> bool {
+async fn pipe(
+    client: TcpStream,
+    server: TcpStream,
+    limit: Option<usize>,
+    fault: Fault,
+    lag: Arc<AtomicU64>,
+) -> bool {
     let (mut client_read, mut client_write) = client.into_split();
     let (mut server_read, mut server_write) = server.into_split();
     // The connection is over for the count when the client hangs up, without waiting for the
@@ -198,6 +218,10 @@ async fn pipe(client: TcpStream, server: TcpStream, limit: Option<usize>, fault:
             Ok(0) | Err(_) => break false,
             Ok(n) => n,
         };
+        let pause = lag.load(Ordering::SeqCst);
+        if pause > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+        }
         match (limit, fault) {
             (Some(_), Fault::LoseReplyWith(pattern))
                 if buf[..n].windows(pattern.len()).any(|w| w == pattern) =>
