@@ -194,7 +194,7 @@ fn AddressTable(people: Vec<PersonAddresses>) -> impl IntoView {
             .flat_map(|p| {
                 let person = p.email.as_str().to_owned();
                 p.addresses.into_iter().map(move |a| {
-                let conflict = (!a.also_claimed_by.is_empty()).then(|| {
+                let conflict = a.contested.then(|| {
                     let others: Vec<&str> = a.also_claimed_by.iter().map(|e| e.as_str()).collect();
                     format!("Conflict: also confirmed by {}", others.join(", "))
                 });

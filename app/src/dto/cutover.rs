@@ -92,7 +92,10 @@ pub struct OldAddress {
     pub messages: u64,
     pub last_seen: Option<i64>,
     pub decision: AddressDecision,
-    /// Others who confirmed it too (IT sees the conflict; mail for it cannot go to both).
+    /// Someone else confirmed it too, or it is someone else's address: mail for it cannot go to
+    /// both (the person sees only that; IT sees who).
+    pub contested: bool,
+    /// Who else confirmed it, for IT (empty on the person's own page).
     pub also_claimed_by: Vec<EmailAddress>,
 }
 

@@ -192,11 +192,12 @@ pub async fn run_addresses(config: Config, args: AddressesArgs) -> anyhow::Resul
                 .as_ref()
                 .map(|m| m.cutover.ldif_dn.clone())
                 .unwrap_or_else(|| crate::config::CutoverConfig::default().ldif_dn);
-            let routes = exports::routes(&addresses::confirmed(&db).await?);
+            let known = addresses::known_people(&db).await?;
+            let routes = exports::routes(&addresses::confirmed(&db).await?, &known);
             for c in &routes.conflicts {
                 let people: Vec<&str> = c.people.iter().map(|e| e.as_str()).collect();
                 eprintln!(
-                    "{} is left out: {} each confirmed it (decide whose it is, then export again)",
+                    "{} is left out: {} each claim it (decide whose it is, then export again)",
                     c.address,
                     people.join(" and ")
                 );

@@ -24,6 +24,8 @@ pub enum Actor<'a> {
     Worker(&'a str),
     /// Fountain itself (recovering a request whose worker stopped answering).
     Fountain,
+    /// Fountain's catch-ups after delivery moved (`jobs::cutover`): shown as Fountain.
+    Cutover,
     /// A wave's schedule (by the wave's name): its turn, its window, IT-run requests.
     Wave(&'a str),
 }
@@ -36,6 +38,7 @@ impl Actor<'_> {
             Actor::StaffLooking { email } => ("staff", Some(email), None),
             Actor::Worker(name) => ("worker", Some(name), None),
             Actor::Fountain => ("fountain", None, None),
+            Actor::Cutover => ("fountain", Some(CUTOVER), None),
             Actor::Wave(name) => ("wave", Some(name), None),
         }
     }
@@ -60,6 +63,30 @@ pub enum Entry {
 }
 
 /// Writes one line of the log (on `db`, the transaction of the change it records).
+/// How [`Actor::Cutover`] is stored (as the actor of kind `fountain`).
+const CUTOVER: &str = "cutover";
+
+/// Whether the request's latest run was asked for by the catch-ups after the switch; then, the
+/// state it was in before (`done` or `needs_attention`).
+pub async fn caught_up_from(
+    db: &impl ConnectionTrait,
+    request: RequestId,
+) -> Result<Option<RequestState>, DbErr> {
+    let latest = row::Entity::find()
+        .filter(row::Column::RequestId.eq(request.get()))
+        .filter(row::Column::Kind.eq("changed"))
+        .filter(row::Column::ToState.is_in([
+            RequestState::Queued.as_str(),
+            RequestState::Scheduled.as_str(),
+        ]))
+        .order_by_desc(row::Column::Id)
+        .one(db)
+        .await?;
+    Ok(latest
+        .filter(|e| e.actor_kind == "fountain" && e.actor.as_deref() == Some(CUTOVER))
+        .and_then(|e| e.from_state.as_deref().and_then(RequestState::parse)))
+}
+
 pub async fn record(
     db: &impl ConnectionTrait,
     request: RequestId,

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use app::dto::{
     FailureClass, FolderResult, LeftBehind, MigrationReport, QuarantineId, QuarantinedView,
-    Repaired, RequestId, ScanId, UserId,
+    Repaired, RequestId, RequestState, ScanId, UserId,
 };
 use sea_orm::{EntityTrait, TransactionTrait};
 use tokio::sync::{watch, Semaphore};
@@ -653,11 +653,14 @@ impl Worker {
                 .purge_old_password(&txn, UserId(person.id))
                 .await?;
         }
-        // Fountain's own catch-ups after the switch tell only what is new.
-        let catching_up = switch
-            .as_ref()
-            .is_some_and(|c| c.last_catch_up_at.is_some_and(|at| at >= c.switched_at));
-        if !super::ending::tells(ending, catching_up, request.last_error.as_deref()) {
+        // Fountain's own catch-ups after the switch tell only what is new: what the run before said
+        // is the last error if it ended needing attention.
+        let caught_up_from = super::timeline::caught_up_from(&txn, request.id).await?;
+        let earlier = match caught_up_from {
+            Some(RequestState::NeedsAttention) => request.last_error.as_deref(),
+            _ => None,
+        };
+        if !super::ending::tells(ending, caught_up_from.is_some(), earlier) {
             txn.commit().await?;
             return Ok(());
         }

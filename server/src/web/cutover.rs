@@ -16,8 +16,14 @@ use crate::jobs::cutover::addresses::{self, DecideError};
 use crate::jobs::cutover::{board, exports, store};
 use crate::jobs::Migrations;
 
+/// Before IT configures `[migration]` nobody can have been switched: an empty board.
 pub async fn cutover_board(m: Option<&Migrations>) -> Result<CutoverBoard, AppError> {
-    let m = open(m)?;
+    let Some(m) = m else {
+        return Ok(CutoverBoard {
+            people: Vec::new(),
+            quiet: 0,
+        });
+    };
     board::board(&m.db, m.settings.cutover.quiet_secs())
         .await
         .map_err(internal)
@@ -106,14 +112,18 @@ async fn addresses_export(
     if !it {
         return HttpResponse::Forbidden().body("This needs the Division IT role.");
     }
-    let confirmed = match addresses::confirmed(&state.db).await {
+    let found = async {
+        let known = addresses::known_people(&state.db).await?;
+        Ok::<_, sea_orm::DbErr>((addresses::confirmed(&state.db).await?, known))
+    };
+    let (confirmed, known) = match found.await {
         Ok(c) => c,
         Err(e) => {
             let shown = super::internal("cannot export the old addresses", e);
             return HttpResponse::InternalServerError().body(shown.to_string());
         }
     };
-    let routes = exports::routes(&confirmed).routes;
+    let routes = exports::routes(&confirmed, &known).routes;
     let ldif_dn = migrations
         .as_ref()
         .as_ref()

@@ -102,6 +102,13 @@ async fn after_the_switch_catch_ups_take_what_still_arrives_and_never_touch_the_
     }
     let h = "To: c.cole@old.example.org\r\nDelivered-To: c.cole@old.example.org\r\n";
     old.save("dan.duarte", "INBOX", &message("shared", h, "Shared alias"));
+    // A folder the old server's filter fills, named in the person's language.
+    let h = "To: carol.cole@old.example.org\r\nDelivered-To: carol.cole@old.example.org\r\n";
+    old.save(
+        "carol.cole",
+        "INBOX.Projekte Zürich",
+        &message("z0", h, "Ausschreibung"),
+    );
     let Portal {
         app,
         new,
@@ -203,6 +210,12 @@ async fn after_the_switch_catch_ups_take_what_still_arrives_and_never_touch_the_
         "INBOX",
         &message("alias", h, "Sent to the alias"),
     );
+    let h = "To: carol.cole@old.example.org\r\nDelivered-To: carol.cole@old.example.org\r\n";
+    old.save(
+        "carol.cole",
+        "INBOX.Projekte Zürich",
+        &message("z1", h, "Filed by the old server"),
+    );
     let h = "To: carol.cole@example.org\r\nDelivered-To: carol.cole@example.org\r\n";
     new.save(
         CAROL,
@@ -216,7 +229,8 @@ async fn after_the_switch_catch_ups_take_what_still_arrives_and_never_touch_the_
         let board = status(&app);
         let carol = person(&board, CAROL);
         if new.messages_in(CAROL, "INBOX") == 14
-            && arrived(carol, "carol.cole@old.example.org") == 2
+            && new.messages_in(CAROL, "Projekte Zürich") == 2
+            && arrived(carol, "carol.cole@old.example.org") == 3
             && arrived(carol, "c.cole@old.example.org") == 1
         {
             break board;
@@ -229,7 +243,7 @@ async fn after_the_switch_catch_ups_take_what_still_arrives_and_never_touch_the_
     // Only what arrived after the switch counts (not the message from before it).
     assert_eq!(
         carol.arrived.iter().map(|a| a.messages).sum::<u64>(),
-        3,
+        4,
         "{carol:?}"
     );
     assert!(
@@ -343,6 +357,19 @@ async fn after_the_switch_catch_ups_take_what_still_arrives_and_never_touch_the_
         assert_eq!(code, 200, "{body}");
     }
 
+    // Carol's page says someone else claims the alias, not who.
+    let (_, body) = app.call(&carol_web, "my_old_addresses", &[]).await;
+    let mine: app::dto::PersonAddresses = serde_json::from_str(&body).unwrap();
+    let alias = mine
+        .addresses
+        .iter()
+        .find(|a| a.address.as_str() == "c.cole@old.example.org")
+        .unwrap();
+    assert!(
+        alias.contested && alias.also_claimed_by.is_empty(),
+        "{alias:?}"
+    );
+
     // Carol confirms hers on her page, in Chromium.
     let driver = chromium().await;
     let c = &driver.client;
@@ -437,7 +464,7 @@ async fn after_the_switch_catch_ups_take_what_still_arrives_and_never_touch_the_
         t.contains("2 switched, 2 quiet")
     })
     .await;
-    css(c, &format!("#cutover-table tr[data-email='{CAROL}'] .arrived[data-address='carol.cole@old.example.org'][data-messages='2']")).await;
+    css(c, &format!("#cutover-table tr[data-email='{CAROL}'] .arrived[data-address='carol.cole@old.example.org'][data-messages='3']")).await;
     css(c, "#addresses-table tr[data-conflict='true']").await;
     scroll_to(c, "cutover").await;
     shot(c, "cutover-it").await;

@@ -1302,6 +1302,70 @@ async fn the_authorization_matrix_holds_for_every_server_function_and_page() {
                 (NoRole, 403),
             ],
         ),
+        (
+            "cutover_board",
+            vec![],
+            [
+                (NoSession, 401),
+                (Owner, 403),
+                (Other, 403),
+                (Helpdesk, 403),
+                (It, 200),
+                (NoRole, 403),
+            ],
+        ),
+        (
+            "switch_delivery",
+            vec![("wave", "no such wave")],
+            [
+                (NoSession, 401),
+                (Owner, 403),
+                (Other, 403),
+                (Helpdesk, 403),
+                (It, 404),
+                (NoRole, 403),
+            ],
+        ),
+        (
+            "old_addresses",
+            vec![],
+            [
+                (NoSession, 401),
+                (Owner, 403),
+                (Other, 403),
+                (Helpdesk, 403),
+                (It, 200),
+                (NoRole, 403),
+            ],
+        ),
+        // Everyone with a mailbox sees their own old addresses, and decides only about those.
+        (
+            "my_old_addresses",
+            vec![],
+            [
+                (NoSession, 401),
+                (Owner, 200),
+                (Other, 200),
+                (Helpdesk, 200),
+                (It, 200),
+                (NoRole, 403),
+            ],
+        ),
+        (
+            "decide_old_address",
+            vec![
+                ("address", "someone@old.example.org"),
+                ("decision", "confirmed"),
+            ],
+            [
+                (NoSession, 401),
+                (Owner, 404),
+                (Other, 404),
+                (Helpdesk, 404),
+                (It, 404),
+                (NoRole, 403),
+            ],
+        ),
         // Past the role check, a connection limit of 0 is refused: the matrix changes no server.
         (
             "set_server_limits",

@@ -67,7 +67,7 @@ fn AddressRow(a: OldAddress, decide: ServerAction<DecideOldAddress>) -> impl Int
             " "
         }
     };
-    let conflict = (!a.also_claimed_by.is_empty()).then(|| view! {
+    let conflict = a.contested.then(|| view! {
         <p class="error">"Someone else says this address is theirs too: IT will ask which of you it belongs to."</p>
     });
     view! {

@@ -306,9 +306,16 @@ impl Appender<'_, '_> {
         let mut spool = Spool::create(&job.spool_dir).await?;
         let mut meta = None;
         loop {
-            let reading = source_budget.operation().await;
             source_budget.pace(PIECE_BYTES).await;
-            let piece = source.fetch_piece(uid, spool.len(), PIECE_BYTES).await?;
+            let reading = source_budget.operation().await;
+            let piece = source.fetch_piece(uid, spool.len(), PIECE_BYTES).await;
+            let moved = piece
+                .as_ref()
+                .ok()
+                .and_then(Option::as_ref)
+                .map_or(0, |p| p.body.len());
+            reading.ended(piece.is_ok(), moved as u64);
+            let piece = piece?;
             let Some(piece) = piece else {
                 // Nothing at this offset: the message ended exactly here, or it is gone. Never
                 // append part of a message: only a message still there is complete.
@@ -317,7 +324,6 @@ impl Appender<'_, '_> {
                 }
                 break;
             };
-            reading.succeeded(piece.body.len() as u64);
             spool.write(&piece.body).await?;
             if meta.is_none() {
                 meta = Some((piece.flags, piece.internal_date));

@@ -372,12 +372,11 @@ async fn copy_chunks(
         .await?;
         let write = async {
             let bytes: u64 = present.iter().map(|m| m.body.len() as u64).sum();
-            let writing = dest_budget.operation().await;
+            // Waiting for the byte rate is not the server's time.
             dest_budget.pace(bytes).await;
+            let writing = dest_budget.operation().await;
             let result = appender.append_chunk(&present, report).await;
-            if result.is_ok() {
-                writing.succeeded(bytes);
-            }
+            writing.ended(result.is_ok(), bytes);
             result
         };
         let read_next = async {
@@ -455,14 +454,14 @@ async fn read_chunk(
     chunk: &Chunk,
     job: &CopyJob,
 ) -> Result<FetchedChunk, ImapError> {
-    let reading = budget.operation().await;
     budget.pace(chunk.bytes).await;
+    let reading = budget.operation().await;
     let max = job.limits.max_bytes;
     let fetched = source
         .fetch_chunk(&chunk.uid_set(), inline_max(max), max.max(PIECE_BYTES))
-        .await?;
-    reading.succeeded(chunk.bytes);
-    Ok(fetched)
+        .await;
+    reading.ended(fetched.is_ok(), chunk.bytes);
+    fetched
 }
 
 /// Keeps what this attempt did, for the report of a later attempt after a reconnect.

@@ -242,7 +242,7 @@ impl ServerBudget {
     }
 
     /// Waits until one more operation fits the adaptive limit. Report how it went on the returned
-    /// [`Operation`]; dropping it unreported counts as a failure (the operation errored out).
+    /// [`Operation`]; dropping it unreported gives it up (it says nothing of the server).
     pub async fn operation(self: &Arc<Self>) -> Operation {
         loop {
             let notified = self.changed.notified();
@@ -284,6 +284,11 @@ impl ServerBudget {
             start
         };
         tokio::time::sleep_until(start).await;
+    }
+
+    fn abandon(&self, id: u64) {
+        self.state.lock().expect("budget lock").running.remove(&id);
+        self.changed.notify_waiters();
     }
 
     fn finish(&self, id: u64, took: Duration, outcome: Option<f64>) {
@@ -373,12 +378,29 @@ impl Operation {
         self.budget
             .finish(self.id, took, Some(took.as_secs_f64() / work));
     }
+
+    /// The server failed it (a timeout, a dropped connection, a "try later"): the limit halves.
+    pub fn failed(mut self) {
+        self.reported = true;
+        self.budget.finish(self.id, self.started.elapsed(), None);
+    }
+
+    /// [`succeeded`](Self::succeeded) moving `bytes` when `ok`, else [`failed`](Self::failed).
+    pub fn ended(self, ok: bool, bytes: u64) {
+        if ok {
+            self.succeeded(bytes)
+        } else {
+            self.failed()
+        }
+    }
 }
 
+/// Dropped unreported, the operation was given up on (its copy paused, cancelled, or taken over):
+/// that says nothing of the server.
 impl Drop for Operation {
     fn drop(&mut self) {
         if !self.reported {
-            self.budget.finish(self.id, self.started.elapsed(), None);
+            self.budget.abandon(self.id);
         }
     }
 }
@@ -433,7 +455,7 @@ mod tests {
         });
         tokio::time::sleep(Duration::from_millis(50)).await;
         assert!(!waiting.is_finished());
-        drop(first); // failed: the limit halves to 1
+        first.failed(); // the limit halves to 1
         assert_eq!(budget.limit(), 1);
         tokio::time::sleep(Duration::from_millis(50)).await;
         assert!(!waiting.is_finished(), "1 in flight, limit 1");
@@ -521,8 +543,8 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(100)).await;
             op.succeeded(0);
         }
-        drop(budget.operation().await);
-        drop(budget.operation().await);
+        budget.operation().await.failed();
+        budget.operation().await.failed();
         assert_eq!(budget.limit(), 1);
         let hung = budget.operation().await;
         let waiting = tokio::spawn({
@@ -569,7 +591,8 @@ mod tests {
         });
         let budget = throttle.server(&endpoint(1));
         budget.operation().await.succeeded(1000);
-        drop(budget.operation().await); // an error: the limit halves
+        budget.operation().await.failed(); // the limit halves
+        drop(budget.operation().await); // given up on: nothing said of the server
         let state = budget.state();
         assert_eq!(state.errors_last_minute, 1);
         assert!(state.latency_ms.is_some());

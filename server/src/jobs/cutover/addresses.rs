@@ -96,7 +96,8 @@ pub async fn decide(
     Ok(())
 }
 
-/// One person's addresses, strongest first, with who else confirmed each.
+/// One person's addresses, strongest first, as they may see them: whether someone else confirmed
+/// each too, not who.
 pub async fn of_person(
     db: &impl ConnectionTrait,
     email: &EmailAddress,
@@ -107,7 +108,11 @@ pub async fn of_person(
         .all(db)
         .await?;
     let claims = claims_of(db, rows.iter().map(|r| r.address.clone()).collect()).await?;
-    Ok(person(email.clone(), rows, &claims))
+    let mut mine = person(email.clone(), rows, &claims);
+    for a in &mut mine.addresses {
+        a.also_claimed_by.clear();
+    }
+    Ok(mine)
 }
 
 /// Everyone's addresses (IT), people with a conflict first.
@@ -128,6 +133,31 @@ pub async fn everyone(db: &impl ConnectionTrait) -> Result<Vec<PersonAddresses>,
         .collect();
     people.sort_by_key(|p| !p.addresses.iter().any(|a| !a.also_claimed_by.is_empty()));
     Ok(people)
+}
+
+/// Every person Fountain knows by their new address (signed in, or in a wave): an old address that
+/// is one of theirs is never routed to someone else.
+pub async fn known_people(
+    db: &impl ConnectionTrait,
+) -> Result<std::collections::HashSet<EmailAddress>, DbErr> {
+    use crate::db::entity::{user, wave_member};
+    let users: Vec<String> = user::Entity::find()
+        .select_only()
+        .column(user::Column::Email)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let members: Vec<String> = wave_member::Entity::find()
+        .select_only()
+        .column(wave_member::Column::Email)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(users
+        .iter()
+        .chain(&members)
+        .filter_map(|e| EmailAddress::parse(e).ok())
+        .collect())
 }
 
 /// Every confirmed (person, old address), for the routing maps.
@@ -189,11 +219,13 @@ fn person(
                 .filter(|who| **who != r.email)
                 .filter_map(|who| EmailAddress::parse(who).ok())
                 .collect();
+            let also_claimed_by: Vec<EmailAddress> = also_claimed_by;
             Some(OldAddress {
                 address: EmailAddress::parse(&r.address).ok()?,
                 messages: u64::try_from(r.messages).unwrap_or(0),
                 last_seen: r.last_seen,
                 decision: AddressDecision::parse(&r.state)?,
+                contested: !also_claimed_by.is_empty(),
                 also_claimed_by,
             })
         })

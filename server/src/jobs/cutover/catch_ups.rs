@@ -52,8 +52,21 @@ pub async fn run_due(m: &Migrations, now: i64) -> Result<usize, QueueError> {
     let schedule = m.settings.cutover.schedule();
     let mut asked = 0;
     for row in store::due(&m.db, now, 200).await? {
-        if catch_up(m, &row, &schedule, now).await? {
-            asked += 1;
+        match catch_up(m, &row, &schedule, now).await {
+            Ok(true) => asked += 1,
+            Ok(false) => {}
+            // One person's trouble never holds up everyone else's catch-ups: theirs is tried again
+            // a step later.
+            Err(e) => {
+                tracing::error!(person = %row.email, error = %e, "cannot ask for a catch-up");
+                let later = now.saturating_add(schedule.every_secs);
+                let why = "Fountain could not ask for this catch-up (see its log); it tries again.";
+                if let Err(e) =
+                    store::rescheduled(&m.db, &row, now, false, Some(later), Some(why)).await
+                {
+                    tracing::error!(person = %row.email, error = %e, "cannot put the catch-up off");
+                }
+            }
         }
     }
     Ok(asked)
@@ -92,7 +105,7 @@ async fn catch_up(
         return Ok(false);
     }
     match queue
-        .apply(request.id, Event::CatchUp, Actor::Fountain, None)
+        .apply(request.id, Event::CatchUp, Actor::Cutover, None)
         .await
     {
         Ok(_) => {

@@ -1,7 +1,7 @@
 //! The routing maps for confirmed old addresses: a Postfix `virtual` table, a CSV, and LDIF that adds
 //! `mailAlternateAddress` to each person's directory entry. Pure. An address two people claim is in
 //! none of them (mail for it would go to one at random): it is listed as a conflict for IT.
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use app::dto::EmailAddress;
 use base64::Engine as _;
@@ -28,14 +28,19 @@ pub struct Routes {
 }
 
 /// The routes of `(person, old address)` confirmations: an address that is the person's own new one
-/// needs none; one claimed by two people is a conflict.
-pub fn routes(confirmed: &[(EmailAddress, EmailAddress)]) -> Routes {
+/// needs none; one claimed by two people, or that is another known person's address (`known`),
+/// is a conflict.
+pub fn routes(confirmed: &[(EmailAddress, EmailAddress)], known: &HashSet<EmailAddress>) -> Routes {
     let mut by_old: BTreeMap<&EmailAddress, Vec<&EmailAddress>> = BTreeMap::new();
     for (person, old) in confirmed {
         if person != old {
             let people = by_old.entry(old).or_default();
             if !people.contains(&person) {
                 people.push(person);
+            }
+            // Someone's own address stays theirs.
+            if known.contains(old) && !people.contains(&old) {
+                people.push(old);
             }
         }
     }
@@ -164,13 +169,24 @@ mod tests {
 
     #[test]
     fn conflicts_are_kept_out_and_listed() {
-        let found = routes(&[
-            (a("ann@new.example.org"), a("ann@old.example.org")),
-            (a("ann@new.example.org"), a("sales@old.example.org")),
-            (a("bob@new.example.org"), a("sales@old.example.org")),
-            (a("bob@new.example.org"), a("bob@new.example.org")),
-            (a("bob@new.example.org"), a("b@old.example.org")),
-        ]);
+        let known: HashSet<EmailAddress> = [
+            a("ann@new.example.org"),
+            a("bob@new.example.org"),
+            a("carl@old.example.org"),
+        ]
+        .into();
+        let found = routes(
+            &[
+                (a("ann@new.example.org"), a("ann@old.example.org")),
+                (a("ann@new.example.org"), a("sales@old.example.org")),
+                (a("bob@new.example.org"), a("sales@old.example.org")),
+                (a("bob@new.example.org"), a("bob@new.example.org")),
+                (a("bob@new.example.org"), a("b@old.example.org")),
+                // Carl migrates within the old domain: his address is his, whoever confirms it.
+                (a("bob@new.example.org"), a("carl@old.example.org")),
+            ],
+            &known,
+        );
         assert_eq!(
             found.routes,
             vec![
@@ -186,10 +202,16 @@ mod tests {
         );
         assert_eq!(
             found.conflicts,
-            vec![Conflict {
-                address: a("sales@old.example.org"),
-                people: vec![a("ann@new.example.org"), a("bob@new.example.org")],
-            }]
+            vec![
+                Conflict {
+                    address: a("carl@old.example.org"),
+                    people: vec![a("bob@new.example.org"), a("carl@old.example.org")],
+                },
+                Conflict {
+                    address: a("sales@old.example.org"),
+                    people: vec![a("ann@new.example.org"), a("bob@new.example.org")],
+                },
+            ]
         );
     }
 
@@ -245,11 +267,13 @@ mod tests {
                     Some((a(people[*who]), old))
                 })
                 .collect();
-            let found = routes(&confirmed);
-            let keys: Vec<&str> = found.routes.iter().map(|r| r.old.as_str()).collect();
-            let mut unique = keys.clone();
-            unique.dedup();
-            prop_assert_eq!(&keys, &unique);
+            let found = routes(&confirmed, &HashSet::new());
+            // Every confirmation is either routed to its person or listed in a conflict with them.
+            for (person, old) in confirmed.iter().filter(|(p, o)| p != o) {
+                let routed = found.routes.iter().any(|r| &r.old == old && &r.new == person);
+                let contested = found.conflicts.iter().any(|c| &c.address == old && c.people.contains(person));
+                prop_assert!(routed != contested, "{old} of {person}");
+            }
             // Postfix: one key and one value a line, no key twice.
             let map = postfix(&found.routes);
             let lines: Vec<&str> = map.lines().filter(|l| !l.starts_with('#')).collect();
@@ -260,8 +284,23 @@ mod tests {
             }
             // LDIF: every route comes back, under its person.
             let records = parse_ldif(&ldif(&found.routes, "mail={email},ou=people,dc=example,dc=org")).unwrap();
-            let back: usize = records.iter().map(|(_, attrs)| attrs.iter().filter(|(n, _)| n == "mailAlternateAddress").count()).sum();
-            prop_assert_eq!(back, found.routes.len());
+            let mut back: Vec<(String, String)> = records
+                .iter()
+                .flat_map(|(dn, attrs)| {
+                    attrs
+                        .iter()
+                        .filter(|(n, _)| n == "mailAlternateAddress")
+                        .map(move |(_, v)| (v.clone(), dn.clone()))
+                })
+                .collect();
+            back.sort();
+            let mut sent: Vec<(String, String)> = found
+                .routes
+                .iter()
+                .map(|r| (r.old.to_string(), format!("mail={},ou=people,dc=example,dc=org", r.new.as_str().replace('+', "\\+"))))
+                .collect();
+            sent.sort();
+            prop_assert_eq!(back, sent);
             prop_assert_eq!(csv(&found.routes).lines().count(), found.routes.len() + 1);
         }
     }

@@ -11,8 +11,10 @@ use super::store::{self, Found};
 use super::{addresses, CutoverError};
 use crate::engine::copy::Side;
 use crate::engine::imap::transcript::Transcript;
-use crate::engine::imap::{ImapError, Source};
+use crate::engine::imap::{ImapError, ListedFolder, Source};
 use crate::engine::plan::folders::SpecialUse;
+use crate::engine::plan::mutf7;
+use crate::engine::plan::select::{selected, Pattern};
 use crate::jobs::Migrations;
 
 /// Headers read per folder for the old addresses: the newest this many of the last year.
@@ -46,8 +48,13 @@ pub async fn after_copy(
     }
     let budget = m.throttle.server(&source.endpoint);
     let _slot = budget.connection().await;
-    let mut old = match Source::connect(&source.endpoint, &source.credentials, transcript).await {
-        Ok(old) => old,
+    let connected = async {
+        let mut old = Source::connect(&source.endpoint, &source.credentials, transcript).await?;
+        let listed = old.list().await?;
+        Ok::<_, ImapError>((old, listed))
+    };
+    let (mut old, listed) = match connected.await {
+        Ok(both) => both,
         Err(e) => {
             if switch.is_some() {
                 store::probed(&m.db, email.as_str(), now, Some(&e.to_string())).await?;
@@ -55,27 +62,29 @@ pub async fn after_copy(
             return Err(e.into());
         }
     };
+    let chosen = chosen(&listed, folders);
     if let Some(switch) = &switch {
-        let read = arrivals(&mut old, folders, switch.switched_at, domains).await;
-        match read {
-            Ok(found) => {
-                store::record_arrivals(&m.db, email.as_str(), &found, now).await?;
-                store::probed(&m.db, email.as_str(), now, None).await?;
-            }
-            Err(e) => {
-                store::probed(&m.db, email.as_str(), now, Some(&e.to_string())).await?;
-                old.logout().await;
-                return Err(e.into());
-            }
-        }
+        // What a person files themselves (sent, drafts, deleted) is not mail arriving.
+        let received: Vec<&ListedFolder> = chosen
+            .iter()
+            .copied()
+            .filter(|f| {
+                !matches!(
+                    f.special_use,
+                    Some(SpecialUse::Sent | SpecialUse::Drafts | SpecialUse::Trash)
+                )
+            })
+            .collect();
+        let (found, trouble) = arrivals(&mut old, &received, switch.switched_at, domains).await;
+        store::record_arrivals(&m.db, email.as_str(), &found, now).await?;
+        // Only a read of every folder can say the old address has gone quiet.
+        store::probed(&m.db, email.as_str(), now, trouble.as_deref()).await?;
     }
     if discover {
         // Received mail only: what a person sent or drafted names others.
-        let listed = old.list().await?;
-        let received: Vec<String> = listed
+        let received: Vec<&ListedFolder> = chosen
             .iter()
-            .filter(|f| f.selectable)
-            .filter(|f| folders.contains(&f.wire_name))
+            .copied()
             .filter(|f| {
                 !matches!(
                     f.special_use,
@@ -87,48 +96,89 @@ pub async fn after_copy(
                     )
                 )
             })
-            .map(|f| f.wire_name.clone())
             .take(DISCOVERY_FOLDERS)
             .collect();
         let mut samples = Vec::new();
-        for folder in &received {
-            old.examine(folder).await?;
-            let read = old
-                .headers_since(
+        for folder in received {
+            let read = async {
+                old.examine(&folder.wire_name).await?;
+                old.headers_since(
                     now - DISCOVERY_YEARS_SECS,
                     recipients::FIELDS,
                     DISCOVERY_PER_FOLDER,
                 )
-                .await?;
-            samples.extend(read.into_iter().map(|s| Sample {
-                recipients: recipients(&s.header),
-                at: s.internal_date,
-            }));
+                .await
+            };
+            match read.await {
+                Ok(read) => samples.extend(read.into_iter().map(|s| Sample {
+                    recipients: recipients(&s.header),
+                    at: s.internal_date,
+                })),
+                // A folder gone since the copy: the others still tell.
+                Err(e) => {
+                    tracing::warn!(folder = %folder.wire_name, error = %e, "cannot read a folder's delivery headers")
+                }
+            }
         }
-        let found = discovery::candidates(&samples, domains, email, now);
+        let mut found = discovery::candidates(&samples, domains, email, now);
+        // A colleague's own address (same-domain moves) is theirs, however often it was written.
+        let named: Vec<String> = found
+            .iter()
+            .map(|c| c.address.as_str().to_owned())
+            .collect();
+        let theirs = crate::jobs::waves::preview::users_by_email(&m.db, &named).await?;
+        found.retain(|c| !theirs.contains_key(c.address.as_str()));
         addresses::record_discovered(&m.db, email, &found, now).await?;
     }
     old.logout().await;
     Ok(())
 }
 
-/// The messages in `folders` the old server took at or after `since`, with who each was for.
+/// The listed folders the copy chose (`folders` are the names people see, as the copy matches them).
+fn chosen<'a>(listed: &'a [ListedFolder], folders: &[String]) -> Vec<&'a ListedFolder> {
+    if folders.is_empty() {
+        return Vec::new();
+    }
+    let include: Vec<Pattern> = folders.iter().map(|f| Pattern::exact(f)).collect();
+    listed
+        .iter()
+        .filter(|f| f.selectable)
+        .filter(|f| {
+            let name = mutf7::decode(&f.wire_name).unwrap_or_else(|_| f.wire_name.clone());
+            selected(&name, f.separator.unwrap_or('/'), &include, &[])
+        })
+        .collect()
+}
+
+/// The messages in `folders` the old server took at or after `since`, with who each was for; and
+/// what could not be read, if anything.
 async fn arrivals(
     old: &mut Source,
-    folders: &[String],
+    folders: &[&ListedFolder],
     since: i64,
     domains: &[String],
-) -> Result<Vec<Found>, ImapError> {
+) -> (Vec<Found>, Option<String>) {
     let mut found = Vec::new();
+    let mut trouble = None;
     for folder in folders {
-        let status = old.examine(folder).await?;
-        let read = old
-            .headers_since(since, recipients::FIELDS, ARRIVALS_PER_FOLDER)
-            .await?;
+        let read = async {
+            let status = old.examine(&folder.wire_name).await?;
+            let read = old
+                .headers_since(since, recipients::FIELDS, ARRIVALS_PER_FOLDER)
+                .await?;
+            Ok::<_, ImapError>((status, read))
+        };
+        let (status, read) = match read.await {
+            Ok(both) => both,
+            Err(e) => {
+                trouble.get_or_insert_with(|| e.to_string());
+                continue;
+            }
+        };
         for sample in read {
             let named = recipients(&sample.header);
             found.push(Found {
-                folder: folder.clone(),
+                folder: folder.wire_name.clone(),
                 uid_validity: status.uid_validity.unwrap_or(0),
                 uid: sample.uid,
                 arrived_at: sample.internal_date.unwrap_or(since),
@@ -136,7 +186,7 @@ async fn arrivals(
             });
         }
     }
-    Ok(found)
+    (found, trouble)
 }
 
 /// The address a message reached the mailbox by: in the old domains where it says, else its

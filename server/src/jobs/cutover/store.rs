@@ -79,8 +79,8 @@ pub async fn due(
         .await
 }
 
-/// After the catch-up due at `due_at` was asked for (`asked`) or could not be: the next one, and
-/// why it could not (`None` clears it). Only if no other worker got there first.
+/// After the catch-up due was asked for (`asked`) or could not be: the next one, and why it could
+/// not. Only if no other worker got there first.
 pub async fn rescheduled(
     db: &impl ConnectionTrait,
     row: &cutover::Model,
@@ -91,13 +91,17 @@ pub async fn rescheduled(
 ) -> Result<bool, DbErr> {
     let mut update = cutover::Entity::update_many()
         .col_expr(cutover::Column::NextCatchUpAt, Expr::value(next))
-        .col_expr(cutover::Column::ProbeError, Expr::value(trouble))
         .filter(cutover::Column::Id.eq(row.id))
         .filter(cutover::Column::NextCatchUpAt.eq(row.next_catch_up_at));
     if asked {
         update = update
             .col_expr(cutover::Column::CatchUps, Expr::value(row.catch_ups + 1))
             .col_expr(cutover::Column::LastCatchUpAt, Expr::value(now));
+    }
+    // A reason to wait replaces what was said; a copy under way (no reason) leaves the last read's
+    // trouble for IT to see; a catch-up asked for clears it (its read says again if it fails).
+    if asked || trouble.is_some() {
+        update = update.col_expr(cutover::Column::ProbeError, Expr::value(trouble));
     }
     Ok(update.exec(db).await?.rows_affected == 1)
 }
