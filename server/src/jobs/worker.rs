@@ -42,6 +42,8 @@ const POLL: Duration = Duration::from_secs(1);
 /// How often a worker sends the waves' due emails (they need no second; deciding reads every member
 /// of every running wave) and asks for the catch-ups due after a switch.
 const OUTREACH_EVERY: Duration = Duration::from_secs(5);
+/// After the load guard reopens a server, new copies start one a round for this long.
+const RAMP_AFTER_GUARD: Duration = Duration::from_secs(10);
 /// How often a running request's progress (its heartbeat) is written.
 const BEAT: Duration = Duration::from_secs(1);
 
@@ -89,6 +91,7 @@ impl Worker {
         let mut last_recovery: Option<Instant> = None;
         let mut last_outreach: Option<Instant> = None;
         let mut guarded = false;
+        let mut ramp_until: Option<Instant> = None;
         // Emails go out on their own: a hung SMTP server must not hold up claims or shutdown.
         if let Some(mailer) = self.mailer.clone() {
             let db = m.db.clone();
@@ -144,13 +147,22 @@ impl Worker {
             if strained.is_some() != guarded {
                 match &strained {
                     Some(why) => tracing::warn!(server = "new", "load guard: {why}"),
-                    None => tracing::info!(
-                        server = "new",
-                        "load guard: the new server recovered; new copies start again"
-                    ),
+                    None => {
+                        tracing::info!(
+                            server = "new",
+                            "load guard: the new server recovered; new copies start again"
+                        );
+                        ramp_until = Some(Instant::now() + RAMP_AFTER_GUARD);
+                    }
                 }
                 guarded = strained.is_some();
             }
+            // Just reopened: one new copy a round for a while, so a server still weak is seen to be
+            // before every slot is filled again.
+            let mut claims_left = match ramp_until {
+                Some(until) if Instant::now() < until => 1,
+                _ => usize::MAX,
+            };
             if paused || guarded {
                 tokio::select! {
                     _ = tokio::time::sleep(POLL) => {}
@@ -168,10 +180,14 @@ impl Worker {
                 Ok(None) => {}
                 Err(e) => tracing::error!(error = %e, "cannot look for scans"),
             }
-            while let Ok(permit) = slots.clone().try_acquire_owned() {
+            while claims_left > 0 {
+                let Ok(permit) = slots.clone().try_acquire_owned() else {
+                    break;
+                };
                 match self.claim().await {
                     Ok(Some(request)) => {
                         busy = true;
+                        claims_left -= 1;
                         let me = self.clone();
                         tasks.spawn(async move {
                             me.copy_catching_panics(request).await;
