@@ -11,25 +11,6 @@ use crate::components::live::poll_while;
 use crate::dto::{AddressDecision, CutoverBoard, CutoverPerson, PersonAddresses, Quietness};
 use crate::format::format_unix;
 
-/// Quietness in words, for a table cell.
-pub fn quietness_words(q: Quietness) -> String {
-    match q {
-        Quietness::NotReadYet => "Not read yet (the first catch-up has not run)".into(),
-        Quietness::Listening { quiet_at } => {
-            format!(
-                "Nothing since the switch; quiet at {} if it stays so",
-                format_unix(quiet_at)
-            )
-        }
-        Quietness::StillArriving { last, quiet_at } => format!(
-            "Still arriving: last {}; quiet at {} if nothing more comes",
-            format_unix(last),
-            format_unix(quiet_at)
-        ),
-        Quietness::Quiet { since } => format!("Quiet since {}", format_unix(since)),
-    }
-}
-
 fn quietness_key(q: Quietness) -> &'static str {
     match q {
         Quietness::NotReadYet => "not-read",
@@ -156,7 +137,7 @@ fn PersonRow(p: CutoverPerson) -> impl IntoView {
             <td>{format_unix(p.switched_at)}</td>
             <td>{catch_ups}{p.trouble.map(|t| view! { <div class="error">{t}</div> })}</td>
             <td>{arrived}</td>
-            <td>{quietness_words(p.quietness)}</td>
+            <td>{p.quietness.in_words()}</td>
         </tr>
     }
 }

@@ -21,6 +21,24 @@ impl Quietness {
     pub fn is_quiet(self) -> bool {
         matches!(self, Quietness::Quiet { .. })
     }
+
+    /// In words, times in UTC: for the IT page and `fountain cutover status`.
+    pub fn in_words(self) -> String {
+        use crate::format::format_unix;
+        match self {
+            Quietness::NotReadYet => "Not read yet (the first catch-up has not run)".into(),
+            Quietness::Listening { quiet_at } => format!(
+                "Nothing since the switch; quiet at {} if it stays so",
+                format_unix(quiet_at)
+            ),
+            Quietness::StillArriving { last, quiet_at } => format!(
+                "Still arriving: last {}; quiet at {} if nothing more comes",
+                format_unix(last),
+                format_unix(quiet_at)
+            ),
+            Quietness::Quiet { since } => format!("Quiet since {}", format_unix(since)),
+        }
+    }
 }
 
 /// Mail that reached the old server after the switch, for one address.

@@ -3,7 +3,7 @@
 //! Exit codes: 0 done, 2 refused (nothing changed), 1 failed.
 use std::path::PathBuf;
 
-use app::dto::{EmailAddress, Quietness, WaveName};
+use app::dto::{EmailAddress, WaveName};
 use clap::{Args, Subcommand, ValueEnum};
 
 use crate::config::Config;
@@ -69,13 +69,28 @@ pub enum ExportFormat {
     Ldif,
 }
 
-pub async fn run(config: Config, args: CutoverArgs) -> anyhow::Result<i32> {
-    let db = crate::db::connect(&config.database.url).await?;
-    let cutover = config
+impl From<ExportFormat> for exports::Format {
+    fn from(format: ExportFormat) -> Self {
+        match format {
+            ExportFormat::Postfix => exports::Format::Postfix,
+            ExportFormat::Csv => exports::Format::Csv,
+            ExportFormat::Ldif => exports::Format::Ldif,
+        }
+    }
+}
+
+/// `[migration.cutover]`, or its defaults where there is no `[migration]`.
+fn cutover_of(config: &Config) -> crate::config::CutoverConfig {
+    config
         .migration
         .as_ref()
         .map(|m| m.cutover.clone())
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+pub async fn run(config: Config, args: CutoverArgs) -> anyhow::Result<i32> {
+    let db = crate::db::connect(&config.database.url).await?;
+    let cutover = cutover_of(&config);
     match args.command {
         CutoverCommand::Switch {
             wave,
@@ -134,7 +149,7 @@ pub async fn run(config: Config, args: CutoverArgs) -> anyhow::Result<i32> {
                 println!(
                     "{}\t{}\t{} catch-up(s)\t{} arrived since the switch\t{}",
                     p.email,
-                    quietness_text(p.quietness),
+                    p.quietness.in_words(),
                     p.catch_ups,
                     arrived,
                     p.trouble.as_deref().unwrap_or("")
@@ -187,13 +202,7 @@ pub async fn run_addresses(config: Config, args: AddressesArgs) -> anyhow::Resul
             Ok(0)
         }
         AddressesCommand::Export { format, output } => {
-            let ldif_dn = config
-                .migration
-                .as_ref()
-                .map(|m| m.cutover.ldif_dn.clone())
-                .unwrap_or_else(|| crate::config::CutoverConfig::default().ldif_dn);
-            let known = addresses::known_people(&db).await?;
-            let routes = exports::routes(&addresses::confirmed(&db).await?, &known);
+            let routes = addresses::routes(&db).await?;
             for c in &routes.conflicts {
                 let people: Vec<&str> = c.people.iter().map(|e| e.as_str()).collect();
                 eprintln!(
@@ -202,11 +211,8 @@ pub async fn run_addresses(config: Config, args: AddressesArgs) -> anyhow::Resul
                     people.join(" and ")
                 );
             }
-            let text = match format {
-                ExportFormat::Postfix => exports::postfix(&routes.routes),
-                ExportFormat::Csv => exports::csv(&routes.routes),
-                ExportFormat::Ldif => exports::ldif(&routes.routes, &ldif_dn),
-            };
+            let text =
+                exports::Format::from(format).render(&routes.routes, &cutover_of(&config).ldif_dn);
             match output {
                 Some(path) => std::fs::write(&path, text)
                     .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?,
@@ -214,21 +220,5 @@ pub async fn run_addresses(config: Config, args: AddressesArgs) -> anyhow::Resul
             }
             Ok(0)
         }
-    }
-}
-
-fn quietness_text(q: Quietness) -> String {
-    use app::format::format_unix;
-    match q {
-        Quietness::NotReadYet => "not read yet".into(),
-        Quietness::Listening { quiet_at } => {
-            format!("nothing so far; quiet at {}", format_unix(quiet_at))
-        }
-        Quietness::StillArriving { last, quiet_at } => format!(
-            "STILL ARRIVING (last {}; quiet at {} if nothing more)",
-            format_unix(last),
-            format_unix(quiet_at)
-        ),
-        Quietness::Quiet { since } => format!("quiet since {}", format_unix(since)),
     }
 }

@@ -110,6 +110,34 @@ pub async fn by_ids(
     Ok(people)
 }
 
+/// The people who have signed in among `emails` (lowercase), by address.
+pub async fn ids_by_email(
+    db: &impl ConnectionTrait,
+    emails: &[String],
+) -> Result<HashMap<String, i64>, DbErr> {
+    let mut users: HashMap<String, i64> = HashMap::new();
+    for chunk in emails.chunks(super::VALUES_PER_QUERY) {
+        // Addresses are kept lowercase; people as their provider spelt them.
+        let found: Vec<(i64, String)> = user::Entity::find()
+            .select_only()
+            .column(user::Column::Id)
+            .column(user::Column::Email)
+            .filter(
+                Expr::expr(Func::lower(Expr::col(user::Column::Email)))
+                    .is_in(chunk.iter().cloned()),
+            )
+            .into_tuple()
+            .all(db)
+            .await?;
+        users.extend(
+            found
+                .into_iter()
+                .map(|(id, email)| (email.to_lowercase(), id)),
+        );
+    }
+    Ok(users)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

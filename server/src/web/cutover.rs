@@ -1,9 +1,6 @@
 //! After delivery moved, on the IT page and the person's page: switching a wave or people, the
-//! catch-ups and the mail still reaching the old server, the old addresses people confirm, and the
-//! routing maps IT downloads (`/it/addresses/export?format=postfix|csv|ldif`). See `jobs::cutover`.
-use std::sync::Arc;
-
-use actix_web::{get, web, HttpMessage, HttpRequest, HttpResponse};
+//! catch-ups and the mail still reaching the old server, and the old addresses people confirm (the
+//! routing maps are downloads: `web::export`). See `jobs::cutover`.
 use app::dto::{
     AddressDecision, CutoverBoard, EmailAddress, PersonAddresses, SwitchOutcome, SwitchTarget,
     Viewer,
@@ -13,7 +10,7 @@ use sea_orm::DatabaseConnection;
 
 use super::self_service::{internal, open};
 use crate::jobs::cutover::addresses::{self, DecideError};
-use crate::jobs::cutover::{board, exports, store};
+use crate::jobs::cutover::{board, store};
 use crate::jobs::Migrations;
 
 /// Before IT configures `[migration]` nobody can have been switched: an empty board.
@@ -89,72 +86,4 @@ fn own(viewer: &Viewer) -> Result<EmailAddress, AppError> {
                 .into(),
         )
     })
-}
-
-#[derive(serde::Deserialize)]
-struct ExportQuery {
-    format: String,
-}
-
-/// The confirmed old addresses as a routing map; an address two people confirmed is left out (the
-/// IT page lists the conflict).
-#[get("/it/addresses/export")]
-async fn addresses_export(
-    req: HttpRequest,
-    query: web::Query<ExportQuery>,
-    migrations: web::Data<Option<Arc<Migrations>>>,
-    state: web::Data<super::AppState>,
-) -> HttpResponse {
-    let it = req
-        .extensions()
-        .get::<Viewer>()
-        .is_some_and(|v| app::areas::IT.iter().any(|r| v.has(*r)));
-    if !it {
-        return HttpResponse::Forbidden().body("This needs the Division IT role.");
-    }
-    let found = async {
-        let known = addresses::known_people(&state.db).await?;
-        Ok::<_, sea_orm::DbErr>((addresses::confirmed(&state.db).await?, known))
-    };
-    let (confirmed, known) = match found.await {
-        Ok(c) => c,
-        Err(e) => {
-            let shown = super::internal("cannot export the old addresses", e);
-            return HttpResponse::InternalServerError().body(shown.to_string());
-        }
-    };
-    let routes = exports::routes(&confirmed, &known).routes;
-    let ldif_dn = migrations
-        .as_ref()
-        .as_ref()
-        .map(|m| m.settings.cutover.ldif_dn.clone())
-        .unwrap_or_else(|| crate::config::CutoverConfig::default().ldif_dn);
-    let (body, name, kind) = match query.format.as_str() {
-        "postfix" => (
-            exports::postfix(&routes),
-            "virtual",
-            "text/plain; charset=utf-8",
-        ),
-        "csv" => (
-            exports::csv(&routes),
-            "old-addresses.csv",
-            "text/csv; charset=utf-8",
-        ),
-        "ldif" => (
-            exports::ldif(&routes, &ldif_dn),
-            "old-addresses.ldif",
-            "text/plain; charset=utf-8",
-        ),
-        _ => {
-            return HttpResponse::BadRequest()
-                .body("Say which format: ?format=postfix, ?format=csv or ?format=ldif.")
-        }
-    };
-    HttpResponse::Ok()
-        .content_type(kind)
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"{name}\""),
-        ))
-        .body(body)
 }

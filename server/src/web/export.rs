@@ -2,8 +2,9 @@
 //! log, its last report and its quarantined messages (`/helpdesk/requests/N/timeline.csv`,
 //! `report.csv`, `quarantine.csv`) for the helpdesk and IT; the corrupt mailboxes
 //! (`/it/corrupt.csv`), the servers' limit changes (`/it/server-limits.csv`), everyone who has
-//! signed in (`/it/people.csv`), and a wave's results (`/it/waves/report.csv`, and printable with its
-//! plots: `/it/waves/report.html`) for IT. The guard lets in whom the page does, and each handler checks
+//! signed in (`/it/people.csv`), a wave's results (`/it/waves/report.csv`, and printable with its
+//! plots: `/it/waves/report.html`) and the old addresses' routing maps
+//! (`/it/addresses/export?format=postfix|csv|ldif`) for IT. The guard lets in whom the page does, and each handler checks
 //! again next to the data.
 use std::sync::Arc;
 
@@ -363,6 +364,40 @@ async fn people_csv(req: HttpRequest, state: web::Data<super::AppState>) -> Http
     attachment("people.csv", out)
 }
 
+#[derive(serde::Deserialize)]
+struct ExportQuery {
+    format: String,
+}
+
+/// The confirmed old addresses as a routing map; an address in conflict is left out (the IT page
+/// lists it).
+#[get("/it/addresses/export")]
+async fn addresses_export(
+    req: HttpRequest,
+    query: web::Query<ExportQuery>,
+    migrations: web::Data<Option<Arc<Migrations>>>,
+    state: web::Data<super::AppState>,
+) -> HttpResponse {
+    use crate::jobs::cutover::{addresses, exports::Format};
+    if !allowed(&req, app::areas::IT) {
+        return HttpResponse::Forbidden().body("This needs the Division IT role.");
+    }
+    let Some(format) = Format::parse(&query.format) else {
+        return HttpResponse::BadRequest()
+            .body("Say which format: ?format=postfix, ?format=csv or ?format=ldif.");
+    };
+    let routes = match addresses::routes(&state.db).await {
+        Ok(routes) => routes.routes,
+        Err(e) => return failed("cannot export the old addresses", e),
+    };
+    let ldif_dn = match migrations.as_ref() {
+        Some(m) => m.settings.cutover.ldif_dn.clone(),
+        None => crate::config::CutoverConfig::default().ldif_dn,
+    };
+    let (name, kind) = format.file();
+    attachment_as(name, kind, format.render(&routes, &ldif_dn))
+}
+
 fn failed(what: &str, e: impl std::fmt::Display) -> HttpResponse {
     let shown = super::internal(what, e);
     HttpResponse::InternalServerError().body(shown.to_string())
@@ -376,8 +411,12 @@ fn allowed(req: &HttpRequest, roles: &[app::dto::Role]) -> bool {
 }
 
 fn attachment(name: &str, body: String) -> HttpResponse {
+    attachment_as(name, "text/csv; charset=utf-8", body)
+}
+
+fn attachment_as(name: &str, kind: &str, body: String) -> HttpResponse {
     HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
+        .content_type(kind)
         .insert_header((
             "Content-Disposition",
             format!("attachment; filename=\"{name}\""),

@@ -64,7 +64,7 @@ pub struct AppState {
 /// The routes of `server/src`: sign-in and `/healthz` (the pages and server functions are Leptos').
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(healthz)
-        .service(cutover::addresses_export)
+        .service(export::addresses_export)
         .service(export::triage_csv)
         .service(export::corrupt_csv)
         .service(export::timeline_csv)

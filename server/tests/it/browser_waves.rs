@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use server::engine::imap::{Credentials, Destination, Endpoint};
 
-use crate::support::browser::{chromium, css, shot, sign_in_as, text_until};
+use crate::support::browser::{chromium, css, scroll_to, shot, sign_in_as, text_until};
 use crate::support::flow::{portal, Portal};
 use crate::support::servers::Cyrus;
 use crate::waves::{fountain, show};
@@ -55,16 +55,6 @@ async fn upload(c: &fantoccini::Client, app: &crate::support::TestApp, file: &st
         .await
         .unwrap();
     css(c, "#import-submit").await.click().await.unwrap();
-}
-
-/// Scrolls the element with `id` to the top of the window (for the screenshots).
-async fn show_me(c: &fantoccini::Client, id: &str) {
-    c.execute(
-        "document.getElementById(arguments[0]).scrollIntoView()",
-        vec![serde_json::json!(id)],
-    )
-    .await
-    .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -201,7 +191,7 @@ async fn it_runs_a_wave_from_the_it_page_on_an_old_cyrus() {
         "{order}"
     );
     assert!(first[2].starts_with("3. carol.cole@example.org"), "{order}");
-    show_me(c, "wave-plan").await;
+    scroll_to(c, "wave-plan").await;
     shot(c, "waves-preflight-plan").await;
 
     // The dashboard while it runs: bytes move, then everyone is done.
@@ -254,7 +244,7 @@ async fn it_runs_a_wave_from_the_it_page_on_an_old_cyrus() {
         .unwrap()
         .unwrap_or_default();
     assert!(points.split(' ').count() >= 2, "a line over time: {points}");
-    show_me(c, "wave-dashboard").await;
+    scroll_to(c, "wave-dashboard").await;
     shot(c, "waves-dashboard-done").await;
 
     // The results as CSV (the link the IT page offers), checked against the new server.

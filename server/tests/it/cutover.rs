@@ -6,11 +6,11 @@
 //! conflict is flagged, and the routing maps are checked by parsing them.
 use std::time::{Duration, Instant};
 
-use crate::support::browser::{chromium, css, shot, sign_in_as, text_until};
+use crate::support::browser::{chromium, css, scroll_to, shot, sign_in_as, text_until};
 use crate::support::flow::Portal;
 use crate::support::servers::Dovecot;
 use crate::support::TestApp;
-use crate::waves::{fountain, master_portal_with, show};
+use crate::waves::{command as run, fountain, master_portal_with, show};
 
 const CAROL: &str = "carol.cole@example.org";
 const DAN: &str = "dan.duarte@example.org";
@@ -21,27 +21,6 @@ fn message(id: &str, headers: &str, subject: &str) -> Vec<u8> {
         "and the rest of the text. ".repeat(40)
     )
     .into_bytes()
-}
-
-/// `fountain ARGS…` with the portal's configuration (any subcommand).
-fn run(app: &TestApp, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_fountain"))
-        .arg("--config")
-        .arg(app.config_path())
-        .args(args)
-        .env_remove("DATABASE_URL")
-        .envs(app.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .output()
-        .unwrap()
-}
-
-async fn scroll_to(c: &fantoccini::Client, id: &str) {
-    c.execute(
-        "document.getElementById(arguments[0]).scrollIntoView()",
-        vec![serde_json::json!(id)],
-    )
-    .await
-    .unwrap();
 }
 
 fn status(app: &TestApp) -> app::dto::CutoverBoard {

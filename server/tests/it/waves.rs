@@ -9,10 +9,14 @@ use crate::support::{Backend, TestApp};
 
 /// `fountain waves ARGS…` with the portal's configuration.
 pub(crate) fn fountain(app: &TestApp, args: &[&str]) -> Output {
+    command(app, &[&["waves"], args].concat())
+}
+
+/// `fountain ARGS…` (any command) with the portal's configuration.
+pub(crate) fn command(app: &TestApp, args: &[&str]) -> Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_fountain"))
         .arg("--config")
         .arg(app.config_path())
-        .arg("waves")
         .args(args)
         .env_remove("DATABASE_URL")
         .envs(app.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))

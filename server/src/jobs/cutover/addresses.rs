@@ -9,6 +9,7 @@ use sea_orm::{
 };
 
 use super::discovery::Candidate;
+use super::exports::Routes;
 use crate::db::entity::old_address;
 
 /// When addresses were last looked for in `email`'s mail (`None`: never, or nothing was found).
@@ -135,9 +136,15 @@ pub async fn everyone(db: &impl ConnectionTrait) -> Result<Vec<PersonAddresses>,
     Ok(people)
 }
 
+/// The routing maps' routes and conflicts, from every confirmation and everyone known.
+pub async fn routes(db: &impl ConnectionTrait) -> Result<Routes, DbErr> {
+    let known = known_people(db).await?;
+    Ok(super::exports::routes(&confirmed(db).await?, &known))
+}
+
 /// Every person Fountain knows by their new address (signed in, or in a wave): an old address that
 /// is one of theirs is never routed to someone else.
-pub async fn known_people(
+async fn known_people(
     db: &impl ConnectionTrait,
 ) -> Result<std::collections::HashSet<EmailAddress>, DbErr> {
     use crate::db::entity::{user, wave_member};
@@ -161,9 +168,7 @@ pub async fn known_people(
 }
 
 /// Every confirmed (person, old address), for the routing maps.
-pub async fn confirmed(
-    db: &impl ConnectionTrait,
-) -> Result<Vec<(EmailAddress, EmailAddress)>, DbErr> {
+async fn confirmed(db: &impl ConnectionTrait) -> Result<Vec<(EmailAddress, EmailAddress)>, DbErr> {
     let rows: Vec<(String, String)> = old_address::Entity::find()
         .select_only()
         .column(old_address::Column::Email)

@@ -8,14 +8,13 @@ use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
 use super::quiet::quietness;
 use super::store;
 use crate::db::entity::wave;
-use crate::jobs::waves::preview::users_by_email;
 use crate::jobs::waves::report::latest_requests;
 
 pub async fn board(db: &impl ConnectionTrait, quiet_secs: i64) -> Result<CutoverBoard, DbErr> {
     let switches = store::all(db).await?;
     let arrived = store::arrivals_by_address(db).await?;
     let emails: Vec<String> = switches.iter().map(|s| s.email.clone()).collect();
-    let users = users_by_email(db, &emails).await?;
+    let users = crate::db::people::ids_by_email(db, &emails).await?;
     let ids: Vec<i64> = users.values().copied().collect();
     let latest = latest_requests(db, &ids).await?;
     let waves: HashMap<i64, String> = wave::Entity::find()

@@ -62,6 +62,44 @@ pub fn routes(confirmed: &[(EmailAddress, EmailAddress)], known: &HashSet<EmailA
     out
 }
 
+/// A routing map's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Postfix,
+    Csv,
+    Ldif,
+}
+
+impl Format {
+    /// As a download names it (`?format=postfix`).
+    pub fn parse(name: &str) -> Option<Format> {
+        match name {
+            "postfix" => Some(Format::Postfix),
+            "csv" => Some(Format::Csv),
+            "ldif" => Some(Format::Ldif),
+            _ => None,
+        }
+    }
+
+    /// The map of `routes` (`dn_template` for LDIF's entries).
+    pub fn render(self, routes: &[Route], dn_template: &str) -> String {
+        match self {
+            Format::Postfix => postfix(routes),
+            Format::Csv => csv(routes),
+            Format::Ldif => ldif(routes, dn_template),
+        }
+    }
+
+    /// The file a download saves it as, and its content type.
+    pub fn file(self) -> (&'static str, &'static str) {
+        match self {
+            Format::Postfix => ("virtual", "text/plain; charset=utf-8"),
+            Format::Csv => ("old-addresses.csv", "text/csv; charset=utf-8"),
+            Format::Ldif => ("old-addresses.ldif", "text/plain; charset=utf-8"),
+        }
+    }
+}
+
 /// A Postfix `virtual(5)` table: `old<TAB>new` a line, for `postmap`.
 pub fn postfix(routes: &[Route]) -> String {
     let mut out =

@@ -65,16 +65,10 @@ pub async fn after_copy(
     let chosen = chosen(&listed, folders);
     if let Some(switch) = &switch {
         // What a person files themselves (sent, drafts, deleted) is not mail arriving.
-        let received: Vec<&ListedFolder> = chosen
-            .iter()
-            .copied()
-            .filter(|f| {
-                !matches!(
-                    f.special_use,
-                    Some(SpecialUse::Sent | SpecialUse::Drafts | SpecialUse::Trash)
-                )
-            })
-            .collect();
+        let received = except(
+            &chosen,
+            &[SpecialUse::Sent, SpecialUse::Drafts, SpecialUse::Trash],
+        );
         let (found, trouble) = arrivals(&mut old, &received, switch.switched_at, domains).await;
         store::record_arrivals(&m.db, email.as_str(), &found, now).await?;
         // Only a read of every folder can say the old address has gone quiet.
@@ -82,22 +76,16 @@ pub async fn after_copy(
     }
     if discover {
         // Received mail only: what a person sent or drafted names others.
-        let received: Vec<&ListedFolder> = chosen
-            .iter()
-            .copied()
-            .filter(|f| {
-                !matches!(
-                    f.special_use,
-                    Some(
-                        SpecialUse::Sent
-                            | SpecialUse::Drafts
-                            | SpecialUse::Trash
-                            | SpecialUse::Junk
-                    )
-                )
-            })
-            .take(DISCOVERY_FOLDERS)
-            .collect();
+        let mut received = except(
+            &chosen,
+            &[
+                SpecialUse::Sent,
+                SpecialUse::Drafts,
+                SpecialUse::Trash,
+                SpecialUse::Junk,
+            ],
+        );
+        received.truncate(DISCOVERY_FOLDERS);
         let mut samples = Vec::new();
         for folder in received {
             let read = async {
@@ -126,7 +114,7 @@ pub async fn after_copy(
             .iter()
             .map(|c| c.address.as_str().to_owned())
             .collect();
-        let theirs = crate::jobs::waves::preview::users_by_email(&m.db, &named).await?;
+        let theirs = crate::db::people::ids_by_email(&m.db, &named).await?;
         found.retain(|c| !theirs.contains_key(c.address.as_str()));
         addresses::record_discovered(&m.db, email, &found, now).await?;
     }
@@ -147,6 +135,15 @@ fn chosen<'a>(listed: &'a [ListedFolder], folders: &[String]) -> Vec<&'a ListedF
             let name = mutf7::decode(&f.wire_name).unwrap_or_else(|_| f.wire_name.clone());
             selected(&name, f.separator.unwrap_or('/'), &include, &[])
         })
+        .collect()
+}
+
+/// `folders` but those of the `kinds` given.
+fn except<'a>(folders: &[&'a ListedFolder], kinds: &[SpecialUse]) -> Vec<&'a ListedFolder> {
+    folders
+        .iter()
+        .copied()
+        .filter(|f| f.special_use.is_none_or(|k| !kinds.contains(&k)))
         .collect()
 }
 

@@ -11,7 +11,7 @@ use sea_orm::{
 use super::estimate::{estimate, rates, Rates};
 use super::measured::copy_rates;
 use super::plan::Job;
-use crate::db::entity::{migration_request, request_event, scan, user, wave, wave_member};
+use crate::db::entity::{migration_request, request_event, scan, wave, wave_member};
 use crate::db::stored;
 use crate::db::VALUES_PER_QUERY;
 
@@ -124,36 +124,7 @@ pub async fn users_of(
     members: &[wave_member::Model],
 ) -> Result<HashMap<String, i64>, DbErr> {
     let emails: Vec<String> = members.iter().map(|m| m.email.clone()).collect();
-    users_by_email(db, &emails).await
-}
-
-/// The people who have signed in among `emails` (lowercase), by address.
-pub async fn users_by_email(
-    db: &impl ConnectionTrait,
-    emails: &[String],
-) -> Result<HashMap<String, i64>, DbErr> {
-    use sea_orm::sea_query::{Expr, Func};
-    let mut users: HashMap<String, i64> = HashMap::new();
-    for chunk in emails.chunks(VALUES_PER_QUERY) {
-        // Addresses are kept lowercase; people as their provider spelt them.
-        let found: Vec<(i64, String)> = user::Entity::find()
-            .select_only()
-            .column(user::Column::Id)
-            .column(user::Column::Email)
-            .filter(
-                Expr::expr(Func::lower(Expr::col(user::Column::Email)))
-                    .is_in(chunk.iter().cloned()),
-            )
-            .into_tuple()
-            .all(db)
-            .await?;
-        users.extend(
-            found
-                .into_iter()
-                .map(|(id, email)| (email.to_lowercase(), id)),
-        );
-    }
-    Ok(users)
+    crate::db::people::ids_by_email(db, &emails).await
 }
 
 /// What the old server allows every copy together, by the limits in force.

@@ -90,6 +90,16 @@ pub async fn sign_in_as(c: &Client, app: &TestApp, path: &str, who: (&str, &str)
     css(c, &format!("{live}[data-hydrated='true']")).await;
 }
 
+/// Scrolls the element with `id` to the top of the window (for the screenshots).
+pub async fn scroll_to(c: &fantoccini::Client, id: &str) {
+    c.execute(
+        "document.getElementById(arguments[0]).scrollIntoView()",
+        vec![serde_json::json!(id)],
+    )
+    .await
+    .unwrap();
+}
+
 /// Waits until `selector`'s text satisfies `ok` (at most `secs`); returns the text.
 pub async fn text_until(
     c: &Client,
