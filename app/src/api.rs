@@ -404,32 +404,43 @@ pub async fn switch_delivery(
     #[server(default)] wave: String,
     #[server(default)] people: String,
 ) -> Result<crate::dto::SwitchOutcome, AppError> {
-    use crate::dto::{EmailAddress, SwitchTarget, WaveName};
     let staff = crate::port::require_any(crate::areas::IT)?;
-    let target = match (wave.trim(), people.trim()) {
-        (w, "") if !w.is_empty() => WaveName::parse(w)
-            .map(SwitchTarget::Wave)
-            .map_err(|e| AppError::BadRequest(e.to_string())),
-        ("", p) if !p.is_empty() => p
-            .split(|c: char| c == ',' || c == ';' || c.is_whitespace())
-            .filter(|a| !a.is_empty())
-            .map(|a| EmailAddress::parse(a).map_err(|e| AppError::BadRequest(e.to_string())))
-            .collect::<Result<Vec<_>, _>>()
-            .and_then(|people| {
-                if people.len() > 10_000 {
-                    Err(AppError::BadRequest(
-                        "That is more than 10,000 people: switch them by wave instead.".into(),
-                    ))
-                } else {
-                    Ok(SwitchTarget::People(people))
-                }
-            }),
-        _ => Err(AppError::BadRequest(
-            "Choose a wave or type addresses (one of the two) to switch delivery for.".into(),
-        )),
-    };
+    let target = crate::dto::SwitchTarget::from_form(&wave, &people).map_err(AppError::BadRequest);
     let target = crate::port::status_of(target)?;
     let outcome = crate::port::portal()?.switch_delivery(&staff, target).await;
+    crate::port::status_of(outcome)
+}
+
+/// The destination servers configured besides the default, and who IT sent to each (division IT).
+#[server(prefix = "/api", endpoint = "destination_board")]
+pub async fn destination_board() -> Result<crate::dto::DestinationBoard, AppError> {
+    crate::port::require_any(crate::areas::IT)?;
+    let outcome = crate::port::portal()?.destination_board().await;
+    crate::port::status_of(outcome)
+}
+
+/// Sends a wave (`wave`) or people (`people`: addresses separated by spaces, commas or lines) to
+/// the destination `destination` (empty or `default`: the default new server), as the IT page's
+/// form sends them (division IT). People whose migration started keep theirs.
+#[server(prefix = "/api", endpoint = "set_destination")]
+pub async fn set_destination(
+    #[server(default)] wave: String,
+    #[server(default)] people: String,
+    #[server(default)] destination: String,
+) -> Result<crate::dto::DestinationOutcome, AppError> {
+    let staff = crate::port::require_any(crate::areas::IT)?;
+    let target = crate::dto::SwitchTarget::from_form(&wave, &people).map_err(AppError::BadRequest);
+    let target = crate::port::status_of(target)?;
+    let to = match destination.trim() {
+        "" | "default" => Ok(None),
+        name => crate::dto::DestinationName::parse(name)
+            .map(Some)
+            .map_err(|e| AppError::BadRequest(e.to_string())),
+    };
+    let to = crate::port::status_of(to)?;
+    let outcome = crate::port::portal()?
+        .set_destination(&staff, target, to)
+        .await;
     crate::port::status_of(outcome)
 }
 

@@ -7,12 +7,12 @@ use leptos::prelude::*;
 
 use crate::dto::{
     AddressDecision, BulkOutcome, CorruptQueue, CutoverBoard, DecisionKind, DecisionOutcome,
-    EmailAddress, EmailKind, EmailPreview, MigrationView, Person, PersonAddresses, QuarantineId,
-    QueueDecision, QueueDecisionOutcome, Reason, Repair, RepairPreview, RequestAction,
-    RequestDetail, RequestId, Role, ServerLimits, ServerRole, ServerStatus, StaffEmail,
-    SwitchOutcome, SwitchTarget, TemplateFile, Triage, TriageQuery, TriageSelection, Viewer,
-    WaveCommand, WaveDashboard, WaveMessages, WaveName, WavePlan, WaveSettings, WaveState,
-    WaveSummary,
+    DestinationBoard, DestinationName, DestinationOutcome, EmailAddress, EmailKind, EmailPreview,
+    MigrationView, Person, PersonAddresses, QuarantineId, QueueDecision, QueueDecisionOutcome,
+    Reason, Repair, RepairPreview, RequestAction, RequestDetail, RequestId, Role, ServerLimits,
+    ServerRole, ServerStatus, StaffEmail, SwitchOutcome, SwitchTarget, TemplateFile, Triage,
+    TriageQuery, TriageSelection, Viewer, WaveCommand, WaveDashboard, WaveMessages, WaveName,
+    WavePlan, WaveSettings, WaveState, WaveSummary,
 };
 use crate::error::AppError;
 
@@ -137,6 +137,17 @@ pub trait Portal: Send + Sync + 'static {
         staff: &Viewer,
         target: SwitchTarget,
     ) -> Result<SwitchOutcome, AppError>;
+
+    /// The destinations configured besides the default, and who goes to each.
+    async fn destination_board(&self) -> Result<DestinationBoard, AppError>;
+
+    /// Sends a wave or people to a destination (`None`: the default new server).
+    async fn set_destination(
+        &self,
+        staff: &Viewer,
+        target: SwitchTarget,
+        to: Option<DestinationName>,
+    ) -> Result<DestinationOutcome, AppError>;
 
     /// Everyone's old addresses found in their mail, people with a conflict first.
     async fn old_addresses(&self) -> Result<Vec<PersonAddresses>, AppError>;

@@ -20,6 +20,7 @@ mod m20261202_000013_wave_requests;
 mod m20261203_000014_wave_samples;
 mod m20261203_000015_wave_outreach;
 mod m20261203_000016_cutover;
+mod m20261203_000017_destinations;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000014_wave_samples::Migration),
             Box::new(m20261203_000015_wave_outreach::Migration),
             Box::new(m20261203_000016_cutover::Migration),
+            Box::new(m20261203_000017_destinations::Migration),
         ]
     }
 }

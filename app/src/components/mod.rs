@@ -1,6 +1,7 @@
 pub mod bulk_bar;
 pub mod corrupt_queue;
 pub mod cutover;
+pub mod destinations;
 pub mod email_templates;
 pub mod gate;
 pub mod header;

@@ -35,44 +35,81 @@ pub fn Servers() -> impl IntoView {
             Err(e) => view! { <p class="error" role="alert" id="limits-outcome">{e.to_string()}</p> }.into_any(),
         })}
         <div class="servers">
-            {ServerRole::ALL
-                .into_iter()
-                .map(|role| {
-                    view! {
-                        <article class="server" id=format!("server-{}", role.as_str())>
-                            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                                {move || Suspend::new(async move {
-                                    match live.await {
-                                        Ok(all) => match all.into_iter().find(|s| s.role == role) {
-                                            Some(s) => view! { <ServerState s=s /> }.into_any(),
-                                            None => view! {
-                                                <h3>{role.label()}</h3>
-                                                <p class="muted">"Not configured yet: migrations open once [migration] is set."</p>
-                                            }
-                                            .into_any(),
-                                        },
-                                        Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
-                                    }
-                                })}
-                            </Transition>
-                            <Suspense fallback=|| ()>
-                                {move || Suspend::new(async move {
-                                    saved
-                                        .await
-                                        .ok()
-                                        .and_then(|all| all.into_iter().find(|s| s.role == role))
-                                        .map(|s| view! { <LimitsForm role=role now=s.in_force change=change /> })
-                                })}
-                            </Suspense>
-                        </article>
-                    }
-                })
-                .collect_view()}
+            // The servers to show: the two every configuration has, and each destination IT
+            // configured besides (read again only after a change, so open forms stay open).
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let roles = roles_of(&saved.await.unwrap_or_default());
+                    roles
+                        .into_iter()
+                        .map(|role| view! { <ServerCard role=role live=live saved=saved change=change /> })
+                        .collect_view()
+                })}
+            </Suspense>
         </div>
         <p class="muted">
             "The latest 20 changes are listed under each server. "
             <a href="/it/server-limits.csv" rel="external" download="server-limits.csv" id="server-limits-csv">"Export every change as CSV"</a>
         </p>
+    }
+}
+
+/// The old and new servers, then each configured destination in the order given.
+fn roles_of(statuses: &[ServerStatus]) -> Vec<ServerRole> {
+    let mut roles = ServerRole::ALL.to_vec();
+    roles.extend(
+        statuses
+            .iter()
+            .map(|s| s.role.clone())
+            .filter(|r| matches!(r, ServerRole::Destination(_))),
+    );
+    roles
+}
+
+type Statuses = Resource<Result<Vec<ServerStatus>, crate::error::AppError>>;
+
+#[component]
+fn ServerCard(
+    role: ServerRole,
+    live: Statuses,
+    saved: Statuses,
+    change: ServerAction<SetServerLimits>,
+) -> impl IntoView {
+    let id = format!("server-{}", role.as_str());
+    let (shown, formed) = (role.clone(), role);
+    view! {
+        <article class="server" id=id>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || {
+                    let role = shown.clone();
+                    Suspend::new(async move {
+                        match live.await {
+                            Ok(all) => match all.into_iter().find(|s| s.role == role) {
+                                Some(s) => view! { <ServerState s=s /> }.into_any(),
+                                None => view! {
+                                    <h3>{role.label()}</h3>
+                                    <p class="muted">"Not configured yet: migrations open once [migration] is set."</p>
+                                }
+                                .into_any(),
+                            },
+                            Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                        }
+                    })
+                }}
+            </Transition>
+            <Suspense fallback=|| ()>
+                {move || {
+                    let role = formed.clone();
+                    Suspend::new(async move {
+                        saved
+                            .await
+                            .ok()
+                            .and_then(|all| all.into_iter().find(|s| s.role == role))
+                            .map(|s| view! { <LimitsForm role=s.role.clone() now=s.in_force change=change /> })
+                    })
+                }}
+            </Suspense>
+        </article>
     }
 }
 
@@ -182,16 +219,25 @@ fn LimitsForm(
     now: ServerLimits,
     change: ServerAction<SetServerLimits>,
 ) -> impl IntoView {
-    let r = role.as_str();
-    let id = move |what: &str| format!("limits-{r}-{what}");
+    let r = role.as_str().to_owned();
+    let [open, form, connections, rate, paused, reason, save] = [
+        "open",
+        "form",
+        "connections",
+        "rate",
+        "paused",
+        "reason",
+        "save",
+    ]
+    .map(|what| format!("limits-{r}-{what}"));
     view! {
         <details class="limits-form">
-            <summary id=id("open")>"Change these limits"</summary>
-            <ActionForm action=change attr:id=id("form") attr:class="stacked">
+            <summary id=open>"Change these limits"</summary>
+            <ActionForm action=change attr:id=form attr:class="stacked">
                 <input type="hidden" name="server" value=r />
-                <label for=id("connections")>"Connections at once (from the next connection on)"</label>
+                <label for=connections.clone()>"Connections at once (from the next connection on)"</label>
                 <input
-                    id=id("connections")
+                    id=connections
                     name="max_connections"
                     type="number"
                     min="1"
@@ -199,20 +245,20 @@ fn LimitsForm(
                     required
                     value=now.max_connections.to_string()
                 />
-                <label for=id("rate")>"MB per second (empty: no limit)"</label>
+                <label for=rate.clone()>"MB per second (empty: no limit)"</label>
                 <input
-                    id=id("rate")
+                    id=rate
                     name="max_mb_per_sec"
                     inputmode="decimal"
                     value=now.max_mb_per_sec.map(|r| r.to_string()).unwrap_or_default()
                 />
                 <label>
-                    <input id=id("paused") type="checkbox" name="claims_paused" value="true" checked=now.claims_paused />
+                    <input id=paused type="checkbox" name="claims_paused" value="true" checked=now.claims_paused />
                     " Pause new claims (nothing new starts here; what runs goes on)"
                 </label>
-                <label for=id("reason")>"Why (recorded with your name)"</label>
-                <textarea id=id("reason") name="reason" required minlength="3"></textarea>
-                <button id=id("save") type="submit" class="button primary">"Save"</button>
+                <label for=reason.clone()>"Why (recorded with your name)"</label>
+                <textarea id=reason name="reason" required minlength="3"></textarea>
+                <button id=save type="submit" class="button primary">"Save"</button>
             </ActionForm>
         </details>
     }

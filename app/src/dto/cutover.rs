@@ -124,11 +124,41 @@ pub struct PersonAddresses {
     pub addresses: Vec<OldAddress>,
 }
 
-/// Whose delivery IT switches.
+/// Whose delivery IT switches (or whose destination IT sets): a wave's people, or people by address.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SwitchTarget {
     Wave(super::WaveName),
     People(Vec<EmailAddress>),
+}
+
+impl SwitchTarget {
+    /// The most addresses typed at once; more go by wave.
+    pub const MAX_PEOPLE: usize = 10_000;
+
+    /// As IT's forms send it: a wave's name, or addresses separated by spaces, commas, semicolons
+    /// or lines; exactly one of the two.
+    pub fn from_form(wave: &str, people: &str) -> Result<SwitchTarget, String> {
+        match (wave.trim(), people.trim()) {
+            (w, "") if !w.is_empty() => super::WaveName::parse(w)
+                .map(SwitchTarget::Wave)
+                .map_err(|e| e.to_string()),
+            ("", p) if !p.is_empty() => {
+                let people = p
+                    .split(|c: char| c == ',' || c == ';' || c.is_whitespace())
+                    .filter(|a| !a.is_empty())
+                    .map(|a| EmailAddress::parse(a).map_err(|e| e.to_string()))
+                    .collect::<Result<Vec<_>, _>>()?;
+                if people.len() > Self::MAX_PEOPLE {
+                    return Err(format!(
+                        "That is more than {} people: choose them by wave instead.",
+                        Self::MAX_PEOPLE
+                    ));
+                }
+                Ok(SwitchTarget::People(people))
+            }
+            _ => Err("Choose a wave or type addresses (one of the two).".into()),
+        }
+    }
 }
 
 /// What a switch did.

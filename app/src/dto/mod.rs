@@ -73,6 +73,7 @@ pub struct Person {
 
 mod address;
 mod cutover;
+mod destination;
 mod detail;
 mod failure;
 mod ids;
@@ -91,6 +92,9 @@ pub use address::{AddressError, EmailAddress};
 pub use cutover::{
     AddressDecision, Arrived, CutoverBoard, CutoverPerson, OldAddress, PersonAddresses, Quietness,
     SwitchOutcome, SwitchTarget,
+};
+pub use destination::{
+    DestinationBoard, DestinationName, DestinationNameError, DestinationOutcome, PersonDestination,
 };
 pub use detail::{
     ProtocolSide, ProtocolSummary, RequestDetail, StaffEmail, TimelineEntry, What, Who,

@@ -2,36 +2,63 @@
 //! change them while Fountain runs, each change with who and why) and how the server is doing now.
 use serde::{Deserialize, Serialize};
 
-/// Which configured server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+use super::DestinationName;
+
+/// Which configured server: stored and sent as its name (`old`, `new`, or a destination's).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub enum ServerRole {
     /// Where mail is copied from.
     Old,
-    /// Where mail is copied to.
+    /// Where mail is copied to, unless IT sends a person elsewhere.
     New,
+    /// Another server mail is copied to, for the people IT sends there.
+    Destination(DestinationName),
 }
 
 impl ServerRole {
+    /// The two servers every configuration has.
     pub const ALL: [ServerRole; 2] = [ServerRole::Old, ServerRole::New];
 
     /// As stored and in element ids.
-    pub fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             ServerRole::Old => "old",
             ServerRole::New => "new",
+            ServerRole::Destination(name) => name.as_str(),
         }
     }
 
     pub fn parse(stored: &str) -> Option<ServerRole> {
-        ServerRole::ALL.into_iter().find(|r| r.as_str() == stored)
+        match stored {
+            "old" => Some(ServerRole::Old),
+            "new" => Some(ServerRole::New),
+            other => DestinationName::parse(other)
+                .ok()
+                .filter(|n| n.as_str() == other)
+                .map(ServerRole::Destination),
+        }
     }
 
-    pub fn label(self) -> &'static str {
+    pub fn label(&self) -> String {
         match self {
-            ServerRole::Old => "Old server",
-            ServerRole::New => "New server",
+            ServerRole::Old => "Old server".into(),
+            ServerRole::New => "New server".into(),
+            ServerRole::Destination(name) => format!("Destination “{name}”"),
         }
+    }
+}
+
+impl TryFrom<String> for ServerRole {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        ServerRole::parse(&s).ok_or_else(|| format!("{s:?} is not a configured server"))
+    }
+}
+
+impl From<ServerRole> for String {
+    fn from(role: ServerRole) -> String {
+        role.as_str().to_owned()
     }
 }
 
@@ -189,10 +216,14 @@ mod tests {
 
     #[test]
     fn roles_round_trip_through_their_stored_names() {
-        for role in ServerRole::ALL {
-            assert_eq!(ServerRole::parse(role.as_str()), Some(role));
+        let exchange = ServerRole::Destination(DestinationName::parse("exchange").unwrap());
+        for role in ServerRole::ALL.into_iter().chain([exchange]) {
+            assert_eq!(ServerRole::parse(role.as_str()), Some(role.clone()));
+            let json = serde_json::to_string(&role).unwrap();
+            assert_eq!(serde_json::from_str::<ServerRole>(&json).unwrap(), role);
         }
         assert_eq!(ServerRole::parse("OLD"), None);
+        assert_eq!(ServerRole::parse(" exchange"), None);
     }
 
     proptest! {

@@ -6,6 +6,7 @@ use crate::api::{corrupt_mailboxes, people, DecideForQueue};
 use crate::areas;
 use crate::components::corrupt_queue::{CorruptMailboxes, QueueDecisionBar, QueueDecisionState};
 use crate::components::cutover::{Cutover, OldAddressBook};
+use crate::components::destinations::Destinations;
 use crate::components::email_templates::EmailTemplates;
 use crate::components::gate::Gate;
 use crate::components::live::hydrated;
@@ -74,6 +75,14 @@ fn ItBody() -> impl IntoView {
                 "A running wave gives each copy its turn, inside its window, never more at once than it may."
             </p>
             <Waves />
+        </section>
+        <section class="card" id="destinations">
+            <h2>"Destinations"</h2>
+            <p class="muted">
+                "Most people's mail goes to the new server; IT may send some to another configured server (with its own limits and client instructions), "
+                "by the wave file's destination column or here. Once someone's migration has started, their destination stays."
+            </p>
+            <Destinations />
         </section>
         <section class="card" id="cutover">
             <h2>"Cutover: delivery on the new server"</h2>

@@ -12,7 +12,11 @@ use lockout::{must_wait, normalised_login, AttemptKey};
 
 use app::dto::UserId;
 
-use crate::config::{MailAuth, MailServer};
+use std::collections::BTreeMap;
+
+use app::dto::DestinationName;
+
+use crate::config::{MailAuth, MailServer, MigrationConfig};
 use crate::db::entity::old_account as row;
 use crate::db::now;
 use crate::engine::copy::Side;
@@ -24,6 +28,8 @@ pub struct Accounts {
     db: DatabaseConnection,
     old_server: MailServer,
     new_server: MailServer,
+    /// The other servers IT sends some people to, by name.
+    destinations: BTreeMap<String, MailServer>,
     /// Present in password mode: seals the passwords people type.
     secrets: Option<SecretBox>,
 }
@@ -51,6 +57,8 @@ pub enum AccountError {
     Db(#[from] sea_orm::DbErr),
     #[error("{0}")]
     Setup(String),
+    #[error("The server your new mailbox is on (“{0}”) is not configured in Fountain any more. Nothing copied so far is lost; tell the helpdesk: IT has to configure it again (or send you elsewhere).")]
+    NoDestination(DestinationName),
 }
 
 fn context(user_id: UserId) -> String {
@@ -58,17 +66,32 @@ fn context(user_id: UserId) -> String {
 }
 
 impl Accounts {
+    /// From IT's settings: the old server, and the servers mail is written to.
     pub fn new(
         db: DatabaseConnection,
-        old_server: MailServer,
-        new_server: MailServer,
+        settings: &MigrationConfig,
         secrets: Option<SecretBox>,
     ) -> Accounts {
         Accounts {
             db,
-            old_server,
-            new_server,
+            old_server: settings.old_server.clone(),
+            new_server: settings.new_server.clone(),
+            destinations: settings.destinations.clone(),
             secrets,
+        }
+    }
+
+    /// The server mail goes to for people sent to `destination` (`None`: the default new server).
+    fn written_to(
+        &self,
+        destination: Option<&DestinationName>,
+    ) -> Result<&MailServer, AccountError> {
+        match destination {
+            None => Ok(&self.new_server),
+            Some(name) => self
+                .destinations
+                .get(name.as_str())
+                .ok_or_else(|| AccountError::NoDestination(name.clone())),
         }
     }
 
@@ -104,9 +127,14 @@ impl Accounts {
         }
     }
 
-    /// The new server's side: always as the administrator, for the person's new mailbox.
-    pub fn new_side(&self, email: &str) -> Result<Side, AccountError> {
-        let server = &self.new_server;
+    /// The new server's side (the person's `destination`'s): always as the administrator, for the
+    /// person's new mailbox.
+    pub fn new_side(
+        &self,
+        email: &str,
+        destination: Option<&DestinationName>,
+    ) -> Result<Side, AccountError> {
+        let server = self.written_to(destination)?;
         let credentials = server
             .credentials(server.login_for(email), None)
             .map_err(|e| AccountError::Setup(e.to_string()))?;
@@ -122,21 +150,28 @@ impl Accounts {
         &self,
         user_id: UserId,
         email: &str,
+        destination: Option<&DestinationName>,
     ) -> Result<Option<(String, String)>, AccountError> {
         let Some(account) = self.old_account(user_id).await? else {
             return Ok(None);
         };
-        Ok(Some(self.journal_names(&account.login, email)))
+        Ok(self.journal_names(&account.login, email, destination))
     }
 
-    /// The journal's names of the old mailbox of `login` and the new one of `email`.
-    pub fn journal_names(&self, login: &str, email: &str) -> (String, String) {
+    /// The journal's names of the old mailbox of `login` and the new one of `email` on
+    /// `destination`; `None` when that destination is not configured (any more).
+    pub fn journal_names(
+        &self,
+        login: &str,
+        email: &str,
+        destination: Option<&DestinationName>,
+    ) -> Option<(String, String)> {
         use crate::engine::copy::journal_name;
-        let new = &self.new_server;
-        (
+        let new = self.written_to(destination).ok()?;
+        Some((
             journal_name(login, &self.old_server.endpoint()),
             journal_name(&new.login_for(email), &new.endpoint()),
-        )
+        ))
     }
 
     /// The old accounts of `ids`, by person; read in chunks, within any database's limit on a

@@ -1,6 +1,7 @@
 //! The `fountain` command line.
 mod copy;
 mod cutover;
+mod destinations;
 mod progress;
 mod waves;
 mod worker;
@@ -44,6 +45,8 @@ pub enum Command {
     Cutover(cutover::CutoverArgs),
     /// The old addresses people confirmed as theirs: list them, export the routing maps.
     Addresses(cutover::AddressesArgs),
+    /// Who goes to a destination server other than the default new one: set, list.
+    Destinations(destinations::DestinationsArgs),
 }
 
 pub fn run() -> anyhow::Result<()> {
@@ -66,9 +69,10 @@ pub fn run() -> anyhow::Result<()> {
     let config = Config::load(cli.config.as_deref(), std::env::vars())?;
     // A command run at a terminal says only what went wrong besides its own output.
     let level = match &command {
-        Command::Waves(_) | Command::Cutover(_) | Command::Addresses(_) => {
-            crate::telemetry::TERMINAL_LEVEL
-        }
+        Command::Waves(_)
+        | Command::Cutover(_)
+        | Command::Addresses(_)
+        | Command::Destinations(_) => crate::telemetry::TERMINAL_LEVEL,
         _ => crate::telemetry::SERVICE_LEVEL,
     };
     crate::telemetry::init(config.log.format, level);
@@ -111,6 +115,10 @@ pub fn run() -> anyhow::Result<()> {
         }
         Command::Addresses(args) => {
             let code = runtime()?.block_on(cutover::run_addresses(config, args))?;
+            std::process::exit(code);
+        }
+        Command::Destinations(args) => {
+            let code = runtime()?.block_on(destinations::run(config, args))?;
             std::process::exit(code);
         }
         Command::Copy(_) => unreachable!("handled above"),

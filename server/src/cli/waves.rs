@@ -1,6 +1,5 @@
 //! `fountain waves …`: division IT's waves from a terminal. Exit codes: 0 done, 2 refused (the file
 //! has lines that cannot be taken, or the wave cannot take them; nothing was changed), 1 failed.
-use std::collections::HashSet;
 use std::path::PathBuf;
 
 use app::dto::{EmailAddress, WaveMode, WaveName};
@@ -137,8 +136,7 @@ pub async fn run(config: Config, args: WavesArgs) -> anyhow::Result<i32> {
             let name = WaveName::parse(&wave)?;
             let reader = std::fs::File::open(&file)
                 .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", file.display()))?;
-            // Named destinations come with per-person destinations; until then, the default only.
-            let destinations = HashSet::new();
+            let destinations = crate::jobs::destinations::configured(config.migration.as_ref());
             match store::import(&db, &name, reader, &destinations, &by).await {
                 Ok(imported) => {
                     if json {
@@ -285,12 +283,10 @@ pub async fn run(config: Config, args: WavesArgs) -> anyhow::Result<i32> {
                 return Ok(2);
             };
             let (connections, rate, per_copy, assumed_mb) = match &config.migration {
-                Some(m) => (
-                    m.max_connections_per_server,
-                    m.max_mb_per_sec,
-                    m.parallel_folders,
-                    m.assumed_mb_per_sec,
-                ),
+                Some(m) => {
+                    let (connections, rate) = m.limits_of(&m.old_server);
+                    (connections, rate, m.parallel_folders, m.assumed_mb_per_sec)
+                }
                 None => (2, None, 1, 2.0),
             };
             let allowed = preview::old_server_allows(&db, connections, rate, per_copy).await?;

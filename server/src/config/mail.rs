@@ -1,7 +1,10 @@
 //! The `[migration]` and `[email]` sections: which servers mail moves between, how Fountain logs in
 //! on them, and how it sends status emails.
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
+
+use app::dto::{DestinationName, ServerRole};
 
 use serde::Deserialize;
 use url::Url;
@@ -83,6 +86,11 @@ pub struct MigrationConfig {
     /// After delivery moves to the new server: catch-ups, quietness, old addresses.
     #[serde(default)]
     pub cutover: super::CutoverConfig,
+    /// Servers besides `new_server` that IT sends some people to, by name
+    /// (`[migration.destinations.exchange]`), each with its own login, limits, kind and client
+    /// settings. A person goes to one by the wave file's `destination` column or IT's choice.
+    #[serde(default)]
+    pub destinations: BTreeMap<String, MailServer>,
 }
 
 /// One IMAP server and how Fountain logs in on it.
@@ -123,6 +131,13 @@ pub struct MailServer {
     /// The largest message the new server takes, in MB, when it does not announce APPENDLIMIT: the
     /// scan warns about bigger ones before anything is copied.
     pub max_message_mb: Option<f64>,
+    /// This server's own connection cap and rate (default: `migration.max_connections_per_server`
+    /// and `migration.max_mb_per_sec`).
+    pub max_connections: Option<usize>,
+    pub max_mb_per_sec: Option<f64>,
+    /// A destination's settings for people's mail programs (the default new server's are
+    /// `[migration.client]`); an unset help page falls back to that one.
+    pub client: Option<ClientSettings>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -238,12 +253,34 @@ impl MigrationConfig {
         self.old_server.validate("migration.old_server")?;
         self.new_server.validate("migration.new_server")?;
         self.cutover.validate()?;
-        if self.new_server.auth == MailAuth::Password {
-            return Err(
-                "migration.new_server.auth must be \"proxy\" or \"master\": Fountain writes into new \
-                 mailboxes as an administrator"
-                    .into(),
-            );
+        for (name, server) in &self.destinations {
+            let key = format!("migration.destinations.{name}");
+            if DestinationName::parse(name).map(|n| n.as_str() == name) != Ok(true) {
+                return Err(format!(
+                    "{key}: a destination's name is 1 to 32 lowercase letters, digits, - or _, \
+                     starting with a letter (not old, new or default)"
+                ));
+            }
+            server.validate(&key)?;
+        }
+        for (key, server) in self.written_to() {
+            if server.auth == MailAuth::Password {
+                return Err(format!(
+                    "{key}.auth must be \"proxy\" or \"master\": Fountain writes into new \
+                     mailboxes as an administrator"
+                ));
+            }
+        }
+        for (key, server) in [
+            ("migration.old_server", &self.old_server),
+            ("migration.new_server", &self.new_server),
+        ] {
+            if server.client.is_some() {
+                return Err(format!(
+                    "{key}.client: client settings belong to [migration.client] (the default new \
+                     server) or to a destination"
+                ));
+            }
         }
         if self.old_server.auth == MailAuth::Password
             && self.secrets_key.is_some() == self.secrets_key_file.is_some()
@@ -324,6 +361,84 @@ impl MigrationConfig {
     pub fn heartbeat_timeout(&self) -> Duration {
         Duration::from_secs(self.heartbeat_timeout_secs)
     }
+
+    /// The connections at once and MB/s `server` is configured with: its own, else the defaults.
+    pub fn limits_of(&self, server: &MailServer) -> (usize, Option<f64>) {
+        (
+            server
+                .max_connections
+                .unwrap_or(self.max_connections_per_server),
+            server.max_mb_per_sec.or(self.max_mb_per_sec),
+        )
+    }
+
+    /// The servers mail is written to, with their configuration keys: the new server, then each
+    /// destination.
+    fn written_to(&self) -> Vec<(String, &MailServer)> {
+        let mut out = vec![("migration.new_server".to_owned(), &self.new_server)];
+        out.extend(
+            self.destinations
+                .iter()
+                .map(|(name, s)| (format!("migration.destinations.{name}"), s)),
+        );
+        out
+    }
+
+    /// Every configured server: old, new, then each destination by name.
+    pub fn servers(&self) -> Vec<(ServerRole, &MailServer)> {
+        let mut out = vec![
+            (ServerRole::Old, &self.old_server),
+            (ServerRole::New, &self.new_server),
+        ];
+        out.extend(self.destinations.iter().filter_map(|(name, server)| {
+            let name = DestinationName::parse(name).ok()?;
+            Some((ServerRole::Destination(name), server))
+        }));
+        out
+    }
+
+    /// The configured server of `role`, if any.
+    pub fn server(&self, role: &ServerRole) -> Option<&MailServer> {
+        match role {
+            ServerRole::Old => Some(&self.old_server),
+            ServerRole::New => Some(&self.new_server),
+            ServerRole::Destination(name) => self.destinations.get(name.as_str()),
+        }
+    }
+
+    /// Where mail goes for a person sent to `destination` (`None`: the default new server); the
+    /// name back when no such destination is configured (any more).
+    pub fn destination<'a>(
+        &self,
+        destination: Option<&'a DestinationName>,
+    ) -> Result<&MailServer, &'a DestinationName> {
+        match destination {
+            None => Ok(&self.new_server),
+            Some(name) => self.destinations.get(name.as_str()).ok_or(name),
+        }
+    }
+
+    /// The destinations configured besides the default new server.
+    pub fn destination_names(&self) -> Vec<DestinationName> {
+        self.destinations
+            .keys()
+            .filter_map(|n| DestinationName::parse(n).ok())
+            .collect()
+    }
+
+    /// What people sent to `destination` type into their mail program.
+    pub fn client_for(&self, destination: Option<&DestinationName>) -> ClientSettings {
+        let own = destination
+            .and_then(|n| self.destinations.get(n.as_str()))
+            .and_then(|s| s.client.clone());
+        match own {
+            None => self.client.clone(),
+            Some(own) => ClientSettings {
+                help_url: own.help_url.or_else(|| self.client.help_url.clone()),
+                ..own
+            },
+        }
+    }
 }
 
 impl MailServer {
@@ -344,6 +459,12 @@ impl MailServer {
             .find_map(|f| Fingerprint::parse(f).err())
         {
             return Err(format!("{key}.certificate_sha256: {e}"));
+        }
+        if self.max_connections == Some(0) {
+            return Err(format!("{key}.max_connections must be at least 1"));
+        }
+        if self.max_mb_per_sec.is_some_and(|r| r.is_nan() || r <= 0.0) {
+            return Err(format!("{key}.max_mb_per_sec must be above 0"));
         }
         if !self.login.contains('{') && self.auth != MailAuth::Password {
             return Err(format!(

@@ -270,9 +270,10 @@ impl Config {
         }
         if let Some(migration) = &self.migration {
             migration.validate()?;
-            let by_localpart = [&migration.old_server, &migration.new_server]
+            let by_localpart = migration
+                .servers()
                 .iter()
-                .any(|s| s.login.contains("{localpart}"));
+                .any(|(_, s)| s.login.contains("{localpart}"));
             if by_localpart && self.auth.allowed_domains.is_empty() {
                 return Err(
                     "auth.allowed_domains must list the organisation's mail domains when a mailbox \

@@ -18,13 +18,15 @@ pub struct JobTable {
 }
 
 /// Moves the oldest row in state `from` to state `to`, held by `worker` with a fresh heartbeat, and
-/// returns its id; `None` when there is nothing to take.
+/// returns its id; `None` when there is nothing to take. `also_where` narrows the rows taken
+/// (`" AND …"` over the table's columns, without values from outside, or "").
 pub async fn claim_oldest(
     db: &impl ConnectionTrait,
     job: &JobTable,
     from: &str,
     to: &str,
     worker: &str,
+    also_where: &str,
 ) -> Result<Option<i64>, DbErr> {
     let backend = db.get_database_backend();
     let p = placeholder(backend);
@@ -48,7 +50,7 @@ pub async fn claim_oldest(
     };
     let sql = format!(
         "UPDATE {table} SET state = {p}1, worker = {p}2, heartbeat_at = {p}3, updated_at = {p}3{also_set} \
-         WHERE id = (SELECT id FROM {table} WHERE state = {p}4{settled} ORDER BY {order_by}, id LIMIT 1{lock}) \
+         WHERE id = (SELECT id FROM {table} WHERE state = {p}4{settled}{also_where} ORDER BY {order_by}, id LIMIT 1{lock}) \
          AND state = {p}4 RETURNING id"
     );
     let claimed = db

@@ -48,7 +48,8 @@ pub fn of_account(e: &AccountError) -> FailureClass {
         | AccountError::TooManyAttempts(_)
         | AccountError::Unreadable(_)
         | AccountError::Db(_)
-        | AccountError::Setup(_) => FailureClass::Internal,
+        | AccountError::Setup(_)
+        | AccountError::NoDestination(_) => FailureClass::Internal,
     }
 }
 

@@ -6,6 +6,7 @@ pub mod attempts;
 mod claim;
 pub mod corrupt;
 pub mod cutover;
+pub mod destinations;
 pub mod ending;
 pub mod failure;
 pub mod progress;

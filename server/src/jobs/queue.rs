@@ -12,9 +12,10 @@ use sea_orm::{
 
 use super::attempts::{after_crash, AfterCrash};
 use super::claim::{claim_oldest, JobTable};
+use super::destinations::Closed;
 use super::state::{transition, transition_in, Event, NotAllowed, RequestState};
 use super::timeline::{self, Actor, Entry};
-use app::dto::{FailureClass, RequestId, UserId};
+use app::dto::{DestinationName, FailureClass, RequestId, UserId};
 
 use crate::db::entity::migration_request as row;
 use crate::db::now;
@@ -36,6 +37,8 @@ pub struct Request {
     pub failure_class: Option<FailureClass>,
     /// The wave whose schedule holds and releases it.
     pub wave_id: Option<i64>,
+    /// Where it copies to (`None`: the default new server), fixed when it was submitted.
+    pub destination: Option<DestinationName>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -94,9 +97,17 @@ impl<C: ConnectionTrait + TransactionTrait> Queue<'_, C> {
             None => RequestState::Queued,
         };
         let txn = self.db.begin().await?;
+        // Where IT sends the person, read with the insert: it stays with the request from now on.
+        let email = crate::db::entity::user::Entity::find_by_id(user_id.0)
+            .one(&txn)
+            .await?
+            .map(|u| u.email)
+            .unwrap_or_default();
+        let destination = super::destinations::of_person(&txn, &email).await?;
         let inserted = row::Entity::insert(row::ActiveModel {
             user_id: Set(user_id.0),
             wave_id: Set(wave),
+            destination: Set(destination.map(String::from)),
             state: Set(state.as_str().to_owned()),
             active_key: Set(Some(user_id.0)),
             folders: Set(serde_json::to_string(folders).expect("strings serialise")),
@@ -134,6 +145,16 @@ impl<C: ConnectionTrait + TransactionTrait> Queue<'_, C> {
     /// Takes the oldest queued request for `worker`, or `None` when the queue is empty. Two workers
     /// never get the same request.
     pub async fn claim(&self, worker: &str) -> Result<Option<Request>, QueueError> {
+        self.claim_open(worker, &Closed::default()).await
+    }
+
+    /// [`claim`](Self::claim), leaving alone the requests bound for a `closed` destination (IT
+    /// paused it, or its load guard tripped).
+    pub async fn claim_open(
+        &self,
+        worker: &str,
+        closed: &Closed,
+    ) -> Result<Option<Request>, QueueError> {
         let table = JobTable {
             table: "migration_requests",
             order_by: "queued_at",
@@ -145,7 +166,17 @@ impl<C: ConnectionTrait + TransactionTrait> Queue<'_, C> {
         let from = RequestState::Queued;
         let to = transition(from, Event::Claimed)?;
         let txn = self.db.begin().await?;
-        let claimed = match claim_oldest(&txn, &table, from.as_str(), to.as_str(), worker).await? {
+        let also_where = closed.sql();
+        let claimed = match claim_oldest(
+            &txn,
+            &table,
+            from.as_str(),
+            to.as_str(),
+            worker,
+            &also_where,
+        )
+        .await?
+        {
             Some(id) => {
                 let change = Entry::Changed { from, to };
                 timeline::record(&txn, RequestId(id), change, Actor::Worker(worker), None).await?;
@@ -485,5 +516,11 @@ fn request(found: row::Model) -> Result<Request, QueueError> {
         // An unknown class (from a newer version) reads as unclassified, not as an error.
         failure_class: found.failure_class.as_deref().and_then(FailureClass::parse),
         wave_id: found.wave_id,
+        destination: match found.destination {
+            None => None,
+            Some(stored) => Some(
+                DestinationName::parse(&stored).map_err(|_| QueueError::Corrupt { id, stored })?,
+            ),
+        },
     })
 }

@@ -56,7 +56,7 @@ impl Migrations {
     pub async fn claim_scan(&self, worker: &str) -> Result<Option<(ScanId, UserId)>, DbErr> {
         let from = ScanState::Queued.as_str();
         let to = ScanState::Running.as_str();
-        let Some(id) = claim_oldest(&self.db, &TABLE, from, to, worker).await? else {
+        let Some(id) = claim_oldest(&self.db, &TABLE, from, to, worker, "").await? else {
             return Ok(None);
         };
         let found = row::Entity::find_by_id(id).one(&self.db).await?;

@@ -5,9 +5,12 @@
 //! holds from the next connection, connections already open finish their work.
 use std::collections::HashMap;
 
-use app::dto::{LimitChange, Reason, ServerLimits, ServerLive, ServerRole, ServerStatus};
+use app::dto::{
+    DestinationName, LimitChange, Reason, ServerLimits, ServerLive, ServerRole, ServerStatus,
+};
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
+use super::destinations::Closed;
 use super::Migrations;
 use crate::config::{MailAuth, MailServer, Profile};
 use crate::db::entity::server_limit_change as row;
@@ -22,9 +25,30 @@ const CHANGES_SHOWN: u64 = 20;
 pub struct InForce(HashMap<ServerRole, ServerLimits>);
 
 impl InForce {
-    /// Whether IT paused new claims on a server every scan and copy uses.
+    /// Whether IT paused new claims on the old server: no scan or copy starts at all.
     pub fn claims_paused(&self) -> bool {
-        self.0.values().any(|l| l.claims_paused)
+        self.0
+            .get(&ServerRole::Old)
+            .is_some_and(|l| l.claims_paused)
+    }
+
+    /// The destinations IT paused new claims on: their requests wait, the others' go on.
+    pub fn closed(&self) -> Closed {
+        let paused = |role: &ServerRole| self.0.get(role).is_some_and(|l| l.claims_paused);
+        let mut destinations: Vec<DestinationName> = self
+            .0
+            .iter()
+            .filter(|(_, l)| l.claims_paused)
+            .filter_map(|(role, _)| match role {
+                ServerRole::Destination(name) => Some(name.clone()),
+                _ => None,
+            })
+            .collect();
+        destinations.sort();
+        Closed {
+            default: paused(&ServerRole::New),
+            destinations,
+        }
     }
 
     /// Copies the old server takes at once, each holding `parallel_folders` connections.
@@ -38,38 +62,41 @@ impl InForce {
 }
 
 impl Migrations {
-    /// What the configuration file sets for each server.
-    pub fn configured_limits(&self) -> ServerLimits {
-        let s = &self.settings;
+    /// What the configuration file sets for `server`.
+    pub fn configured_limits(&self, server: &MailServer) -> ServerLimits {
+        let (connections, rate) = self.settings.limits_of(server);
         ServerLimits {
-            max_connections: s.max_connections_per_server as u32,
-            max_mb_per_sec: s.max_mb_per_sec,
+            max_connections: connections as u32,
+            max_mb_per_sec: rate,
             claims_paused: false,
         }
     }
 
-    fn server(&self, role: ServerRole) -> &MailServer {
+    /// Whether a server mail is written to is the old server itself: then a copy's two connections
+    /// share one budget, which must allow two.
+    pub fn same_server_both_sides(&self, role: &ServerRole) -> bool {
+        let old = budget_key(&self.settings.old_server.endpoint());
         match role {
-            ServerRole::Old => &self.settings.old_server,
-            ServerRole::New => &self.settings.new_server,
+            ServerRole::Old => self
+                .settings
+                .servers()
+                .iter()
+                .skip(1)
+                .any(|(_, s)| budget_key(&s.endpoint()) == old),
+            other => self
+                .settings
+                .server(other)
+                .is_some_and(|s| budget_key(&s.endpoint()) == old),
         }
-    }
-
-    /// Whether the old and new servers are one: then a copy's two connections share one budget,
-    /// which must allow two.
-    pub fn same_server_both_sides(&self) -> bool {
-        let old = self.settings.old_server.endpoint();
-        budget_key(&old) == budget_key(&self.settings.new_server.endpoint())
     }
 
     /// Reads IT's latest changes and applies them to this process's budgets.
     pub async fn refresh_limits(&self) -> Result<InForce, DbErr> {
         let mut in_force = HashMap::new();
-        for role in ServerRole::ALL {
-            let latest = changes(self, role, Some(1)).await?.pop();
-            let limits = latest.map_or_else(|| self.configured_limits(), |c| c.limits);
-            self.throttle
-                .set(&self.server(role).endpoint(), budget_limits(limits));
+        for (role, server) in self.settings.servers() {
+            let latest = changes(self, &role, Some(1)).await?.pop();
+            let limits = latest.map_or_else(|| self.configured_limits(server), |c| c.limits);
+            self.throttle.set(&server.endpoint(), budget_limits(limits));
             in_force.insert(role, limits);
         }
         Ok(InForce(in_force))
@@ -80,7 +107,7 @@ impl Migrations {
     pub async fn change_limits(
         &self,
         staff: &str,
-        role: ServerRole,
+        role: &ServerRole,
         limits: ServerLimits,
         reason: &Reason,
     ) -> Result<(), DbErr> {
@@ -103,7 +130,7 @@ impl Migrations {
     /// Every change of `role`'s limits, newest first (the newest `limit` for `Some`).
     pub async fn limit_changes(
         &self,
-        role: ServerRole,
+        role: &ServerRole,
         limit: Option<u64>,
     ) -> Result<Vec<LimitChange>, DbErr> {
         changes(self, role, limit).await
@@ -112,10 +139,9 @@ impl Migrations {
     /// Every configured server: as configured, in force, and how it is doing in this process.
     pub async fn server_statuses(&self) -> Result<Vec<ServerStatus>, DbErr> {
         let mut statuses = Vec::new();
-        for role in ServerRole::ALL {
-            let server = self.server(role);
-            let changes = changes(self, role, Some(CHANGES_SHOWN)).await?;
-            let configured = self.configured_limits();
+        for (role, server) in self.settings.servers() {
+            let changes = changes(self, &role, Some(CHANGES_SHOWN)).await?;
+            let configured = self.configured_limits(server);
             let in_force = changes.first().map_or(configured, |c| c.limits);
             let budget = self.throttle.server(&server.endpoint());
             statuses.push(ServerStatus {
@@ -136,7 +162,7 @@ impl Migrations {
 /// The newest `limit` changes of `role`'s limits (all of them for `None`), newest first.
 async fn changes(
     m: &Migrations,
-    role: ServerRole,
+    role: &ServerRole,
     limit: Option<u64>,
 ) -> Result<Vec<LimitChange>, DbErr> {
     let mut query = row::Entity::find()
@@ -242,20 +268,39 @@ mod tests {
     }
 
     #[test]
-    fn claims_pause_when_either_server_is_paused() {
+    fn a_paused_old_server_stops_every_claim_and_a_paused_destination_only_its_own() {
         let limits = |paused| ServerLimits {
             max_connections: 2,
             max_mb_per_sec: None,
             claims_paused: paused,
         };
-        let both = |old, new| {
+        let exchange = DestinationName::parse("exchange").unwrap();
+        let servers = |old, new, other| {
             InForce(HashMap::from([
                 (ServerRole::Old, limits(old)),
                 (ServerRole::New, limits(new)),
+                (ServerRole::Destination(exchange.clone()), limits(other)),
             ]))
         };
-        assert!(!both(false, false).claims_paused());
-        assert!(both(true, false).claims_paused());
-        assert!(both(false, true).claims_paused());
+        let open = servers(false, false, false);
+        assert!(!open.claims_paused() && open.closed().is_empty());
+        assert!(servers(true, false, false).claims_paused());
+        let new_paused = servers(false, true, false);
+        assert!(!new_paused.claims_paused());
+        assert_eq!(
+            new_paused.closed(),
+            Closed {
+                default: true,
+                destinations: vec![]
+            }
+        );
+        let other_paused = servers(false, false, true);
+        assert_eq!(
+            other_paused.closed(),
+            Closed {
+                default: false,
+                destinations: vec![exchange.clone()]
+            }
+        );
     }
 }

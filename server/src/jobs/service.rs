@@ -3,6 +3,7 @@
 //! every running copy draws from.
 use std::sync::Arc;
 
+use app::dto::DestinationName;
 use sea_orm::DatabaseConnection;
 use url::Url;
 
@@ -51,12 +52,7 @@ impl Migrations {
             bytes_per_second: settings.max_mb_per_sec.map(|mb| (mb * 1_000_000.0) as u64),
         });
         let templates = Templates::load(settings.templates_dir.as_deref())?;
-        let accounts = Accounts::new(
-            db.clone(),
-            settings.old_server.clone(),
-            settings.new_server.clone(),
-            secrets,
-        );
+        let accounts = Accounts::new(db.clone(), &settings, secrets);
         Ok(Arc::new(Migrations {
             db,
             settings,
@@ -84,12 +80,21 @@ impl Migrations {
         self.accounts.asks_password()
     }
 
-    /// How `email` sets up their mail program for the new server (the client instructions).
-    pub fn client_instructions(&self, email: &str) -> Result<String, TemplateError> {
+    /// How `email` sets up their mail program for the new server they go to (`destination`; `None`:
+    /// the default one): the client instructions.
+    pub fn client_instructions(
+        &self,
+        email: &str,
+        destination: Option<&DestinationName>,
+    ) -> Result<String, TemplateError> {
         let settings = &self.settings;
-        let imap_host = settings.client.imap_host(&settings.new_server);
-        let smtp_host = settings
-            .client
+        // A destination no longer configured: the default's hosts are better than none.
+        let server = settings
+            .destination(destination)
+            .unwrap_or(&settings.new_server);
+        let client = settings.client_for(destination);
+        let imap_host = client.imap_host(server);
+        let smtp_host = client
             .smtp_host
             .clone()
             .unwrap_or_else(|| imap_host.clone());
@@ -97,8 +102,8 @@ impl Migrations {
             &self.templates,
             &imap_host,
             &smtp_host,
-            &settings.new_server.login_for(email),
-            settings.client.help_url.as_ref().map(|u| u.as_str()),
+            &server.login_for(email),
+            client.help_url.as_ref().map(|u| u.as_str()),
         )
     }
 

@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use app::dto::{
-    FailureClass, FolderResult, LeftBehind, MigrationReport, QuarantineId, QuarantinedView,
-    Repaired, RequestId, RequestState, ScanId, UserId,
+    DestinationName, FailureClass, FolderResult, LeftBehind, MigrationReport, QuarantineId,
+    QuarantinedView, Repaired, RequestId, RequestState, ScanId, ServerRole, UserId,
 };
 use sea_orm::{EntityTrait, TransactionTrait};
 use tokio::sync::{watch, Semaphore};
@@ -17,6 +17,7 @@ use tokio::task::JoinSet;
 
 use super::attempts;
 use super::corrupt;
+use super::destinations::Closed;
 use super::ending::{Broken, Ending};
 use super::failure;
 use super::progress::Tracker;
@@ -25,7 +26,7 @@ use super::scans::{latest_scan, scan_result};
 use super::service::Migrations;
 use super::timeline::Actor;
 use crate::accounts::AccountError;
-use crate::config::Profile;
+use crate::config::{MailServer, Profile};
 use crate::db::entity::user;
 use crate::db::now;
 use crate::db::stored::{self, Versioned};
@@ -90,7 +91,7 @@ impl Worker {
         let mut tasks = JoinSet::new();
         let mut last_recovery: Option<Instant> = None;
         let mut last_outreach: Option<Instant> = None;
-        let mut guarded = false;
+        let mut guarded: Vec<(ServerRole, String)> = Vec::new();
         let mut ramp_until: Option<Instant> = None;
         // Emails go out on their own: a hung SMTP server must not hold up claims or shutdown.
         if let Some(mailer) = self.mailer.clone() {
@@ -111,6 +112,7 @@ impl Worker {
                 last_recovery = Some(Instant::now());
             }
             // IT's latest limits, every round: a paused server gets no new scan or copy.
+            let mut closed_by_it = Closed::default();
             let paused = match m.refresh_limits().await {
                 Ok(in_force) => {
                     let copies = in_force.old_server_copies(m.settings.parallel_folders);
@@ -134,6 +136,7 @@ impl Worker {
                     if let Err(e) = super::waves::conductor::conduct(&m.db, copies, now()).await {
                         tracing::error!(error = %e, "cannot run the waves' schedule");
                     }
+                    closed_by_it = in_force.closed();
                     in_force.claims_paused()
                 }
                 Err(e) => {
@@ -141,21 +144,29 @@ impl Worker {
                     false
                 }
             };
-            // The load guard: a new server straining hard takes no new scan or copy until it
-            // recovers (the adaptive limit slows those running).
-            let strained = m.throttle.server(&m.settings.new_server.endpoint()).guard();
-            if strained.is_some() != guarded {
-                match &strained {
-                    Some(why) => tracing::warn!(server = "new", "load guard: {why}"),
-                    None => {
-                        tracing::info!(
-                            server = "new",
-                            "load guard: the new server recovered; new copies start again"
-                        );
-                        ramp_until = Some(Instant::now() + RAMP_AFTER_GUARD);
-                    }
+            // The load guard: a server mail is written to, straining hard, takes no new copy until
+            // it recovers (the adaptive limit slows those running); the others' go on.
+            let strained = self.strained();
+            if guarded
+                .iter()
+                .any(|(r, _)| !strained.iter().any(|(s, _)| s == r))
+            {
+                tracing::info!("load guard: a new server recovered; new copies start again");
+                ramp_until = Some(Instant::now() + RAMP_AFTER_GUARD);
+            }
+            for (role, why) in &strained {
+                if !guarded.iter().any(|(r, _)| r == role) {
+                    tracing::warn!(server = role.as_str(), "load guard: {why}");
                 }
-                guarded = strained.is_some();
+            }
+            guarded = strained;
+            let mut closed = closed_by_it.clone();
+            for (role, _) in &guarded {
+                match role {
+                    ServerRole::New => closed.default = true,
+                    ServerRole::Destination(name) => closed.destinations.push(name.clone()),
+                    ServerRole::Old => {}
+                }
             }
             // Just reopened: one new copy a round for a while, so a server still weak is seen to be
             // before every slot is filled again.
@@ -163,7 +174,7 @@ impl Worker {
                 Some(until) if Instant::now() < until => 1,
                 _ => usize::MAX,
             };
-            if paused || guarded {
+            if paused {
                 tokio::select! {
                     _ = tokio::time::sleep(POLL) => {}
                     _ = shutdown.changed() => {}
@@ -171,7 +182,12 @@ impl Worker {
                 continue;
             }
             let mut busy = false;
-            match m.claim_scan(&self.name).await {
+            // A scan asks little of the new server, but one straining gets nothing more.
+            let scan = match guarded.is_empty() {
+                true => m.claim_scan(&self.name).await,
+                false => Ok(None),
+            };
+            match scan {
                 Ok(Some((scan, user_id))) => {
                     busy = true;
                     let me = self.clone();
@@ -184,7 +200,7 @@ impl Worker {
                 let Ok(permit) = slots.clone().try_acquire_owned() else {
                     break;
                 };
-                match self.claim().await {
+                match self.claim(&closed).await {
                     Ok(Some(request)) => {
                         busy = true;
                         claims_left -= 1;
@@ -212,6 +228,20 @@ impl Worker {
         while tasks.join_next().await.is_some() {}
         self.release().await;
         tracing::info!(worker = %self.name, "worker stopped");
+    }
+
+    /// The servers mail is written to whose load guard has tripped, with why.
+    fn strained(&self) -> Vec<(ServerRole, String)> {
+        let m = &self.migrations;
+        m.settings
+            .servers()
+            .into_iter()
+            .filter(|(role, _)| *role != ServerRole::Old)
+            .filter_map(|(role, server)| {
+                let why = m.throttle.server(&server.endpoint()).guard()?;
+                Some((role, why.to_string()))
+            })
+            .collect()
     }
 
     /// Hands back what this worker held when it stopped.
@@ -345,7 +375,7 @@ impl Worker {
 
     /// Claims the oldest queued request; a first claim writes the "started" email in the same
     /// transaction.
-    async fn claim(&self) -> Result<Option<Request>, QueueError> {
+    async fn claim(&self, closed: &Closed) -> Result<Option<Request>, QueueError> {
         let m = &self.migrations;
         let holder = format!(
             "{}#{}",
@@ -353,7 +383,7 @@ impl Worker {
             self.claims.fetch_add(1, Ordering::Relaxed)
         );
         let txn = m.db.begin().await?;
-        let Some(request) = (Queue { db: &txn }).claim(&holder).await? else {
+        let Some(request) = (Queue { db: &txn }).claim_open(&holder, closed).await? else {
             txn.commit().await?;
             return Ok(None);
         };
@@ -382,10 +412,25 @@ impl Worker {
         Ok(Some(request))
     }
 
+    /// The person's side on the server `to` names (`None`: the default new server), with its
+    /// settings.
+    fn destination(
+        &self,
+        email: &str,
+        to: Option<&DestinationName>,
+    ) -> Result<(crate::engine::copy::Side, &MailServer), AccountError> {
+        let m = &self.migrations;
+        let server = m
+            .settings
+            .destination(to)
+            .map_err(|name| AccountError::NoDestination(name.clone()))?;
+        Ok((m.accounts.new_side(email, to)?, server))
+    }
+
     fn job(
         &self,
         source: crate::engine::copy::Side,
-        destination: crate::engine::copy::Side,
+        (destination, server): (crate::engine::copy::Side, &MailServer),
         dry_run: bool,
         include: Vec<Pattern>,
     ) -> CopyJob {
@@ -412,12 +457,12 @@ impl Worker {
             } else {
                 settings.parallel_folders
             },
-            dest_profile: match settings.new_server.profile {
+            dest_profile: match server.profile {
                 Profile::Generic => DestinationProfile::Generic,
                 Profile::Zimbra => DestinationProfile::ZimbraLike,
             },
             throttle: self.migrations.throttle.clone(),
-            max_message_bytes: settings.new_server.max_message_bytes(),
+            max_message_bytes: server.max_message_bytes(),
             quarantine: settings.quarantine_limits(),
             spool_dir: settings.spool_dir(),
             transcripts: Transcripts::counting(),
@@ -434,7 +479,9 @@ impl Worker {
                 .map_err(|e| e.to_string())?
                 .ok_or("the person is unknown")?;
             let source = m.accounts.old_side(m.accounts.old_credentials(user_id).await.map_err(|e| e.to_string())?);
-            let destination = m.accounts.new_side(&person.email).map_err(|e| e.to_string())?;
+            // Compared with where the person's mail would go now.
+            let to = super::destinations::of_person(&m.db, &person.email).await.map_err(|e| e.to_string())?;
+            let destination = self.destination(&person.email, to.as_ref()).map_err(|e| e.to_string())?;
             let job = self.job(source, destination, true, Vec::new());
             let scan = copy_mailbox(&m.db, &job, &|_| {});
             tokio::pin!(scan);
@@ -474,11 +521,12 @@ impl Worker {
             tracing::error!("the request's person is unknown");
             return;
         };
+        let to = request.destination.as_ref();
         let sides = async {
             let credentials = m.accounts.old_credentials(request.user_id).await?;
             Ok::<_, AccountError>((
                 m.accounts.old_side(credentials),
-                m.accounts.new_side(&person.email)?,
+                self.destination(&person.email, to)?,
             ))
         }
         .await;
@@ -611,7 +659,9 @@ impl Worker {
     ) {
         let (ending, view) = match &result {
             Ok(report) => {
-                let view = self.report_view(report, person).await;
+                let view = self
+                    .report_view(report, person, request.destination.as_ref())
+                    .await;
                 (
                     Ending::decide(Ok((report, &view)), &request.folders),
                     Some(view),
@@ -720,10 +770,15 @@ impl Worker {
         Ok(())
     }
 
-    async fn report_view(&self, report: &Report, person: &user::Model) -> MigrationReport {
+    async fn report_view(
+        &self,
+        report: &Report,
+        person: &user::Model,
+        destination: Option<&DestinationName>,
+    ) -> MigrationReport {
         let instructions = self
             .migrations
-            .client_instructions(&person.email)
+            .client_instructions(&person.email, destination)
             .unwrap_or_else(|e| {
                 format!("(the instructions template is broken: {e}; ask the helpdesk)")
             });

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use actix_web::{get, web, HttpMessage, HttpRequest, HttpResponse};
-use app::dto::{RequestId, ServerRole, Viewer};
+use app::dto::{RequestId, Viewer};
 use app::format::format_unix;
 
 use crate::jobs::Migrations;
@@ -267,8 +267,8 @@ async fn server_limits_csv(
         "new claims paused",
     ]);
     if let Some(m) = migrations.as_ref() {
-        for role in ServerRole::ALL {
-            let changes = match m.limit_changes(role, None).await {
+        for (role, _) in m.settings.servers() {
+            let changes = match m.limit_changes(&role, None).await {
                 Ok(changes) => changes,
                 Err(e) => return failed("cannot export the limit changes", e),
             };

@@ -155,8 +155,16 @@ async fn render_for(
                     sample_report()
                 }
             };
-            // Today's instructions template, for this person.
-            report.instructions = m.client_instructions(&person.email).map_err(internal)?;
+            // Today's instructions template, for this person and where their mail goes.
+            let to = match &request {
+                Some(r) => r.destination.clone(),
+                None => crate::jobs::destinations::of_person(&m.db, &person.email)
+                    .await
+                    .map_err(internal)?,
+            };
+            report.instructions = m
+                .client_instructions(&person.email, to.as_ref())
+                .map_err(internal)?;
             emails::done(t, name, &report, &portal)
         }
         EmailKind::NeedsAttention => {

@@ -2,6 +2,7 @@
 //! the [`app::port::Portal`] the Leptos pages and server functions call. The startup module wires it.
 mod corrupt;
 mod cutover;
+mod destinations;
 mod export;
 mod guard;
 mod headers;

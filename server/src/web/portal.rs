@@ -3,16 +3,17 @@ use std::sync::Arc;
 
 use app::dto::{
     AddressDecision, BulkOutcome, CorruptQueue, CutoverBoard, DecisionKind, DecisionOutcome,
-    EmailAddress, EmailKind, EmailPreview, MigrationView, Person, PersonAddresses, QuarantineId,
-    QueueDecision, QueueDecisionOutcome, Reason, Repair, RepairPreview, RequestAction,
-    RequestDetail, RequestId, ServerLimits, ServerRole, ServerStatus, StaffEmail, SwitchOutcome,
-    SwitchTarget, TemplateFile, Triage, TriageQuery, TriageSelection, Viewer, WaveCommand,
-    WaveDashboard, WaveMessages, WaveName, WavePlan, WaveSettings, WaveState, WaveSummary,
+    DestinationBoard, DestinationName, DestinationOutcome, EmailAddress, EmailKind, EmailPreview,
+    MigrationView, Person, PersonAddresses, QuarantineId, QueueDecision, QueueDecisionOutcome,
+    Reason, Repair, RepairPreview, RequestAction, RequestDetail, RequestId, ServerLimits,
+    ServerRole, ServerStatus, StaffEmail, SwitchOutcome, SwitchTarget, TemplateFile, Triage,
+    TriageQuery, TriageSelection, Viewer, WaveCommand, WaveDashboard, WaveMessages, WaveName,
+    WavePlan, WaveSettings, WaveState, WaveSummary,
 };
 use app::error::AppError;
 use sea_orm::DatabaseConnection;
 
-use super::{corrupt, cutover, helpdesk, it, self_service, servers, waves};
+use super::{corrupt, cutover, destinations, helpdesk, it, self_service, servers, waves};
 use crate::jobs::Migrations;
 
 pub struct DbPortal {
@@ -167,6 +168,19 @@ impl app::port::Portal for DbPortal {
         target: SwitchTarget,
     ) -> Result<SwitchOutcome, AppError> {
         cutover::switch(self.migrations.as_deref(), staff, target).await
+    }
+
+    async fn destination_board(&self) -> Result<DestinationBoard, AppError> {
+        destinations::board(self.migrations.as_deref()).await
+    }
+
+    async fn set_destination(
+        &self,
+        staff: &Viewer,
+        target: SwitchTarget,
+        to: Option<DestinationName>,
+    ) -> Result<DestinationOutcome, AppError> {
+        destinations::set(self.migrations.as_deref(), staff, target, to).await
     }
 
     async fn old_addresses(&self) -> Result<Vec<PersonAddresses>, AppError> {

@@ -24,9 +24,10 @@ fn from_account(e: AccountError) -> AppError {
             AppError::BadRequest(e.to_string())
         }
         AccountError::TooManyAttempts(_) => AppError::TooMany(e.to_string()),
-        AccountError::Unreachable(_) | AccountError::Insecure(_) | AccountError::AdminRefused => {
-            AppError::Unavailable(e.to_string())
-        }
+        AccountError::Unreachable(_)
+        | AccountError::Insecure(_)
+        | AccountError::AdminRefused
+        | AccountError::NoDestination(_) => AppError::Unavailable(e.to_string()),
         AccountError::Unreadable(_) | AccountError::Setup(_) => {
             super::internal("old account unusable", e)
         }

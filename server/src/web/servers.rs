@@ -23,14 +23,20 @@ pub async fn change(
     reason: &Reason,
 ) -> Result<Vec<ServerStatus>, AppError> {
     let m = open(m)?;
-    if limits.max_connections < 2 && m.same_server_both_sides() {
+    if m.settings.server(&role).is_none() {
+        return Err(AppError::BadRequest(format!(
+            "No server “{}” is configured: reload the page.",
+            role.as_str()
+        )));
+    }
+    if limits.max_connections < 2 && m.same_server_both_sides(&role) {
         return Err(AppError::BadRequest(
             "The old and new servers are one server here, and each copy holds a connection to both \
              sides: allow at least 2 connections at once."
                 .into(),
         ));
     }
-    m.change_limits(&staff.email, role, limits, reason)
+    m.change_limits(&staff.email, &role, limits, reason)
         .await
         .map_err(internal)?;
     statuses(Some(m)).await

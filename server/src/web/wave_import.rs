@@ -2,7 +2,6 @@
 //! as multipart, so it works without scripts. The file is read into memory up to a bound and taken
 //! whole or not at all by the same import as `fountain waves import`; refused lines come back on a
 //! page of their own, each with its line number and what is wrong, and nothing was saved.
-use std::collections::HashSet;
 
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
@@ -11,6 +10,7 @@ use app::dto::{Viewer, WaveName};
 use futures_util::StreamExt;
 
 use super::page::message_page;
+use crate::jobs::destinations;
 use crate::jobs::waves::import::Problem;
 use crate::jobs::waves::store::{self, WaveError};
 use crate::notify::html::escape;
@@ -60,7 +60,8 @@ async fn import(
         );
     }
     let reader = std::io::Cursor::new(form.file);
-    match store::import(&state.db, &name, reader, &HashSet::new(), &viewer.email).await {
+    let destinations = destinations::configured(state.config.migration.as_ref());
+    match store::import(&state.db, &name, reader, &destinations, &viewer.email).await {
         Ok(done) => message_page(
             StatusCode::OK,
             "People imported",

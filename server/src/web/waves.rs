@@ -49,14 +49,10 @@ pub async fn drive(
 /// What the old server allows, by the limits in force.
 async fn allowed(m: &Migrations) -> Result<preview::Allowed, AppError> {
     let s = &m.settings;
-    preview::old_server_allows(
-        &m.db,
-        s.max_connections_per_server,
-        s.max_mb_per_sec,
-        s.parallel_folders,
-    )
-    .await
-    .map_err(internal)
+    let (connections, rate) = s.limits_of(&s.old_server);
+    preview::old_server_allows(&m.db, connections, rate, s.parallel_folders)
+        .await
+        .map_err(internal)
 }
 
 pub async fn plan(m: Option<&Migrations>, name: &WaveName) -> Result<WavePlan, AppError> {

@@ -1327,6 +1327,30 @@ async fn the_authorization_matrix_holds_for_every_server_function_and_page() {
             ],
         ),
         (
+            "destination_board",
+            vec![],
+            [
+                (NoSession, 401),
+                (Owner, 403),
+                (Other, 403),
+                (Helpdesk, 403),
+                (It, 200),
+                (NoRole, 403),
+            ],
+        ),
+        (
+            "set_destination",
+            vec![("wave", "no such wave"), ("destination", "default")],
+            [
+                (NoSession, 401),
+                (Owner, 403),
+                (Other, 403),
+                (Helpdesk, 403),
+                (It, 404),
+                (NoRole, 403),
+            ],
+        ),
+        (
             "old_addresses",
             vec![],
             [

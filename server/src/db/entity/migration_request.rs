@@ -30,6 +30,8 @@ pub struct Model {
     pub protocol: Option<String>,
     /// The wave whose schedule holds and releases it; `None` for a person's own request.
     pub wave_id: Option<i64>,
+    /// The destination server it copies to, as submitted (`None`: the default new server).
+    pub destination: Option<String>,
     pub queued_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,

@@ -8,6 +8,7 @@ pub mod migration_request;
 pub mod old_account;
 pub mod old_address;
 pub mod outbox;
+pub mod person_destination;
 pub mod quarantine;
 pub mod request_event;
 pub mod scan;

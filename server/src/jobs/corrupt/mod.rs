@@ -185,7 +185,7 @@ async fn folders_of(
     };
     let Some((mailbox, dest_mailbox)) = m
         .accounts
-        .journal_mailboxes(request.user_id, &person.email)
+        .journal_mailboxes(request.user_id, &person.email, request.destination.as_ref())
         .await?
     else {
         return Ok(BTreeMap::new());

@@ -19,30 +19,39 @@ pub const PER_PAGE: u32 = 50;
 
 /// Every mailbox in the queue, in no particular order.
 pub async fn everything(m: &Migrations) -> Result<Vec<CorruptMailbox>, CorruptError> {
-    let requests: Vec<(i64, i64, String)> = migration_request::Entity::find()
+    let requests: Vec<(i64, i64, String, Option<String>)> = migration_request::Entity::find()
         .select_only()
         .column(migration_request::Column::Id)
         .column(migration_request::Column::UserId)
         .column(migration_request::Column::Folders)
+        .column(migration_request::Column::Destination)
         .filter(migration_request::Column::FailureClass.eq(FailureClass::CorruptMessages.as_str()))
         .filter(migration_request::Column::State.eq(RequestState::NeedsAttention.as_str()))
         .into_tuple()
         .all(&m.db)
         .await?;
-    let users: Vec<i64> = requests.iter().map(|(_, user, _)| *user).collect();
+    let users: Vec<i64> = requests.iter().map(|(_, user, ..)| *user).collect();
     let people = crate::db::people::by_ids(&m.db, users.clone()).await?;
     let accounts = m.accounts.old_accounts(users).await?;
 
     // Each request's journal mailboxes and the folders it copies.
     let mut wanted: Vec<(i64, i64, String, String, Vec<String>)> = Vec::new();
-    for (id, user, folders) in &requests {
+    for (id, user, folders, destination) in &requests {
         let (Some(person), Some(account)) = (people.get(user), accounts.get(user)) else {
             continue;
         };
         let Ok(folders) = serde_json::from_str::<Vec<String>>(folders) else {
             continue;
         };
-        let (mailbox, dest) = m.accounts.journal_names(&account.login, &person.email);
+        let to = destination
+            .as_deref()
+            .and_then(|d| app::dto::DestinationName::parse(d).ok());
+        let Some((mailbox, dest)) =
+            m.accounts
+                .journal_names(&account.login, &person.email, to.as_ref())
+        else {
+            continue;
+        };
         wanted.push((*id, *user, mailbox, dest, folders));
     }
     let mut mailboxes: Vec<String> = wanted.iter().map(|w| w.2.clone()).collect();

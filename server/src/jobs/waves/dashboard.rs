@@ -210,10 +210,16 @@ async fn copied_bytes(m: &Migrations, people: &[(i64, &str)]) -> Result<HashMap<
             .into_iter()
             .collect();
         // Each person's old mailbox → new mailbox, as the copies name them in the journal.
+        let emails: Vec<String> = chunk.iter().map(|(_, e)| e.to_lowercase()).collect();
+        let destinations = crate::jobs::destinations::of_people(db, &emails).await?;
         let mut whose: HashMap<(String, String), i64> = HashMap::new();
         for (user, email) in chunk {
-            if let Some(login) = logins.get(user) {
-                whose.insert(m.accounts.journal_names(login, email), *user);
+            let to = destinations.get(&email.to_lowercase());
+            let names = logins
+                .get(user)
+                .and_then(|login| m.accounts.journal_names(login, email, to));
+            if let Some(names) = names {
+                whose.insert(names, *user);
             }
         }
         if whose.is_empty() {

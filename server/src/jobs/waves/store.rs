@@ -190,6 +190,7 @@ pub async fn import(
         Import::Rows(rows) => rows,
         Import::Refused { problems, count } => return Err(WaveError::Refused { problems, count }),
     };
+    send_to_destinations(&txn, &rows, name, now()).await?;
     let already: HashSet<String> = wave_member::Entity::find()
         .select_only()
         .column(wave_member::Column::Email)
@@ -234,6 +235,49 @@ pub async fn import(
     };
     tracing::info!(wave = %name, by, added = outcome.added, already_in = outcome.already_in, "wave import");
     Ok(outcome)
+}
+
+/// The file's `destination` column, per person: where their mail goes from now on. A line whose
+/// person has started their migration to another destination refuses the whole file, by line.
+async fn send_to_destinations(
+    txn: &impl sea_orm::ConnectionTrait,
+    rows: &[super::import::Row],
+    wave: &WaveName,
+    at: i64,
+) -> Result<(), WaveError> {
+    let by = format!("wave import “{wave}”");
+    let mut problems = Vec::new();
+    for row in rows {
+        let Some(name) = &row.destination else {
+            continue;
+        };
+        let Ok(to) = app::dto::DestinationName::parse(name) else {
+            continue; // The file's reader took only configured names.
+        };
+        let outcome = crate::jobs::destinations::set(
+            txn,
+            std::slice::from_ref(&row.email),
+            Some(&to),
+            &by,
+            at,
+        )
+        .await?;
+        problems.extend(
+            outcome
+                .refused
+                .into_iter()
+                .map(|(email, why)| super::import::Problem {
+                    line: row.line,
+                    what: format!("{email}: {why}"),
+                }),
+        );
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let count = problems.len() as u64;
+    problems.truncate(super::import::MAX_LISTED);
+    Err(WaveError::Refused { problems, count })
 }
 
 /// Adds one person to the wave `name` (made if there is none) by hand, with the import's checks:
