@@ -135,6 +135,16 @@ pub struct MailServer {
     /// and `migration.max_mb_per_sec`).
     pub max_connections: Option<usize>,
     pub max_mb_per_sec: Option<f64>,
+    /// The load guard also asks the server's own monitoring, for a server mail is written to: a URL
+    /// that answers 2xx while it is well (anything else, or no answer within 10 s, holds new copies
+    /// to it) …
+    pub health_url: Option<Url>,
+    /// … or a command, run with `sh -c`, that exits 0 while it is well (else its first line of
+    /// output says why).
+    pub health_command: Option<String>,
+    /// How often those are asked.
+    #[serde(default = "default_health_every")]
+    pub health_every_secs: u64,
     /// A destination's settings for people's mail programs (the default new server's are
     /// `[migration.client]`); an unset help page falls back to that one.
     pub client: Option<ClientSettings>,
@@ -244,6 +254,9 @@ fn default_forget_password_days() -> u32 {
 fn default_login() -> String {
     "{email}".into()
 }
+fn default_health_every() -> u64 {
+    15
+}
 fn default_timeout() -> u64 {
     120
 }
@@ -270,6 +283,13 @@ impl MigrationConfig {
                      mailboxes as an administrator"
                 ));
             }
+        }
+        if self.old_server.health_url.is_some() || self.old_server.health_command.is_some() {
+            return Err(
+                "migration.old_server: health_url and health_command are for the servers mail is \
+                 written to (the old server's strain shows in its adaptive limit)"
+                    .into(),
+            );
         }
         for (key, server) in [
             ("migration.old_server", &self.old_server),
@@ -443,6 +463,27 @@ impl MigrationConfig {
 
 impl MailServer {
     fn validate(&self, key: &str) -> Result<(), String> {
+        if self
+            .health_url
+            .as_ref()
+            .is_some_and(|u| !matches!(u.scheme(), "http" | "https"))
+        {
+            return Err(format!(
+                "{key}.health_url must be an http:// or https:// URL"
+            ));
+        }
+        if self
+            .health_command
+            .as_deref()
+            .is_some_and(|c| c.trim().is_empty())
+        {
+            return Err(format!(
+                "{key}.health_command is empty: remove it, or name a command"
+            ));
+        }
+        if self.health_every_secs == 0 {
+            return Err(format!("{key}.health_every_secs must be at least 1"));
+        }
         if Endpoint::from_url(&self.url, Duration::ZERO, Trust::default()).is_none() {
             return Err(format!(
                 "{key}.url must look like imaps://host:993 or imap://host:143"

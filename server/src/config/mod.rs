@@ -472,6 +472,78 @@ mod tests {
         [migration.old_server]\nurl = \"imap://old.example.org\"\n\
         [migration.new_server]\nurl = \"imaps://new.example.org\"\nauth = \"master\"\nadmin = \"a\"\nadmin_password = \"p\"\n";
 
+    const EXCHANGE: &str = "[migration.destinations.exchange]\nurl = \"imaps://ex.example.org\"\n\
+        auth = \"proxy\"\nadmin = \"svc\"\nadmin_password = \"p\"\nmax_connections = 3\n\
+        [migration.destinations.exchange.client]\nimap_host = \"outlook.example.org\"\n\
+        [migration.client]\nimap_host = \"mail.example.org\"\nhelp_url = \"https://help.example.org/\"\n";
+
+    #[test]
+    fn destinations_have_their_own_server_limits_and_client_settings() {
+        let c = load_str(&format!("{MINIMAL}{MIGRATION}{EXCHANGE}"), &[]).unwrap();
+        let m = c.migration.unwrap();
+        let exchange = app::dto::DestinationName::parse("exchange").unwrap();
+        let roles: Vec<String> = m
+            .servers()
+            .iter()
+            .map(|(r, _)| r.as_str().to_owned())
+            .collect();
+        assert_eq!(roles, ["old", "new", "exchange"]);
+        let server = m.destination(Some(&exchange)).unwrap();
+        assert_eq!(server.endpoint().host, "ex.example.org");
+        assert_eq!(m.limits_of(server), (3, None));
+        assert_eq!(m.limits_of(&m.new_server), (8, None));
+        let client = m.client_for(Some(&exchange));
+        assert_eq!(client.imap_host.as_deref(), Some("outlook.example.org"));
+        // What the destination leaves unset comes from [migration.client].
+        assert_eq!(
+            client.help_url.map(|u| u.to_string()),
+            Some("https://help.example.org/".to_owned())
+        );
+        assert_eq!(
+            m.client_for(None).imap_host.as_deref(),
+            Some("mail.example.org")
+        );
+        let gone = app::dto::DestinationName::parse("zimbra").unwrap();
+        assert_eq!(m.destination(Some(&gone)).err(), Some(&gone));
+
+        let refused = [
+            (
+                EXCHANGE.replace("destinations.exchange", "destinations.Ex"),
+                "destinations.Ex",
+            ),
+            (
+                EXCHANGE.replace("destinations.exchange", "destinations.new"),
+                "destinations.new",
+            ),
+            (
+                EXCHANGE.replace("auth = \"proxy\"", "auth = \"password\""),
+                "proxy\" or \"master",
+            ),
+            (
+                EXCHANGE.replace("max_connections = 3", "max_connections = 0"),
+                "max_connections",
+            ),
+            (
+                EXCHANGE.replace("admin_password = \"p\"\n", ""),
+                "destinations.exchange.admin_password",
+            ),
+        ];
+        for (toml, key) in refused {
+            let err = load_str(&format!("{MINIMAL}{MIGRATION}{toml}"), &[])
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(key), "{key}: {err}");
+        }
+        let client_on_old = MIGRATION.replace(
+            "[migration.new_server]",
+            "[migration.old_server.client]\nimap_host = \"x\"\n[migration.new_server]",
+        );
+        let err = load_str(&format!("{MINIMAL}{client_on_old}"), &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("old_server.client"), "{err}");
+    }
+
     #[test]
     fn migration_settings_are_checked() {
         let ok = load_str(&format!("{MINIMAL}{MIGRATION}"), &[]).unwrap();

@@ -9,6 +9,7 @@ pub mod cutover;
 pub mod destinations;
 pub mod ending;
 pub mod failure;
+pub mod health;
 pub mod progress;
 pub mod queue;
 pub mod scans;

@@ -105,6 +105,26 @@ impl Worker {
                 }
             });
         }
+        // Each server's own health check, on its schedule, into its budget (the load guard).
+        let http = reqwest::Client::new();
+        for (role, server) in m.settings.servers() {
+            if server.health_url.is_none() && server.health_command.is_none() {
+                continue;
+            }
+            let budget = m.throttle.server(&server.endpoint());
+            let (server, http) = (server.clone(), http.clone());
+            let every = Duration::from_secs(server.health_every_secs);
+            tasks.spawn(async move {
+                loop {
+                    let trouble = super::health::check(&server, &http).await;
+                    if let Some(why) = &trouble {
+                        tracing::debug!(server = role.as_str(), "health check: {why}");
+                    }
+                    budget.report_health(trouble);
+                    tokio::time::sleep(every).await;
+                }
+            });
+        }
         while !*shutdown.borrow() {
             while tasks.try_join_next().is_some() {}
             if last_recovery.is_none_or(|t| t.elapsed() >= Duration::from_secs(5)) {

@@ -2,7 +2,8 @@
 //! delayed, through the fault proxy); the guard sees its APPENDs take many times their best and stops
 //! new copies on it (the servers page says so and why): a slot set free meanwhile stays free, the
 //! copies under way go on more slowly; once the server answers quickly again, copies start again,
-//! and every mailbox ends whole.
+//! and every mailbox ends whole. A server whose own health check (a command, a URL) says it is unwell
+//! gets no new copy until it is well again.
 use std::time::{Duration, Instant};
 
 use sea_orm::{ConnectionTrait, Statement};
@@ -186,4 +187,149 @@ async fn a_straining_new_server_gets_no_new_copies_until_it_recovers() {
         };
         assert_same_mail_of(old.port, &old_side, new.port, &new_mailbox(email), &report).await;
     }
+}
+
+/// A real HTTP server over `dir` (python's), for a health URL; stopped when dropped.
+struct HttpFolder {
+    port: u16,
+    child: std::process::Child,
+}
+
+impl HttpFolder {
+    async fn serve(dir: &std::path::Path) -> HttpFolder {
+        let port = crate::support::free_port();
+        let child = std::process::Command::new("python3")
+            .args([
+                "-m",
+                "http.server",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+            ])
+            .arg("--directory")
+            .arg(dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("python3 runs");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err()
+        {
+            assert!(Instant::now() < deadline, "the HTTP server did not start");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        HttpFolder { port, child }
+    }
+}
+
+impl Drop for HttpFolder {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Waits (at most `secs`) until the servers page's word on the new server's guard satisfies `ok`.
+async fn guard_until(
+    app: &crate::support::TestApp,
+    ivan: &reqwest::Client,
+    secs: u64,
+    ok: impl Fn(&Option<String>) -> bool,
+) -> Option<String> {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let now = guard(app, ivan).await;
+        if ok(&now) {
+            return now;
+        }
+        assert!(Instant::now() < deadline, "the guard stayed {now:?}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_whose_own_health_check_fails_gets_no_new_copies_until_it_is_well() {
+    let old = Dovecot::start_for("carol.cole:x\n", "old", Some(OLD_ADMIN), &[]);
+    old.seed_sample("carol.cole", 20, 51);
+    let dir = tempfile::tempdir().unwrap();
+    // The new server's monitoring, as IT wires it: a command (here: a file says it is busy) …
+    let busy = dir.path().join("busy");
+    std::fs::write(&busy, "Indexierung im Rückstand: 41 000 Nachrichten\n").unwrap();
+    let command = format!(
+        "if [ -e '{0}' ]; then cat '{0}'; exit 2; fi",
+        busy.display()
+    );
+    // … and a URL (answers 200 while the file `ok` is there, 404 once it is not).
+    let web = dir.path().join("web");
+    std::fs::create_dir(&web).unwrap();
+    std::fs::write(web.join("ok"), "ok").unwrap();
+    let http = HttpFolder::serve(&web).await;
+    let url = format!("http://127.0.0.1:{}/ok", http.port);
+    let Portal {
+        app,
+        new,
+        sink: _sink,
+    } = crate::waves::master_portal_with(
+        &old,
+        &[
+            ("FOUNTAIN__MIGRATION__NEW_SERVER__HEALTH_COMMAND", &command),
+            ("FOUNTAIN__MIGRATION__NEW_SERVER__HEALTH_URL", &url),
+            ("FOUNTAIN__MIGRATION__NEW_SERVER__HEALTH_EVERY_SECS", "1"),
+        ],
+    )
+    .await;
+    let (ivan, _) = app.sign_in("ivan", "ivan-pass").await;
+    let why = guard_until(&app, &ivan, 30, Option::is_some).await.unwrap();
+    assert!(
+        why.contains("Indexierung im Rückstand: 41 000 Nachrichten") && why.contains("exited 2"),
+        "{why}"
+    );
+
+    // A wave starts while the server says it is busy: nothing is copied to it.
+    let file = dir.path().join("lab.csv");
+    std::fs::write(
+        &file,
+        "email,old_login\ncarol.cole@example.org,carol.cole\n",
+    )
+    .unwrap();
+    for args in [
+        vec!["import", file.to_str().unwrap(), "--wave", "Lab"],
+        vec!["set", "Lab", "--mode", "it-run"],
+        vec!["start", "Lab"],
+    ] {
+        let out = fountain(&app, &args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {out:?}");
+    }
+    let db = server::db::connect(&app.db_url).await.unwrap();
+    let watch = Instant::now();
+    while watch.elapsed() < Duration::from_secs(6) {
+        assert_eq!(claimed(&db).await, 0, "a copy started on a busy server");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+
+    // Well again: the copy runs and the wave ends whole.
+    std::fs::remove_file(&busy).unwrap();
+    guard_until(&app, &ivan, 30, Option::is_none).await;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while show(&app, "Lab")["wave"]["state"] != "finished" {
+        assert!(Instant::now() < deadline, "the wave never finished");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let email = "carol.cole@example.org";
+    let report = crate::waves::report_of(&db, email).await;
+    let old_side = Credentials::Master {
+        user: "carol.cole".into(),
+        master: OLD_ADMIN.0.into(),
+        password: OLD_ADMIN.1.into(),
+    };
+    assert_same_mail_of(old.port, &old_side, new.port, &new_mailbox(email), &report).await;
+
+    // The URL stops answering 2xx: the guard says so; back to 200, it lets go.
+    std::fs::remove_file(web.join("ok")).unwrap();
+    let why = guard_until(&app, &ivan, 30, Option::is_some).await.unwrap();
+    assert!(why.contains("health URL answered 404"), "{why}");
+    std::fs::write(web.join("ok"), "ok").unwrap();
+    guard_until(&app, &ivan, 30, Option::is_none).await;
 }

@@ -15,6 +15,7 @@ mod copy;
 mod corpus;
 mod corrupt;
 mod cutover;
+mod destinations;
 mod helpdesk;
 mod imap;
 mod lifecycle;

@@ -122,6 +122,8 @@ struct State {
     next_free: Instant,
     observed: Observed,
     guard: LoadGuard,
+    /// What the server's own health check (IT's URL or command) last said was wrong, if anything.
+    reported: Option<String>,
     /// When the last operation ended.
     last_finished: Option<Instant>,
 }
@@ -138,7 +140,28 @@ pub struct BudgetState {
     pub latency_ms: Option<f64>,
     pub errors_last_minute: usize,
     /// Why no new copy should start on the server now (the load guard), if so.
-    pub guard: Option<Trip>,
+    pub guard: Option<Strain>,
+}
+
+/// Why no new copy should start on a server now.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Strain {
+    /// What its latency and errors say ([`LoadGuard`]).
+    Measured(Trip),
+    /// What its own health check says (a URL or a command IT configured).
+    Reported(String),
+}
+
+impl std::fmt::Display for Strain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Strain::Measured(trip) => trip.fmt(f),
+            Strain::Reported(why) => write!(
+                f,
+                "its health check says {why}: no new copy starts on it, and those running go one operation at a time, until it is well"
+            ),
+        }
+    }
 }
 
 impl ServerBudget {
@@ -159,6 +182,7 @@ impl ServerBudget {
                 next_free: Instant::now(),
                 observed,
                 guard: LoadGuard::default(),
+                reported: None,
                 last_finished: None,
             }),
             changed: Notify::new(),
@@ -218,10 +242,24 @@ impl ServerBudget {
         self.state.lock().expect("budget lock").limit.current()
     }
 
-    /// Why no new copy should start on the server now, if so: the load guard's reading of its
-    /// latency and errors ([`LoadGuard`]).
-    pub fn guard(&self) -> Option<Trip> {
+    /// Why no new copy should start on the server now, if so: its own health check's last word, or
+    /// the load guard's reading of its latency and errors ([`LoadGuard`]).
+    pub fn guard(&self) -> Option<Strain> {
         self.state.lock().expect("budget lock").guarded()
+    }
+
+    /// What the server's health check found wrong (`None`: it is well). While something is, running
+    /// copies go one operation at a time.
+    pub fn report_health(&self, trouble: Option<String>) {
+        {
+            let mut state = self.state.lock().expect("budget lock");
+            if state.reported == trouble {
+                return;
+            }
+            state.reported = trouble;
+        }
+        // Waiters re-check against the limit (one at a time while unwell, the adaptive one after).
+        self.changed.notify_waiters();
     }
 
     /// How the server's budget stands now.
@@ -251,7 +289,7 @@ impl ServerBudget {
             {
                 let mut state = self.state.lock().expect("budget lock");
                 let now = Instant::now();
-                if state.counted(now) < state.limit.current() {
+                if state.counted(now) < state.allowed() {
                     let id = state.next_operation;
                     state.next_operation += 1;
                     state.running.insert(id, now);
@@ -406,7 +444,26 @@ impl Drop for Operation {
 }
 
 impl State {
-    fn guarded(&mut self) -> Option<Trip> {
+    /// Operations allowed in flight: the adaptive limit, or one while the health check says the
+    /// server is unwell.
+    fn allowed(&self) -> usize {
+        match self.reported {
+            Some(_) => 1,
+            None => self.limit.current(),
+        }
+    }
+
+    /// The health check's word first; the load guard reads the measurements either way, so its
+    /// baseline stays current.
+    fn guarded(&mut self) -> Option<Strain> {
+        let measured = self.measured().map(Strain::Measured);
+        match &self.reported {
+            Some(why) => Some(Strain::Reported(why.clone())),
+            None => measured,
+        }
+    }
+
+    fn measured(&mut self) -> Option<Trip> {
         let now = unix_ms();
         let reading = Reading {
             strain: self.limit.strain(),
