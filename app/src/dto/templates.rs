@@ -9,18 +9,20 @@ pub enum EmailKind {
     NeedsAttention,
     Helpdesk,
     Reconnect,
+    CatchUpPassword,
     Invitation,
     Reminder,
     Notice,
 }
 
 impl EmailKind {
-    pub const ALL: [EmailKind; 8] = [
+    pub const ALL: [EmailKind; 9] = [
         EmailKind::Started,
         EmailKind::Done,
         EmailKind::NeedsAttention,
         EmailKind::Helpdesk,
         EmailKind::Reconnect,
+        EmailKind::CatchUpPassword,
         EmailKind::Invitation,
         EmailKind::Reminder,
         EmailKind::Notice,
@@ -34,6 +36,9 @@ impl EmailKind {
             EmailKind::NeedsAttention => "Needs attention (when a copy stops short)",
             EmailKind::Helpdesk => "To the helpdesk (when a copy stops short)",
             EmailKind::Reconnect => "Please reconnect (asked by the helpdesk)",
+            EmailKind::CatchUpPassword => {
+                "Catch-ups need your password (after the switch, once it was forgotten)"
+            }
             EmailKind::Invitation => "Invitation (when an invitation wave starts)",
             EmailKind::Reminder => "Reminder (before a wave's window, to those not started)",
             EmailKind::Notice => "Notice (when an IT-run wave starts)",

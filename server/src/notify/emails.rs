@@ -24,6 +24,8 @@ pub enum Kind {
     Helpdesk,
     /// Asked by the helpdesk: connect the old account again.
     Reconnect,
+    /// After the switch: catch-ups wait for the old password Fountain forgot.
+    CatchUpPassword,
     /// An invitation wave has started: do it yourself, in its window.
     Invitation,
     /// An invitation wave's reminder to those who have not started.
@@ -41,6 +43,7 @@ impl Kind {
             Kind::NeedsAttention => ("email/attention.txt", "email/attention.html"),
             Kind::Helpdesk => ("email/helpdesk.txt", "email/helpdesk.html"),
             Kind::Reconnect => ("email/reconnect.txt", "email/reconnect.html"),
+            Kind::CatchUpPassword => ("email/catch-up.txt", "email/catch-up.html"),
             Kind::Invitation => ("email/invitation.txt", "email/invitation.html"),
             Kind::Reminder => ("email/reminder.txt", "email/reminder.html"),
             Kind::Notice => ("email/notice.txt", "email/notice.html"),
@@ -233,9 +236,28 @@ pub fn needs_attention(
 
 /// Asks the person to connect their old account again (the helpdesk's button).
 pub fn reconnect(t: &Templates, name: &str, portal_url: &str) -> Result<Rendered, TemplateError> {
+    to_person(t, Kind::Reconnect, name, portal_url)
+}
+
+/// Asks the person for their old password once more: after the switch, their catch-ups wait for it.
+pub fn catch_up_password(
+    t: &Templates,
+    name: &str,
+    portal_url: &str,
+) -> Result<Rendered, TemplateError> {
+    to_person(t, Kind::CatchUpPassword, name, portal_url)
+}
+
+/// An email whose only words from outside are the person's name and the portal's address.
+fn to_person(
+    t: &Templates,
+    kind: Kind,
+    name: &str,
+    portal_url: &str,
+) -> Result<Rendered, TemplateError> {
     render(
         t,
-        Kind::Reconnect,
+        kind,
         &[
             ("name", name.to_owned()),
             ("portal_url", portal_url.to_owned()),

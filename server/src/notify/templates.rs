@@ -104,7 +104,7 @@ macro_rules! spec {
 }
 
 /// Every template, in the order the IT page lists them.
-pub const SPECS: [Spec; 17] = [
+pub const SPECS: [Spec; 19] = [
     spec!("email/started.txt", STARTED, &["portal_url"]),
     spec!("email/started.html", STARTED, &["portal_url"]),
     spec!("email/done.txt", DONE, &["instructions", "portal_url"]),
@@ -123,6 +123,8 @@ pub const SPECS: [Spec; 17] = [
     ),
     spec!("email/reconnect.txt", RECONNECT, &["portal_url"]),
     spec!("email/reconnect.html", RECONNECT, &["portal_url"]),
+    spec!("email/catch-up.txt", RECONNECT, &["portal_url"]),
+    spec!("email/catch-up.html", RECONNECT, &["portal_url"]),
     spec!(
         "email/invitation.txt",
         INVITATION,

@@ -193,6 +193,7 @@ async fn render_for(
             )
         }
         EmailKind::Reconnect => emails::reconnect(t, name, &portal),
+        EmailKind::CatchUpPassword => emails::catch_up_password(t, name, &portal),
         EmailKind::Invitation | EmailKind::Reminder | EmailKind::Notice => {
             let (wave, window, made_up) = wave_of(m, &person.email).await?;
             sample |= made_up;

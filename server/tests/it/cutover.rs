@@ -448,3 +448,63 @@ async fn after_the_switch_catch_ups_take_what_still_arrives_and_never_touch_the_
     scroll_to(c, "cutover").await;
     shot(c, "cutover-it").await;
 }
+
+/// Where people type their old password, Fountain forgets it once their copy is done; switched
+/// later, their catch-ups wait for it, and they are asked for it by email once (not every round).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn catch_ups_that_wait_for_a_forgotten_password_ask_the_person_once() {
+    const ALICE: &str = "alice.archer@example.org";
+    let old = Dovecot::start("old", None);
+    for i in 0..3 {
+        old.save(
+            "alice",
+            "INBOX",
+            &message(&format!("a{i}"), "", "Wochenbericht"),
+        );
+    }
+    let Portal {
+        app,
+        new: _new,
+        sink,
+    } = crate::support::flow::portal(
+        old.port,
+        &[(
+            "FOUNTAIN__MIGRATION__CUTOVER__CATCH_UP_EVERY_MINUTES",
+            "0.05",
+        )],
+    )
+    .await;
+    let (alice, _) = app.sign_in("alice", "alice-pass").await;
+    app.connect(&alice, "alice", "alice-old").await;
+    app.scanned(&alice).await;
+    let (code, body) = app.start(&alice, &["INBOX".to_owned()]).await;
+    assert_eq!(code, 200, "{body}");
+    let request = app.until_ended(&alice, 120).await;
+    assert_eq!(request.state, "done", "{request:?}");
+    // Done: the password is gone.
+    let account = app.view(&alice, "my_migration", &[]).await.account.unwrap();
+    assert!(!account.usable, "{account:?}");
+
+    let out = run(&app, &["cutover", "switch", "--person", ALICE]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let subject = "Fountain needs its password once more";
+    let asked = sink.wait_for(subject, 60).await;
+    assert!(asked["to"].to_string().contains(ALICE), "{asked}");
+    assert!(
+        asked["text"].as_str().unwrap().contains("Catch-up sync"),
+        "{asked}"
+    );
+    // Several rounds later (one every 3 s), still waiting, and asked only the once.
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let board = status(&app);
+    let trouble = person(&board, ALICE).trouble.clone().unwrap_or_default();
+    assert!(trouble.contains("Catch-up sync"), "{board:?}");
+    assert!(person(&board, ALICE).catch_ups == 0, "{board:?}");
+    let asks = sink
+        .emails()
+        .await
+        .into_iter()
+        .filter(|m| m["subject"].as_str().is_some_and(|s| s.contains(subject)))
+        .count();
+    assert_eq!(asks, 1);
+}

@@ -12,6 +12,8 @@ use crate::jobs::queue::{Queue, QueueError};
 use crate::jobs::state::Event;
 use crate::jobs::timeline::Actor;
 use crate::jobs::Migrations;
+use crate::notify::{emails, outbox};
+use sea_orm::TransactionTrait;
 
 /// What to do with a due catch-up, by the person's latest request. Pure.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,8 +98,15 @@ async fn catch_up(
         let Decision::Wait(why) = decision else {
             unreachable!("a catch-up has its request")
         };
-        // Waiting is checked again a step later; past the schedule's end it stops.
-        store::rescheduled(&m.db, row, now, false, next, why).await?;
+        // Waiting is checked again a step later; past the schedule's end it stops. The person is
+        // asked for their password once, when the catch-ups first wait for it.
+        let txn = m.db.begin().await?;
+        let moved = store::rescheduled(&txn, row, now, false, next, why).await?;
+        let first_ask = why == Some(NO_PASSWORD) && row.probe_error.as_deref() != Some(NO_PASSWORD);
+        if let (true, true, Some(person)) = (moved, first_ask, &person) {
+            ask_for_password(m, &txn, person).await?;
+        }
+        txn.commit().await?;
         return Ok(false);
     };
     // The schedule first: of two workers, only the one that moves it asks.
@@ -116,6 +125,27 @@ async fn catch_up(
         Err(QueueError::Changed { .. } | QueueError::NotAllowed(_)) => Ok(false),
         Err(e) => Err(e),
     }
+}
+
+/// The email asking for the old password, with the catch-up that waits for it.
+async fn ask_for_password(
+    m: &Migrations,
+    txn: &impl sea_orm::ConnectionTrait,
+    person: &app::dto::Person,
+) -> Result<(), QueueError> {
+    match emails::catch_up_password(&m.templates, &person.display_name, &m.portal_url()) {
+        Ok(email) => {
+            let about = outbox::About {
+                user_id: Some(person.user_id),
+                request_id: None,
+                recipient: &person.email,
+            };
+            outbox::enqueue(txn, about, email).await?;
+            tracing::info!(person = %person.email, "catch-ups wait for the old password: asked");
+        }
+        Err(e) => tracing::error!(error = %e, "the catch-up email's template is broken"),
+    }
+    Ok(())
 }
 
 #[cfg(test)]
