@@ -157,6 +157,35 @@ EXT
 }"
 fi
 
+# DOVECOT_OAUTH2_APP_URL=URL (an OAuth2 introspection endpoint, with the introspecting client's id and
+# secret in it: http://ID:SECRET@host/token/introspection) lets a service log in to any mailbox with an
+# app-only bearer token of that client (client credentials), as Exchange Online's IMAP.AccessAsApp does:
+# AUTHENTICATE XOAUTH2 as "user*ID" (the master separator) with the token. Dovecot asks URL about every
+# token and takes it only while active and issued to ID. Needs a master user (the separator).
+if [ -n "${DOVECOT_OAUTH2_APP_URL:-}" ]; then
+  mechanisms="plain login xoauth2 oauthbearer"
+  cat >"$dir/dovecot-oauth2-app.conf.ext" <<EXT
+introspection_url = ${DOVECOT_OAUTH2_APP_URL}
+introspection_mode = post
+force_introspection = yes
+username_attribute = client_id
+active_attribute = active
+active_value = true
+timeout_msecs = 10000
+EXT
+  chmod 644 "$dir/dovecot-oauth2-app.conf.ext"
+  master_conf="$master_conf
+passdb {
+  driver = oauth2
+  master = yes
+  mechanisms = xoauth2 oauthbearer
+  args = $dir/dovecot-oauth2-app.conf.ext
+  result_success = continue
+  result_failure = return-fail
+  result_internalfail = return-fail
+}"
+fi
+
 cat >"$dir/dovecot.conf" <<CONF
 instance_name = fountain-$(basename "$dir")-$port
 base_dir = $dir/run

@@ -2,7 +2,11 @@
 // Users come from a JSON file; sign-in is a real form that checks their passwords; `groups` is a claim.
 //
 //   node idp.mjs --users users.json --client-id fountain --client-secret S \
-//        --redirect-uri http://127.0.0.1:3000/auth/callback [--port 0]
+//        --redirect-uri http://127.0.0.1:3000/auth/callback [--port 0] \
+//        [--app-client-id fountain-app --app-client-secret S2]
+//
+// With --app-client-*, a second client gets app-only tokens (client credentials, scope "imap") and may
+// introspect them: what an Exchange-like server's directory gives a service that writes into mailboxes.
 //
 // Prints one JSON line {"issuer": "...", "port": N} on stdout once it accepts connections.
 import http from 'node:http';
@@ -18,6 +22,8 @@ const { values: args } = parseArgs({
     'client-secret': { type: 'string' },
     'redirect-uri': { type: 'string', multiple: true },
     port: { type: 'string', default: '0' },
+    'app-client-id': { type: 'string' },
+    'app-client-secret': { type: 'string' },
     host: { type: 'string', default: '127.0.0.1' },
   },
 });
@@ -92,15 +98,27 @@ const server = http.createServer(async (req, res) => {
 server.listen(Number(args.port), args.host, () => {
   const { port } = server.address();
   const issuer = `http://${args.host}:${port}`;
-  provider = new Provider(issuer, {
-    clients: [{
-      client_id: args['client-id'],
-      client_secret: args['client-secret'],
-      redirect_uris: args['redirect-uri'],
-      grant_types: ['authorization_code'],
-      response_types: ['code'],
+  const clients = [{
+    client_id: args['client-id'],
+    client_secret: args['client-secret'],
+    redirect_uris: args['redirect-uri'],
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'client_secret_basic',
+  }];
+  if (args['app-client-id']) {
+    clients.push({
+      client_id: args['app-client-id'],
+      client_secret: args['app-client-secret'],
+      redirect_uris: [],
+      grant_types: ['client_credentials'],
+      response_types: [],
+      scope: 'imap',
       token_endpoint_auth_method: 'client_secret_basic',
-    }],
+    });
+  }
+  provider = new Provider(issuer, {
+    clients,
     async findAccount(_ctx, id) {
       const user = users.get(id);
       if (!user) return undefined;
@@ -124,7 +142,7 @@ server.listen(Number(args.port), args.host, () => {
       profile: ['name', 'preferred_username'],
       groups: ['groups'],
     },
-    scopes: ['openid', 'email', 'profile', 'groups'],
+    scopes: ['openid', 'email', 'profile', 'groups', 'imap'],
     // Put the granted claims in the ID token itself (Fountain reads roles from it).
     conformIdTokenClaims: false,
     // A first-party client: grant what it asks for without a consent screen.
@@ -142,7 +160,11 @@ server.listen(Number(args.port), args.host, () => {
     },
     pkce: { required: () => true },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
-    features: { devInteractions: { enabled: false } },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true },
+    },
     cookies: { keys: [randomBytes(32).toString('hex')] },
   });
   provider.on('server_error', (_ctx, err) => console.error('idp server_error:', err));

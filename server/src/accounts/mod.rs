@@ -1,12 +1,14 @@
 //! Connecting a person's old account: the login (and password, in password mode) is checked at once
 //! by a real IMAP login, then kept sealed until the migration ends. Nothing is stored when the check
 //! fails, and the password never reaches a log. Connecting is limited by a lockout ([`lockout`]).
+mod app_token;
 mod form;
 mod lockout;
 
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, Set, Statement};
 
+pub use app_token::TokenError;
 pub use form::ConnectForm;
 use lockout::{must_wait, normalised_login, AttemptKey};
 
@@ -32,6 +34,8 @@ pub struct Accounts {
     destinations: BTreeMap<String, MailServer>,
     /// Present in password mode: seals the passwords people type.
     secrets: Option<SecretBox>,
+    /// Application tokens for servers that take XOAUTH2.
+    tokens: app_token::AppTokens,
 }
 
 /// Why an old account could not be connected (or used), in words for the person.
@@ -57,6 +61,10 @@ pub enum AccountError {
     Db(#[from] sea_orm::DbErr),
     #[error("{0}")]
     Setup(String),
+    #[error("The new mail server's directory refused Fountain's application login ({0}). Nothing copied so far is lost; the helpdesk has been told: IT has to check the application's id, secret and permissions.")]
+    TokenRefused(String),
+    #[error("The new mail server's directory could not give Fountain a login just now ({0}). Nothing copied so far is lost; Try again resumes where it stopped.")]
+    TokenUnreachable(String),
     #[error("The server your new mailbox is on (“{0}”) is not configured in Fountain any more. Nothing copied so far is lost; tell the helpdesk: IT has to configure it again (or send you elsewhere).")]
     NoDestination(DestinationName),
 }
@@ -78,6 +86,7 @@ impl Accounts {
             new_server: settings.new_server.clone(),
             destinations: settings.destinations.clone(),
             secrets,
+            tokens: Default::default(),
         }
     }
 
@@ -129,14 +138,27 @@ impl Accounts {
 
     /// The new server's side (the person's `destination`'s): always as the administrator, for the
     /// person's new mailbox.
-    pub fn new_side(
+    pub async fn new_side(
         &self,
         email: &str,
         destination: Option<&DestinationName>,
     ) -> Result<Side, AccountError> {
         let server = self.written_to(destination)?;
+        // An XOAUTH2 server takes the application's token where a password would go.
+        let token = match &server.oauth2 {
+            Some(app) if server.auth == MailAuth::Xoauth2 => {
+                // One application login per configured server (two may share a host).
+                let key = destination.map_or("", |d| d.as_str());
+                Some(self.tokens.get(key, app).await.map_err(|e| match e {
+                    TokenError::Refused(why) => AccountError::TokenRefused(why),
+                    TokenError::Unreachable(why) => AccountError::TokenUnreachable(why),
+                    TokenError::Setup(why) => AccountError::Setup(why),
+                })?)
+            }
+            _ => None,
+        };
         let credentials = server
-            .credentials(server.login_for(email), None)
+            .credentials(server.login_for(email), token)
             .map_err(|e| AccountError::Setup(e.to_string()))?;
         Ok(Side {
             endpoint: server.endpoint(),

@@ -102,8 +102,12 @@ pub struct MailServer {
     /// `password`: each person types their password for this server (old server only).
     /// `proxy`: SASL PLAIN as `admin` on behalf of the person (Cyrus, Zimbra, Exchange-style admins).
     /// `master`: Dovecot's master user (`person*admin`).
+    /// `xoauth2`: SASL XOAUTH2 with an app-only bearer token from `[….oauth2]` (client credentials),
+    /// as an Exchange-like server takes a service's writes (servers mail is written to only).
     #[serde(default)]
     pub auth: MailAuth,
+    /// With `auth = "xoauth2"`: where Fountain gets its application's token.
+    pub oauth2: Option<AppLogin>,
     /// The person's login on this server, from their sign-in email: `{email}`, `{localpart}`,
     /// `{domain}` are replaced (`"{localpart}"` turns alice@example.org into `alice`).
     #[serde(default = "default_login")]
@@ -157,6 +161,30 @@ pub enum MailAuth {
     Password,
     Proxy,
     Master,
+    Xoauth2,
+}
+
+/// An application's login at an OAuth2 token endpoint (the client-credentials grant): the bearer
+/// token it gets opens every mailbox the directory lets the application write to.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppLogin {
+    /// The token endpoint (`https://login.example.org/…/oauth2/v2.0/token`).
+    pub token_url: Url,
+    pub client_id: String,
+    /// Exactly one of these.
+    pub client_secret: Option<Secret>,
+    pub client_secret_file: Option<PathBuf>,
+    /// Asked for with the token (`https://outlook.office365.com/.default`), if the endpoint needs one.
+    pub scope: Option<String>,
+}
+
+impl AppLogin {
+    /// The client secret, read from its file when configured that way.
+    pub fn secret(&self) -> Result<String, super::ConfigError> {
+        read_inline_or_file(self.client_secret.as_ref(), &self.client_secret_file)
+            .map(Option::unwrap_or_default)
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -279,10 +307,17 @@ impl MigrationConfig {
         for (key, server) in self.written_to() {
             if server.auth == MailAuth::Password {
                 return Err(format!(
-                    "{key}.auth must be \"proxy\" or \"master\": Fountain writes into new \
-                     mailboxes as an administrator"
+                    "{key}.auth must be \"proxy\", \"master\" or \"xoauth2\": Fountain writes into new \
+                     mailboxes as an administrator (or an application)"
                 ));
             }
+        }
+        if self.old_server.auth == MailAuth::Xoauth2 {
+            return Err(
+                "migration.old_server.auth = \"xoauth2\" is for the servers mail is written to: on the \
+                 old server use password, proxy or master"
+                    .into(),
+            );
         }
         if self.old_server.health_url.is_some() || self.old_server.health_command.is_some() {
             return Err(
@@ -512,8 +547,29 @@ impl MailServer {
                 "{key}.login must contain {{email}} or {{localpart}}: it names each person's mailbox"
             ));
         }
+        if self.oauth2.is_some() != (self.auth == MailAuth::Xoauth2) {
+            return Err(format!(
+                "{key}.oauth2 goes with auth = \"xoauth2\" (and that auth needs it): the token URL, \
+                 client_id and client secret of Fountain's application"
+            ));
+        }
         match self.auth {
             MailAuth::Password => Ok(()),
+            MailAuth::Xoauth2 => {
+                let app = self.oauth2.as_ref().expect("checked above");
+                if !matches!(app.token_url.scheme(), "https" | "http") {
+                    return Err(format!("{key}.oauth2.token_url must be an https:// URL"));
+                }
+                if app.client_id.trim().is_empty() {
+                    return Err(format!("{key}.oauth2.client_id is empty"));
+                }
+                if app.client_secret.is_some() == app.client_secret_file.is_some() {
+                    return Err(format!(
+                        "set exactly one of {key}.oauth2.client_secret and {key}.oauth2.client_secret_file"
+                    ));
+                }
+                Ok(())
+            }
             MailAuth::Proxy | MailAuth::Master => {
                 if self.admin.as_deref().is_none_or(str::is_empty) {
                     return Err(format!("{key}.admin is needed with auth = proxy or master"));
@@ -550,7 +606,8 @@ impl MailServer {
         login_for(&self.login, email)
     }
 
-    /// How to log in as `user`: with their own password in `password` mode, else as the administrator.
+    /// How to log in as `user`: with their own password in `password` mode, with the application's
+    /// token (given as `password`) in `xoauth2` mode, else as the administrator.
     pub fn credentials(
         &self,
         user: String,
@@ -573,6 +630,11 @@ impl MailServer {
                 user,
                 master: admin(),
                 password: admin_password()?.unwrap_or_default(),
+            },
+            // The "password" is the application's bearer token.
+            MailAuth::Xoauth2 => Credentials::XOAuth2 {
+                user,
+                token: password.unwrap_or_default(),
             },
         })
     }

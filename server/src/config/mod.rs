@@ -13,7 +13,8 @@ mod cutover;
 mod mail;
 pub use cutover::CutoverConfig;
 pub use mail::{
-    login_for, ClientSettings, EmailConfig, MailAuth, MailServer, MigrationConfig, Profile,
+    login_for, AppLogin, ClientSettings, EmailConfig, MailAuth, MailServer, MigrationConfig,
+    Profile,
 };
 
 #[derive(Debug, Clone, Deserialize)]
@@ -517,7 +518,7 @@ mod tests {
             ),
             (
                 EXCHANGE.replace("auth = \"proxy\"", "auth = \"password\""),
-                "proxy\" or \"master",
+                "\"master\" or \"xoauth2\"",
             ),
             (
                 EXCHANGE.replace("max_connections = 3", "max_connections = 0"),
@@ -534,6 +535,41 @@ mod tests {
                 .to_string();
             assert!(err.contains(key), "{key}: {err}");
         }
+        // An application login for an Exchange-like destination: with its token endpoint, only there.
+        let no_app = EXCHANGE.replace(
+            "auth = \"proxy\"\nadmin = \"svc\"\nadmin_password = \"p\"\n",
+            "auth = \"xoauth2\"\n",
+        );
+        let app = no_app.clone() + "[migration.destinations.exchange.oauth2]\ntoken_url = \"https://login.example.org/token\"\n\
+             client_id = \"app\"\nclient_secret = \"s\"\n";
+        let c = load_str(&format!("{MINIMAL}{MIGRATION}{app}"), &[]).unwrap();
+        let m = c.migration.unwrap();
+        assert_eq!(
+            m.destination(Some(&exchange)).unwrap().auth,
+            MailAuth::Xoauth2
+        );
+        for (toml, key) in [
+            (
+                app.replace("client_secret = \"s\"\n", ""),
+                "oauth2.client_secret",
+            ),
+            (no_app, "exchange.oauth2 goes with"),
+        ] {
+            let err = load_str(&format!("{MINIMAL}{MIGRATION}{toml}"), &[])
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(key), "{key}: {err}");
+        }
+        let old_by_token = MIGRATION.replace(
+            "url = \"imap://old.example.org\"\n",
+            "url = \"imap://old.example.org\"\nauth = \"xoauth2\"\nlogin = \"{email}\"\n\
+             [migration.old_server.oauth2]\ntoken_url = \"https://l.example.org/t\"\nclient_id = \"a\"\nclient_secret = \"s\"\n",
+        );
+        let err = load_str(&format!("{MINIMAL}{old_by_token}"), &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("old_server.auth = \"xoauth2\""), "{err}");
+
         let client_on_old = MIGRATION.replace(
             "[migration.new_server]",
             "[migration.old_server.client]\nimap_host = \"x\"\n[migration.new_server]",
@@ -554,7 +590,7 @@ mod tests {
         let cases = [
             (
                 MIGRATION.replace("auth = \"master\"", "auth = \"password\""),
-                "proxy\" or \"master",
+                "\"master\" or \"xoauth2\"",
             ),
             (
                 MIGRATION.replace("secrets_key = \"k\"\n", ""),

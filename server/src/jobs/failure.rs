@@ -50,6 +50,8 @@ pub fn of_account(e: &AccountError) -> FailureClass {
         | AccountError::Db(_)
         | AccountError::Setup(_)
         | AccountError::NoDestination(_) => FailureClass::Internal,
+        AccountError::TokenRefused(_) => FailureClass::DestinationRefused,
+        AccountError::TokenUnreachable(_) => FailureClass::NewServerUnreachable,
     }
 }
 

@@ -230,6 +230,7 @@ fn auth_name(server: &MailServer) -> &'static str {
         MailAuth::Password => "password",
         MailAuth::Proxy => "proxy",
         MailAuth::Master => "master",
+        MailAuth::Xoauth2 => "xoauth2",
     }
 }
 

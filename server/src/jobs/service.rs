@@ -45,7 +45,7 @@ impl Migrations {
                 .secrets_key()?
                 .map(|key| SecretBox::from_base64(&key))
                 .transpose()?,
-            MailAuth::Proxy | MailAuth::Master => None,
+            MailAuth::Proxy | MailAuth::Master | MailAuth::Xoauth2 => None,
         };
         let throttle = Throttle::new(Limits {
             max_connections: settings.max_connections_per_server,

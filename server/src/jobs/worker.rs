@@ -434,7 +434,7 @@ impl Worker {
 
     /// The person's side on the server `to` names (`None`: the default new server), with its
     /// settings.
-    fn destination(
+    async fn destination(
         &self,
         email: &str,
         to: Option<&DestinationName>,
@@ -444,7 +444,7 @@ impl Worker {
             .settings
             .destination(to)
             .map_err(|name| AccountError::NoDestination(name.clone()))?;
-        Ok((m.accounts.new_side(email, to)?, server))
+        Ok((m.accounts.new_side(email, to).await?, server))
     }
 
     fn job(
@@ -501,7 +501,7 @@ impl Worker {
             let source = m.accounts.old_side(m.accounts.old_credentials(user_id).await.map_err(|e| e.to_string())?);
             // Compared with where the person's mail would go now.
             let to = super::destinations::of_person(&m.db, &person.email).await.map_err(|e| e.to_string())?;
-            let destination = self.destination(&person.email, to.as_ref()).map_err(|e| e.to_string())?;
+            let destination = self.destination(&person.email, to.as_ref()).await.map_err(|e| e.to_string())?;
             let job = self.job(source, destination, true, Vec::new());
             let scan = copy_mailbox(&m.db, &job, &|_| {});
             tokio::pin!(scan);
@@ -546,7 +546,7 @@ impl Worker {
             let credentials = m.accounts.old_credentials(request.user_id).await?;
             Ok::<_, AccountError>((
                 m.accounts.old_side(credentials),
-                self.destination(&person.email, to)?,
+                self.destination(&person.email, to).await?,
             ))
         }
         .await;

@@ -27,7 +27,9 @@ fn from_account(e: AccountError) -> AppError {
         AccountError::Unreachable(_)
         | AccountError::Insecure(_)
         | AccountError::AdminRefused
-        | AccountError::NoDestination(_) => AppError::Unavailable(e.to_string()),
+        | AccountError::NoDestination(_)
+        | AccountError::TokenRefused(_)
+        | AccountError::TokenUnreachable(_) => AppError::Unavailable(e.to_string()),
         AccountError::Unreadable(_) | AccountError::Setup(_) => {
             super::internal("old account unusable", e)
         }

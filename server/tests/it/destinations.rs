@@ -5,8 +5,6 @@
 //! longer changes once someone's migration has started.
 use std::time::{Duration, Instant};
 
-use sea_orm::{ConnectionTrait, Statement};
-
 use crate::support::flow::{Portal, MASTER};
 use crate::support::servers::Dovecot;
 use crate::support::TestApp;
@@ -25,17 +23,9 @@ fn message(id: &str, subject: &str) -> Vec<u8> {
 
 /// The state of the person's request, if they have one.
 async fn state_of(db: &sea_orm::DatabaseConnection, email: &str) -> Option<String> {
-    let backend = db.get_database_backend();
-    let sql = "SELECT r.state FROM migration_requests r JOIN users u ON u.id = r.user_id \
-               WHERE lower(u.email) = $1 ORDER BY r.id DESC LIMIT 1";
-    let sql = match backend {
-        sea_orm::DatabaseBackend::Sqlite => sql.replace("$1", "?"),
-        _ => sql.to_owned(),
-    };
-    db.query_one(Statement::from_sql_and_values(backend, sql, [email.into()]))
+    crate::waves::request_of(db, email)
         .await
-        .unwrap()
-        .map(|row| row.try_get("", "state").unwrap())
+        .map(|(state, _)| state)
 }
 
 async fn until(what: &str, secs: u64, mut done: impl AsyncFnMut() -> bool) {

@@ -69,7 +69,7 @@ async fn it_previews_and_test_sends_any_email_with_a_persons_data_and_a_broken_e
     let (status, body) = app.call(&ivan, "email_templates", &[]).await;
     assert_eq!(status, 200, "{body}");
     let files: Vec<TemplateFile> = serde_json::from_str(&body).unwrap();
-    assert_eq!(files.len(), 17);
+    assert_eq!(files.len(), 19);
     let from_folder: Vec<&str> = files
         .iter()
         .filter(|f| f.loaded_from.is_some())
@@ -115,6 +115,13 @@ async fn it_previews_and_test_sends_any_email_with_a_persons_data_and_a_broken_e
         reconnect.text.contains("Hallo Ivan Ito"),
         "{}",
         reconnect.text
+    );
+    // After the switch, the catch-ups' request for her old password.
+    let catch_up = preview(&app, &ivan, "preview_email", "CatchUpPassword", "").await;
+    assert!(
+        catch_up.subject.contains("needs its password once more")
+            && catch_up.text.contains("Catch-up sync"),
+        "{catch_up:?}"
     );
     // A wave's emails: alice is in no wave, so a sample wave stands in (and says so).
     for (kind, subject) in [

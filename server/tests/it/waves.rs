@@ -973,6 +973,29 @@ pub(crate) async fn report_of(
     app::dto::MigrationReport::from(stored)
 }
 
+/// The state and last error of the person's latest request, if they have one.
+pub(crate) async fn request_of(
+    db: &sea_orm::DatabaseConnection,
+    email: &str,
+) -> Option<(String, Option<String>)> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let backend = db.get_database_backend();
+    let sql = "SELECT r.state AS state, r.last_error AS last_error FROM migration_requests r \
+               JOIN users u ON u.id = r.user_id WHERE lower(u.email) = $1 ORDER BY r.id DESC LIMIT 1";
+    let sql = match backend {
+        sea_orm::DatabaseBackend::Sqlite => sql.replace("$1", "?"),
+        _ => sql.to_owned(),
+    };
+    let row = db
+        .query_one(Statement::from_sql_and_values(backend, sql, [email.into()]))
+        .await
+        .unwrap()?;
+    Some((
+        row.try_get("", "state").unwrap(),
+        row.try_get("", "last_error").unwrap(),
+    ))
+}
+
 /// An invitation wave tells its people: the dry run lists who gets what and when before it starts;
 /// once started, everyone who has not started gets the invitation and, the day before the window
 /// opens, a reminder — alice, who started on her own, gets neither; after the portal stops and a

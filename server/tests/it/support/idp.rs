@@ -9,8 +9,25 @@ pub struct Idp {
     child: Child,
 }
 
+/// The application a directory gives app-only tokens to ([`Idp::start_directory`]).
+pub const APP: (&str, &str) = ("fountain-app", "fountain-app-secret");
+
 impl Idp {
     pub async fn start(redirect_uri: &str) -> Idp {
+        Idp::start_with(redirect_uri, &[]).await
+    }
+
+    /// An organisation's directory that also gives the application [`APP`] app-only tokens (client
+    /// credentials, scope `imap`) and lets it introspect them.
+    pub async fn start_directory() -> Idp {
+        Idp::start_with(
+            "http://127.0.0.1:1/unused",
+            &["--app-client-id", APP.0, "--app-client-secret", APP.1],
+        )
+        .await
+    }
+
+    async fn start_with(redirect_uri: &str, extra: &[&str]) -> Idp {
         let rig = super::repo_root().join("server/rig");
         let mut child = Command::new("node")
             .arg(rig.join("idp.mjs"))
@@ -22,6 +39,7 @@ impl Idp {
                 super::CLIENT_SECRET,
             ])
             .args(["--redirect-uri", redirect_uri])
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .kill_on_drop(true)
