@@ -1,7 +1,7 @@
 //! Per-person destinations: the people IT sends to a server other than the default new one
 //! (`person_destinations`, keyed by lowercase address so people who never signed in are covered),
 //! and the destination each request was submitted with (`migration_requests.destination`), which
-//! never changes after.
+//! never changes after. Also when catch-ups waiting for a person's old password asked them for it.
 use sea_orm_migration::prelude::*;
 
 use crate::alter::add_column;
@@ -23,6 +23,12 @@ enum PersonDestinations {
 enum MigrationRequests {
     Table,
     Destination,
+}
+
+#[derive(DeriveIden)]
+enum Cutovers {
+    Table,
+    PasswordAskedAt,
 }
 
 #[async_trait::async_trait]
@@ -68,10 +74,18 @@ impl MigrationTrait for Migration {
             MigrationRequests::Table,
             ColumnDef::new(MigrationRequests::Destination).string(),
         )
+        .await?;
+        // When a person whose catch-ups wait for their forgotten old password was asked for it.
+        add_column(
+            manager,
+            Cutovers::Table,
+            ColumnDef::new(Cutovers::PasswordAskedAt).big_integer(),
+        )
         .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        crate::alter::drop_column(manager, Cutovers::Table, Cutovers::PasswordAskedAt).await?;
         crate::alter::drop_column(
             manager,
             MigrationRequests::Table,

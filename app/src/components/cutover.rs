@@ -35,7 +35,6 @@ pub fn Cutover() -> impl IntoView {
         Duration::from_secs(5),
         |b: &CutoverBoard| b.quiet < b.people.len() as u64,
     );
-    let known = Resource::new(|| (), |_| waves());
     let answer = move || {
         switch.value().get().map(|done| match done {
             Ok(o) => view! {
@@ -51,17 +50,7 @@ pub fn Cutover() -> impl IntoView {
     view! {
         <ActionForm action=switch attr:id="switch-form" attr:class="stacked">
             <label for="switch-wave">"Switch a whole wave"</label>
-            <select id="switch-wave" name="wave">
-                <option value="">"(no wave: the people typed below)"</option>
-                <Suspense fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        known.await.unwrap_or_default().into_iter().map(|w| {
-                            let name = w.name.as_str().to_owned();
-                            view! { <option value=name.clone()>{name.clone()}</option> }
-                        }).collect_view()
-                    })}
-                </Suspense>
-            </select>
+            <WaveSelect id="switch-wave" />
             <label for="switch-people">"… or people, by new address (spaces, commas or lines between them)"</label>
             <textarea id="switch-people" name="people" rows="2"></textarea>
             <button id="switch-submit" type="submit" class="button primary">"Delivery has moved: start the catch-ups"</button>
@@ -75,6 +64,25 @@ pub fn Cutover() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// A form's choice of a wave (field `wave`), or none: the people typed beside it.
+#[component]
+pub fn WaveSelect(id: &'static str) -> impl IntoView {
+    let known = Resource::new(|| (), |_| waves());
+    view! {
+        <select id=id name="wave">
+            <option value="">"(no wave: the people typed below)"</option>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    known.await.unwrap_or_default().into_iter().map(|w| {
+                        let name = w.name.as_str().to_owned();
+                        view! { <option value=name.clone()>{name.clone()}</option> }
+                    }).collect_view()
+                })}
+            </Suspense>
+        </select>
     }
 }
 

@@ -3,7 +3,8 @@
 //! whose migration started can no longer move).
 use leptos::prelude::*;
 
-use crate::api::{destination_board, waves, SetDestination};
+use crate::api::{destination_board, SetDestination};
+use crate::components::cutover::WaveSelect;
 use crate::dto::{DestinationBoard, PersonDestination};
 use crate::format::format_unix;
 
@@ -11,7 +12,6 @@ use crate::format::format_unix;
 pub fn Destinations() -> impl IntoView {
     let set = ServerAction::<SetDestination>::new();
     let board = Resource::new(move || set.version().get(), |_| destination_board());
-    let known = Resource::new(|| (), |_| waves());
     let answer = move || {
         set.value().get().map(|done| match done {
             Ok(o) => {
@@ -39,7 +39,7 @@ pub fn Destinations() -> impl IntoView {
                         </p>
                     }
                     .into_any(),
-                    Ok(b) => view! { <Board b=b known=known set=set /> }.into_any(),
+                    Ok(b) => view! { <Board b=b set=set /> }.into_any(),
                     Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
                 }
             })}
@@ -49,11 +49,7 @@ pub fn Destinations() -> impl IntoView {
 }
 
 #[component]
-fn Board(
-    b: DestinationBoard,
-    known: Resource<Result<Vec<crate::dto::WaveSummary>, crate::error::AppError>>,
-    set: ServerAction<SetDestination>,
-) -> impl IntoView {
+fn Board(b: DestinationBoard, set: ServerAction<SetDestination>) -> impl IntoView {
     let options = b
         .configured
         .iter()
@@ -67,17 +63,7 @@ fn Board(
     view! {
         <ActionForm action=set attr:id="destination-form" attr:class="stacked">
             <label for="destination-wave">"Send a whole wave"</label>
-            <select id="destination-wave" name="wave">
-                <option value="">"(no wave: the people typed below)"</option>
-                <Suspense fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        known.await.unwrap_or_default().into_iter().map(|w| {
-                            let name = w.name.as_str().to_owned();
-                            view! { <option value=name.clone()>{name.clone()}</option> }
-                        }).collect_view()
-                    })}
-                </Suspense>
-            </select>
+            <WaveSelect id="destination-wave" />
             <label for="destination-people">"… or people, by new address (spaces, commas or lines between them)"</label>
             <textarea id="destination-people" name="people" rows="2"></textarea>
             <label for="destination-to">"To"</label>

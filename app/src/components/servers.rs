@@ -37,7 +37,7 @@ pub fn Servers() -> impl IntoView {
         <div class="servers">
             // The servers to show: the two every configuration has, and each destination IT
             // configured besides (read again only after a change, so open forms stay open).
-            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     let roles = roles_of(&saved.await.unwrap_or_default());
                     roles
@@ -45,7 +45,7 @@ pub fn Servers() -> impl IntoView {
                         .map(|role| view! { <ServerCard role=role live=live saved=saved change=change /> })
                         .collect_view()
                 })}
-            </Suspense>
+            </Transition>
         </div>
         <p class="muted">
             "The latest 20 changes are listed under each server. "
@@ -56,7 +56,7 @@ pub fn Servers() -> impl IntoView {
 
 /// The old and new servers, then each configured destination in the order given.
 fn roles_of(statuses: &[ServerStatus]) -> Vec<ServerRole> {
-    let mut roles = ServerRole::ALL.to_vec();
+    let mut roles = ServerRole::FIXED.to_vec();
     roles.extend(
         statuses
             .iter()
@@ -75,7 +75,7 @@ fn ServerCard(
     saved: Statuses,
     change: ServerAction<SetServerLimits>,
 ) -> impl IntoView {
-    let id = format!("server-{}", role.as_str());
+    let id = format!("server-{}", role.element_key());
     let (shown, formed) = (role.clone(), role);
     view! {
         <article class="server" id=id>
@@ -115,7 +115,8 @@ fn ServerCard(
 
 #[component]
 fn ServerState(s: ServerStatus) -> impl IntoView {
-    let id = |what: &str| format!("server-{}-{what}", s.role.as_str());
+    let key = s.role.element_key();
+    let id = |what: &str| format!("server-{key}-{what}");
     let live = &s.live;
     let latency = live
         .latency_ms
@@ -136,7 +137,11 @@ fn ServerState(s: ServerStatus) -> impl IntoView {
             <p class="error" id=id("guard")>{format!("Load guard: {why}. Copies running go on, more slowly.")}</p>
         })}
         {s.in_force.claims_paused.then(|| view! {
-            <p class="notice" id=id("paused")>"New scans and copies wait: IT paused new claims on this server. Those running go on."</p>
+            <p class="notice" id=id("paused")>{if s.role == ServerRole::Old {
+                "New scans and copies wait: IT paused new claims on this server. Those running go on."
+            } else {
+                "New copies to this server wait: IT paused new claims on it. Those running go on."
+            }}</p>
         })}
         <table class="table">
             <thead><tr><th>"Limit"</th><th>"Configured"</th><th>"In force"</th></tr></thead>

@@ -17,8 +17,8 @@ pub enum ServerRole {
 }
 
 impl ServerRole {
-    /// The two servers every configuration has.
-    pub const ALL: [ServerRole; 2] = [ServerRole::Old, ServerRole::New];
+    /// The two servers every configuration has (destinations come from the configuration).
+    pub const FIXED: [ServerRole; 2] = [ServerRole::Old, ServerRole::New];
 
     /// As stored and in element ids.
     pub fn as_str(&self) -> &str {
@@ -26,6 +26,15 @@ impl ServerRole {
             ServerRole::Old => "old",
             ServerRole::New => "new",
             ServerRole::Destination(name) => name.as_str(),
+        }
+    }
+
+    /// In element ids: a destination's behind `to-`, so no name can take the old or new server's ids
+    /// (a destination named `old-guard`, say).
+    pub fn element_key(&self) -> String {
+        match self {
+            ServerRole::Destination(name) => format!("to-{name}"),
+            fixed => fixed.as_str().to_owned(),
         }
     }
 
@@ -175,7 +184,10 @@ pub struct ServerStatus {
 impl ServerStatus {
     /// Something is moving on it: worth following.
     pub fn busy(&self) -> bool {
-        self.live.connections_open > 0 || self.live.operations_in_flight > 0
+        // A guard holding copies off it is followed too: the page shows it letting go.
+        self.live.connections_open > 0
+            || self.live.operations_in_flight > 0
+            || self.live.guard.is_some()
     }
 }
 
@@ -217,7 +229,7 @@ mod tests {
     #[test]
     fn roles_round_trip_through_their_stored_names() {
         let exchange = ServerRole::Destination(DestinationName::parse("exchange").unwrap());
-        for role in ServerRole::ALL.into_iter().chain([exchange]) {
+        for role in ServerRole::FIXED.into_iter().chain([exchange]) {
             assert_eq!(ServerRole::parse(role.as_str()), Some(role.clone()));
             let json = serde_json::to_string(&role).unwrap();
             assert_eq!(serde_json::from_str::<ServerRole>(&json).unwrap(), role);

@@ -62,6 +62,9 @@ pub fn refusal(status: u16, body: &str) -> String {
     text.chars().filter(|c| !c.is_control()).take(200).collect()
 }
 
+/// The key of the default new server's token (no destination is named so).
+pub const DEFAULT_SERVER: &str = "new";
+
 /// The tokens in hand, by server.
 pub struct AppTokens {
     http: reqwest::Client,
@@ -78,8 +81,8 @@ impl Default for AppTokens {
 }
 
 impl AppTokens {
-    /// A token for the configured server `key` (a destination's name; "" for the default new
-    /// server), from `app`'s directory unless one in hand is still good.
+    /// A token for the configured server `key` (a destination's name, or [`DEFAULT_SERVER`]), from
+    /// `app`'s directory unless one in hand is still good.
     pub async fn get(&self, key: &str, app: &AppLogin) -> Result<String, TokenError> {
         let mut held = self.held.lock().await;
         if let Some((token, until)) = held.get(key) {
@@ -112,7 +115,9 @@ impl AppTokens {
             .text()
             .await
             .map_err(|e| TokenError::Unreachable(without_url(&e)))?;
-        if status.is_client_error() {
+        // Too many requests and a timed-out request are the directory's bad minute, not a no.
+        let temporary = matches!(status.as_u16(), 408 | 429);
+        if status.is_client_error() && !temporary {
             return Err(TokenError::Refused(refusal(status.as_u16(), &body)));
         }
         if !status.is_success() {
@@ -125,7 +130,7 @@ impl AppTokens {
     }
 }
 
-/// A request error without its URL (which may carry a query the directory treats as private).
+/// A request error in a few words (reqwest's own text is long and names the whole URL).
 fn without_url(e: &reqwest::Error) -> String {
     if e.is_timeout() {
         "no answer in time".to_owned()

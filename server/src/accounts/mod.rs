@@ -35,7 +35,7 @@ pub struct Accounts {
     /// Present in password mode: seals the passwords people type.
     secrets: Option<SecretBox>,
     /// Application tokens for servers that take XOAUTH2.
-    tokens: app_token::AppTokens,
+    tokens: std::sync::Arc<app_token::AppTokens>,
 }
 
 /// Why an old account could not be connected (or used), in words for the person.
@@ -130,10 +130,7 @@ fn from_imap(e: ImapError) -> AccountError {
 impl Accounts {
     /// The old server's side of a copy for this person, with the credentials Fountain holds.
     pub fn old_side(&self, credentials: Credentials) -> Side {
-        Side {
-            endpoint: self.old_server.endpoint(),
-            credentials,
-        }
+        Side::new(self.old_server.endpoint(), credentials)
     }
 
     /// The new server's side (the person's `destination`'s): always as the administrator, for the
@@ -144,25 +141,50 @@ impl Accounts {
         destination: Option<&DestinationName>,
     ) -> Result<Side, AccountError> {
         let server = self.written_to(destination)?;
-        // An XOAUTH2 server takes the application's token where a password would go.
-        let token = match &server.oauth2 {
-            Some(app) if server.auth == MailAuth::Xoauth2 => {
-                // One application login per configured server (two may share a host).
-                let key = destination.map_or("", |d| d.as_str());
-                Some(self.tokens.get(key, app).await.map_err(|e| match e {
-                    TokenError::Refused(why) => AccountError::TokenRefused(why),
-                    TokenError::Unreachable(why) => AccountError::TokenUnreachable(why),
-                    TokenError::Setup(why) => AccountError::Setup(why),
-                })?)
-            }
-            _ => None,
+        let login = server.login_for(email);
+        let (Some(app), MailAuth::Xoauth2) = (&server.oauth2, server.auth) else {
+            let credentials = server
+                .credentials(login, None)
+                .map_err(|e| AccountError::Setup(e.to_string()))?;
+            return Ok(Side::new(server.endpoint(), credentials));
         };
+        // An XOAUTH2 server takes the application's token where a password would go: one now (a
+        // refusal stops here, with the directory's reason), and a current one for each reconnect.
+        // One application login per configured server (two may share a host).
+        let key = destination.map_or(app_token::DEFAULT_SERVER, |d| d.as_str());
+        let token = self.tokens.get(key, app).await.map_err(|e| match e {
+            TokenError::Refused(why) => AccountError::TokenRefused(why),
+            TokenError::Unreachable(why) => AccountError::TokenUnreachable(why),
+            TokenError::Setup(why) => AccountError::Setup(why),
+        })?;
         let credentials = server
-            .credentials(server.login_for(email), token)
+            .credentials(login.clone(), Some(token))
             .map_err(|e| AccountError::Setup(e.to_string()))?;
+        let (tokens, key, app, server_for_renew) = (
+            self.tokens.clone(),
+            key.to_owned(),
+            app.clone(),
+            server.clone(),
+        );
+        let renew = crate::engine::copy::Renew(std::sync::Arc::new(move || {
+            let (tokens, key, app, server, login) = (
+                tokens.clone(),
+                key.clone(),
+                app.clone(),
+                server_for_renew.clone(),
+                login.clone(),
+            );
+            Box::pin(async move {
+                let token = tokens.get(&key, &app).await.map_err(|e| e.to_string())?;
+                server
+                    .credentials(login, Some(token))
+                    .map_err(|e| e.to_string())
+            })
+        }));
         Ok(Side {
             endpoint: server.endpoint(),
             credentials,
+            renew: Some(renew),
         })
     }
 

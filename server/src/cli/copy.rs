@@ -230,6 +230,7 @@ pub async fn run(args: CopyArgs) -> anyhow::Result<i32> {
                 &args.source_auth,
                 password(&args.source_password_file, "FOUNTAIN_SOURCE_PASSWORD")?,
             )?,
+            renew: None,
         },
         destination: Side {
             endpoint: dest_endpoint,
@@ -238,6 +239,7 @@ pub async fn run(args: CopyArgs) -> anyhow::Result<i32> {
                 &args.dest_auth,
                 password(&args.dest_password_file, "FOUNTAIN_DEST_PASSWORD")?,
             )?,
+            renew: None,
         },
         include: args.folders.iter().map(|p| Pattern::new(p)).collect(),
         exclude: args.exclude.iter().map(|p| Pattern::new(p)).collect(),

@@ -557,8 +557,19 @@ impl MailServer {
             MailAuth::Password => Ok(()),
             MailAuth::Xoauth2 => {
                 let app = self.oauth2.as_ref().expect("checked above");
-                if !matches!(app.token_url.scheme(), "https" | "http") {
-                    return Err(format!("{key}.oauth2.token_url must be an https:// URL"));
+                // The client secret goes with it: plain http only to this machine.
+                let local = matches!(
+                    app.token_url.host_str(),
+                    Some("127.0.0.1" | "localhost" | "[::1]")
+                );
+                match app.token_url.scheme() {
+                    "https" => {}
+                    "http" if local => {}
+                    _ => {
+                        return Err(format!(
+                            "{key}.oauth2.token_url must be an https:// URL (http:// only to this machine)"
+                        ))
+                    }
                 }
                 if app.client_id.trim().is_empty() {
                     return Err(format!("{key}.oauth2.client_id is empty"));

@@ -28,7 +28,15 @@ pub async fn check(server: &MailServer, http: &reqwest::Client) -> Option<String
         }
     }
     if let Some(command) = &server.health_command {
-        let run = tokio::process::Command::new("sh")
+        let mut run = tokio::process::Command::new("sh");
+        // Fountain's own settings (passwords among them) are not the command's business.
+        for (name, _) in std::env::vars_os() {
+            let name_text = name.to_string_lossy();
+            if name_text.starts_with("FOUNTAIN") || name_text == "DATABASE_URL" {
+                run.env_remove(&name);
+            }
+        }
+        let run = run
             .arg("-c")
             .arg(command)
             .stdin(std::process::Stdio::null())

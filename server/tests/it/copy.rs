@@ -931,10 +931,12 @@ async fn the_engine_never_sends_anything_that_deletes() {
                 user: "alice".into(),
                 password: "alice-old".into(),
             },
+            renew: None,
         },
         destination: Side {
             endpoint: endpoint(new.port),
             credentials: alice_via_master(),
+            renew: None,
         },
         include: Vec::new(),
         exclude: Vec::new(),

@@ -22,6 +22,8 @@ pub struct Model {
     /// When the old mailbox was last read for what arrived after the switch, and why it could not be.
     pub probed_at: Option<i64>,
     pub probe_error: Option<String>,
+    /// When the person was asked for their old password, which the catch-ups wait for (once).
+    pub password_asked_at: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

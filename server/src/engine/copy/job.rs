@@ -14,9 +14,49 @@ use crate::engine::throttle::Throttle;
 pub struct Side {
     pub endpoint: Endpoint,
     pub credentials: Credentials,
+    /// Where each new connection gets its credentials, when they expire (an application's bearer
+    /// token): a copy that runs for hours reconnects with a current one. `None`: `credentials` serve.
+    pub renew: Option<Renew>,
+}
+
+/// Fresh credentials for the next connection, or why there are none.
+#[derive(Clone)]
+pub struct Renew(
+    pub  Arc<
+        dyn Fn() -> futures_util::future::BoxFuture<'static, Result<Credentials, String>>
+            + Send
+            + Sync,
+    >,
+);
+
+impl std::fmt::Debug for Renew {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Renew(..)")
+    }
 }
 
 impl Side {
+    /// A side whose credentials never expire.
+    pub fn new(endpoint: Endpoint, credentials: Credentials) -> Side {
+        Side {
+            endpoint,
+            credentials,
+            renew: None,
+        }
+    }
+
+    /// The credentials for a connection opened now.
+    pub async fn current_credentials(&self) -> Result<Credentials, ImapError> {
+        match &self.renew {
+            None => Ok(self.credentials.clone()),
+            Some(Renew(renew)) => renew().await.map_err(|text| ImapError::Auth {
+                endpoint: self.endpoint.to_string(),
+                user: self.credentials.user().to_owned(),
+                text,
+            }),
+        }
+    }
+
     /// `user@host:port`, the mailbox's identity in the journal.
     pub fn mailbox(&self) -> String {
         journal_name(self.credentials.user(), &self.endpoint)
@@ -108,4 +148,59 @@ pub(crate) struct ThisRun {
     pub bytes: u64,
     pub recovered: u64,
     pub flags_updated: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    fn token(credentials: &Credentials) -> &str {
+        match credentials {
+            Credentials::XOAuth2 { token, .. } => token,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn each_connection_gets_current_credentials_or_a_refused_login() {
+        let asked = Arc::new(AtomicU32::new(0));
+        let counter = asked.clone();
+        let side = Side {
+            endpoint: Endpoint::new("mail.example.org", 993),
+            credentials: Credentials::XOAuth2 {
+                user: "dan@example.org".into(),
+                token: "first".into(),
+            },
+            renew: Some(Renew(Arc::new(move || {
+                let n = counter.fetch_add(1, Ordering::SeqCst);
+                Box::pin(async move {
+                    match n {
+                        2 => Err("the directory refused Fountain's application".to_owned()),
+                        n => Ok(Credentials::XOAuth2 {
+                            user: "dan@example.org".into(),
+                            token: format!("renewed-{n}"),
+                        }),
+                    }
+                })
+            }))),
+        };
+        assert_eq!(
+            token(&side.current_credentials().await.unwrap()),
+            "renewed-0"
+        );
+        assert_eq!(
+            token(&side.current_credentials().await.unwrap()),
+            "renewed-1"
+        );
+        let refused = side.current_credentials().await.unwrap_err();
+        assert!(
+            matches!(&refused, ImapError::Auth { user, .. } if user == "dan@example.org"),
+            "{refused}"
+        );
+        // Without a way to renew, the side's own credentials serve every connection.
+        let fixed = Side::new(side.endpoint.clone(), side.credentials.clone());
+        assert_eq!(token(&fixed.current_credentials().await.unwrap()), "first");
+        assert_eq!(asked.load(Ordering::SeqCst), 3);
+    }
 }

@@ -19,7 +19,7 @@ use sea_orm::DatabaseConnection;
 pub use append::PIECE_BYTES;
 use folder::{copy_folder, FolderRun, Shared};
 pub(crate) use job::CopiedThisRun;
-pub use job::{journal_name, CopyError, CopyJob, DestinationProfile, Side, Transcripts};
+pub use job::{journal_name, CopyError, CopyJob, DestinationProfile, Renew, Side, Transcripts};
 use sessions::{connect, slots, Sessions};
 
 use super::imap::{Destination, ListedFolder, Source};

@@ -34,13 +34,13 @@ pub(super) async fn connect(
 ) -> Result<Sessions, ImapError> {
     let source = Source::connect(
         &job.source.endpoint,
-        &job.source.credentials,
+        &job.source.current_credentials().await?,
         job.transcripts.source.clone(),
     )
     .await?;
     let dest = Destination::connect(
         &job.destination.endpoint,
-        &job.destination.credentials,
+        &job.destination.current_credentials().await?,
         job.transcripts.destination.clone(),
     )
     .await?;

@@ -102,9 +102,10 @@ async fn catch_up(
         // asked for their password once, when the catch-ups first wait for it.
         let txn = m.db.begin().await?;
         let moved = store::rescheduled(&txn, row, now, false, next, why).await?;
-        let first_ask = why == Some(NO_PASSWORD) && row.probe_error.as_deref() != Some(NO_PASSWORD);
-        if let (true, true, Some(person)) = (moved, first_ask, &person) {
+        let ask = why == Some(NO_PASSWORD) && row.password_asked_at.is_none() && next.is_some();
+        if let (true, true, Some(person)) = (moved, ask, &person) {
             ask_for_password(m, &txn, person).await?;
+            store::password_asked(&txn, row.id, now).await?;
         }
         txn.commit().await?;
         return Ok(false);

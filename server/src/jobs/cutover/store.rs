@@ -94,9 +94,14 @@ pub async fn rescheduled(
         .filter(cutover::Column::Id.eq(row.id))
         .filter(cutover::Column::NextCatchUpAt.eq(row.next_catch_up_at));
     if asked {
+        // A catch-up runs: should the password be forgotten again later, the person is asked again.
         update = update
             .col_expr(cutover::Column::CatchUps, Expr::value(row.catch_ups + 1))
-            .col_expr(cutover::Column::LastCatchUpAt, Expr::value(now));
+            .col_expr(cutover::Column::LastCatchUpAt, Expr::value(now))
+            .col_expr(
+                cutover::Column::PasswordAskedAt,
+                Expr::value(Option::<i64>::None),
+            );
     }
     // A reason to wait replaces what was said; a copy under way (no reason) leaves the last read's
     // trouble for IT to see; a catch-up asked for clears it (its read says again if it fails).
@@ -104,6 +109,16 @@ pub async fn rescheduled(
         update = update.col_expr(cutover::Column::ProbeError, Expr::value(trouble));
     }
     Ok(update.exec(db).await?.rows_affected == 1)
+}
+
+/// The person was asked at `at` for the old password their catch-ups wait for.
+pub async fn password_asked(db: &impl ConnectionTrait, id: i64, at: i64) -> Result<(), DbErr> {
+    cutover::Entity::update_many()
+        .col_expr(cutover::Column::PasswordAskedAt, Expr::value(at))
+        .filter(cutover::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// The old mailbox was read at `at` (or could not be, and why).
