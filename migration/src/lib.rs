@@ -21,6 +21,7 @@ mod m20261203_000014_wave_samples;
 mod m20261203_000015_wave_outreach;
 mod m20261203_000016_cutover;
 mod m20261203_000017_destinations;
+mod m20261204_000018_scale_out;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000015_wave_outreach::Migration),
             Box::new(m20261203_000016_cutover::Migration),
             Box::new(m20261203_000017_destinations::Migration),
+            Box::new(m20261204_000018_scale_out::Migration),
         ]
     }
 }

@@ -3,10 +3,12 @@
 //! `fountain worker`.
 pub mod accounts;
 pub mod auth;
+pub mod backoff;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod engine;
+pub mod http;
 pub mod jobs;
 pub mod notify;
 pub mod secret;

@@ -43,7 +43,7 @@ impl Application {
             pkg_dir.display()
         );
         let port = listener.local_addr()?.port();
-        let db = crate::db::connect(&config.database.url).await?;
+        let db = crate::db::connect_configured(&config.database).await?;
         let migrations = Migrations::from_config(&config, db.clone())?;
         let worker = match &migrations {
             Some(m) if m.settings.workers_in_portal => Some(worker_for(&config, m.clone())?),
@@ -175,6 +175,7 @@ fn app_state(config: Config, db: sea_orm::DatabaseConnection) -> anyhow::Result<
         client_secret,
         redirect,
         config.auth.scopes.clone(),
+        config.auth.ca_file.as_deref(),
     )?;
     Ok(AppState {
         db,
@@ -190,7 +191,7 @@ fn app_state(config: Config, db: sea_orm::DatabaseConnection) -> anyhow::Result<
 /// The worker of `fountain worker` for this configuration, or `None` when migrations are not
 /// configured.
 pub async fn worker(config: &Config) -> anyhow::Result<Option<Arc<Worker>>> {
-    let db = crate::db::connect(&config.database.url).await?;
+    let db = crate::db::connect_configured(&config.database).await?;
     let Some(migrations) = Migrations::from_config(config, db)? else {
         return Ok(None);
     };

@@ -16,6 +16,7 @@ pub mod servers;
 pub mod sparkline;
 pub mod timeline;
 pub mod triage_table;
+pub mod undelivered;
 pub mod wave_dashboard;
 pub mod wave_messages;
 pub mod waves;

@@ -111,6 +111,16 @@ impl TimelineEntry {
                 sent_at: Some(at), ..
             } => Some(format!("sent {}", crate::format::format_unix(*at))),
             What::Email {
+                gave_up_at: Some(at),
+                attempts,
+                last_error,
+                ..
+            } => Some(format!(
+                "not delivered: given up {} after {attempts} attempt(s) ({}). Check the address, then send the email again.",
+                crate::format::format_unix(*at),
+                last_error.as_deref().unwrap_or("no reason given")
+            )),
+            What::Email {
                 attempts,
                 last_error,
                 ..
@@ -155,6 +165,9 @@ pub enum What {
         sent_at: Option<i64>,
         attempts: i32,
         last_error: Option<String>,
+        /// When the sender gave up on it (refused for good, or tried too often).
+        #[serde(default)]
+        gave_up_at: Option<i64>,
     },
 }
 

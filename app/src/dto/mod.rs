@@ -114,6 +114,7 @@ pub use state::RequestState;
 pub use templates::{EmailKind, EmailPreview, TemplateFile};
 pub use triage::{
     BulkOutcome, Stall, Triage, TriageBucket, TriageQuery, TriageRow, TriageSelection, TriageSort,
+    UndeliveredEmail, UNDELIVERED_SHOWN,
 };
 pub use wave_dashboard::{PersonStanding, Standing, WaveDashboard, WaveSample};
 pub use wave_messages::{Delivery, WaveEmail, WaveMessage, WaveMessages};

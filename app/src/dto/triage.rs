@@ -117,6 +117,27 @@ pub struct Triage {
     pub buckets: Vec<(TriageBucket, u64)>,
     /// Some request is queued or copying: the queue can change by itself (the page looks again).
     pub moving: bool,
+    /// Emails Fountain gave up sending, newest first (at most [`UNDELIVERED_SHOWN`]).
+    #[serde(default)]
+    pub undelivered: Vec<UndeliveredEmail>,
+}
+
+/// Undelivered emails the helpdesk page lists.
+pub const UNDELIVERED_SHOWN: u64 = 50;
+
+/// An email the SMTP server refused for good (a mailbox that does not exist, an address that is
+/// not one), or that failed too often: nobody got it, and Fountain will not try it again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UndeliveredEmail {
+    pub to: String,
+    pub subject: String,
+    /// The request it was about, if any (its page has the timeline and "send again").
+    pub request_id: Option<RequestId>,
+    pub written_at: i64,
+    pub gave_up_at: i64,
+    pub attempts: i32,
+    /// What the SMTP server said the last time.
+    pub why: String,
 }
 
 impl Triage {

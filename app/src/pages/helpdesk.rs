@@ -12,6 +12,7 @@ use crate::components::gate::Gate;
 use crate::components::live::{hydrated, poll_while};
 use crate::components::people_table::PeopleTable;
 use crate::components::triage_table::TriageTable;
+use crate::components::undelivered::UndeliveredEmails;
 use crate::dto::{TriageQuery, TriageSelection, TriageSort};
 
 #[component]
@@ -72,11 +73,15 @@ fn HelpdeskBody() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match triage.await {
                         // Every request the selection holds, on all pages: what a bulk action acts on.
-                        Ok(queue) => view! {
-                            <BulkBar selection=selection count=queue.total act=act state=bulk />
-                            <TriageTable triage=queue page=page />
+                        Ok(mut queue) => {
+                            let undelivered = std::mem::take(&mut queue.undelivered);
+                            view! {
+                                <BulkBar selection=selection count=queue.total act=act state=bulk />
+                                <TriageTable triage=queue page=page />
+                                <UndeliveredEmails emails=undelivered />
+                            }
+                            .into_any()
                         }
-                        .into_any(),
                         Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
                     }
                 })}

@@ -1,7 +1,7 @@
 //! Connecting a person's old account: the login (and password, in password mode) is checked at once
 //! by a real IMAP login, then kept sealed until the migration ends. Nothing is stored when the check
 //! fails, and the password never reaches a log. Connecting is limited by a lockout ([`lockout`]).
-mod app_token;
+pub mod app_token;
 mod form;
 mod lockout;
 

@@ -66,8 +66,9 @@ impl Oidc {
         client_secret: String,
         redirect: url::Url,
         scopes: Vec<String>,
+        ca_file: Option<&std::path::Path>,
     ) -> anyhow::Result<Self> {
-        let http = reqwest::Client::builder()
+        let http = crate::http::trusting(ca_file)?
             // Following redirects from the provider's endpoints is an SSRF risk (openidconnect docs).
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(15))

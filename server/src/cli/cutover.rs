@@ -89,7 +89,7 @@ fn cutover_of(config: &Config) -> crate::config::CutoverConfig {
 }
 
 pub async fn run(config: Config, args: CutoverArgs) -> anyhow::Result<i32> {
-    let db = crate::db::connect(&config.database.url).await?;
+    let db = crate::db::connect_configured(&config.database).await?;
     let cutover = cutover_of(&config);
     match args.command {
         CutoverCommand::Switch {
@@ -173,7 +173,7 @@ pub async fn run(config: Config, args: CutoverArgs) -> anyhow::Result<i32> {
 }
 
 pub async fn run_addresses(config: Config, args: AddressesArgs) -> anyhow::Result<i32> {
-    let db = crate::db::connect(&config.database.url).await?;
+    let db = crate::db::connect_configured(&config.database).await?;
     match args.command {
         AddressesCommand::List { json } => {
             let people = addresses::everyone(&db).await?;

@@ -37,7 +37,7 @@ pub enum DestinationsCommand {
 }
 
 pub async fn run(config: Config, args: DestinationsArgs) -> anyhow::Result<i32> {
-    let db = crate::db::connect(&config.database.url).await?;
+    let db = crate::db::connect_configured(&config.database).await?;
     let configured = config
         .migration
         .as_ref()

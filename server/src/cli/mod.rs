@@ -1,4 +1,5 @@
 //! The `fountain` command line.
+mod check;
 mod copy;
 mod cutover;
 mod destinations;
@@ -30,8 +31,11 @@ pub struct Cli {
 pub enum Command {
     /// Run the web portal (the default).
     Serve,
-    /// Check the configuration and the database, then exit.
-    Check,
+    /// Check the configuration, then try the database, the identity provider, each IMAP server and
+    /// SMTP, writing nothing. Exit codes: 0 all OK, 1 something failed (each line says what and why).
+    Check(check::CheckArgs),
+    /// Bring the database schema up to date, then exit (one process at a time; others wait).
+    Migrate,
     /// Run workers only (scans, copies, status emails), without the web portal.
     Worker,
     /// Copy one mailbox from an old IMAP server to a new one (journalled, resumable).
@@ -70,6 +74,8 @@ pub fn run() -> anyhow::Result<()> {
     // A command run at a terminal says only what went wrong besides its own output.
     let level = match &command {
         Command::Waves(_)
+        | Command::Check(_)
+        | Command::Migrate
         | Command::Cutover(_)
         | Command::Addresses(_)
         | Command::Destinations(_) => crate::telemetry::TERMINAL_LEVEL,
@@ -86,22 +92,16 @@ pub fn run() -> anyhow::Result<()> {
                 },
             )
         }
-        Command::Check => runtime()?.block_on(async {
-            crate::db::connect(&config.database.url).await?;
+        Command::Check(args) => {
+            let code = runtime()?.block_on(check::run(config, args))?;
+            std::process::exit(code);
+        }
+        Command::Migrate => runtime()?.block_on(async {
+            let applied = crate::db::migrate(&config.database.url).await?;
             println!(
-                "configuration and database OK ({})",
+                "database {} is up to date ({applied} migration(s) applied now)",
                 crate::db::redact(&config.database.url)
             );
-            if let Some(migration) = &config.migration {
-                let dir = migration.templates_dir.as_deref();
-                let templates = crate::notify::templates::Templates::load(dir)
-                    .map_err(|e| anyhow::anyhow!("migration.templates_dir: {e}"))?;
-                let edited = templates
-                    .sources()
-                    .filter(|(_, origin, _)| **origin != crate::notify::templates::Origin::BuiltIn)
-                    .count();
-                println!("templates OK ({edited} from migration.templates_dir, the rest built in)");
-            }
             Ok(())
         }),
         Command::Worker => runtime()?.block_on(worker::run(config)),

@@ -125,7 +125,7 @@ pub enum WavesCommand {
 }
 
 pub async fn run(config: Config, args: WavesArgs) -> anyhow::Result<i32> {
-    let db = crate::db::connect(&config.database.url).await?;
+    let db = crate::db::connect_configured(&config.database).await?;
     match args.command {
         WavesCommand::Import {
             file,

@@ -216,6 +216,10 @@ pub struct EmailConfig {
     pub smtp_url: String,
     /// The sender, e.g. `Mail move <mail-move@example.org>`.
     pub from: String,
+    /// PEM file of the CA that signed the SMTP server's certificate, when it is an internal one
+    /// (trusted besides the public CAs).
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for EmailConfig {
@@ -232,6 +236,7 @@ impl std::fmt::Debug for EmailConfig {
         f.debug_struct("EmailConfig")
             .field("smtp_url", &url)
             .field("from", &self.from)
+            .field("ca_file", &self.ca_file)
             .finish()
     }
 }

@@ -54,6 +54,11 @@ pub struct DatabaseConfig {
     /// `sqlite://PATH?mode=rwc` (embedded, the default) or `postgres://user:pass@host/db`.
     #[serde(default = "default_database_url")]
     pub url: String,
+    /// Whether every `fountain` process brings the schema up to date when it starts (one at a time).
+    /// Set it to false where a deployment step runs `fountain migrate` before the new version starts:
+    /// processes then refuse to start on a schema that is behind.
+    #[serde(default = "default_true")]
+    pub migrate_on_start: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -61,6 +66,9 @@ pub struct DatabaseConfig {
 pub struct AuthConfig {
     /// The OpenID Connect issuer; its discovery document is read from `/.well-known/openid-configuration`.
     pub issuer: Url,
+    /// PEM file of the CA that signed the provider's certificate, when it is an internal one
+    /// (trusted besides the public CAs).
+    pub ca_file: Option<PathBuf>,
     pub client_id: String,
     /// The client secret, inline or (better) in a file readable only by Fountain.
     pub client_secret: Option<Secret>,
@@ -173,6 +181,7 @@ impl Default for DatabaseConfig {
     fn default() -> Self {
         Self {
             url: default_database_url(),
+            migrate_on_start: true,
         }
     }
 }

@@ -1,4 +1,7 @@
-//! The database: SQLite (embedded default) or PostgreSQL, through sea-orm. Migrations run at start-up.
+//! The database: SQLite (embedded default) or PostgreSQL, through sea-orm. Migrations run at start-up
+//! (unless `database.migrate_on_start = false`, when `fountain migrate` runs them), one process at a
+//! time: on PostgreSQL under an advisory lock, so portals and workers started together wait for the
+//! first to finish instead of creating the same tables at once.
 pub mod entity;
 pub mod people;
 pub mod stored;
@@ -6,7 +9,7 @@ pub mod stored;
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbSetupError {
@@ -14,7 +17,13 @@ pub enum DbSetupError {
     Connect { url: String, source: DbErr },
     #[error("cannot bring the database schema up to date: {0}")]
     Migrate(DbErr),
+    #[error("the database schema is {0} migration(s) behind this version of Fountain, and database.migrate_on_start is false: run `fountain migrate` first")]
+    Behind(usize),
 }
+
+/// The advisory lock every process takes on PostgreSQL while it migrates (any fixed number will do;
+/// this one is "fountain" in ASCII).
+const MIGRATION_LOCK: i64 = 0x666f_756e_7461_696e;
 
 /// The bind-parameter sign of raw SQL on this backend: `$1` on PostgreSQL, `?1` on SQLite.
 pub fn placeholder(backend: sea_orm::DatabaseBackend) -> char {
@@ -26,23 +35,78 @@ pub fn placeholder(backend: sea_orm::DatabaseBackend) -> char {
 
 /// Opens the database and applies pending migrations.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbSetupError> {
-    let sqlite = url.starts_with("sqlite:");
-    if sqlite {
-        // Migrate over a connection of its own first: SQLite connections keep the schema they loaded,
-        // and a pool connection opened before the migration could miss a new table or index.
-        let migrator = open(url, 1).await?;
-        Migrator::up(&migrator, None)
-            .await
-            .map_err(DbSetupError::Migrate)?;
-        let _ = migrator.close().await;
-        // One writer at a time in SQLite: a small pool avoids "database is locked" storms.
-        return open(url, 4).await;
+    migrate(url).await?;
+    open_pool(url).await
+}
+
+/// Opens the database `[database]` names, migrating first if it says so.
+pub async fn connect_configured(
+    config: &crate::config::DatabaseConfig,
+) -> Result<DatabaseConnection, DbSetupError> {
+    match config.migrate_on_start {
+        true => connect(&config.url).await,
+        false => connect_migrated(&config.url).await,
     }
-    let db = open(url, 10).await?;
-    Migrator::up(&db, None)
+}
+
+/// Opens the database as it is: refused when its schema is behind this version (`fountain migrate`
+/// brings it up to date).
+pub async fn connect_migrated(url: &str) -> Result<DatabaseConnection, DbSetupError> {
+    let db = open_pool(url).await?;
+    match pending(&db).await.map_err(DbSetupError::Migrate)? {
+        0 => Ok(db),
+        behind => Err(DbSetupError::Behind(behind)),
+    }
+}
+
+/// Opens the database without changing anything (for `fountain check`).
+pub async fn open_pool(url: &str) -> Result<DatabaseConnection, DbSetupError> {
+    // One writer at a time in SQLite: a small pool avoids "database is locked" storms.
+    let connections = if url.starts_with("sqlite:") { 4 } else { 10 };
+    open(url, connections).await
+}
+
+/// Migrations this version has that the database has not had.
+pub async fn pending(db: &DatabaseConnection) -> Result<usize, DbErr> {
+    Ok(Migrator::get_pending_migrations(db).await?.len())
+}
+
+/// Applies pending migrations, one process at a time; returns how many this process applied.
+pub async fn migrate(url: &str) -> Result<usize, DbSetupError> {
+    // Over a connection of its own: an advisory lock belongs to one connection, and SQLite
+    // connections keep the schema they loaded (a pool connection opened before the migration could
+    // miss a new table or index).
+    let migrator = open(url, 1).await?;
+    let postgres = migrator.get_database_backend() == sea_orm::DatabaseBackend::Postgres;
+    let lock = |sql: &'static str| {
+        let migrator = &migrator;
+        async move {
+            if postgres {
+                let statement = sea_orm::Statement::from_sql_and_values(
+                    sea_orm::DatabaseBackend::Postgres,
+                    sql,
+                    [MIGRATION_LOCK.into()],
+                );
+                migrator.execute(statement).await?;
+            }
+            Ok::<_, DbErr>(())
+        }
+    };
+    // Waits while another process migrates; then finds nothing left to do.
+    lock("SELECT pg_advisory_lock($1)")
         .await
         .map_err(DbSetupError::Migrate)?;
-    Ok(db)
+    let applied = async {
+        let before = pending(&migrator).await?;
+        Migrator::up(&migrator, None).await?;
+        Ok::<_, DbErr>(before)
+    }
+    .await;
+    let unlocked = lock("SELECT pg_advisory_unlock($1)").await;
+    let _ = migrator.close().await;
+    let applied = applied.map_err(DbSetupError::Migrate)?;
+    unlocked.map_err(DbSetupError::Migrate)?;
+    Ok(applied)
 }
 
 async fn open(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbSetupError> {

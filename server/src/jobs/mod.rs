@@ -10,6 +10,7 @@ pub mod destinations;
 pub mod ending;
 pub mod failure;
 pub mod health;
+pub mod places;
 pub mod progress;
 pub mod queue;
 pub mod scans;

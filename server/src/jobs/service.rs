@@ -7,6 +7,7 @@ use app::dto::DestinationName;
 use sea_orm::DatabaseConnection;
 use url::Url;
 
+use super::places::DbPlaces;
 use crate::accounts::Accounts;
 use crate::config::{ConfigError, MailAuth, MigrationConfig};
 use crate::engine::throttle::{Limits, Throttle};
@@ -18,6 +19,9 @@ pub struct Migrations {
     pub settings: MigrationConfig,
     pub accounts: Accounts,
     pub throttle: Arc<Throttle>,
+    /// The connection places this process holds in the database: every process connecting to a
+    /// server keeps, with the others, to its one cap.
+    pub places: Arc<DbPlaces>,
     /// Where people open the portal: links in emails point here.
     pub public_url: Url,
     /// The emails' and instructions' templates (IT's folder over the built-in ones), checked.
@@ -47,10 +51,14 @@ impl Migrations {
                 .transpose()?,
             MailAuth::Proxy | MailAuth::Master | MailAuth::Xoauth2 => None,
         };
-        let throttle = Throttle::new(Limits {
-            max_connections: settings.max_connections_per_server,
-            bytes_per_second: settings.max_mb_per_sec.map(|mb| (mb * 1_000_000.0) as u64),
-        });
+        let places = DbPlaces::new(db.clone(), super::worker::worker_name());
+        let throttle = Throttle::shared(
+            Limits {
+                max_connections: settings.max_connections_per_server,
+                bytes_per_second: settings.max_mb_per_sec.map(|mb| (mb * 1_000_000.0) as u64),
+            },
+            places.clone(),
+        );
         let templates = Templates::load(settings.templates_dir.as_deref())?;
         let accounts = Accounts::new(db.clone(), &settings, secrets);
         Ok(Arc::new(Migrations {
@@ -58,6 +66,7 @@ impl Migrations {
             settings,
             accounts,
             throttle,
+            places,
             public_url,
             templates,
         }))

@@ -213,6 +213,7 @@ fn email(m: outbox::Model) -> TimelineEntry {
             sent_at: m.sent_at,
             attempts: m.attempts,
             last_error: m.last_error,
+            gave_up_at: m.gave_up_at,
         },
         reason: None,
         detail: None,

@@ -158,6 +158,7 @@ pub fn page(everything: Everything, query: &TriageQuery, per_page: u32) -> Triag
         classes,
         buckets,
         moving: everything.moving,
+        undelivered: Vec::new(),
     }
 }
 

@@ -105,6 +105,8 @@ impl Worker {
                 }
             });
         }
+        // The connection places this process takes stay its own while it runs.
+        tasks.spawn(m.places.clone().keep_renewed());
         // Each server's own health check, on its schedule, into its budget (the load guard).
         let http = reqwest::Client::new();
         for (role, server) in m.settings.servers() {
@@ -279,6 +281,10 @@ impl Worker {
         }
         if let Err(e) = m.release_scans(&self.name).await {
             tracing::error!(error = %e, "cannot hand scans back");
+        }
+        // The copies have stopped: their connection places are free for the other processes.
+        if let Err(e) = m.places.give_back_all().await {
+            tracing::error!(error = %e, "cannot give the connection places back; they come back when their leases run out");
         }
     }
 

@@ -1,6 +1,8 @@
 //! The email outbox: an email is a row written in the same transaction as the change it tells about
-//! ([`enqueue`]); the sender sends due rows, retrying with the pauses [`retry_after`] gives.
-//! SMTP being down delays an email; it never loses one.
+//! ([`enqueue`]); the sender sends due rows, retrying with the pauses [`retry_after`] gives, spread
+//! at random. SMTP being down delays an email; it never loses one. An email the SMTP server refuses
+//! for good (a 5xx reply, an address that is not one), or one tried [`MAX_ATTEMPTS`] times, is given
+//! up on ([`after_failure`]): it stays in the outbox, marked, for the helpdesk to see.
 use std::time::Duration;
 
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set};
@@ -84,15 +86,84 @@ pub async fn keys_taken(db: &impl ConnectionTrait, prefix: &str) -> Result<Vec<S
     Ok(keys.into_iter().flatten().collect())
 }
 
+/// The emails given up on, newest first, at most `limit`.
+pub async fn given_up(
+    db: &impl ConnectionTrait,
+    limit: u64,
+) -> Result<Vec<app::dto::UndeliveredEmail>, DbErr> {
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+    let rows = row::Entity::find()
+        .filter(row::Column::GaveUpAt.is_not_null())
+        .order_by_desc(row::Column::GaveUpAt)
+        .order_by_desc(row::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| app::dto::UndeliveredEmail {
+            to: r.recipient,
+            subject: r.subject,
+            request_id: r.request_id.map(RequestId),
+            written_at: r.created_at,
+            gave_up_at: r.gave_up_at.unwrap_or_default(),
+            attempts: r.attempts,
+            why: r.last_error.unwrap_or_default(),
+        })
+        .collect())
+}
+
 /// The pause after the `attempts`-th failure: 30 s, doubling, at most an hour.
 pub fn retry_after(attempts: i32) -> Duration {
     let exp = attempts.clamp(1, 8) as u32 - 1;
     Duration::from_secs((30u64 << exp).min(3600))
 }
 
+/// Attempts before an email is given up on: about a day of an SMTP server refusing it for a while.
+pub const MAX_ATTEMPTS: i32 = 30;
+
+/// What becomes of an email after a failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterFailure {
+    /// Try again at this time (Unix seconds).
+    RetryAt(i64),
+    /// Never try again: refused for good, or tried too often.
+    GiveUp,
+}
+
+/// After the `attempts`-th failed attempt at `at` (Unix seconds): a refusal for good, or the last
+/// allowed attempt, gives up; else the pause of [`retry_after`], spread by `jitter` in `[0, 1)` so
+/// many emails held up by one outage do not all go again in the same second.
+pub fn after_failure(attempts: i32, permanent: bool, at: i64, jitter: f64) -> AfterFailure {
+    if permanent || attempts >= MAX_ATTEMPTS {
+        return AfterFailure::GiveUp;
+    }
+    let pause = crate::backoff::spread(retry_after(attempts), jitter);
+    AfterFailure::RetryAt(at + pause.as_secs().max(1) as i64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refusals_for_good_and_the_last_attempt_give_up() {
+        assert_eq!(after_failure(1, true, 100, 0.5), AfterFailure::GiveUp);
+        assert_eq!(
+            after_failure(MAX_ATTEMPTS, false, 100, 0.5),
+            AfterFailure::GiveUp
+        );
+        assert_eq!(
+            after_failure(1, false, 100, 0.5),
+            AfterFailure::RetryAt(130)
+        );
+        // Spread from half the pause to one and a half times it.
+        assert_eq!(after_failure(2, false, 0, 0.0), AfterFailure::RetryAt(30));
+        assert_eq!(
+            after_failure(2, false, 0, 0.999_999),
+            AfterFailure::RetryAt(89)
+        );
+    }
 
     #[test]
     fn retries_back_off_to_an_hour() {

@@ -39,7 +39,11 @@ impl app::port::Portal for DbPortal {
             },
         };
         let per_page = crate::jobs::triage::PER_PAGE;
-        Ok(crate::jobs::triage::page(everything, &query, per_page))
+        let mut triage = crate::jobs::triage::page(everything, &query, per_page);
+        triage.undelivered = crate::notify::outbox::given_up(&self.db, app::dto::UNDELIVERED_SHOWN)
+            .await
+            .map_err(internal)?;
+        Ok(triage)
     }
 
     async fn act_on_selection(

@@ -23,6 +23,7 @@ mod load_guard;
 mod outbox;
 mod queue;
 mod rig;
+mod scale_out;
 mod self_service;
 mod servers;
 mod templates;

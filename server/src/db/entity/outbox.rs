@@ -20,6 +20,8 @@ pub struct Model {
     pub created_at: i64,
     /// Set on an email that must go out once whoever decides it (unique; see `notify::outbox::enqueue_once`).
     pub once_key: Option<String>,
+    /// When the sender gave up on it (refused for good, or tried too often): the helpdesk sees it.
+    pub gave_up_at: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -46,17 +46,18 @@ pub async fn copy_mailbox(
         match copy_once(db, job, &this_run, progress).await {
             Err(CopyError::Imap(e)) if e.is_transient() && attempt < job.retries => {
                 attempt += 1;
+                let wait = crate::backoff::jittered(pause);
                 // A log line, not a print: the portal's JSON log stays JSON, and `fountain copy` shows
                 // warnings on the terminal.
                 tracing::warn!(
                     error = %e,
                     attempt,
                     of = job.retries,
-                    pause_ms = pause.as_millis() as u64,
+                    pause_ms = wait.as_millis() as u64,
                     "connection trouble; retrying from the journal"
                 );
-                tokio::time::sleep(pause).await;
-                pause = (pause * 2).min(std::time::Duration::from_secs(300));
+                tokio::time::sleep(wait).await;
+                pause = crate::backoff::doubled(pause, std::time::Duration::from_secs(300));
             }
             other => return other,
         }

@@ -217,41 +217,33 @@ impl Link {
     }
 }
 
+/// Connects and reads the greeting (after STARTTLS where the endpoint asks for it), logging in as
+/// nobody: whether the server answers, over TLS Fountain trusts (`fountain check`).
+pub async fn reach(endpoint: &Endpoint) -> Result<(), ImapError> {
+    let link = link(endpoint, Transcript::default());
+    let mut client = greeted(endpoint, &link, Transcript::default()).await?;
+    let logout = client.run_command_and_check_ok("LOGOUT", None);
+    let _ = tokio::time::timeout(endpoint.timeout, logout).await;
+    Ok(())
+}
+
+fn link(endpoint: &Endpoint, transcript: Transcript) -> Link {
+    Link {
+        label: endpoint.to_string(),
+        timeout: endpoint.timeout,
+        max_reply_bytes: endpoint.max_reply_bytes,
+        transcript,
+    }
+}
+
 /// Connects, reads the greeting, logs in, and reads the capabilities.
 pub(super) async fn open(
     endpoint: &Endpoint,
     credentials: &Credentials,
     transcript: Transcript,
 ) -> Result<(Session, Link, Vec<String>, Option<(String, char)>), ImapError> {
-    let link = Link {
-        label: endpoint.to_string(),
-        timeout: endpoint.timeout,
-        max_reply_bytes: endpoint.max_reply_bytes,
-        transcript: transcript.clone(),
-    };
-    let tcp = tokio::time::timeout(
-        endpoint.timeout,
-        TcpStream::connect((endpoint.host.as_str(), endpoint.port)),
-    )
-    .await
-    .map_err(|_| link.timed_out("connect"))?
-    .map_err(|source| {
-        link.counted(ImapError::Connect {
-            endpoint: link.label.clone(),
-            source,
-        })
-    })?;
-    // Many small commands and replies: Nagle would add a round trip to each (Cyrus is slow without this).
-    let _ = tcp.set_nodelay(true);
-    let wire = match endpoint.security {
-        Security::Tls => handshake(endpoint, &link, tcp, "imaps (TLS from the first byte)").await?,
-        Security::StartTls => Wire::new(Transport::Plain(tcp)),
-    };
-    let mut client = Client::new(Recorded::new(wire, transcript));
-    greeting(&mut client, &link).await?;
-    if endpoint.security == Security::StartTls {
-        client = start_tls(client, endpoint, &link).await?;
-    }
+    let link = link(endpoint, transcript.clone());
+    let client = greeted(endpoint, &link, transcript).await?;
     let mut session = log_in(client, credentials, endpoint, &link).await?;
     let capabilities = link.run("CAPABILITY", session.capabilities()).await?;
     let capabilities: Vec<String> = capabilities
@@ -268,6 +260,38 @@ pub(super) async fn open(
         None
     };
     Ok((session, link, capabilities, namespace))
+}
+
+/// Connects, reads the greeting, and moves to TLS by STARTTLS where the endpoint asks for it.
+async fn greeted(
+    endpoint: &Endpoint,
+    link: &Link,
+    transcript: Transcript,
+) -> Result<Client<Stream>, ImapError> {
+    let tcp = tokio::time::timeout(
+        endpoint.timeout,
+        TcpStream::connect((endpoint.host.as_str(), endpoint.port)),
+    )
+    .await
+    .map_err(|_| link.timed_out("connect"))?
+    .map_err(|source| {
+        link.counted(ImapError::Connect {
+            endpoint: link.label.clone(),
+            source,
+        })
+    })?;
+    // Many small commands and replies: Nagle would add a round trip to each (Cyrus is slow without this).
+    let _ = tcp.set_nodelay(true);
+    let wire = match endpoint.security {
+        Security::Tls => handshake(endpoint, link, tcp, "imaps (TLS from the first byte)").await?,
+        Security::StartTls => Wire::new(Transport::Plain(tcp)),
+    };
+    let mut client = Client::new(Recorded::new(wire, transcript));
+    greeting(&mut client, link).await?;
+    if endpoint.security == Security::StartTls {
+        client = start_tls(client, endpoint, link).await?;
+    }
+    Ok(client)
 }
 
 /// Logs in with `credentials` (LOGIN, a master user's LOGIN, or SASL PLAIN / XOAUTH2) within the

@@ -14,7 +14,7 @@ pub mod transcript;
 mod wire;
 
 pub use auth::Credentials;
-pub use connection::{Endpoint, ImapError};
+pub use connection::{reach, Endpoint, ImapError};
 pub use destination::{Appended, Destination, Outgoing};
 pub use source::{
     FetchedChunk, Fingerprinted, FolderStatus, HeaderSample, ListedFolder, Source, SourceMessage,

@@ -5,6 +5,10 @@
 //! run far longer than operations take (one mailbox the server no longer answers for) stops
 //! counting against the adaptive limit, so one hung mailbox never holds everyone else's copies; the
 //! connection cap still holds.
+//!
+//! When several processes copy from the same servers (workers on several machines), the connection
+//! cap is shared through [`SharedPlaces`]: a connection also needs one of the server's places there,
+//! so all the processes together keep to the cap.
 mod observed;
 
 use std::collections::HashMap;
@@ -48,11 +52,29 @@ impl Default for Limits {
     }
 }
 
+/// A server's connection places, shared by every process that connects to it (the database keeps
+/// them): the cap holds across processes. A process takes a place for each connection it opens,
+/// after its own cap let the connection in, and gives it back when the connection closes.
+#[async_trait::async_trait]
+pub trait SharedPlaces: Send + Sync + std::fmt::Debug {
+    /// Takes one of the `max` places of the server `key` for this process: its number, or `None`
+    /// while other connections hold them all.
+    async fn take(&self, key: &str, max: usize) -> Result<Option<u32>, String>;
+    /// Gives the place back.
+    async fn give_back(&self, key: &str, place: u32);
+}
+
+/// How long a connection waiting for a shared place waits before looking again, at first and at most
+/// (doubling, spread at random so waiting processes do not look all at once).
+const SHARED_WAIT_FIRST: Duration = Duration::from_millis(200);
+const SHARED_WAIT_MOST: Duration = Duration::from_secs(2);
+
 /// The budgets of every server this process talks to.
 #[derive(Debug, Default)]
 pub struct Throttle {
     limits: Limits,
     servers: Mutex<Servers>,
+    shared: Option<Arc<dyn SharedPlaces>>,
 }
 
 #[derive(Debug, Default)]
@@ -67,6 +89,16 @@ impl Throttle {
         Arc::new(Throttle {
             limits,
             servers: Mutex::default(),
+            shared: None,
+        })
+    }
+
+    /// [`Throttle::new`] whose connection caps are shared with other processes through `shared`.
+    pub fn shared(limits: Limits, shared: Arc<dyn SharedPlaces>) -> Arc<Throttle> {
+        Arc::new(Throttle {
+            limits,
+            servers: Mutex::default(),
+            shared: Some(shared),
         })
     }
 
@@ -78,7 +110,9 @@ impl Throttle {
         servers
             .budgets
             .entry(key)
-            .or_insert_with_key(|key| Arc::new(ServerBudget::new(key.clone(), limits)))
+            .or_insert_with_key(|key| {
+                Arc::new(ServerBudget::new(key.clone(), limits, self.shared.clone()))
+            })
             .clone()
     }
 
@@ -108,6 +142,7 @@ pub struct ServerBudget {
     key: String,
     state: Mutex<State>,
     changed: Notify,
+    shared: Option<Arc<dyn SharedPlaces>>,
 }
 
 #[derive(Debug)]
@@ -165,7 +200,7 @@ impl std::fmt::Display for Strain {
 }
 
 impl ServerBudget {
-    fn new(key: String, limits: Limits) -> ServerBudget {
+    fn new(key: String, limits: Limits, shared: Option<Arc<dyn SharedPlaces>>) -> ServerBudget {
         let limits = limits.sane();
         // Two at first: what the seed's old server could take.
         let limit = AdaptiveLimit::new(2, limits.max_connections);
@@ -186,6 +221,7 @@ impl ServerBudget {
                 last_finished: None,
             }),
             changed: Notify::new(),
+            shared,
         }
     }
 
@@ -212,8 +248,46 @@ impl ServerBudget {
         self.changed.notify_waiters();
     }
 
-    /// Waits for a connection slot; hold it while the connection is open.
+    /// Waits for a connection slot (this process's, then a shared place when the cap is shared);
+    /// hold it while the connection is open.
     pub async fn connection(self: &Arc<Self>) -> ConnectionSlot {
+        let mut slot = self.own_connection().await;
+        let Some(shared) = &self.shared else {
+            return slot;
+        };
+        let mut wait = SHARED_WAIT_FIRST;
+        loop {
+            let notified = self.changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let max = self
+                .state
+                .lock()
+                .expect("budget lock")
+                .limits
+                .max_connections;
+            match shared.take(&self.key, max).await {
+                Ok(Some(place)) => {
+                    slot.place = Some(place);
+                    return slot;
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!(server = %self.key, error = %e, "cannot take a shared connection place; trying again")
+                }
+            }
+            // Places are given back by other processes too: look again after a while, or at once
+            // when IT raises the cap.
+            tokio::select! {
+                _ = notified => {}
+                _ = tokio::time::sleep(crate::backoff::jittered(wait)) => {}
+            }
+            wait = crate::backoff::doubled(wait, SHARED_WAIT_MOST);
+        }
+    }
+
+    /// Waits for a slot in this process's own cap.
+    async fn own_connection(self: &Arc<Self>) -> ConnectionSlot {
         loop {
             let notified = self.changed.notified();
             tokio::pin!(notified);
@@ -224,6 +298,7 @@ impl ServerBudget {
                     state.open += 1;
                     return ConnectionSlot {
                         budget: self.clone(),
+                        place: None,
                     };
                 }
             }
@@ -389,11 +464,21 @@ fn unix_ms() -> i64 {
 #[derive(Debug)]
 pub struct ConnectionSlot {
     budget: Arc<ServerBudget>,
+    /// Its place among all processes' connections, when the cap is shared.
+    place: Option<u32>,
 }
 
 impl Drop for ConnectionSlot {
     fn drop(&mut self) {
         self.budget.close();
+        let (Some(place), Some(shared)) = (self.place, self.budget.shared.clone()) else {
+            return;
+        };
+        // Outside a runtime (the process is ending) the place comes back when its lease expires.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let key = self.budget.key.clone();
+            runtime.spawn(async move { shared.give_back(&key, place).await });
+        }
     }
 }
 
@@ -493,6 +578,56 @@ mod tests {
         let other = throttle.server(&endpoint(143));
         assert!(Arc::ptr_eq(&a, &same));
         assert!(!Arc::ptr_eq(&a, &other));
+    }
+
+    /// Places in memory, as two processes would share them through the database.
+    #[derive(Debug, Default)]
+    struct Places(Mutex<std::collections::HashSet<(String, u32)>>);
+
+    #[async_trait::async_trait]
+    impl SharedPlaces for Places {
+        async fn take(&self, key: &str, max: usize) -> Result<Option<u32>, String> {
+            let mut held = self.0.lock().unwrap();
+            let free = (0..max as u32).find(|p| !held.contains(&(key.to_owned(), *p)));
+            Ok(free.inspect(|p| {
+                held.insert((key.to_owned(), *p));
+            }))
+        }
+        async fn give_back(&self, key: &str, place: u32) {
+            self.0.lock().unwrap().remove(&(key.to_owned(), place));
+        }
+    }
+
+    #[tokio::test]
+    async fn processes_sharing_places_keep_together_to_one_cap() {
+        let places = Arc::new(Places::default());
+        let limits = Limits {
+            max_connections: 2,
+            bytes_per_second: None,
+        };
+        let (one, two) = (
+            Throttle::shared(limits, places.clone()),
+            Throttle::shared(limits, places.clone()),
+        );
+        let (a, b) = (one.server(&endpoint(1)), two.server(&endpoint(1)));
+        let first = a.connection().await;
+        let second = b.connection().await;
+        // Each process's own cap would let one more in; the shared one does not.
+        let third = tokio::spawn({
+            let a = a.clone();
+            async move { a.connection().await }
+        });
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        assert!(!third.is_finished(), "a third connection between the two");
+        drop(second);
+        let third = tokio::time::timeout(Duration::from_secs(5), third)
+            .await
+            .expect("the place given back by the other process is taken")
+            .unwrap();
+        assert_eq!(places.0.lock().unwrap().len(), 2);
+        drop((first, third));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(places.0.lock().unwrap().is_empty(), "places given back");
     }
 
     #[tokio::test]
