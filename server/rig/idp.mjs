@@ -3,13 +3,15 @@
 //
 //   node idp.mjs --users users.json --client-id fountain --client-secret S \
 //        --redirect-uri http://127.0.0.1:3000/auth/callback [--port 0] \
-//        [--app-client-id fountain-app --app-client-secret S2]
+//        [--app-client-id fountain-app --app-client-secret S2] [--tls-cert cert.pem --tls-key key.pem]
 //
+// With --tls-*, it serves https (an organisation's provider behind an internal CA).
 // With --app-client-*, a second client gets app-only tokens (client credentials, scope "imap") and may
 // introspect them: what an Exchange-like server's directory gives a service that writes into mailboxes.
 //
 // Prints one JSON line {"issuer": "...", "port": N} on stdout once it accepts connections.
 import http from 'node:http';
+import https from 'node:https';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -25,6 +27,8 @@ const { values: args } = parseArgs({
     'app-client-id': { type: 'string' },
     'app-client-secret': { type: 'string' },
     host: { type: 'string', default: '127.0.0.1' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
   },
 });
 for (const required of ['users', 'client-secret', 'redirect-uri']) {
@@ -65,7 +69,10 @@ function send(res, status, html) {
 process.stdout.on('error', () => {});
 
 let provider;
-const server = http.createServer(async (req, res) => {
+const tls = args['tls-cert']
+  ? { cert: readFileSync(args['tls-cert']), key: readFileSync(args['tls-key']) }
+  : null;
+const server = (tls ? https.createServer.bind(https, tls) : http.createServer)(async (req, res) => {
   try {
     if (!provider) return send(res, 503, 'starting');
     const url = new URL(req.url, 'http://idp.invalid');
@@ -97,7 +104,7 @@ const server = http.createServer(async (req, res) => {
 
 server.listen(Number(args.port), args.host, () => {
   const { port } = server.address();
-  const issuer = `http://${args.host}:${port}`;
+  const issuer = `${tls ? 'https' : 'http'}://${args.host}:${port}`;
   const clients = [{
     client_id: args['client-id'],
     client_secret: args['client-secret'],

@@ -10,6 +10,7 @@ mod browser_flow;
 mod browser_helpdesk;
 mod browser_it;
 mod browser_waves;
+mod check;
 mod config;
 mod copy;
 mod corpus;

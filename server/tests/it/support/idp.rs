@@ -27,6 +27,16 @@ impl Idp {
         .await
     }
 
+    /// Serving https with this certificate and key (a provider behind an internal CA).
+    pub async fn start_tls(cert: &std::path::Path, key: &std::path::Path) -> Idp {
+        let (cert, key) = (cert.to_str().unwrap(), key.to_str().unwrap());
+        Idp::start_with(
+            "http://127.0.0.1:1/unused",
+            &["--tls-cert", cert, "--tls-key", key],
+        )
+        .await
+    }
+
     async fn start_with(redirect_uri: &str, extra: &[&str]) -> Idp {
         let rig = super::repo_root().join("server/rig");
         let mut child = Command::new("node")

@@ -15,8 +15,17 @@ pub struct SmtpSink {
 impl SmtpSink {
     /// Starts a sink on new ports and waits until it answers.
     pub async fn start() -> SmtpSink {
+        Self::start_maybe_tls(None).await
+    }
+
+    /// A sink taking SMTP over TLS from the first byte (smtps), with this certificate and key.
+    pub async fn start_tls(cert: &std::path::Path, key: &std::path::Path) -> SmtpSink {
+        Self::start_maybe_tls(Some((cert, key))).await
+    }
+
+    async fn start_maybe_tls(tls: Option<(&std::path::Path, &std::path::Path)>) -> SmtpSink {
         for _ in 0..3 {
-            if let Some(sink) = Self::try_start(free_port()).await {
+            if let Some(sink) = Self::try_start(free_port(), tls).await {
                 return sink;
             }
         }
@@ -26,7 +35,7 @@ impl SmtpSink {
     /// Starts a sink taking SMTP on `smtp_port` (e.g. one Fountain was already told about).
     pub async fn start_on(smtp_port: u16) -> SmtpSink {
         for _ in 0..3 {
-            if let Some(sink) = Self::try_start(smtp_port).await {
+            if let Some(sink) = Self::try_start(smtp_port, None).await {
                 return sink;
             }
         }
@@ -36,10 +45,20 @@ impl SmtpSink {
     /// One start on `smtp_port` and a fresh web port; `None` when maildev exits (a port taken
     /// meanwhile by someone else) or does not answer within a minute (a busy machine starts node
     /// slowly).
-    async fn try_start(smtp_port: u16) -> Option<SmtpSink> {
+    async fn try_start(
+        smtp_port: u16,
+        tls: Option<(&std::path::Path, &std::path::Path)>,
+    ) -> Option<SmtpSink> {
         let dir = tempfile::tempdir().unwrap();
         let web_port = free_port();
-        let child = Command::new(repo_root().join("server/rig/smtp-sink.sh"))
+        let mut command = Command::new(repo_root().join("server/rig/smtp-sink.sh"));
+        if let Some((cert, key)) = tls {
+            command
+                .env("MAILDEV_INCOMING_SECURE", "true")
+                .env("MAILDEV_INCOMING_CERT", cert)
+                .env("MAILDEV_INCOMING_KEY", key);
+        }
+        let child = command
             .arg(dir.path())
             .arg(smtp_port.to_string())
             .arg(web_port.to_string())
