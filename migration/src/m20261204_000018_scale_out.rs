@@ -1,6 +1,7 @@
 //! Running on several machines: the connection places every process shares per server
-//! (`connection_places`: a place held by a process until it gives it back or its lease expires), and
-//! emails the outbox gave up on (`outbox.gave_up_at`: refused for good, or tried too often).
+//! (`connection_places`: a place held by a process until it gives it back or its lease expires),
+//! each worker's heartbeat (`worker_heartbeats`, for `/readyz` and `/metrics`), and emails the outbox
+//! gave up on (`outbox.gave_up_at`: refused for good, or tried too often).
 use sea_orm_migration::prelude::*;
 
 use crate::alter::add_column;
@@ -15,6 +16,14 @@ enum ConnectionPlaces {
     Place,
     Holder,
     ExpiresAt,
+}
+
+#[derive(DeriveIden)]
+enum WorkerHeartbeats {
+    Table,
+    Worker,
+    StartedAt,
+    BeatAt,
 }
 
 #[derive(DeriveIden)]
@@ -55,6 +64,29 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(WorkerHeartbeats::Table)
+                    .col(
+                        ColumnDef::new(WorkerHeartbeats::Worker)
+                            .string()
+                            .not_null()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(WorkerHeartbeats::StartedAt)
+                            .big_integer()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(WorkerHeartbeats::BeatAt)
+                            .big_integer()
+                            .not_null(),
+                    )
+                    .to_owned(),
+            )
+            .await?;
         add_column(
             manager,
             Outbox::Table,
@@ -65,6 +97,9 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         crate::alter::drop_column(manager, Outbox::Table, Outbox::GaveUpAt).await?;
+        manager
+            .drop_table(Table::drop().table(WorkerHeartbeats::Table).to_owned())
+            .await?;
         manager
             .drop_table(Table::drop().table(ConnectionPlaces::Table).to_owned())
             .await

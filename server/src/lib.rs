@@ -10,6 +10,7 @@ pub mod db;
 pub mod engine;
 pub mod http;
 pub mod jobs;
+pub mod metrics;
 pub mod notify;
 pub mod secret;
 pub mod spreadsheet;

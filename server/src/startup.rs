@@ -63,6 +63,10 @@ impl Application {
         let leptos_options = leptos_options(&config, listener.local_addr()?);
         let state = Data::new(app_state(config, db.clone())?);
         let exports = Data::new(migrations.clone());
+        let probes = Data::new(crate::jobs::probes::Probes {
+            db: db.clone(),
+            migrations: migrations.clone(),
+        });
         let portal: app::port::PortalHandle = Arc::new(web::DbPortal { db, migrations });
         let routes = generate_route_list(app::App);
         let https = state.config.https();
@@ -72,6 +76,7 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .app_data(exports.clone())
+                .app_data(probes.clone())
                 .wrap(from_fn(web::guard))
                 .wrap(web::security_headers(https))
                 .wrap(Compress::default())

@@ -46,6 +46,10 @@ pub struct ServerConfig {
     /// Where `.ci/build-site` (or `cargo leptos build`) put the site (the wasm bundle and the stylesheet).
     #[serde(default = "default_site_root")]
     pub site_root: PathBuf,
+    /// Where `fountain worker` serves `/healthz`, `/readyz` and `/metrics` (the portal serves them on
+    /// `listen`); none when unset.
+    #[serde(default)]
+    pub worker_listen: Option<SocketAddr>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -174,6 +178,7 @@ impl Default for ServerConfig {
             listen: default_listen(),
             public_url: default_public_url(),
             site_root: default_site_root(),
+            worker_listen: None,
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod ending;
 pub mod failure;
 pub mod health;
 pub mod places;
+pub mod probes;
 pub mod progress;
 pub mod queue;
 pub mod scans;

@@ -90,6 +90,7 @@ impl Worker {
         let slots = Arc::new(Semaphore::new(m.settings.concurrent_requests));
         let mut tasks = JoinSet::new();
         let mut last_recovery: Option<Instant> = None;
+        let (started_at, mut last_beat): (i64, Option<Instant>) = (crate::db::now(), None);
         let mut last_outreach: Option<Instant> = None;
         let mut guarded: Vec<(ServerRole, String)> = Vec::new();
         let mut ramp_until: Option<Instant> = None;
@@ -108,13 +109,20 @@ impl Worker {
         // The connection places this process takes stay its own while it runs.
         tasks.spawn(m.places.clone().keep_renewed());
         // Each server's own health check, on its schedule, into its budget (the load guard).
-        let http = reqwest::Client::new();
         for (role, server) in m.settings.servers() {
             if server.health_url.is_none() && server.health_command.is_none() {
                 continue;
             }
             let budget = m.throttle.server(&server.endpoint());
-            let (server, http) = (server.clone(), http.clone());
+            // A health URL on the server's own host is signed by the same CA as its IMAP.
+            let http = crate::http::trusting(server.ca_file.as_deref())
+                .map_err(|e| e.to_string())
+                .and_then(|b| b.build().map_err(|e| e.to_string()))
+                .unwrap_or_else(|e| {
+                    tracing::error!(server = role.as_str(), error = %e, "the health URL is called trusting the public CAs only");
+                    reqwest::Client::new()
+                });
+            let server = server.clone();
             let every = Duration::from_secs(server.health_every_secs);
             tasks.spawn(async move {
                 loop {
@@ -129,6 +137,14 @@ impl Worker {
         }
         while !*shutdown.borrow() {
             while tasks.try_join_next().is_some() {}
+            // Alive, for /readyz and /metrics (every portal and worker reads it from the database).
+            let beat_every = Duration::from_secs(super::probes::BEAT_EVERY_SECS as u64);
+            if last_beat.is_none_or(|t| t.elapsed() >= beat_every) {
+                if let Err(e) = super::probes::beat(&m.db, &self.name, started_at).await {
+                    tracing::warn!(error = %e, "cannot write this worker's heartbeat");
+                }
+                last_beat = Some(Instant::now());
+            }
             if last_recovery.is_none_or(|t| t.elapsed() >= Duration::from_secs(5)) {
                 self.recover().await;
                 last_recovery = Some(Instant::now());
@@ -281,6 +297,9 @@ impl Worker {
         }
         if let Err(e) = m.release_scans(&self.name).await {
             tracing::error!(error = %e, "cannot hand scans back");
+        }
+        if let Err(e) = super::probes::stopped(&m.db, &self.name).await {
+            tracing::warn!(error = %e, "cannot remove this worker's heartbeat; it ages out");
         }
         // The copies have stopped: their connection places are free for the other processes.
         if let Err(e) = m.places.give_back_all().await {

@@ -34,7 +34,7 @@ pub async fn guard(
     }
 
     let path = req.path().to_owned();
-    let viewer = if path.starts_with("/pkg/") || path == "/healthz" {
+    let viewer = if path.starts_with("/pkg/") || super::probes::PATHS.contains(&path.as_str()) {
         None
     } else {
         resolve_viewer(&state, &req).await

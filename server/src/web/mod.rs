@@ -1,4 +1,4 @@
-//! The web portal's HTTP side: the request guard, security headers, sign-in routes, `/healthz`, and
+//! The web portal's HTTP side: the request guard, security headers, sign-in routes, the probes, and
 //! the [`app::port::Portal`] the Leptos pages and server functions call. The startup module wires it.
 mod corrupt;
 mod cutover;
@@ -10,6 +10,7 @@ mod helpdesk;
 mod it;
 pub mod page;
 mod portal;
+pub mod probes;
 mod self_service;
 mod servers;
 mod sign_in;
@@ -17,7 +18,7 @@ mod wave_import;
 mod wave_report;
 mod waves;
 
-use actix_web::{get, web, HttpResponse};
+use actix_web::web;
 use sea_orm::DatabaseConnection;
 
 pub use guard::guard;
@@ -62,9 +63,9 @@ pub struct AppState {
     pub session_policy: Policy,
 }
 
-/// The routes of `server/src`: sign-in and `/healthz` (the pages and server functions are Leptos').
+/// The routes of `server/src`: sign-in, exports and the probes (the pages and server functions are Leptos').
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(healthz)
+    cfg.configure(probes::configure)
         .service(export::addresses_export)
         .service(export::triage_csv)
         .service(export::corrupt_csv)
@@ -79,17 +80,4 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(corrupt::quarantined_eml)
         .service(corrupt::left_behind_eml)
         .configure(sign_in::configure);
-}
-
-/// 200 when the database answers, 503 otherwise.
-#[get("/healthz")]
-async fn healthz(state: web::Data<AppState>) -> HttpResponse {
-    match crate::db::ping(&state.db).await {
-        Ok(()) => HttpResponse::Ok().json(serde_json::json!({"status": "ok", "database": "ok"})),
-        Err(e) => {
-            tracing::error!(error = %e, "health check: database unreachable");
-            HttpResponse::ServiceUnavailable()
-                .json(serde_json::json!({"status": "unavailable", "database": "unreachable"}))
-        }
-    }
 }

@@ -22,6 +22,7 @@ mod imap;
 mod lifecycle;
 mod load_guard;
 mod outbox;
+mod probes;
 mod queue;
 mod rig;
 mod scale_out;

@@ -26,6 +26,8 @@ pub(super) struct Appender<'r, 'j> {
     pub dest: &'r mut Destination,
     pub folder_id: i64,
     pub folder: &'r str,
+    /// The destination server's address (`host:port`), for the metrics.
+    pub server: &'r str,
     /// The destination's UIDNEXT or less: whatever the next APPEND adds lands at or above it.
     pub floor: Option<u32>,
     pub quarantine_limits: QuarantineLimits,
@@ -74,8 +76,10 @@ impl Appender<'_, '_> {
                         .map(|(m, dest_uid)| copied(m, dest_uid))
                         .collect();
                     self.journal.record(self.folder_id, &copied).await?;
+                    let bytes = copied.iter().map(|c| c.size).sum::<u64>();
                     report.copied_now += copied.len() as u64;
-                    report.bytes_copied_now += copied.iter().map(|c| c.size).sum::<u64>();
+                    report.bytes_copied_now += bytes;
+                    crate::metrics::copied(self.server, copied.len() as u64, bytes);
                     return Ok(());
                 }
                 // Nothing of a refused MULTIAPPEND is stored: go one by one.
@@ -163,6 +167,7 @@ impl Appender<'_, '_> {
         self.journal.record(self.folder_id, &[copied]).await?;
         report.copied_now += 1;
         report.bytes_copied_now += len;
+        crate::metrics::copied(self.server, 1, len);
         Ok(())
     }
 

@@ -341,6 +341,7 @@ async fn copy_chunks(
         dest: &mut run.dest,
         folder_id,
         folder: &plan.destination_wire,
+        server: run.shared.dest_budget.key(),
         floor: None,
         quarantine_limits: run.job.quarantine,
         repairs,

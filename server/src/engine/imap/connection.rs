@@ -132,6 +132,20 @@ impl ImapError {
         }
     }
 
+    /// Its kind in one word, for metrics.
+    pub fn class(&self) -> &'static str {
+        match self {
+            ImapError::Connect { .. } => "connect",
+            ImapError::Tls { .. } => "tls",
+            ImapError::Insecure { .. } => "insecure",
+            ImapError::Timeout { .. } => "timeout",
+            ImapError::Auth { .. } => "auth",
+            ImapError::Refused { .. } => "refused",
+            ImapError::Unsendable { .. } => "unsendable",
+            ImapError::Lost { .. } => "lost",
+        }
+    }
+
     /// Whether reconnecting and trying again can help (as opposed to a refusal by the server).
     pub fn is_transient(&self) -> bool {
         matches!(
@@ -176,6 +190,7 @@ impl Link {
     /// `e`, counted in the session's protocol summary.
     pub fn counted(&self, e: ImapError) -> ImapError {
         self.transcript.error(&e);
+        crate::metrics::imap_error(&self.label, e.class());
         e
     }
 

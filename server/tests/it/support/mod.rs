@@ -282,6 +282,11 @@ impl TestApp {
 
     /// A `fountain worker` process with the portal's configuration, logging to `worker-N.log`.
     pub fn spawn_worker(&self, n: u32) -> Child {
+        self.spawn_worker_with(n, &[])
+    }
+
+    /// [`TestApp::spawn_worker`] with `env` over the portal's configuration.
+    pub fn spawn_worker_with(&self, n: u32, env: &[(&str, &str)]) -> Child {
         let log = std::fs::File::create(self.dir.path().join(format!("worker-{n}.log"))).unwrap();
         Command::new(env!("CARGO_BIN_EXE_fountain"))
             .arg("--config")
@@ -290,6 +295,7 @@ impl TestApp {
             .env_remove("DATABASE_URL")
             .env("RUST_LOG", "info")
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(log)
             .kill_on_drop(true)
