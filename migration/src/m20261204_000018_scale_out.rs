@@ -1,7 +1,8 @@
 //! Running on several machines: the connection places every process shares per server
 //! (`connection_places`: a place held by a process until it gives it back or its lease expires),
 //! each worker's heartbeat (`worker_heartbeats`, for `/readyz` and `/metrics`), and emails the outbox
-//! gave up on (`outbox.gave_up_at`: refused for good, or tried too often).
+//! gave up on (`outbox.gave_up_at`: refused for good, or tried too often), and when the journal and
+//! quarantine of a finished request were purged (`migration_requests.purged_at`, retention).
 use sea_orm_migration::prelude::*;
 
 use crate::alter::add_column;
@@ -24,6 +25,12 @@ enum WorkerHeartbeats {
     Worker,
     StartedAt,
     BeatAt,
+}
+
+#[derive(DeriveIden)]
+enum MigrationRequests {
+    Table,
+    PurgedAt,
 }
 
 #[derive(DeriveIden)]
@@ -89,6 +96,12 @@ impl MigrationTrait for Migration {
             .await?;
         add_column(
             manager,
+            MigrationRequests::Table,
+            ColumnDef::new(MigrationRequests::PurgedAt).big_integer(),
+        )
+        .await?;
+        add_column(
+            manager,
             Outbox::Table,
             ColumnDef::new(Outbox::GaveUpAt).big_integer(),
         )
@@ -97,6 +110,12 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         crate::alter::drop_column(manager, Outbox::Table, Outbox::GaveUpAt).await?;
+        crate::alter::drop_column(
+            manager,
+            MigrationRequests::Table,
+            MigrationRequests::PurgedAt,
+        )
+        .await?;
         manager
             .drop_table(Table::drop().table(WorkerHeartbeats::Table).to_owned())
             .await?;

@@ -36,6 +36,13 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Bring the database schema up to date, then exit (one process at a time; others wait).
     Migrate,
+    /// Copy the SQLite database to a new file while Fountain runs (PostgreSQL: use pg_dump). The
+    /// secrets key is not in it: back that up apart.
+    Backup {
+        /// The new file to write.
+        #[arg(long)]
+        to: PathBuf,
+    },
     /// Run workers only (scans, copies, status emails), without the web portal.
     Worker,
     /// Copy one mailbox from an old IMAP server to a new one (journalled, resumable).
@@ -76,6 +83,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Waves(_)
         | Command::Check(_)
         | Command::Migrate
+        | Command::Backup { .. }
         | Command::Cutover(_)
         | Command::Addresses(_)
         | Command::Destinations(_) => crate::telemetry::TERMINAL_LEVEL,
@@ -96,6 +104,14 @@ pub fn run() -> anyhow::Result<()> {
             let code = runtime()?.block_on(check::run(config, args))?;
             std::process::exit(code);
         }
+        Command::Backup { to } => runtime()?.block_on(async {
+            let bytes = crate::db::backup::backup(&config.database.url, &to).await?;
+            println!(
+                "backup written to {} ({bytes} bytes); the secrets key is not in it: back it up apart",
+                to.display()
+            );
+            Ok(())
+        }),
         Command::Migrate => runtime()?.block_on(async {
             let applied = crate::db::migrate(&config.database.url).await?;
             println!(

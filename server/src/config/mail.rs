@@ -78,6 +78,11 @@ pub struct MigrationConfig {
     /// running, and none changed since); the page asks for it again.
     #[serde(default = "default_forget_password_days")]
     pub forget_password_after_days: u32,
+    /// A person whose requests all ended (done or cancelled) this many days ago, with no catch-up
+    /// to come, has their journal, quarantined messages and progress purged: people's mail and its
+    /// traces do not stay in Fountain's database. The report and the timeline stay. 0: never.
+    #[serde(default = "default_retention_days")]
+    pub retention_days: u32,
     /// What the report and the done email tell people to change in their mail program.
     #[serde(default)]
     pub client: ClientSettings,
@@ -283,6 +288,9 @@ fn default_quarantine_mailbox_mb() -> f64 {
 }
 fn default_forget_password_days() -> u32 {
     14
+}
+fn default_retention_days() -> u32 {
+    60
 }
 fn default_login() -> String {
     "{email}".into()

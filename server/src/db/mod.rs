@@ -2,6 +2,7 @@
 //! (unless `database.migrate_on_start = false`, when `fountain migrate` runs them), one process at a
 //! time: on PostgreSQL under an advisory lock, so portals and workers started together wait for the
 //! first to finish instead of creating the same tables at once.
+pub mod backup;
 pub mod entity;
 pub mod people;
 pub mod stored;

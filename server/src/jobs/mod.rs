@@ -14,6 +14,7 @@ pub mod places;
 pub mod probes;
 pub mod progress;
 pub mod queue;
+pub mod retention;
 pub mod scans;
 pub mod servers;
 pub mod service;

@@ -40,6 +40,8 @@ use crate::notify::{emails, outbox, Mailer};
 
 /// How often an idle worker looks for work.
 const POLL: Duration = Duration::from_secs(1);
+/// How often retention looks for finished moves to purge.
+const PURGE_EVERY: Duration = Duration::from_secs(3600);
 /// How often a worker sends the waves' due emails (they need no second; deciding reads every member
 /// of every running wave) and asks for the catch-ups due after a switch.
 const OUTREACH_EVERY: Duration = Duration::from_secs(5);
@@ -90,6 +92,7 @@ impl Worker {
         let slots = Arc::new(Semaphore::new(m.settings.concurrent_requests));
         let mut tasks = JoinSet::new();
         let mut last_recovery: Option<Instant> = None;
+        let mut last_purge: Option<Instant> = None;
         let (started_at, mut last_beat): (i64, Option<Instant>) = (crate::db::now(), None);
         let mut last_outreach: Option<Instant> = None;
         let mut guarded: Vec<(ServerRole, String)> = Vec::new();
@@ -148,6 +151,22 @@ impl Worker {
             if last_recovery.is_none_or(|t| t.elapsed() >= Duration::from_secs(5)) {
                 self.recover().await;
                 last_recovery = Some(Instant::now());
+            }
+            // Retention, hourly (any worker may do it; another then finds nothing left).
+            if last_purge.is_none_or(|t| t.elapsed() >= PURGE_EVERY) {
+                last_purge = Some(Instant::now());
+                match m.purge_finished(crate::db::now()).await {
+                    Ok(p) if p.people == 0 => {}
+                    Ok(p) => tracing::info!(
+                        people = p.people,
+                        journal_messages = p.journal_messages,
+                        quarantined = p.quarantined,
+                        "retention: finished moves purged"
+                    ),
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot purge finished moves (retention)")
+                    }
+                }
             }
             // IT's latest limits, every round: a paused server gets no new scan or copy.
             let mut closed_by_it = Closed::default();

@@ -24,6 +24,7 @@ mod load_guard;
 mod outbox;
 mod probes;
 mod queue;
+mod retention;
 mod rig;
 mod scale_out;
 mod self_service;

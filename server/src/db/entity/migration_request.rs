@@ -33,6 +33,8 @@ pub struct Model {
     /// The destination server it copies to, as submitted (`None`: the default new server).
     pub destination: Option<String>,
     pub queued_at: Option<i64>,
+    /// When retention purged its journal, quarantine and progress (the report and timeline stay).
+    pub purged_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
 }
