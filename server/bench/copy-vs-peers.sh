@@ -95,13 +95,13 @@ read -r d_noop _ < <(doveadm_run doveadm-noop d1)
 copied_by_fountain=$(messages_of f1)
 copied_by_doveadm=$(messages_of d1)
 
-row() { # tool wall rss noop copied
-  awk -v t="$1" -v w="$2" -v r="$3" -v n="$4" -v c="$5" -v m="$total_msgs" -v b="$total_bytes" 'BEGIN {
-    printf "| %-22s | %8.2f s | %8.0f | %7.1f | %7.1f MB | %9.2f s | %6d/%d |\n", t, w, (w>0? m/w : 0), (w>0? b/1e6/w : 0), r/1024, n, c, m }'
+row() { # tool wall rss noop copied; the last two columns are the tool's time and memory over fountain's
+  awk -v t="$1" -v w="$2" -v r="$3" -v n="$4" -v c="$5" -v m="$total_msgs" -v b="$total_bytes" -v fw="$f_wall" -v fr="$f_rss" 'BEGIN {
+    printf "| %-22s | %8.2f s | %8.0f | %7.1f | %7.1f MB | %9.2f s | %6d/%d | %5.2f | %5.2f |\n", t, w, (w>0? m/w : 0), (w>0? b/1e6/w : 0), r/1024, n, c, m, (fw>0? w/fw : 0), (fr>0? r/fr : 0) }'
 }
 echo
-echo "| tool                   |  first copy |  msgs/s |    MB/s |  peak RSS | no-op run |  copied |"
-echo "|------------------------|-------------|---------|---------|-----------|-----------|---------|"
+echo "| tool                   |  first copy |  msgs/s |    MB/s |  peak RSS | no-op run |  copied | time ×F | RSS ×F |"
+echo "|------------------------|-------------|---------|---------|-----------|-----------|---------|---------|--------|"
 row "fountain copy"          "$f_wall" "$f_rss" "$f_noop" "$copied_by_fountain"
 row "doveadm backup (imapc)" "$d_wall" "$d_rss" "$d_noop" "$copied_by_doveadm"
 if command -v mbsync >/dev/null; then
@@ -146,6 +146,7 @@ RC
 else
   echo "(mbsync not installed: apt-get install isync to add it to the table)"
 fi
+echo "(×F: the tool's figure over fountain's)"
 
 if [ "$big_mb" -gt 0 ]; then
   # One BIG_MB message (and two small ones): memory must stay flat, whatever the message's size.

@@ -3,13 +3,15 @@
 
     smtp-refuse.py PORT
 
-Every recipient whose local part starts with "nobody" is refused at RCPT with 550 5.1.1; mail for
-anyone else is taken and dropped. Each refusal is printed on stdout, one line per recipient.
+Every recipient whose local part starts with "nobody" is refused at RCPT with 550 5.1.1 (no such
+mailbox), one starting with "relay" with 554 5.7.1 (relaying denied: the relay's set-up, not the
+address); mail for anyone else is taken and dropped. Each refusal is printed on stdout.
 """
 import asyncio
 import sys
 
 REFUSED = b"550 5.1.1 <%s>: Recipient address rejected: User unknown in virtual mailbox table\r\n"
+NO_RELAY = b"554 5.7.1 <%s>: Relay access denied\r\n"
 
 
 async def session(reader, writer):
@@ -37,6 +39,9 @@ async def session(reader, writer):
             if address.lower().startswith(b"nobody"):
                 print("refused", address.decode(errors="replace"), flush=True)
                 say(REFUSED % address)
+            elif address.lower().startswith(b"relay"):
+                print("no relay", address.decode(errors="replace"), flush=True)
+                say(NO_RELAY % address)
             else:
                 say("250 2.1.5 Ok\r\n")
         elif verb == b"DATA":

@@ -100,10 +100,8 @@ fn read_only(url: &str) -> String {
 
 /// The file of a SQLite URL that does not exist (yet).
 fn missing_sqlite_file(url: &str) -> Option<String> {
-    let path = url.strip_prefix("sqlite:")?.trim_start_matches("//");
-    let path = path.split('?').next().unwrap_or_default();
-    let in_memory = path.is_empty() || path == ":memory:";
-    (!in_memory && !std::path::Path::new(path).exists()).then(|| path.to_owned())
+    let path = crate::db::sqlite_file(url)?;
+    (!path.exists()).then(|| path.display().to_string())
 }
 
 fn templates(migration: &crate::config::MigrationConfig) -> Finding {

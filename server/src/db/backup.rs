@@ -23,8 +23,22 @@ pub async fn backup(url: &str, to: &Path) -> Result<u64, BackupError> {
     if !url.starts_with("sqlite:") {
         return Err(BackupError::NotSqlite);
     }
-    if to.exists() {
-        return Err(BackupError::Exists(to.to_owned()));
+    // Made here, new and readable by Fountain's user only (it holds sessions, journals and
+    // quarantined mail): VACUUM INTO fills an empty file.
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(to)
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::AlreadyExists => BackupError::Exists(to.to_owned()),
+                _ => BackupError::Copy {
+                    path: to.to_owned(),
+                    source: DbErr::Custom(e.to_string()),
+                },
+            })?;
     }
     let db = super::open_pool(url).await?;
     let copy = Statement::from_sql_and_values(
@@ -34,9 +48,13 @@ pub async fn backup(url: &str, to: &Path) -> Result<u64, BackupError> {
     );
     let copied = db.execute(copy).await;
     let _ = db.close().await;
-    copied.map_err(|source| BackupError::Copy {
-        path: to.to_owned(),
-        source,
-    })?;
+    if let Err(source) = copied {
+        // Nothing half-written is left to be taken for a backup.
+        let _ = std::fs::remove_file(to);
+        return Err(BackupError::Copy {
+            path: to.to_owned(),
+            source,
+        });
+    }
     Ok(std::fs::metadata(to).map(|m| m.len()).unwrap_or_default())
 }

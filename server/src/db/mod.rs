@@ -67,9 +67,76 @@ pub async fn open_pool(url: &str) -> Result<DatabaseConnection, DbSetupError> {
     open(url, connections).await
 }
 
-/// Migrations this version has that the database has not had.
+/// The file of a SQLite URL (`sqlite://PATH?…`), if it names one (not `:memory:`).
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let path = url.strip_prefix("sqlite:")?.trim_start_matches("//");
+    let path = path.split('?').next().unwrap_or_default();
+    (!path.is_empty() && path != ":memory:").then(|| path.into())
+}
+
+/// Waits for this process's turn to migrate the SQLite database at `path`: an exclusive lock on
+/// `PATH.migrate-lock`, held until the returned file is dropped.
+async fn sqlite_turn(path: &std::path::Path) -> Result<std::fs::File, DbSetupError> {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".migrate-lock");
+    let lock_path = std::path::PathBuf::from(name);
+    let failed = |e: std::io::Error| {
+        DbSetupError::Migrate(DbErr::Custom(format!(
+            "cannot lock {} to migrate one process at a time: {e}",
+            lock_path.display()
+        )))
+    };
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(failed)?;
+    tokio::task::spawn_blocking(move || file.lock().map(|()| file))
+        .await
+        .map_err(|e| failed(std::io::Error::other(e)))?
+        .map_err(failed)
+}
+
+/// Migrations this version has that the database has not had. Reads only (sea-orm's own count
+/// would create its table on a database never migrated, which a read-only role cannot).
 pub async fn pending(db: &DatabaseConnection) -> Result<usize, DbErr> {
-    Ok(Migrator::get_pending_migrations(db).await?.len())
+    let applied = applied_migrations(db).await?;
+    Ok(Migrator::migrations()
+        .iter()
+        .filter(|m| !applied.iter().any(|a| a == m.name()))
+        .count())
+}
+
+/// The migrations the database records as applied (none when it was never migrated).
+async fn applied_migrations(db: &DatabaseConnection) -> Result<Vec<String>, DbErr> {
+    use sea_orm::{DatabaseBackend, Statement};
+    let backend = db.get_database_backend();
+    let present = match backend {
+        DatabaseBackend::Postgres => {
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM information_schema.tables \
+             WHERE table_schema = current_schema() AND table_name = 'seaql_migrations'"
+        }
+        _ => "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'seaql_migrations'",
+    };
+    let found = db
+        .query_one(Statement::from_string(backend, present))
+        .await?
+        .map(|row| row.try_get::<i64>("", "n"))
+        .transpose()?
+        .unwrap_or(0);
+    if found == 0 {
+        return Ok(Vec::new());
+    }
+    let rows = db
+        .query_all(Statement::from_string(
+            backend,
+            "SELECT version FROM seaql_migrations",
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| r.try_get::<String>("", "version"))
+        .collect()
 }
 
 /// Applies pending migrations, one process at a time; returns how many this process applied.
@@ -77,6 +144,11 @@ pub async fn migrate(url: &str) -> Result<usize, DbSetupError> {
     // Over a connection of its own: an advisory lock belongs to one connection, and SQLite
     // connections keep the schema they loaded (a pool connection opened before the migration could
     // miss a new table or index).
+    // SQLite: processes on this machine take turns through a lock file beside the database.
+    let _turn = match sqlite_file(url) {
+        Some(path) => Some(sqlite_turn(&path).await?),
+        None => None,
+    };
     let migrator = open(url, 1).await?;
     let postgres = migrator.get_database_backend() == sea_orm::DatabaseBackend::Postgres;
     let lock = |sql: &'static str| {

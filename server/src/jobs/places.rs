@@ -1,10 +1,16 @@
 //! Each server's connection places, shared through the database by every process that connects to
 //! it, so workers on several machines keep together to the cap one of them would keep alone. A place
 //! is a row (server, number) held by one process until it gives it back or its lease runs out: the
-//! holder renews its leases while it runs, so the places of a process that died come back within
-//! [`LEASE_SECS`]. Places numbered at or above the cap are never taken, so a lowered cap holds from
-//! the next connection.
-use std::sync::Arc;
+//! holder renews the leases of the places it holds while it runs, so the places of a process that
+//! died come back within [`LEASE_SECS`]. Places numbered at or above the cap are never taken, so a
+//! lowered cap holds from the next connection.
+//!
+//! The process remembers which places it holds: only those are renewed, a place whose give-back
+//! failed is given back again on the next renewal, and a place taken for a connection that stopped
+//! waiting meanwhile is given back at once. A lease that ran out anyway (the database unreachable
+//! for a whole lease) is taken again if nobody took it, else reported.
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement, Value};
@@ -20,27 +26,96 @@ pub const RENEW_EVERY: Duration = Duration::from_secs(15);
 /// This process's places, held in the database under its name.
 #[derive(Debug)]
 pub struct DbPlaces {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
     db: DatabaseConnection,
     holder: String,
+    lease_secs: i64,
+    /// The places this process holds (server, number).
+    held: Mutex<HashSet<(String, u32)>>,
+    /// Places given back whose row could not be deleted yet.
+    to_free: Mutex<HashSet<(String, u32)>>,
+}
+
+/// What one renewal did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Renewed {
+    pub renewed: u64,
+    /// Leases that had run out and were taken again (nobody else had taken them).
+    pub taken_again: u64,
+    /// Leases that had run out and another process holds now: until those connections close, the
+    /// server may see more than its cap.
+    pub lost: u64,
 }
 
 impl DbPlaces {
     pub fn new(db: DatabaseConnection, holder: String) -> Arc<DbPlaces> {
-        Arc::new(DbPlaces { db, holder })
+        Self::with_lease(db, holder, LEASE_SECS)
+    }
+
+    /// With leases of `lease_secs` (tests use short ones).
+    pub fn with_lease(db: DatabaseConnection, holder: String, lease_secs: i64) -> Arc<DbPlaces> {
+        Arc::new(DbPlaces {
+            inner: Arc::new(Inner {
+                db,
+                holder,
+                lease_secs,
+                held: Mutex::default(),
+                to_free: Mutex::default(),
+            }),
+        })
     }
 
     /// Who holds this process's places (its worker name).
     pub fn holder(&self) -> &str {
-        &self.holder
+        &self.inner.holder
     }
 
-    /// Extends the lease of every place this process holds; returns how many.
-    pub async fn renew(&self) -> Result<u64, DbErr> {
-        self.run(
-            "UPDATE connection_places SET expires_at = {p}1 WHERE holder = {p}2",
-            vec![(now() + LEASE_SECS).into(), self.holder.clone().into()],
-        )
-        .await
+    /// Extends the lease of every place this process holds (taking again those that ran out, if
+    /// nobody took them), and deletes the rows of places given back whose deletion failed.
+    pub async fn renew(&self) -> Result<Renewed, DbErr> {
+        let inner = &self.inner;
+        let to_free: Vec<_> = inner
+            .to_free
+            .lock()
+            .expect("places")
+            .iter()
+            .cloned()
+            .collect();
+        for (key, place) in to_free {
+            inner.delete(&key, place).await?;
+            inner.to_free.lock().expect("places").remove(&(key, place));
+        }
+        let held: Vec<_> = inner.held.lock().expect("places").iter().cloned().collect();
+        let mut renewed = Renewed::default();
+        let at = now();
+        for (key, place) in held {
+            let extended = inner
+                .run(
+                    "UPDATE connection_places SET expires_at = {p}1 \
+                     WHERE server = {p}2 AND place = {p}3 AND holder = {p}4 AND expires_at > {p}5",
+                    vec![
+                        (at + inner.lease_secs).into(),
+                        key.clone().into(),
+                        (place as i32).into(),
+                        inner.holder.clone().into(),
+                        at.into(),
+                    ],
+                )
+                .await?;
+            if extended == 1 {
+                renewed.renewed += 1;
+            } else if inner.claim(&key, place, at).await? {
+                renewed.taken_again += 1;
+            } else {
+                renewed.lost += 1;
+                tracing::error!(server = %key, place, "a connection place's lease ran out (the database was out of reach?) and another process took it: the server may see more than its cap until this connection closes");
+            }
+        }
+        Ok(renewed)
     }
 
     /// Renews this process's leases every [`RENEW_EVERY`], for as long as it runs.
@@ -48,47 +123,84 @@ impl DbPlaces {
         loop {
             tokio::time::sleep(RENEW_EVERY).await;
             if let Err(e) = self.renew().await {
-                tracing::error!(error = %e, "cannot renew this process's connection places; other processes may take them after {LEASE_SECS} s");
+                tracing::error!(error = %e, "cannot renew this process's connection places; other processes may take them after {} s", self.inner.lease_secs);
             }
         }
     }
 
-    /// Gives back every place this process holds (when it stops); returns how many.
+    /// Gives back every place this process holds (when it stops); returns how many rows went.
     pub async fn give_back_all(&self) -> Result<u64, DbErr> {
-        self.run(
-            "DELETE FROM connection_places WHERE holder = {p}1",
-            vec![self.holder.clone().into()],
-        )
-        .await
+        let gone = self
+            .inner
+            .run(
+                "DELETE FROM connection_places WHERE holder = {p}1",
+                vec![self.inner.holder.clone().into()],
+            )
+            .await?;
+        self.inner.held.lock().expect("places").clear();
+        self.inner.to_free.lock().expect("places").clear();
+        Ok(gone)
     }
 
+    /// The places this process holds now.
+    pub fn held(&self) -> usize {
+        self.inner.held.lock().expect("places").len()
+    }
+}
+
+impl Inner {
     async fn try_take(&self, key: &str, max: usize) -> Result<Option<u32>, DbErr> {
         let at = now();
         let held = held_places(&self.db, key, at).await?;
         for place in free_places(&held, max) {
-            // Taken only if nobody holds it, or its lease ran out: of two processes trying one
-            // place at once, one inserts and the other updates nothing.
-            let taken = self
-                .run(
-                    "INSERT INTO connection_places (server, place, holder, expires_at) \
-                     VALUES ({p}1, {p}2, {p}3, {p}4) \
-                     ON CONFLICT (server, place) DO UPDATE \
-                     SET holder = excluded.holder, expires_at = excluded.expires_at \
-                     WHERE connection_places.expires_at <= {p}5",
-                    vec![
-                        key.into(),
-                        (place as i32).into(),
-                        self.holder.clone().into(),
-                        (at + LEASE_SECS).into(),
-                        at.into(),
-                    ],
-                )
-                .await?;
-            if taken == 1 {
+            if self.claim(key, place, at).await? {
                 return Ok(Some(place));
             }
         }
         Ok(None)
+    }
+
+    /// Takes `place` if nobody holds it or its lease ran out: of two processes trying one place at
+    /// once, one inserts and the other updates nothing.
+    async fn claim(&self, key: &str, place: u32, at: i64) -> Result<bool, DbErr> {
+        let taken = self
+            .run(
+                "INSERT INTO connection_places (server, place, holder, expires_at) \
+                 VALUES ({p}1, {p}2, {p}3, {p}4) \
+                 ON CONFLICT (server, place) DO UPDATE \
+                 SET holder = excluded.holder, expires_at = excluded.expires_at \
+                 WHERE connection_places.expires_at <= {p}5",
+                vec![
+                    key.into(),
+                    (place as i32).into(),
+                    self.holder.clone().into(),
+                    (at + self.lease_secs).into(),
+                    at.into(),
+                ],
+            )
+            .await?;
+        Ok(taken == 1)
+    }
+
+    async fn delete(&self, key: &str, place: u32) -> Result<u64, DbErr> {
+        self.run(
+            "DELETE FROM connection_places WHERE server = {p}1 AND place = {p}2 AND holder = {p}3",
+            vec![
+                key.into(),
+                (place as i32).into(),
+                self.holder.clone().into(),
+            ],
+        )
+        .await
+    }
+
+    async fn give_back(&self, key: &str, place: u32) {
+        let spot = (key.to_owned(), place);
+        self.held.lock().expect("places").remove(&spot);
+        if let Err(e) = self.delete(key, place).await {
+            tracing::warn!(server = key, place, error = %e, "cannot give a connection place back now; trying again at the next renewal");
+            self.to_free.lock().expect("places").insert(spot);
+        }
     }
 
     async fn run(&self, sql: &str, values: Vec<Value>) -> Result<u64, DbErr> {
@@ -127,20 +239,32 @@ pub fn free_places(held: &[u32], max: usize) -> impl Iterator<Item = u32> + '_ {
 
 #[async_trait::async_trait]
 impl SharedPlaces for DbPlaces {
+    /// Taken in a task of its own: should the connection stop waiting meanwhile, the place it was
+    /// getting is given back instead of staying held by nobody.
     async fn take(&self, key: &str, max: usize) -> Result<Option<u32>, String> {
-        self.try_take(key, max).await.map_err(|e| e.to_string())
+        let (inner, key) = (self.inner.clone(), key.to_owned());
+        let (answer, wanted) = tokio::sync::oneshot::channel();
+        tokio::spawn(async move {
+            let taken = inner.try_take(&key, max).await;
+            if let Ok(Some(place)) = taken {
+                inner
+                    .held
+                    .lock()
+                    .expect("places")
+                    .insert((key.clone(), place));
+            }
+            if let Err(Ok(Some(place))) = answer.send(taken) {
+                inner.give_back(&key, place).await;
+            }
+        });
+        match wanted.await {
+            Ok(taken) => taken.map_err(|e| e.to_string()),
+            Err(_) => Err("the task taking a connection place stopped".into()),
+        }
     }
 
     async fn give_back(&self, key: &str, place: u32) {
-        let given = self
-            .run(
-                "DELETE FROM connection_places WHERE server = {p}1 AND place = {p}2 AND holder = {p}3",
-                vec![key.into(), (place as i32).into(), self.holder.clone().into()],
-            )
-            .await;
-        if let Err(e) = given {
-            tracing::warn!(server = key, place, error = %e, "cannot give a connection place back; it comes back when its lease runs out");
-        }
+        self.inner.give_back(key, place).await
     }
 }
 

@@ -19,7 +19,7 @@ use crate::db::entity::{
 };
 use crate::db::placeholder;
 
-/// People looked at per round (the next round takes the rest).
+/// People looked at per page.
 const PEOPLE_PER_ROUND: u64 = 100;
 
 /// What one round purged.
@@ -40,22 +40,61 @@ impl Migrations {
             return Ok(purged);
         }
         let cutoff = at - days * 86_400;
-        for user_id in finished_people(&self.db, cutoff).await? {
-            if catch_ups_ahead(&self.db, user_id, cutoff).await? {
-                continue;
+        let mut after = 0;
+        loop {
+            let people = finished_people(&self.db, cutoff, after).await?;
+            let Some(last) = people.last() else {
+                return Ok(purged);
+            };
+            after = *last;
+            for user_id in people {
+                if let Some(one) = self.purge_person(user_id, cutoff, at).await? {
+                    purged.people += 1;
+                    purged.journal_folders += one.journal_folders;
+                    purged.journal_messages += one.journal_messages;
+                    purged.quarantined += one.quarantined;
+                }
             }
-            let one = self.purge_person(user_id, at).await?;
-            purged.people += 1;
-            purged.journal_folders += one.journal_folders;
-            purged.journal_messages += one.journal_messages;
-            purged.quarantined += one.quarantined;
         }
-        Ok(purged)
     }
 
-    /// One person's journal (each destination their requests went to), quarantine and progress.
-    async fn purge_person(&self, user_id: i64, at: i64) -> Result<Purged, DbErr> {
+    /// One person's journal (each destination their requests went to), quarantine and progress, if
+    /// they still qualify once their requests are locked (`None`: they do not, or their journal
+    /// cannot be named any more).
+    async fn purge_person(
+        &self,
+        user_id: i64,
+        cutoff: i64,
+        at: i64,
+    ) -> Result<Option<Purged>, DbErr> {
         let txn = self.db.begin().await?;
+        // Marked first: on SQLite that takes the write lock, on PostgreSQL the rows' locks, so no
+        // request of theirs changes state until this commits; then they are looked at again.
+        request::Entity::update_many()
+            .col_expr(
+                request::Column::Progress,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(request::Column::PurgedAt, Expr::value(at))
+            .filter(request::Column::UserId.eq(user_id))
+            .exec(&txn)
+            .await?;
+        let mut requests = request::Entity::find().filter(request::Column::UserId.eq(user_id));
+        if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+            requests = requests.lock_exclusive();
+        }
+        let requests = requests.all(&txn).await?;
+        let finished = [
+            RequestState::Done.as_str(),
+            RequestState::Cancelled.as_str(),
+        ];
+        let still_finished = requests
+            .iter()
+            .all(|r| finished.contains(&r.state.as_str()) && r.updated_at < cutoff);
+        if !still_finished || catch_ups_ahead(&txn, user_id, cutoff).await? {
+            txn.rollback().await?;
+            return Ok(None);
+        }
         let email = user::Entity::find_by_id(user_id)
             .one(&txn)
             .await?
@@ -65,26 +104,28 @@ impl Migrations {
             .one(&txn)
             .await?
             .map(|a| a.login);
-        let destinations: Vec<Option<String>> = request::Entity::find()
-            .select_only()
-            .column(request::Column::Destination)
-            .filter(request::Column::UserId.eq(user_id))
-            .distinct()
-            .into_tuple()
-            .all(&txn)
-            .await?;
+        let mut destinations: Vec<Option<String>> =
+            requests.iter().map(|r| r.destination.clone()).collect();
+        destinations.sort();
+        destinations.dedup();
         let mut purged = Purged {
             people: 1,
             ..Purged::default()
         };
         if let (Some(email), Some(login)) = (email, login) {
             for destination in destinations {
-                let destination = destination.and_then(|d| DestinationName::parse(&d).ok());
-                let Some((old, new)) =
-                    self.accounts
-                        .journal_names(&login, &email, destination.as_ref())
-                else {
-                    continue;
+                let named = destination.as_deref().map(DestinationName::parse);
+                let names = match named {
+                    Some(Err(_)) => None,
+                    Some(Ok(d)) => self.accounts.journal_names(&login, &email, Some(&d)),
+                    None => self.accounts.journal_names(&login, &email, None),
+                };
+                let Some((old, new)) = names else {
+                    // A destination no longer configured: its journal cannot be named, so nothing of
+                    // this person is marked purged (the next round looks again).
+                    tracing::warn!(user = user_id, destination = ?destination, "retention: a finished move's destination is not configured any more; its journal is kept");
+                    txn.rollback().await?;
+                    return Ok(None);
                 };
                 let folders: Vec<i64> = journal_folder::Entity::find()
                     .select_only()
@@ -113,15 +154,6 @@ impl Migrations {
                 }
             }
         }
-        request::Entity::update_many()
-            .col_expr(
-                request::Column::Progress,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(request::Column::PurgedAt, Expr::value(at))
-            .filter(request::Column::UserId.eq(user_id))
-            .exec(&txn)
-            .await?;
         txn.commit().await?;
         tracing::info!(
             user = user_id,
@@ -129,12 +161,17 @@ impl Migrations {
             quarantined = purged.quarantined,
             "retention: a finished move's journal, quarantine and progress purged"
         );
-        Ok(purged)
+        Ok(Some(purged))
     }
 }
 
-/// People with something left to purge whose every request ended (done or cancelled) before `cutoff`.
-async fn finished_people(db: &impl ConnectionTrait, cutoff: i64) -> Result<Vec<i64>, DbErr> {
+/// People after `after` (by id) whose every request ended (done or cancelled) before `cutoff`,
+/// changed since their last purge, and whose catch-ups are over: one page, by id.
+async fn finished_people(
+    db: &impl ConnectionTrait,
+    cutoff: i64,
+    after: i64,
+) -> Result<Vec<i64>, DbErr> {
     let backend = db.get_database_backend();
     let p = placeholder(backend);
     let (done, cancelled) = (
@@ -142,17 +179,21 @@ async fn finished_people(db: &impl ConnectionTrait, cutoff: i64) -> Result<Vec<i
         RequestState::Cancelled.as_str(),
     );
     let sql = format!(
-        "SELECT user_id FROM migration_requests GROUP BY user_id \
-         HAVING SUM(CASE WHEN state IN ('{done}', '{cancelled}') THEN 0 ELSE 1 END) = 0 \
-            AND MAX(updated_at) < {p}1 \
-            AND SUM(CASE WHEN purged_at IS NULL THEN 1 ELSE 0 END) > 0 \
-         ORDER BY user_id LIMIT {PEOPLE_PER_ROUND}"
+        "SELECT r.user_id FROM migration_requests r WHERE r.user_id > {p}2 \
+           AND NOT EXISTS (SELECT 1 FROM users u JOIN cutovers c ON c.email = LOWER(u.email) \
+                           WHERE u.id = r.user_id \
+                             AND (c.next_catch_up_at IS NOT NULL OR c.last_catch_up_at >= {p}1)) \
+         GROUP BY r.user_id \
+         HAVING SUM(CASE WHEN r.state IN ('{done}', '{cancelled}') THEN 0 ELSE 1 END) = 0 \
+            AND MAX(r.updated_at) < {p}1 \
+            AND MAX(COALESCE(r.purged_at, 0)) < MAX(r.updated_at) \
+         ORDER BY r.user_id LIMIT {PEOPLE_PER_ROUND}"
     );
     let rows = db
         .query_all(Statement::from_sql_and_values(
             backend,
             sql,
-            [cutoff.into()],
+            [cutoff.into(), after.into()],
         ))
         .await?;
     rows.iter()

@@ -153,20 +153,24 @@ impl Worker {
                 last_recovery = Some(Instant::now());
             }
             // Retention, hourly (any worker may do it; another then finds nothing left).
+            // A task of its own: a long purge holds up neither claims nor heartbeats.
             if last_purge.is_none_or(|t| t.elapsed() >= PURGE_EVERY) {
                 last_purge = Some(Instant::now());
-                match m.purge_finished(crate::db::now()).await {
-                    Ok(p) if p.people == 0 => {}
-                    Ok(p) => tracing::info!(
-                        people = p.people,
-                        journal_messages = p.journal_messages,
-                        quarantined = p.quarantined,
-                        "retention: finished moves purged"
-                    ),
-                    Err(e) => {
-                        tracing::error!(error = %e, "cannot purge finished moves (retention)")
+                let m = m.clone();
+                tasks.spawn(async move {
+                    match m.purge_finished(crate::db::now()).await {
+                        Ok(p) if p.people == 0 => {}
+                        Ok(p) => tracing::info!(
+                            people = p.people,
+                            journal_messages = p.journal_messages,
+                            quarantined = p.quarantined,
+                            "retention: finished moves purged"
+                        ),
+                        Err(e) => {
+                            tracing::error!(error = %e, "cannot purge finished moves (retention)")
+                        }
                     }
-                }
+                });
             }
             // IT's latest limits, every round: a paused server gets no new scan or copy.
             let mut closed_by_it = Closed::default();

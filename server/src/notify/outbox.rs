@@ -119,6 +119,20 @@ pub fn retry_after(attempts: i32) -> Duration {
     Duration::from_secs((30u64 << exp).min(3600))
 }
 
+/// Whether an SMTP refusal (`permanent`: a 5xx reply) is about this email's recipient, so trying it
+/// again cannot help: an enhanced status code of a bad destination address (RFC 3463: 5.1.1 no such
+/// mailbox, 5.1.2 no such domain, 5.1.3 a bad address, 5.1.6 moved, 5.1.10 a null MX). A 5xx about
+/// anything else (relaying refused, authentication, a sender the relay rejects, the relay's own
+/// greeting) would refuse every email alike: those are retried until the attempt cap, so a relay
+/// set up wrongly delays email instead of losing it.
+pub fn refused_for_this_recipient(permanent: bool, reply: &str) -> bool {
+    const ABOUT_THE_RECIPIENT: [&str; 5] = ["5.1.1", "5.1.2", "5.1.3", "5.1.6", "5.1.10"];
+    permanent
+        && reply
+            .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .any(|word| ABOUT_THE_RECIPIENT.contains(&word))
+}
+
 /// Attempts before an email is given up on: about a day of an SMTP server refusing it for a while.
 pub const MAX_ATTEMPTS: i32 = 30;
 
@@ -145,6 +159,34 @@ pub fn after_failure(attempts: i32, permanent: bool, at: i64, jitter: f64) -> Af
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_refusal_of_the_recipient_is_for_good() {
+        let unknown =
+            "permanent error (550): 5.1.1 <nobody@example.org>: Recipient address rejected";
+        assert!(refused_for_this_recipient(true, unknown));
+        assert!(
+            !refused_for_this_recipient(false, unknown),
+            "a 4xx is never for good"
+        );
+        for reply in [
+            "permanent error (554): 5.7.1 <a@example.org>: Relay access denied",
+            "permanent error (535): 5.7.8 Authentication credentials invalid",
+            "permanent error (550): 5.1.7 bad sender's mailbox address syntax",
+            "permanent error (550): mailbox unavailable",
+            "permanent error (554): 5.1.100 not a code",
+        ] {
+            assert!(!refused_for_this_recipient(true, reply), "{reply}");
+        }
+        assert!(refused_for_this_recipient(true, "550 5.1.10 null MX"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_reply_is_classified_without_panicking(reply in ".*", permanent in proptest::bool::ANY) {
+            let _ = refused_for_this_recipient(permanent, &reply);
+        }
+    }
 
     #[test]
     fn refusals_for_good_and_the_last_attempt_give_up() {

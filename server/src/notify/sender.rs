@@ -188,15 +188,15 @@ impl Mailer {
                 error: e.to_string(),
                 permanent: true,
             })?;
-        self.transport
-            .send(message)
-            .await
-            .map(|_| ())
-            .map_err(|e| Failure {
-                // A 5xx reply: the server will refuse it again (a mailbox that does not exist).
-                permanent: e.is_permanent(),
-                error: e.to_string(),
-            })
+        self.transport.send(message).await.map(|_| ()).map_err(|e| {
+            let error = e.to_string();
+            Failure {
+                // A mailbox that does not exist will be refused again; a relay set up wrongly
+                // refuses everyone, and is retried.
+                permanent: super::outbox::refused_for_this_recipient(e.is_permanent(), &error),
+                error,
+            }
+        })
     }
 }
 

@@ -159,6 +159,9 @@ async fn a_backup_is_taken_while_the_portal_runs_and_opens_as_fountains_database
         String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{said}");
     assert!(said.contains("secrets key is not in it"), "{said}");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "a backup is Fountain's user's alone");
     // Never over an earlier backup.
     let again = backup(&file);
     assert!(!again.status.success());
