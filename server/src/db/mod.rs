@@ -10,7 +10,9 @@ pub mod stored;
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, TransactionTrait,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbSetupError {
@@ -25,6 +27,21 @@ pub enum DbSetupError {
 /// The advisory lock every process takes on PostgreSQL while it migrates (any fixed number will do;
 /// this one is "fountain" in ASCII).
 const MIGRATION_LOCK: i64 = 0x666f_756e_7461_696e;
+
+/// Begins a transaction that may write. On SQLite it takes the write lock at once (waiting for it
+/// as long as the busy timeout allows): a transaction that reads first and writes later would
+/// otherwise fail at once with "database is locked" whenever another connection wrote in between.
+pub async fn begin<C: TransactionTrait + ?Sized>(
+    db: &C,
+) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+    let txn = db.begin().await?;
+    if txn.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
+        // Changes nothing, but a write statement takes the write lock when it starts.
+        txn.execute_unprepared("UPDATE seaql_migrations SET version = version WHERE 0 = 1")
+            .await?;
+    }
+    Ok(txn)
+}
 
 /// The bind-parameter sign of raw SQL on this backend: `$1` on PostgreSQL, `?1` on SQLite.
 pub fn placeholder(backend: sea_orm::DatabaseBackend) -> char {

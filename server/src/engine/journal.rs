@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    Set, Statement, TransactionTrait,
+    Set, Statement,
 };
 
 use crate::db::entity::{journal_folder, journal_message, quarantine};
@@ -181,7 +181,7 @@ impl Journal<'_> {
     /// Records messages the destination accepted (one APPEND, or one MULTIAPPEND: all or none), clears
     /// their quarantine and the in-flight marker, in one transaction.
     pub async fn record(&self, folder_id: i64, copied: &[Copied]) -> Result<(), DbErr> {
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin(self.db).await?;
         // Bounded statements: SQLite and PostgreSQL cap the number of bound values.
         for some in copied.chunks(500) {
             record_in(&txn, folder_id, some).await?;
@@ -196,7 +196,7 @@ impl Journal<'_> {
         folder_id: i64,
         carried: &[(u32, Vec<String>)],
     ) -> Result<(), DbErr> {
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin(self.db).await?;
         for (uid, now) in carried {
             journal_message::Entity::update_many()
                 .col_expr(journal_message::Column::Flags, flags::join(now).into())

@@ -96,7 +96,7 @@ impl<C: ConnectionTrait + TransactionTrait> Queue<'_, C> {
             Some(_) => RequestState::Scheduled,
             None => RequestState::Queued,
         };
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin(self.db).await?;
         // Where IT sends the person, read with the insert: it stays with the request from now on.
         let email = crate::db::entity::user::Entity::find_by_id(user_id.0)
             .one(&txn)
@@ -165,7 +165,7 @@ impl<C: ConnectionTrait + TransactionTrait> Queue<'_, C> {
         };
         let from = RequestState::Queued;
         let to = transition(from, Event::Claimed)?;
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin(self.db).await?;
         let also_where = closed.sql();
         let claimed = match claim_oldest(
             &txn,
@@ -244,7 +244,7 @@ impl<C: ConnectionTrait + TransactionTrait> Queue<'_, C> {
                 Expr::value(Option::<String>::None),
             );
         }
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin(self.db).await?;
         let applied = match update.exec(&txn).await {
             Ok(result) => result.rows_affected == 1,
             // The user started another request meanwhile (e.g. a catch-up of an old one).
@@ -341,7 +341,7 @@ impl<C: ConnectionTrait + TransactionTrait> Queue<'_, C> {
                     Expr::col(row::Column::CrashedRuns).add(1),
                 );
             }
-            let txn = self.db.begin().await?;
+            let txn = crate::db::begin(self.db).await?;
             let updated = update
                 .filter(row::Column::Id.eq(id))
                 .filter(row::Column::State.eq(from.as_str()))

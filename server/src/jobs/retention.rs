@@ -7,7 +7,6 @@
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, Statement,
-    TransactionTrait,
 };
 
 use app::dto::{DestinationName, RequestState};
@@ -67,7 +66,7 @@ impl Migrations {
         cutoff: i64,
         at: i64,
     ) -> Result<Option<Purged>, DbErr> {
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin(&self.db).await?;
         // Marked first: on SQLite that takes the write lock, on PostgreSQL the rows' locks, so no
         // request of theirs changes state until this commits; then they are looked at again.
         request::Entity::update_many()

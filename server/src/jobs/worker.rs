@@ -11,7 +11,7 @@ use app::dto::{
     DestinationName, FailureClass, FolderResult, LeftBehind, MigrationReport, QuarantineId,
     QuarantinedView, Repaired, RequestId, RequestState, ScanId, ServerRole, UserId,
 };
-use sea_orm::{EntityTrait, TransactionTrait};
+use sea_orm::EntityTrait;
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
@@ -450,7 +450,7 @@ impl Worker {
             self.name,
             self.claims.fetch_add(1, Ordering::Relaxed)
         );
-        let txn = m.db.begin().await?;
+        let txn = crate::db::begin(&m.db).await?;
         let Some(request) = (Queue { db: &txn }).claim_open(&holder, closed).await? else {
             txn.commit().await?;
             return Ok(None);
@@ -760,7 +760,7 @@ impl Worker {
     ) -> Result<(), QueueError> {
         let m = &self.migrations;
         let portal = m.portal_url();
-        let txn = m.db.begin().await?;
+        let txn = crate::db::begin(&m.db).await?;
         let queue = Queue { db: &txn };
         if let Some(view) = view {
             let json = Versioned::json(stored::Report::from(view));

@@ -7,7 +7,7 @@ use app::dto::{
     TriageSelection, Viewer,
 };
 use app::error::AppError;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::self_service::{apply_action, from_queue, internal, open, request_view};
 use crate::db::entity::outbox as outbox_row;
@@ -164,7 +164,7 @@ pub async fn email(
         recipient: &person.email,
     };
     let actor = staff_actor(staff, reason);
-    let txn = migrations.db.begin().await.map_err(internal)?;
+    let txn = crate::db::begin(&migrations.db).await.map_err(internal)?;
     outbox::enqueue(&txn, about, email)
         .await
         .map_err(internal)?;

@@ -9,7 +9,6 @@ use crate::jobs::queue::{Queue, QueueError, Request};
 use crate::jobs::state::{event_for, offered_actions, Event, RequestState};
 use crate::jobs::timeline::Actor;
 use crate::jobs::Migrations;
-use sea_orm::TransactionTrait;
 
 const NOT_OPEN: &str =
     "Migrations are not open yet: your IT team has not set up the servers. You will be told when they are.";
@@ -239,7 +238,7 @@ pub(super) async fn apply_action(
     if matches!(event, Event::Resume | Event::Retry | Event::CatchUp) {
         usable_account(m, request.user_id, actor).await?;
     }
-    let txn = m.db.begin().await.map_err(internal)?;
+    let txn = crate::db::begin(&m.db).await.map_err(internal)?;
     let next = Queue { db: &txn }
         .apply(request.id, event, actor, None)
         .await

@@ -189,7 +189,11 @@ async fn processes_started_together_migrate_one_at_a_time() {
     assert!(said.contains("run `fountain migrate` first"), "{said}");
 
     // `fountain check` says what is to apply, and writes nothing: the database stays empty.
-    let checked = fountain(&url, dir.path()).arg("check").output().await.unwrap();
+    let checked = fountain(&url, dir.path())
+        .arg("check")
+        .output()
+        .await
+        .unwrap();
     let said = String::from_utf8_lossy(&checked.stdout);
     assert!(said.contains("migration(s) to apply"), "{said}");
     let db = sea_orm::Database::connect(&url).await.unwrap();

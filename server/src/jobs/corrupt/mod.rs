@@ -12,10 +12,7 @@ use std::collections::BTreeMap;
 use app::dto::{
     Decision, DecisionKind, QuarantineId, QuarantinedItem, Repair, RepairPreview, RequestId,
 };
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use super::queue::Request;
 use super::timeline::{self, Actor, Entry};
@@ -295,7 +292,7 @@ pub async fn decide_among(
         _ => (None, None),
     };
     let at = now();
-    let txn = m.db.begin().await?;
+    let txn = crate::db::begin(&m.db).await?;
     for (held, repairs) in &chosen {
         quarantine::Entity::update(quarantine::ActiveModel {
             id: Set(held.row.id),

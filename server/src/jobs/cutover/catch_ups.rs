@@ -13,7 +13,6 @@ use crate::jobs::state::Event;
 use crate::jobs::timeline::Actor;
 use crate::jobs::Migrations;
 use crate::notify::{emails, outbox};
-use sea_orm::TransactionTrait;
 
 /// What to do with a due catch-up, by the person's latest request. Pure.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,7 +99,7 @@ async fn catch_up(
         };
         // Waiting is checked again a step later; past the schedule's end it stops. The person is
         // asked for their password once, when the catch-ups first wait for it.
-        let txn = m.db.begin().await?;
+        let txn = crate::db::begin(&m.db).await?;
         let moved = store::rescheduled(&txn, row, now, false, next, why).await?;
         let ask = why == Some(NO_PASSWORD) && row.password_asked_at.is_none() && next.is_some();
         if let (true, true, Some(person)) = (moved, ask, &person) {

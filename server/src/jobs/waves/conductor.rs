@@ -44,7 +44,7 @@ pub async fn conduct(
         .await?;
     let mut round = Round::default();
     for id in waves {
-        let txn = db.begin().await?;
+        let txn = crate::db::begin(db).await?;
         let Some(w) = locked(&txn, id).await? else {
             continue;
         };

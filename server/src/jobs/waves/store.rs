@@ -6,7 +6,7 @@ use app::dto::{EmailAddress, WaveMode, WaveName, WaveState, WaveSummary};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use super::import::{self, Import, Known, Problem};
@@ -177,7 +177,7 @@ pub async fn import(
     destinations: &HashSet<String>,
     by: &str,
 ) -> Result<Imported, WaveError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let wave = taking_people(&txn, name, by).await?;
     let elsewhere = in_other_active_waves(&txn, wave.id).await?;
     let rows = match import::read(
@@ -289,7 +289,7 @@ pub async fn add(
     note: Option<&str>,
     by: &str,
 ) -> Result<bool, WaveError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let wave = taking_people(&txn, name, by).await?;
     if let Some(other) = other_active_wave_of(&txn, email, wave.id).await? {
         return Err(WaveError::Elsewhere {
