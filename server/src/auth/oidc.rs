@@ -199,7 +199,8 @@ fn raw_payload(jwt: &str) -> Option<Value> {
     serde_json::from_slice(&bytes).ok()
 }
 
-fn error_chain(e: &dyn std::error::Error) -> String {
+/// An error with its causes, each after a colon (reqwest hides the useful part in the chain).
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
     let mut out = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {

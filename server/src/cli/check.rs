@@ -7,6 +7,7 @@ use std::time::Duration;
 use app::dto::ServerRole;
 
 use crate::accounts::app_token::AppTokens;
+use crate::auth::oidc::error_chain;
 use crate::config::{Config, MailAuth, MailServer};
 use crate::engine::imap::{reach, Source};
 
@@ -224,17 +225,6 @@ async fn smtp(config: &Config) -> Finding {
         what: format!("SMTP {}", crate::db::redact(&email.smtp_url)),
         outcome,
     }
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }
 
 #[cfg(test)]

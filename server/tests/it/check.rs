@@ -5,25 +5,7 @@ use crate::support::flow::{portal, Portal};
 use crate::support::idp::Idp;
 use crate::support::servers::Dovecot;
 use crate::support::smtp::SmtpSink;
-use crate::support::{fresh_database, Backend, TestApp};
-
-/// `fountain check ARGS` with the portal's configuration and `env` over it.
-fn check(app: &TestApp, env: &[(&str, &str)], args: &[&str]) -> (bool, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_fountain"))
-        .arg("--config")
-        .arg(app.config_path())
-        .arg("check")
-        .args(args)
-        .env_remove("DATABASE_URL")
-        .envs(app.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .envs(env.iter().copied())
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
-    )
-}
+use crate::support::{fresh_database, Backend};
 
 #[tokio::test]
 async fn check_trusts_internal_cas_and_names_each_failing_part() {
@@ -53,7 +35,7 @@ async fn check_trusts_internal_cas_and_names_each_failing_part() {
         ("FOUNTAIN__EMAIL__CA_FILE", ca),
     ];
 
-    let (ok, out) = check(&app, &trusted, &["--mailbox", "alice.archer@example.org"]);
+    let (ok, out) = app.check(&trusted, &["--mailbox", "alice.archer@example.org"]);
     assert!(ok, "{out}");
     assert!(
         out.contains(&format!("ok    identity provider {}", idp.issuer)),
@@ -100,7 +82,7 @@ async fn check_trusts_internal_cas_and_names_each_failing_part() {
     relay.wait_for("needs attention", 10).await;
 
     // Without the CA files, both are refused by name, and nothing else is.
-    let (ok, out) = check(&app, &internal, &[]);
+    let (ok, out) = app.check(&internal, &[]);
     assert!(!ok, "{out}");
     assert!(out.contains("FAIL  identity provider https://"), "{out}");
     for part in ["identity provider", "SMTP"] {
@@ -121,7 +103,7 @@ async fn check_trusts_internal_cas_and_names_each_failing_part() {
         trusted[3],
         ("FOUNTAIN__MIGRATION__NEW_SERVER__ADMIN_PASSWORD", "not-it"),
     ];
-    let (ok, out) = check(&app, &wrong, &["--mailbox", "alice.archer@example.org"]);
+    let (ok, out) = app.check(&wrong, &["--mailbox", "alice.archer@example.org"]);
     assert!(!ok, "{out}");
     let line = out
         .lines()

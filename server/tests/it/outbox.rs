@@ -137,6 +137,17 @@ async fn emails_refused_for_good_or_tried_too_often_are_given_up_and_the_helpdes
             "alice.archer@example.org" => {
                 assert!(row.sent_at.is_some() && row.gave_up_at.is_none())
             }
+            "relay.test@example.org" => assert!(
+                row.sent_at.is_none()
+                    && row.gave_up_at.is_none()
+                    && row.next_attempt_at >= row.created_at + 15
+                    && row
+                        .last_error
+                        .as_deref()
+                        .unwrap_or_default()
+                        .contains("Relay access denied"),
+                "{row:?}"
+            ),
             _ => assert!(row.gave_up_at.is_some() && row.sent_at.is_none(), "{row:?}"),
         }
     }

@@ -25,19 +25,8 @@ async fn preview(
 
 /// `fountain check` with the portal's configuration and `templates_dir`.
 fn check(app: &TestApp, templates_dir: &std::path::Path) -> (bool, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_fountain"))
-        .arg("--config")
-        .arg(app.config_path())
-        .arg("check")
-        .env_remove("DATABASE_URL")
-        .envs(app.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .env("FOUNTAIN__MIGRATION__TEMPLATES_DIR", templates_dir)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout),
-    )
+    let dir = templates_dir.to_str().unwrap();
+    app.check(&[("FOUNTAIN__MIGRATION__TEMPLATES_DIR", dir)], &[])
 }
 
 #[tokio::test]

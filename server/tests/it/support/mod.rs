@@ -303,6 +303,26 @@ impl TestApp {
             .expect("start fountain worker")
     }
 
+    /// `fountain check ARGS` with the portal's configuration and `env` over it: whether it passed,
+    /// and what it printed.
+    pub fn check(&self, env: &[(&str, &str)], args: &[&str]) -> (bool, String) {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_fountain"))
+            .arg("--config")
+            .arg(self.config_path())
+            .arg("check")
+            .args(args)
+            .env_remove("DATABASE_URL")
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .envs(env.iter().copied())
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    }
+
     /// What the portal process logged (a portal in this process logs to the test's output).
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("fountain.log")).unwrap_or_default()
