@@ -84,11 +84,17 @@ pub async fn open_pool(url: &str) -> Result<DatabaseConnection, DbSetupError> {
     open(url, connections).await
 }
 
-/// The file of a SQLite URL (`sqlite://PATH?…`), if it names one (not `:memory:`).
+/// The file of a SQLite URL, read as sqlx reads it (percent-decoded), if it names one (not an
+/// in-memory database).
 pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
-    let path = url.strip_prefix("sqlite:")?.trim_start_matches("//");
-    let path = path.split('?').next().unwrap_or_default();
-    (!path.is_empty() && path != ":memory:").then(|| path.into())
+    use std::str::FromStr;
+    if !url.starts_with("sqlite:") || url.contains("mode=memory") || url.contains(":memory:") {
+        return None;
+    }
+    let options = sea_orm::sqlx::sqlite::SqliteConnectOptions::from_str(url).ok()?;
+    let path = options.get_filename();
+    let in_memory = path.as_os_str().is_empty() || path.as_os_str() == ":memory:";
+    (!in_memory).then(|| path.to_owned())
 }
 
 /// Waits for this process's turn to migrate the SQLite database at `path`: an exclusive lock on
@@ -119,10 +125,18 @@ async fn sqlite_turn(path: &std::path::Path) -> Result<std::fs::File, DbSetupErr
 /// would create its table on a database never migrated, which a read-only role cannot).
 pub async fn pending(db: &DatabaseConnection) -> Result<usize, DbErr> {
     let applied = applied_migrations(db).await?;
-    Ok(Migrator::migrations()
+    let known: Vec<String> = Migrator::migrations()
         .iter()
-        .filter(|m| !applied.iter().any(|a| a == m.name()))
-        .count())
+        .map(|m| m.name().to_owned())
+        .collect();
+    let unknown: Vec<&String> = applied.iter().filter(|a| !known.contains(a)).collect();
+    if let Some(newest) = unknown.iter().max() {
+        return Err(DbErr::Custom(format!(
+            "the database was migrated by a newer version of Fountain ({} migration(s) this one does not know, the newest {newest}): run that version or newer",
+            unknown.len()
+        )));
+    }
+    Ok(known.iter().filter(|m| !applied.contains(m)).count())
 }
 
 /// The migrations the database records as applied (none when it was never migrated).
@@ -131,8 +145,7 @@ async fn applied_migrations(db: &DatabaseConnection) -> Result<Vec<String>, DbEr
     let backend = db.get_database_backend();
     let present = match backend {
         DatabaseBackend::Postgres => {
-            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM information_schema.tables \
-             WHERE table_schema = current_schema() AND table_name = 'seaql_migrations'"
+            "SELECT CAST(CASE WHEN to_regclass('seaql_migrations') IS NULL THEN 0 ELSE 1 END AS BIGINT) AS n"
         }
         _ => "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'seaql_migrations'",
     };

@@ -109,6 +109,12 @@ impl DbPlaces {
             if extended == 1 {
                 renewed.renewed += 1;
             } else if inner.claim(&key, place, at).await? {
+                // Given back meanwhile (its connection closed while this renewal ran): not ours.
+                let spot = (key.clone(), place);
+                if !inner.held.lock().expect("places").contains(&spot) {
+                    inner.delete(&key, place).await?;
+                    continue;
+                }
                 renewed.taken_again += 1;
             } else {
                 renewed.lost += 1;
@@ -151,7 +157,13 @@ impl DbPlaces {
 impl Inner {
     async fn try_take(&self, key: &str, max: usize) -> Result<Option<u32>, DbErr> {
         let at = now();
-        let held = held_places(&self.db, key, at).await?;
+        let mut held = held_places(&self.db, key, at).await?;
+        // This process's own places count as held even when their lease ran out (a connection is
+        // still on each), and so do those whose row is still to be deleted.
+        for set in [&self.held, &self.to_free] {
+            let set = set.lock().expect("places");
+            held.extend(set.iter().filter(|(s, _)| s == key).map(|(_, p)| *p));
+        }
         for place in free_places(&held, max) {
             if self.claim(key, place, at).await? {
                 return Ok(Some(place));
@@ -242,29 +254,59 @@ impl SharedPlaces for DbPlaces {
     /// Taken in a task of its own: should the connection stop waiting meanwhile, the place it was
     /// getting is given back instead of staying held by nobody.
     async fn take(&self, key: &str, max: usize) -> Result<Option<u32>, String> {
-        let (inner, key) = (self.inner.clone(), key.to_owned());
+        let (inner, owned_key) = (self.inner.clone(), key.to_owned());
         let (answer, wanted) = tokio::sync::oneshot::channel();
         tokio::spawn(async move {
+            let key = owned_key;
             let taken = inner.try_take(&key, max).await;
             if let Ok(Some(place)) = taken {
-                inner
-                    .held
-                    .lock()
-                    .expect("places")
-                    .insert((key.clone(), place));
+                let spot = (key.clone(), place);
+                inner.to_free.lock().expect("places").remove(&spot);
+                inner.held.lock().expect("places").insert(spot);
             }
             if let Err(Ok(Some(place))) = answer.send(taken) {
                 inner.give_back(&key, place).await;
             }
         });
-        match wanted.await {
+        let mut waiting = Waiting {
+            wanted: Some(wanted),
+            inner: self.inner.clone(),
+            key: key.to_owned(),
+        };
+        let taken = match waiting.wanted.as_mut().expect("set above").await {
             Ok(taken) => taken.map_err(|e| e.to_string()),
             Err(_) => Err("the task taking a connection place stopped".into()),
-        }
+        };
+        waiting.wanted = None;
+        taken
     }
 
     async fn give_back(&self, key: &str, place: u32) {
         self.inner.give_back(key, place).await
+    }
+}
+
+/// A connection waiting for the place being taken for it: should it stop waiting after the place
+/// was handed over but before it was read, the place is given back.
+struct Waiting {
+    wanted: Option<tokio::sync::oneshot::Receiver<Result<Option<u32>, DbErr>>>,
+    inner: Arc<Inner>,
+    key: String,
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        let Some(mut wanted) = self.wanted.take() else {
+            return;
+        };
+        // Closed first: a place not handed over yet is given back by the task taking it.
+        wanted.close();
+        if let Ok(Ok(Some(place))) = wanted.try_recv() {
+            let (inner, key) = (self.inner.clone(), std::mem::take(&mut self.key));
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                runtime.spawn(async move { inner.give_back(&key, place).await });
+            }
+        }
     }
 }
 

@@ -67,17 +67,8 @@ impl Migrations {
         at: i64,
     ) -> Result<Option<Purged>, DbErr> {
         let txn = crate::db::begin(&self.db).await?;
-        // Marked first: on SQLite that takes the write lock, on PostgreSQL the rows' locks, so no
-        // request of theirs changes state until this commits; then they are looked at again.
-        request::Entity::update_many()
-            .col_expr(
-                request::Column::Progress,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(request::Column::PurgedAt, Expr::value(at))
-            .filter(request::Column::UserId.eq(user_id))
-            .exec(&txn)
-            .await?;
+        // Looked at again under lock (db::begin took SQLite's write lock; PostgreSQL locks the
+        // rows): no request of theirs changes state until this commits.
         let mut requests = request::Entity::find().filter(request::Column::UserId.eq(user_id));
         if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
             requests = requests.lock_exclusive();
@@ -90,10 +81,23 @@ impl Migrations {
         let still_finished = requests
             .iter()
             .all(|r| finished.contains(&r.state.as_str()) && r.updated_at < cutoff);
-        if !still_finished || catch_ups_ahead(&txn, user_id, cutoff).await? {
+        // Another worker's round may have purged them since the list was read.
+        let changed_since = requests
+            .iter()
+            .any(|r| r.purged_at.unwrap_or(0) < r.updated_at);
+        if !still_finished || !changed_since || catch_ups_ahead(&txn, user_id, cutoff).await? {
             txn.rollback().await?;
             return Ok(None);
         }
+        request::Entity::update_many()
+            .col_expr(
+                request::Column::Progress,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(request::Column::PurgedAt, Expr::value(at))
+            .filter(request::Column::UserId.eq(user_id))
+            .exec(&txn)
+            .await?;
         let email = user::Entity::find_by_id(user_id)
             .one(&txn)
             .await?
