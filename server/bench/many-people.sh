@@ -105,6 +105,7 @@ url = "sqlite://$work/fountain.db?mode=rwc"
 issuer = "http://127.0.0.1:9"
 client_id = "bench"
 client_secret = "bench"
+allowed_domains = ["example.org"]
 [migration]
 workers_in_portal = false
 concurrent_requests = $((cap / 2))
