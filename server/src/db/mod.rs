@@ -28,6 +28,29 @@ pub enum DbSetupError {
 /// this one is "fountain" in ASCII).
 const MIGRATION_LOCK: i64 = 0x666f_756e_7461_696e;
 
+/// Raw SQL whose bind parameters are written `{p}1`, `{p}2`, …: `$1` on PostgreSQL, `?1` on SQLite.
+pub fn statement(
+    db: &DatabaseConnection,
+    sql: &str,
+    values: Vec<sea_orm::Value>,
+) -> sea_orm::Statement {
+    let backend = db.get_database_backend();
+    let sql = sql.replace("{p}", &placeholder(backend).to_string());
+    sea_orm::Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// [`statement`] run; how many rows it changed.
+pub async fn execute(
+    db: &DatabaseConnection,
+    sql: &str,
+    values: Vec<sea_orm::Value>,
+) -> Result<u64, DbErr> {
+    Ok(db
+        .execute(statement(db, sql, values))
+        .await?
+        .rows_affected())
+}
+
 /// Begins a transaction that may write. On SQLite it takes the write lock at once (waiting for it
 /// as long as the busy timeout allows): a transaction that reads first and writes later would
 /// otherwise fail at once with "database is locked" whenever another connection wrote in between.

@@ -69,11 +69,6 @@ impl DbPlaces {
         })
     }
 
-    /// Who holds this process's places (its worker name).
-    pub fn holder(&self) -> &str {
-        &self.inner.holder
-    }
-
     /// Extends the lease of every place this process holds (taking again those that ran out, if
     /// nobody took them), and deletes the rows of places given back whose deletion failed.
     pub async fn renew(&self) -> Result<Renewed, DbErr> {
@@ -147,11 +142,6 @@ impl DbPlaces {
         self.inner.to_free.lock().expect("places").clear();
         Ok(gone)
     }
-
-    /// The places this process holds now.
-    pub fn held(&self) -> usize {
-        self.inner.held.lock().expect("places").len()
-    }
 }
 
 impl Inner {
@@ -216,13 +206,7 @@ impl Inner {
     }
 
     async fn run(&self, sql: &str, values: Vec<Value>) -> Result<u64, DbErr> {
-        let backend = self.db.get_database_backend();
-        let sql = sql.replace("{p}", &placeholder(backend).to_string());
-        Ok(self
-            .db
-            .execute(Statement::from_sql_and_values(backend, sql, values))
-            .await?
-            .rows_affected())
+        crate::db::execute(&self.db, sql, values).await
     }
 }
 

@@ -5,10 +5,10 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, QueryResult, Statement, Value};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, QueryResult, Value};
 
 use super::Migrations;
-use crate::db::{now, placeholder};
+use crate::db::now;
 use crate::engine::throttle::budget_key;
 use crate::metrics::{counters, Exposition};
 
@@ -340,17 +340,8 @@ fn count(row: &QueryResult, column: &str) -> Result<f64, DbErr> {
     Ok(row.try_get::<Option<i64>>("", column)?.unwrap_or(0) as f64)
 }
 
-fn statement(db: &DatabaseConnection, sql: &str, values: Vec<Value>) -> Statement {
-    let backend = db.get_database_backend();
-    let sql = sql.replace("{p}", &placeholder(backend).to_string());
-    Statement::from_sql_and_values(backend, sql, values)
-}
-
 async fn run(db: &DatabaseConnection, sql: &str, values: Vec<Value>) -> Result<u64, DbErr> {
-    Ok(db
-        .execute(statement(db, sql, values))
-        .await?
-        .rows_affected())
+    crate::db::execute(db, sql, values).await
 }
 
 async fn query(
@@ -358,5 +349,5 @@ async fn query(
     sql: &str,
     values: Vec<Value>,
 ) -> Result<Vec<QueryResult>, DbErr> {
-    db.query_all(statement(db, sql, values)).await
+    db.query_all(crate::db::statement(db, sql, values)).await
 }
