@@ -25,7 +25,8 @@ async fn three_worker_processes_keep_together_to_the_old_servers_cap() {
         old.seed_sample(who, 60, 20 + n as u32);
     }
     let proxy = FaultyProxy::passthrough_on([127, 0, 0, 1].into(), old.port).await;
-    // Each process alone would open up to 2 × 2 connections; the old server takes 2 in all.
+    // Each process alone would open up to 2 connections (one copy of two folders at a time, so the
+    // four copies spread over the workers); the old server takes 2 in all.
     let Portal { new, sink: _, app } = portal_with(
         Backend::Postgres,
         proxy.port,
@@ -33,7 +34,7 @@ async fn three_worker_processes_keep_together_to_the_old_servers_cap() {
         &[
             ("FOUNTAIN__MIGRATION__WORKERS_IN_PORTAL", "false"),
             ("FOUNTAIN__MIGRATION__MAX_CONNECTIONS_PER_SERVER", "2"),
-            ("FOUNTAIN__MIGRATION__CONCURRENT_REQUESTS", "2"),
+            ("FOUNTAIN__MIGRATION__CONCURRENT_REQUESTS", "1"),
             ("FOUNTAIN__MIGRATION__PARALLEL_FOLDERS", "2"),
             ("FOUNTAIN__MIGRATION__MAX_MB_PER_SEC", "1"),
         ],
