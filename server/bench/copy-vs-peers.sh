@@ -30,26 +30,7 @@ old_ca="$work/old/tls/ca.pem"; new_ca="$work/new/tls/ca.pem"
 
 echo "generating $messages messages (~$avg_kb KB each, seeded) on the old server..." >&2
 mkdir -p "$work/mbox"
-read -r total_msgs total_bytes < <(python3 - "$work/mbox/inbox" "$messages" "$avg_kb" <<'PY'
-import email.utils, random, sys, time
-path, n, avg = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]) * 1024
-rng = random.Random(42)
-total = 0
-with open(path, "wb") as out:
-    for i in range(n):
-        size = max(300, int(rng.expovariate(1 / avg)))
-        when = 1_200_000_000 + rng.randrange(500_000_000)
-        head = (f"From bench@example.org {time.asctime(time.gmtime(when))}\n"
-                f"From: Sender {i % 97} <s{i % 97}@example.org>\nTo: alice@example.org\n"
-                f"Subject: benchmark message {i}\nDate: {email.utils.formatdate(when)}\n"
-                f"Message-ID: <bench-{i}@example.org>\n\n")
-        line = "".join(rng.choice("abcdefghij klmnop") for _ in range(75)) + "\n"
-        body = (line * (size // 76 + 1))[:size]
-        out.write(head.encode() + body.encode() + b"\n")
-        total += len(head) + len(body) + 1
-print(n, total)
-PY
-)
+read -r total_msgs total_bytes < <(python3 "$here/make-mbox.py" "$work/mbox/inbox" --messages "$messages" --avg-kb "$avg_kb")
 # Mail is owned by nobody (65534) on the rig: the import reads (and locks) as that user.
 chown -R 65534:65534 "$work/mbox"
 doveadm -c "$work/old/dovecot.conf" import -u alice mbox:"$work/mbox":INBOX="$work/mbox/inbox" "" all

@@ -34,24 +34,7 @@ old_ca="$work/old/tls/ca.pem"; new_ca="$work/new/tls/ca.pem"
 
 echo "generating $people mailboxes of ~$mb_each MB on the old server..." >&2
 mkdir -p "$work/mbox"
-read -r per_msgs per_bytes < <(python3 - "$work/mbox/inbox" "$mb_each" <<'PY'
-import email.utils, random, sys, time
-path, mb = sys.argv[1], int(sys.argv[2])
-rng, total, n = random.Random(7), 0, 0
-with open(path, "wb") as out:
-    while total < mb * 1_000_000:
-        size = max(300, int(rng.expovariate(1 / 50_000)))
-        when = 1_200_000_000 + rng.randrange(500_000_000)
-        head = (f"From bench@example.org {time.asctime(time.gmtime(when))}\nFrom: s{n % 31}@example.org\n"
-                f"Subject: message {n}\nDate: {email.utils.formatdate(when)}\nMessage-ID: <many-{n}@example.org>\n\n")
-        line = "".join(rng.choice("abcdefghij klmnop") for _ in range(75)) + "\n"
-        body = (line * (size // 76 + 1))[:size]
-        out.write(head.encode() + body.encode() + b"\n")
-        total += len(head) + len(body) + 1
-        n += 1
-print(n, total)
-PY
-)
+read -r per_msgs per_bytes < <(python3 "$here/make-mbox.py" "$work/mbox/inbox" --mb "$mb_each" --avg-kb 49 --seed 7 --id-prefix many)
 chown -R 65534:65534 "$work/mbox"
 for n in $names; do
   doveadm -c "$work/old/dovecot.conf" import -u "$n" mbox:"$work/mbox":INBOX="$work/mbox/inbox" "" all
@@ -60,38 +43,11 @@ total_msgs=$((per_msgs * people)); total_bytes=$((per_bytes * people))
 echo "source: $people × $per_msgs messages = $((total_bytes / 1000000)) MB" >&2
 
 # The old server behind a counting proxy: the most connections it sees at once, per tool.
-python3 - "$watch_port" "$old_port" "$work/peak" >"$work/watch.log" 2>&1 <<'PY' &
-import asyncio, sys
-listen, target, peak_file = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-open_now = peak = 0
-async def pipe(r, w):
-    try:
-        while data := await r.read(65536):
-            w.write(data); await w.drain()
-    except Exception:
-        pass
-    finally:
-        w.close()
-async def session(cr, cw):
-    global open_now, peak
-    open_now += 1; peak = max(peak, open_now)
-    open(peak_file, "w").write(str(peak))
-    try:
-        sr, sw = await asyncio.open_connection("127.0.0.1", target)
-        await asyncio.gather(pipe(cr, sw), pipe(sr, cw))
-    finally:
-        open_now -= 1
-async def main():
-    server = await asyncio.start_server(session, "127.0.0.1", listen)
-    print("ready", flush=True)
-    async with server:
-        await server.serve_forever()
-asyncio.run(main())
-PY
+python3 "$here/link-proxy.py" "$watch_port" "$old_port" "$work/link.json" >"$work/watch.log" 2>&1 &
 watch_pid=$!
 for _ in $(seq 50); do grep -q ready "$work/watch.log" 2>/dev/null && break; sleep 0.1; done
-peak_reset() { echo 0 >"$work/peak"; }
-peak_seen() { cat "$work/peak"; }
+peak_reset() { kill -USR1 "$watch_pid"; sleep 0.2; }
+peak_seen() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["peak"])' "$work/link.json"; }
 # STARTTLS through the proxy: the certificate still names 127.0.0.1.
 
 rss_of() { awk -F': ' '/Maximum resident set size/ {print $2}' "$1"; }

@@ -82,6 +82,14 @@ plugin {
 }"
 fi
 
+# DOVECOT_PROCESS_LIMIT=N lets at most N IMAP sessions run at once (an aging server that takes no more).
+process_conf=""
+if [ -n "${DOVECOT_PROCESS_LIMIT:-}" ]; then
+  process_conf="service imap {
+  process_limit = $DOVECOT_PROCESS_LIMIT
+}"
+fi
+
 # DOVECOT_IMAPS_PORT=N turns TLS on: STARTTLS on PORT and implicit TLS on N, with a certificate for
 # localhost/127.0.0.1 signed by a private CA written to DIR/tls/ca.pem (the file clients must trust).
 # With DOVECOT_SELF_SIGNED=1 the certificate is self-signed instead (CA:TRUE), and ca.pem is itself.
@@ -218,6 +226,7 @@ service imap-login {
 service anvil {
   chroot =
 }
+$process_conf
 $master_conf
 $oauth2_conf
 passdb {

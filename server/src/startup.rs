@@ -61,11 +61,13 @@ impl Application {
             }
         };
         let leptos_options = leptos_options(&config, listener.local_addr()?);
+        let metrics_token = config.metrics_token()?;
         let state = Data::new(app_state(config, db.clone())?);
         let exports = Data::new(migrations.clone());
         let probes = Data::new(crate::jobs::probes::Probes {
             db: db.clone(),
             migrations: migrations.clone(),
+            metrics_token,
         });
         let portal: app::port::PortalHandle = Arc::new(web::DbPortal { db, migrations });
         let routes = generate_route_list(app::App);

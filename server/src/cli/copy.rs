@@ -103,6 +103,12 @@ pub struct CopyArgs {
     /// The largest reply read outside the IMAP parser (NAMESPACE, STATUS SIZE), in MiB; more is refused.
     #[arg(long, default_value_t = 4)]
     pub max_reply_mib: usize,
+    /// COMPRESS=DEFLATE with the source when it offers it (a slow link to the old server).
+    #[arg(long)]
+    pub compress_source: bool,
+    /// COMPRESS=DEFLATE with the destination when it offers it.
+    #[arg(long)]
+    pub compress_dest: bool,
     /// If another run holds the journal, wait for it to finish instead of stopping at once.
     #[arg(long)]
     pub wait: bool,
@@ -222,6 +228,8 @@ pub async fn run(args: CopyArgs) -> anyhow::Result<i32> {
     for endpoint in [&mut source_endpoint, &mut dest_endpoint] {
         endpoint.max_reply_bytes = args.max_reply_mib.max(1) << 20;
     }
+    source_endpoint.compress = args.compress_source;
+    dest_endpoint.compress = args.compress_dest;
     let job = CopyJob {
         source: Side {
             endpoint: source_endpoint,

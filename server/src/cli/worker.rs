@@ -19,6 +19,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             let probes = crate::jobs::probes::Probes {
                 db: worker.migrations.db.clone(),
                 migrations: Some(worker.migrations.clone()),
+                metrics_token: config.metrics_token()?,
             };
             let server = crate::web::probes::serve_probes(listener, probes).await?;
             let handle = server.handle();

@@ -50,6 +50,10 @@ pub struct ServerConfig {
     /// `listen`); none when unset.
     #[serde(default)]
     pub worker_listen: Option<SocketAddr>,
+    /// A file holding the bearer token `/metrics` asks for (Prometheus' `authorization:
+    /// credentials_file`); without it `/metrics` answers anyone who reaches it.
+    #[serde(default)]
+    pub metrics_token_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -179,6 +183,7 @@ impl Default for ServerConfig {
             public_url: default_public_url(),
             site_root: default_site_root(),
             worker_listen: None,
+            metrics_token_file: None,
         }
     }
 }
@@ -311,6 +316,28 @@ impl Config {
                     source,
                 }),
             (None, None) => unreachable!("validated at load"),
+        }
+    }
+
+    /// The token `/metrics` asks for, read from its file when one is configured.
+    pub fn metrics_token(&self) -> Result<Option<crate::secret::Secret>, ConfigError> {
+        let Some(path) = &self.server.metrics_token_file else {
+            return Ok(None);
+        };
+        let token = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        match token.trim() {
+            "" => Err(ConfigError::Invalid {
+                origin: String::new(),
+                message: format!(
+                    "server.metrics_token_file {} is empty: put a long random token in it \
+                     (openssl rand -hex 32)",
+                    path.display()
+                ),
+            }),
+            token => Ok(Some(crate::secret::Secret::new(token.to_owned()))),
         }
     }
 

@@ -22,6 +22,8 @@ const SHOWN_FOR_SECS: i64 = 3600;
 pub struct Probes {
     pub db: DatabaseConnection,
     pub migrations: Option<Arc<Migrations>>,
+    /// The bearer token `/metrics` asks for, when one is configured.
+    pub metrics_token: Option<crate::secret::Secret>,
 }
 
 /// Why Fountain cannot do its work now, part by part (`None`: that part is fine).
@@ -221,7 +223,7 @@ impl Probes {
             .into_iter()
             .map(|(role, s)| (role, m.throttle.server(&s.endpoint()).state()))
             .collect();
-        let families: [(&str, &str, BudgetReading); 6] = [
+        let families: [(&str, &str, BudgetReading); 7] = [
             (
                 "fountain_server_adaptive_limit",
                 "Operations this process lets run at once on the server (the adaptive limit).",
@@ -236,6 +238,11 @@ impl Probes {
                 "fountain_server_connection_cap",
                 "Connections the server may take (IT's limit in force).",
                 |b| b.limits.max_connections as f64,
+            ),
+            (
+                "fountain_server_connection_ceiling",
+                "Connections the server was seen to take at once when it refused more (0: none learned).",
+                |b| b.connection_ceiling.map_or(0.0, |c| c as f64),
             ),
             (
                 "fountain_server_connections_open",

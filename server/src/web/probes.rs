@@ -1,8 +1,9 @@
 //! The probes an orchestrator and Prometheus call, on the portal and on a worker's own small
 //! listener: `/healthz` (alive: the database answers), `/readyz` (able to work: the database takes
-//! writes and some worker beats) and `/metrics` (Prometheus' text format). None needs a sign-in; keep
-//! `/metrics` to the monitoring network at the reverse proxy (see `server/deploy/nginx.conf`).
-use actix_web::{get, web, HttpResponse};
+//! writes and some worker beats) and `/metrics` (Prometheus' text format). None needs a sign-in;
+//! `/metrics` asks for a bearer token when `server.metrics_token_file` is set, and is best kept to the
+//! monitoring network at the reverse proxy too (see `server/deploy/nginx.conf`).
+use actix_web::{get, web, HttpRequest, HttpResponse};
 
 use crate::jobs::probes::Probes;
 
@@ -42,7 +43,18 @@ async fn readyz(probes: web::Data<Probes>) -> HttpResponse {
 }
 
 #[get("/metrics")]
-async fn metrics(probes: web::Data<Probes>) -> HttpResponse {
+async fn metrics(request: HttpRequest, probes: web::Data<Probes>) -> HttpResponse {
+    if let Some(token) = &probes.metrics_token {
+        let given = request
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        if !bearer_matches(given, token.expose()) {
+            return HttpResponse::Unauthorized()
+                .insert_header((actix_web::http::header::WWW_AUTHENTICATE, "Bearer"))
+                .body("/metrics needs the bearer token of server.metrics_token_file\n");
+        }
+    }
     match probes.metrics().await {
         Ok(text) => HttpResponse::Ok()
             .content_type("text/plain; version=0.0.4; charset=utf-8")
@@ -70,4 +82,48 @@ pub async fn serve_probes(
     .shutdown_timeout(5)
     .run();
     Ok(server)
+}
+
+/// Whether an `Authorization` header carries `Bearer <token>`; compared in constant time, so the
+/// answer's timing says nothing of how much of a guess was right.
+fn bearer_matches(header: Option<&str>, token: &str) -> bool {
+    let Some(given) = header.and_then(|h| {
+        let (scheme, rest) = h.split_once(' ')?;
+        scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
+    }) else {
+        return false;
+    };
+    use sha2::{Digest, Sha256};
+    // Digests of equal length: a constant-time comparison that does not leak the token's length.
+    let (a, b) = (Sha256::digest(given), Sha256::digest(token));
+    a.iter()
+        .zip(b.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bearer_matches;
+    use proptest::prelude::*;
+
+    #[test]
+    fn only_the_token_opens_metrics() {
+        assert!(bearer_matches(Some("Bearer s3cret"), "s3cret"));
+        assert!(bearer_matches(Some("bearer s3cret "), "s3cret"));
+        assert!(!bearer_matches(Some("Bearer s3cre"), "s3cret"));
+        assert!(!bearer_matches(Some("Basic s3cret"), "s3cret"));
+        assert!(!bearer_matches(Some("s3cret"), "s3cret"));
+        assert!(!bearer_matches(None, "s3cret"));
+    }
+
+    proptest! {
+        #[test]
+        fn any_header_other_than_the_token_is_refused(header in any::<String>(), token in "[A-Za-z0-9]{16,64}") {
+            let expected = header
+                .split_once(' ')
+                .is_some_and(|(s, rest)| s.eq_ignore_ascii_case("bearer") && rest.trim() == token);
+            prop_assert_eq!(bearer_matches(Some(&header), &token), expected);
+        }
+    }
 }

@@ -114,7 +114,20 @@ async fn readiness_follows_the_workers_and_a_worker_alone_answers_on_its_own_lis
 
     let port = free_port();
     let listen = format!("127.0.0.1:{port}");
-    let mut worker = app.spawn_worker_with(1, &[("FOUNTAIN__SERVER__WORKER_LISTEN", &listen)]);
+    // Its /metrics behind a bearer token.
+    let token_dir = tempfile::tempdir().unwrap();
+    let token_file = token_dir.path().join("metrics-token");
+    std::fs::write(&token_file, "t0ken-of-the-probes-test\n").unwrap();
+    let mut worker = app.spawn_worker_with(
+        1,
+        &[
+            ("FOUNTAIN__SERVER__WORKER_LISTEN", &listen),
+            (
+                "FOUNTAIN__SERVER__METRICS_TOKEN_FILE",
+                token_file.to_str().unwrap(),
+            ),
+        ],
+    );
     let worker_url = |path: &str| format!("http://{listen}{path}");
     let mut ready = (0, String::new());
     for _ in 0..100 {
@@ -128,8 +141,24 @@ async fn readiness_follows_the_workers_and_a_worker_alone_answers_on_its_own_lis
     }
     assert_eq!(ready.0, 200, "{ready:?}");
     assert_eq!(get(&worker_url("/healthz")).await.0, 200);
-    let (status, metrics) = get(&worker_url("/metrics")).await;
-    assert_eq!(status, 200);
+    let (status, refused) = get(&worker_url("/metrics")).await;
+    assert_eq!(status, 401, "{refused}");
+    assert!(!refused.contains("fountain_"), "{refused}");
+    let wrong = reqwest::Client::new()
+        .get(worker_url("/metrics"))
+        .bearer_auth("t0ken-of-the-probes-tesT")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let answer = reqwest::Client::new()
+        .get(worker_url("/metrics"))
+        .bearer_auth("t0ken-of-the-probes-test")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let metrics = answer.text().await.unwrap();
     assert_eq!(sample(&metrics, "fountain_workers_alive"), Some(1.0));
     assert!(metrics.contains("fountain_worker_heartbeat_age_seconds{worker=\""));
     // The portal sees the worker through the database.

@@ -27,26 +27,31 @@ pub(super) async fn slots(
     }
 }
 
-/// Connects both sides within the slots taken.
+/// Connects both sides within the slots taken. A side that fails before its session began tells its
+/// server's budget (the server may be full: see `ConnectionCeiling`).
 pub(super) async fn connect(
     job: &CopyJob,
-    slots: (ConnectionSlot, ConnectionSlot),
+    (mut source_slot, mut dest_slot): (ConnectionSlot, ConnectionSlot),
 ) -> Result<Sessions, ImapError> {
     let source = Source::connect(
         &job.source.endpoint,
         &job.source.current_credentials().await?,
         job.transcripts.source.clone(),
     )
-    .await?;
+    .await
+    .inspect_err(|e| source_slot.failed(e))?;
+    source_slot.established();
     let dest = Destination::connect(
         &job.destination.endpoint,
         &job.destination.current_credentials().await?,
         job.transcripts.destination.clone(),
     )
-    .await?;
+    .await
+    .inspect_err(|e| dest_slot.failed(e))?;
+    dest_slot.established();
     Ok(Sessions {
         source,
         dest,
-        _slots: slots,
+        _slots: (source_slot, dest_slot),
     })
 }

@@ -6,6 +6,7 @@
 mod auth;
 pub mod command;
 mod connection;
+mod deflate;
 mod destination;
 mod literal8;
 mod source;

@@ -232,6 +232,11 @@ impl<S> Recorded<S> {
         }
     }
 
+    /// The stream under the recorder (to turn compression on).
+    pub fn inner_mut(&mut self) -> &mut S {
+        &mut self.inner
+    }
+
     /// The stream and its transcript, apart (to put TLS under the recorder after STARTTLS).
     pub fn into_parts(self) -> (S, Transcript) {
         (self.inner, self.transcript)

@@ -20,6 +20,7 @@ use tokio::time::Instant;
 
 use super::imap::Endpoint;
 use super::plan::adaptive::AdaptiveLimit;
+use super::plan::ceiling::ConnectionCeiling;
 pub use super::plan::guard::Trip;
 use super::plan::guard::{LoadGuard, Reading};
 use observed::Observed;
@@ -149,6 +150,10 @@ pub struct ServerBudget {
 struct State {
     limits: Limits,
     open: usize,
+    /// Of the open connections, those whose session began (logged in).
+    established: usize,
+    /// How many connections the server was seen to take at once.
+    ceiling: ConnectionCeiling,
     limit: AdaptiveLimit,
     /// When each operation in flight started, by its number.
     running: HashMap<u64, Instant>,
@@ -168,6 +173,9 @@ struct State {
 pub struct BudgetState {
     pub limits: Limits,
     pub connections_open: usize,
+    /// Connections the server was seen to take at once, when it refused more than that (the
+    /// connections open stay within it).
+    pub connection_ceiling: Option<usize>,
     pub limit: usize,
     pub in_flight: usize,
     /// (Unix seconds, limit) at each change of the adaptive limit, oldest first.
@@ -211,6 +219,8 @@ impl ServerBudget {
             state: Mutex::new(State {
                 limits,
                 open: 0,
+                established: 0,
+                ceiling: ConnectionCeiling::default(),
                 limit,
                 running: HashMap::new(),
                 next_operation: 0,
@@ -294,15 +304,41 @@ impl ServerBudget {
             notified.as_mut().enable();
             {
                 let mut state = self.state.lock().expect("budget lock");
-                if state.open < state.limits.max_connections {
+                let configured = state.limits.max_connections;
+                if state.open < state.ceiling.allowed(configured, Instant::now().into_std()) {
                     state.open += 1;
                     return ConnectionSlot {
                         budget: self.clone(),
                         place: None,
+                        established: false,
                     };
                 }
             }
-            notified.await;
+            // Also look again after a while: a learned ceiling rises with time, not with an event.
+            tokio::select! {
+                _ = notified => {}
+                _ = tokio::time::sleep(RECHECK_CEILING) => {}
+            }
+        }
+    }
+
+    /// A new connection's session began.
+    fn established(&self) {
+        self.state.lock().expect("budget lock").established += 1;
+    }
+
+    /// A new connection was dropped or timed out before its session began, while others worked:
+    /// the server takes no more than those at once (see [`ConnectionCeiling`]).
+    fn refused(&self) {
+        let mut state = self.state.lock().expect("budget lock");
+        let working = state.established;
+        if state.ceiling.refused(working, Instant::now().into_std()) {
+            tracing::warn!(
+                server = %self.key,
+                connections = working,
+                "the server refused one more connection while {working} worked: \
+                 Fountain keeps to {working} at once, and tries one more now and then"
+            );
         }
     }
 
@@ -345,6 +381,7 @@ impl ServerBudget {
         BudgetState {
             limits: state.limits,
             connections_open: state.open,
+            connection_ceiling: state.ceiling.learned(),
             limit: state.limit.current(),
             in_flight: state.running.len(),
             history: state.observed.history(),
@@ -426,8 +463,14 @@ impl ServerBudget {
         self.changed.notify_waiters();
     }
 
-    fn close(&self) {
-        self.state.lock().expect("budget lock").open -= 1;
+    fn close(&self, established: bool) {
+        {
+            let mut state = self.state.lock().expect("budget lock");
+            state.open -= 1;
+            if established {
+                state.established -= 1;
+            }
+        }
         self.changed.notify_waiters();
     }
 }
@@ -438,6 +481,8 @@ const STALL_FACTOR: f64 = 8.0;
 const STALLED_AFTER_AT_LEAST: Duration = Duration::from_secs(30);
 /// How often a waiting operation looks again when nothing ends.
 const RECHECK: Duration = Duration::from_secs(1);
+/// How often a connection waiting under a learned ceiling looks again when nothing closes.
+const RECHECK_CEILING: Duration = Duration::from_secs(5);
 
 impl State {
     /// Operations in flight that count against the adaptive limit at `now`: those not running far
@@ -466,11 +511,30 @@ pub struct ConnectionSlot {
     budget: Arc<ServerBudget>,
     /// Its place among all processes' connections, when the cap is shared.
     place: Option<u32>,
+    /// Its session began.
+    established: bool,
+}
+
+impl ConnectionSlot {
+    /// Its connection's session began (logged in): it counts as one the server takes.
+    pub fn established(&mut self) {
+        if !self.established {
+            self.established = true;
+            self.budget.established();
+        }
+    }
+
+    /// Its connection failed before its session began: `e` may say the server is full.
+    pub fn failed(&self, e: &crate::engine::imap::ImapError) {
+        if !self.established && e.is_transient() {
+            self.budget.refused();
+        }
+    }
 }
 
 impl Drop for ConnectionSlot {
     fn drop(&mut self) {
-        self.budget.close();
+        self.budget.close(self.established);
         let (Some(place), Some(shared)) = (self.place, self.budget.shared.clone()) else {
             return;
         };

@@ -47,9 +47,12 @@ pub async fn after_copy(
         return Ok(());
     }
     let budget = m.throttle.server(&source.endpoint);
-    let _slot = budget.connection().await;
+    let mut slot = budget.connection().await;
     let connected = async {
-        let mut old = Source::connect(&source.endpoint, &source.credentials, transcript).await?;
+        let mut old = Source::connect(&source.endpoint, &source.credentials, transcript)
+            .await
+            .inspect_err(|e| slot.failed(e))?;
+        slot.established();
         let listed = old.list().await?;
         Ok::<_, ImapError>((old, listed))
     };

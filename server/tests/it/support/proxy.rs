@@ -32,6 +32,9 @@ pub struct FaultyProxy {
     pub peak: Arc<AtomicUsize>,
     /// Connections taken so far.
     pub accepted: Arc<AtomicUsize>,
+    /// Bytes that crossed, as on the wire: from the server, and to it.
+    pub from_server: Arc<AtomicU64>,
+    pub to_server: Arc<AtomicU64>,
     /// How many of the first connections get the fault (see [`FaultyProxy::heal`]).
     faulty: Arc<AtomicUsize>,
     /// A delay before each piece of every server's reply, on every connection (see
@@ -81,6 +84,12 @@ impl FaultyProxy {
         let still_faulty = faulty.clone();
         let lag_ms = Arc::new(AtomicU64::new(0));
         let lag = lag_ms.clone();
+        let from_server = Arc::new(AtomicU64::new(0));
+        let to_server = Arc::new(AtomicU64::new(0));
+        let counted = Counted {
+            from_server: from_server.clone(),
+            to_server: to_server.clone(),
+        };
         let task = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 let n = seen.fetch_add(1, Ordering::SeqCst);
@@ -90,9 +99,10 @@ impl FaultyProxy {
                 highest.fetch_max(now_open, Ordering::SeqCst);
                 let open = open.clone();
                 let lag = lag.clone();
+                let counted = counted.clone();
                 tokio::spawn(async move {
                     if let Ok(server) = TcpStream::connect(("127.0.0.1", target)).await {
-                        if pipe(client, server, limit, fault, lag).await {
+                        if pipe(client, server, limit, fault, lag, counted).await {
                             counter.fetch_add(1, Ordering::SeqCst);
                         }
                     }
@@ -107,6 +117,8 @@ impl FaultyProxy {
             accepted,
             faulty,
             lag_ms,
+            from_server,
+            to_server,
             task,
         }
     }
@@ -188,6 +200,12 @@ fn client_holds(socket: &std::os::fd::OwnedFd) -> bool {
     got != 0 || matches!(info.tcpi_state, ESTABLISHED | FIN_WAIT1 | FIN_WAIT2)
 }
 
+#[derive(Clone)]
+struct Counted {
+    from_server: Arc<AtomicU64>,
+    to_server: Arc<AtomicU64>,
+}
+
 /// Copies both ways; returns true when it injected the fault.
 async fn pipe(
     client: TcpStream,
@@ -195,14 +213,22 @@ async fn pipe(
     limit: Option<usize>,
     fault: Fault,
     lag: Arc<AtomicU64>,
+    counted: Counted,
 ) -> bool {
     let (mut client_read, mut client_write) = client.into_split();
     let (mut server_read, mut server_write) = server.into_split();
     // The connection is over for the count when the client hangs up, without waiting for the
     // server's side to wind down: the count is what the client holds.
     let (hung_up, mut client_gone) = tokio::sync::oneshot::channel::<()>();
+    let to_server = counted.to_server;
     let upstream = tokio::spawn(async move {
-        let _ = tokio::io::copy(&mut client_read, &mut server_write).await;
+        let mut buf = vec![0u8; 16 * 1024];
+        while let Ok(n @ 1..) = client_read.read(&mut buf).await {
+            to_server.fetch_add(n as u64, Ordering::SeqCst);
+            if server_write.write_all(&buf[..n]).await.is_err() {
+                break;
+            }
+        }
         let _ = hung_up.send(());
     });
     let mut sent = 0usize;
@@ -218,6 +244,7 @@ async fn pipe(
             Ok(0) | Err(_) => break false,
             Ok(n) => n,
         };
+        counted.from_server.fetch_add(n as u64, Ordering::SeqCst);
         let pause = lag.load(Ordering::SeqCst);
         if pause > 0 {
             tokio::time::sleep(std::time::Duration::from_millis(pause)).await;

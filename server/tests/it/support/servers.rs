@@ -148,6 +148,15 @@ impl Dovecot {
 
     /// Fills a mailbox with the rig's seeded sample (folders, sizes, dates), as the demo does.
     pub fn seed_sample(&self, user: &str, messages: u32, seed: u32) {
+        self.seed_sample_with(user, messages, seed, &[]);
+    }
+
+    /// [`Dovecot::seed_sample`] and one text message of `big_mb` MB in INBOX.
+    pub fn seed_sample_big(&self, user: &str, messages: u32, seed: u32, big_mb: f64) {
+        self.seed_sample_with(user, messages, seed, &["--big-mb", &big_mb.to_string()]);
+    }
+
+    fn seed_sample_with(&self, user: &str, messages: u32, seed: u32, more: &[&str]) {
         let out = Command::new("python3")
             .arg(repo_root().join("server/rig/sample-mail.py"))
             .arg(self.conf())
@@ -158,6 +167,7 @@ impl Dovecot {
                 "--seed",
                 &seed.to_string(),
             ])
+            .args(more)
             .output()
             .unwrap();
         assert!(
