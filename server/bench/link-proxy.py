@@ -72,7 +72,9 @@ async def pipe(reader, writer, link, delay, count):
                 writer.write(data)
                 await writer.drain()
         except (ConnectionError, OSError):
-            pass
+            # The receiver is gone: take what still comes, so the sender is never stuck on a full queue.
+            while await queue.get() is not None:
+                pass
         finally:
             writer.close()
 

@@ -22,7 +22,7 @@ cargo build -q --release -p server --bin fountain
 fountain="$CARGO_TARGET_DIR/release/fountain"
 
 cleanup() {
-  [ -n "${link_pid:-}" ] && kill "$link_pid" 2>/dev/null
+  [ -n "${link_pid:-}" ] && kill "$link_pid" 2>/dev/null || true
   "$rig/dovecot.sh" stop "$work/old"; "$rig/dovecot.sh" stop "$work/new"
 }
 trap cleanup EXIT
@@ -33,10 +33,12 @@ old_ca="$work/old/tls/ca.pem"; new_ca="$work/new/tls/ca.pem"
 
 echo "generating ~$mb MB of mail on the old server..." >&2
 mkdir -p "$work/mbox"
-read -r total_msgs total_bytes < <(python3 "$here/make-mbox.py" "$work/mbox/inbox" --mb "$mb" --id-prefix slow)
+read -r total_msgs total_bytes < <(python3 "$here/make-mbox.py" "$work/mbox/inbox" --mb "$mb" --id-prefix slow --varied)
 chown -R 65534:65534 "$work/mbox"
 doveadm -c "$work/old/dovecot.conf" import -u alice mbox:"$work/mbox":INBOX="$work/mbox/inbox" "" all
 echo "source: $total_msgs messages, $((total_bytes / 1000000)) MB; link: $mbit Mbit/s, $rtt ms RTT" >&2
+# Read every message once, so that no tool pays for a cold cache.
+doveadm -c "$work/old/dovecot.conf" fetch -u alice text mailbox INBOX all >/dev/null
 
 python3 "$here/link-proxy.py" "$link_port" "$old_port" "$work/link.json" --mbit "$mbit" --rtt-ms "$rtt" \
   >"$work/link.log" 2>&1 &
@@ -72,12 +74,12 @@ messages_of() { doveadm -c "$work/new/dovecot.conf" -f flow mailbox status -u "$
 
 row() { # tool wall rss down copied
   awk -v t="$1" -v w="$2" -v r="$3" -v d="$4" -v c="$5" -v m="$total_msgs" -v b="$total_bytes" -v zw="$z_wall" -v zr="$z_rss" 'BEGIN {
-    printf "| %-30s | %8.1f s | %6.2f | %8.1f MB | %5.2f | %7.1f MB | %6d/%d | %5.2f | %5.2f |\n", t, w, (w>0? b/1e6/w : 0), d/1e6, d/b, r/1024, c, m, (zw>0? w/zw : 0), (zr>0? r/zr : 0) }'
+    printf "| %-31s | %8.1f s | %6.2f | %8.1f MB | %5.2f | %7.1f MB | %6d/%d | %5.2f | %5.2f |\n", t, w, (w>0? b/1e6/w : 0), d/1e6, d/b, r/1024, c, m, (zw>0? w/zw : 0), (zr>0? r/zr : 0) }'
 }
 echo
 echo "~$mb MB of mail ($total_msgs messages) from an old server behind a $mbit Mbit/s, $rtt ms RTT link; TLS on both sides:"
-echo "| tool                           |       wall | mail MB/s | on the link | ×mail |  peak RSS | copied        | wall ×Z | RSS ×Z |"
-echo "|--------------------------------|------------|-----------|-------------|-------|-----------|---------------|---------|--------|"
+echo "| tool                            |       wall | mail MB/s | on the link | ×mail |  peak RSS | copied        | wall ×Z | RSS ×Z |"
+echo "|---------------------------------|------------|-----------|-------------|-------|-----------|---------------|---------|--------|"
 row "fountain copy, COMPRESS=DEFLATE" "$z_wall" "$z_rss" "$z_down" "$(messages_of fzip)"
 row "fountain copy, uncompressed" "$p_wall" "$p_rss" "$p_down" "$(messages_of fplain)"
 row "doveadm backup (imapc)" "$d_wall" "$d_rss" "$d_down" "$(messages_of dcot)"

@@ -151,6 +151,17 @@ impl ImapError {
         }
     }
 
+    /// The connection dropped or went silent at the greeting or the login: what a server that
+    /// takes no more sessions does (Dovecot past its `process_limit`).
+    pub fn is_turned_away(&self) -> bool {
+        match self {
+            ImapError::Lost { during, .. } | ImapError::Timeout { during, .. } => {
+                matches!(during.as_str(), "greeting" | "login")
+            }
+            _ => false,
+        }
+    }
+
     /// Whether reconnecting and trying again can help (as opposed to a refusal by the server).
     pub fn is_transient(&self) -> bool {
         matches!(

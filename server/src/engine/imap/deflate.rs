@@ -84,8 +84,10 @@ impl Deflate {
                 }
                 return Ok(Inflated { used, full: false });
             }
-            if produced < spare && (used == input.len() || took == 0) {
-                return Ok(Inflated { used, full: false }); // more input is needed
+            // All input used and room left: nothing more without more input. (Some output and no
+            // input taken is the inflater emptying its window: go on.)
+            if produced < spare && (used == input.len() || (took == 0 && produced == 0)) {
+                return Ok(Inflated { used, full: false });
             }
         }
     }

@@ -112,9 +112,12 @@ impl AsyncRead for Wire {
                         .inflate(&c.received, &mut c.inflated, INFLATE_STEP)?;
                     c.received.drain(..step.used);
                     c.more = step.full;
+                    let progress = step.used > 0 || !c.inflated.is_empty();
                     this.filter.filter(&c.inflated, &mut this.ready);
                     c.inflated.clear();
-                    if !this.ready.is_empty() || c.more {
+                    // Go on while anything moved (the filter may hold a byte back, leaving `ready`
+                    // empty with input still to inflate); read the network only when stuck.
+                    if progress || c.more {
                         continue;
                     }
                     // What arrived so far was not a whole piece of the stream: read on.
@@ -225,7 +228,13 @@ impl AsyncWrite for Wire {
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match &mut self.get_mut().transport {
+        let this = self.get_mut();
+        // What was written but not flushed leaves first.
+        if let Some(c) = &mut this.compression {
+            c.deflate.sync_flush(&mut c.outgoing)?;
+            std::task::ready!(this.poll_send_held(cx))?;
+        }
+        match &mut this.transport {
             Transport::Plain(s) => Pin::new(s).poll_shutdown(cx),
             Transport::Tls(s) => Pin::new(s).poll_shutdown(cx),
         }

@@ -27,7 +27,11 @@ impl ConnectionCeiling {
             None => others_open,
         };
         let changed = self.learned.map(|(seen, _)| seen) != Some(lower);
-        self.learned = Some((lower, now));
+        // Only a lowering restarts the clock: a refusal at the ceiling itself (a probe, or one
+        // person's login failing again and again) must not keep it down for good.
+        if changed {
+            self.learned = Some((lower, now));
+        }
         changed
     }
 
@@ -85,11 +89,22 @@ mod tests {
         assert_eq!(c.allowed(4, t0 + PROBE_AFTER), 3);
         // The probe is refused: back to what works, and the clock starts again.
         let t1 = t0 + PROBE_AFTER + Duration::from_secs(5);
-        c.refused(2, t1);
+        assert!(c.refused(2, t1));
         assert_eq!(c.allowed(4, t1 + PROBE_AFTER - Duration::from_secs(1)), 2);
         assert_eq!(c.allowed(4, t1 + PROBE_AFTER), 3);
         assert_eq!(c.allowed(4, t1 + PROBE_AFTER * 2), 4);
         assert_eq!(c.learned(), None, "the configured cap again");
+    }
+
+    #[test]
+    fn refusals_at_the_ceiling_do_not_hold_it_down() {
+        let (mut c, t0) = (ConnectionCeiling::default(), Instant::now());
+        c.refused(2, t0);
+        // One person's login fails every minute while two sessions work: nothing new is learned.
+        for minute in 1..=3 {
+            assert!(!c.refused(2, t0 + Duration::from_secs(60 * minute)));
+        }
+        assert_eq!(c.allowed(8, t0 + PROBE_AFTER), 3);
     }
 
     #[test]

@@ -381,7 +381,12 @@ impl ServerBudget {
         BudgetState {
             limits: state.limits,
             connections_open: state.open,
-            connection_ceiling: state.ceiling.learned(),
+            connection_ceiling: {
+                // As it stands now: a learned ceiling rises with time, not only when asked.
+                let configured = state.limits.max_connections;
+                state.ceiling.allowed(configured, Instant::now().into_std());
+                state.ceiling.learned()
+            },
             limit: state.limit.current(),
             in_flight: state.running.len(),
             history: state.observed.history(),
@@ -524,9 +529,10 @@ impl ConnectionSlot {
         }
     }
 
-    /// Its connection failed before its session began: `e` may say the server is full.
+    /// Its connection failed before its session began: `e` may say the server is full (dropped or
+    /// silent at the greeting or login while others work).
     pub fn failed(&self, e: &crate::engine::imap::ImapError) {
-        if !self.established && e.is_transient() {
+        if !self.established && e.is_turned_away() {
             self.budget.refused();
         }
     }
