@@ -19,8 +19,12 @@ class Person:
 
     def __init__(self, portal):
         self.portal = portal
-        jar = http.cookiejar.CookieJar()
-        self.browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        self.jar = http.cookiejar.CookieJar()
+        self.browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+
+    def cookie_header(self):
+        """The session as a Cookie header, for a load generator."""
+        return "; ".join(f"{c.name}={c.value}" for c in self.jar)
 
     def post(self, url, fields):
         data = urllib.parse.urlencode(fields).encode()
