@@ -221,6 +221,16 @@ pub enum ConfigError {
 
 const ENV_PREFIX: &str = "FOUNTAIN__";
 
+/// A secret kept in a file of its own, without the whitespace around it.
+fn secret_file(path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path)
+        .map(|s| s.trim().to_owned())
+        .map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })
+}
+
 impl Config {
     /// Reads `path` (if any), applies the environment, and checks the result.
     pub fn load(
@@ -309,12 +319,7 @@ impl Config {
     pub fn client_secret(&self) -> Result<String, ConfigError> {
         match (&self.auth.client_secret, &self.auth.client_secret_file) {
             (Some(s), _) => Ok(s.expose().to_owned()),
-            (None, Some(p)) => std::fs::read_to_string(p)
-                .map(|s| s.trim().to_owned())
-                .map_err(|source| ConfigError::Read {
-                    path: p.clone(),
-                    source,
-                }),
+            (None, Some(p)) => secret_file(p),
             (None, None) => unreachable!("validated at load"),
         }
     }
@@ -324,11 +329,7 @@ impl Config {
         let Some(path) = &self.server.metrics_token_file else {
             return Ok(None);
         };
-        let token = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.clone(),
-            source,
-        })?;
-        match token.trim() {
+        match secret_file(path)?.as_str() {
             "" => Err(ConfigError::Invalid {
                 origin: String::new(),
                 message: format!(

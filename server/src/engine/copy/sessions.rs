@@ -33,22 +33,20 @@ pub(super) async fn connect(
     job: &CopyJob,
     (mut source_slot, mut dest_slot): (ConnectionSlot, ConnectionSlot),
 ) -> Result<Sessions, ImapError> {
-    let source = Source::connect(
-        &job.source.endpoint,
-        &job.source.current_credentials().await?,
-        job.transcripts.source.clone(),
-    )
-    .await
-    .inspect_err(|e| source_slot.failed(e))?;
-    source_slot.established();
-    let dest = Destination::connect(
-        &job.destination.endpoint,
-        &job.destination.current_credentials().await?,
-        job.transcripts.destination.clone(),
-    )
-    .await
-    .inspect_err(|e| dest_slot.failed(e))?;
-    dest_slot.established();
+    let source = source_slot
+        .open(Source::connect(
+            &job.source.endpoint,
+            &job.source.current_credentials().await?,
+            job.transcripts.source.clone(),
+        ))
+        .await?;
+    let dest = dest_slot
+        .open(Destination::connect(
+            &job.destination.endpoint,
+            &job.destination.current_credentials().await?,
+            job.transcripts.destination.clone(),
+        ))
+        .await?;
     Ok(Sessions {
         source,
         dest,

@@ -521,20 +521,24 @@ pub struct ConnectionSlot {
 }
 
 impl ConnectionSlot {
-    /// Its connection's session began (logged in): it counts as one the server takes.
-    pub fn established(&mut self) {
-        if !self.established {
-            self.established = true;
-            self.budget.established();
+    /// Opens this slot's session with `connecting` (connect and log in), telling the budget how it
+    /// went: a session that began counts as one the server takes; one dropped or silent at the
+    /// greeting or login while others work says the server is full (see [`ConnectionCeiling`]).
+    pub async fn open<T>(
+        &mut self,
+        connecting: impl std::future::Future<Output = Result<T, crate::engine::imap::ImapError>>,
+    ) -> Result<T, crate::engine::imap::ImapError> {
+        let session = connecting.await;
+        match &session {
+            Ok(_) if !self.established => {
+                self.established = true;
+                self.budget.established();
+            }
+            Ok(_) => {}
+            Err(e) if !self.established && e.is_turned_away() => self.budget.refused(),
+            Err(_) => {}
         }
-    }
-
-    /// Its connection failed before its session began: `e` may say the server is full (dropped or
-    /// silent at the greeting or login while others work).
-    pub fn failed(&self, e: &crate::engine::imap::ImapError) {
-        if !self.established && e.is_turned_away() {
-            self.budget.refused();
-        }
+        session
     }
 }
 

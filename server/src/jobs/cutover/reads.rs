@@ -49,10 +49,13 @@ pub async fn after_copy(
     let budget = m.throttle.server(&source.endpoint);
     let mut slot = budget.connection().await;
     let connected = async {
-        let mut old = Source::connect(&source.endpoint, &source.credentials, transcript)
-            .await
-            .inspect_err(|e| slot.failed(e))?;
-        slot.established();
+        let mut old = slot
+            .open(Source::connect(
+                &source.endpoint,
+                &source.credentials,
+                transcript,
+            ))
+            .await?;
         let listed = old.list().await?;
         Ok::<_, ImapError>((old, listed))
     };
