@@ -9,42 +9,17 @@
 #
 # fountain and doveadm each copy RUNS times (default 3) into fresh mailboxes; the table shows the median
 # run (by wall time) and its peak RSS. mbsync, much slower, runs once. BIG_MB=0 skips the big message.
-set -euo pipefail
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-source "$here/../../.ci/env"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh" bench
 messages=${1:-5000}; avg_kb=${2:-60}; runs=${RUNS:-3}; big_mb=${BIG_MB:-200}
-rig="$FOUNTAIN_ROOT/server/rig"
-work=$(mktemp -d /tmp/fountain-bench.XXXXXX); chmod 755 "$work"
-old_port=$((20000 + RANDOM % 10000)); new_port=$((old_port + 1))
-old_imaps=$((old_port + 2)); new_imaps=$((old_port + 3))
 
-cargo build -q --release -p server --bin fountain
-fountain="$CARGO_TARGET_DIR/release/fountain"
-
-cleanup() { "$rig/dovecot.sh" stop "$work/old"; "$rig/dovecot.sh" stop "$work/new"; }
-trap cleanup EXIT
 { printf 'alice:alice-old\ncarol:carol-old\nbig:big-old\nfbig:x\ndbig:x\nfliar:x\n'; for i in $(seq "$runs"); do printf 'f%s:x\nd%s:x\n' "$i" "$i"; done; } >"$work/users"
-DOVECOT_IMAPS_PORT=$old_imaps "$rig/dovecot.sh" start old "$work/old" "$old_port" "$work/users" >/dev/null
-DOVECOT_IMAPS_PORT=$new_imaps "$rig/dovecot.sh" start new "$work/new" "$new_port" "$work/users" admin admin-pass >/dev/null
-old_ca="$work/old/tls/ca.pem"; new_ca="$work/new/tls/ca.pem"
+start_servers "$work/users" "$work/users"
 
 echo "generating $messages messages (~$avg_kb KB each, seeded) on the old server..." >&2
 mkdir -p "$work/mbox"
 read -r total_msgs total_bytes < <(python3 "$here/make-mbox.py" "$work/mbox/inbox" --messages "$messages" --avg-kb "$avg_kb")
-# Mail is owned by nobody (65534) on the rig: the import reads (and locks) as that user.
-chown -R 65534:65534 "$work/mbox"
-doveadm -c "$work/old/dovecot.conf" import -u alice mbox:"$work/mbox":INBOX="$work/mbox/inbox" "" all
+import_mbox "$work/mbox/inbox" alice
 echo "source: $total_msgs messages, $((total_bytes / 1000000)) MB" >&2
-
-measure() { # name, then the command; prints "wall_s rss_kb"
-  local name=$1; shift
-  sync
-  /usr/bin/time -v -o "$work/$name.time" "$@" >"$work/$name.out" 2>"$work/$name.err" || true
-  local wall rss
-  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$work/$name.time")
-  rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/$name.time")
-  echo "$wall $rss"
-}
 
 export FOUNTAIN_DEST_PASSWORD=admin-pass
 fountain_run() { # measurement name, target user [source user]
@@ -62,7 +37,6 @@ doveadm_run() { # measurement name, target user [source user]
     -o imapc_user="$from" -o imapc_password="$from-old" -o imapc_features="rfc822.size fetch-headers" \
     -o mail_prefetch_count=20 backup -R -u "$2" imapc:
 }
-messages_of() { doveadm -c "$work/new/dovecot.conf" -f flow mailbox status -u "$1" messages '*' | awk -F'messages=' '{s+=$2} END {print s}'; }
 # Alternating the tools, so that a slow spell of the machine does not favour one.
 for i in $(seq "$runs"); do
   fountain_run "fountain-$i" "f$i" >"$work/fountain-$i.m"

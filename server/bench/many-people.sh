@@ -14,55 +14,29 @@
 # PROCESS_LIMIT (the old Dovecot runs at most that many IMAP sessions: logins beyond it hang 10 s, then
 # drop), LINK_MBIT / LINK_RTT_MS (the old server behind an emulated link, see link-proxy.py).
 # The ceiling case of the README:
-#   PROCESS_LIMIT=2 CAP=8 CONCURRENT=8 PEERS_AT_ONCE=8 LINK_MBIT=40 bash server/bench/many-people.sh 20 10
-set -euo pipefail
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-source "$here/../../.ci/env"
+#   PROCESS_LIMIT=2 CAP=8 CONCURRENT=8 PEERS_AT_ONCE=8 LINK_MBIT=40 bash server/bench/many-people.sh 20 40
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh" many
 people=${1:-50}; mb_each=${2:-5}; cap=${CAP:-16}; concurrent=${CONCURRENT:-$((cap / 2))}
 at_once=${PEERS_AT_ONCE:-$people}
-rig="$FOUNTAIN_ROOT/server/rig"
-work=$(mktemp -d /tmp/fountain-many.XXXXXX); chmod 755 "$work"
-old_port=$((20000 + RANDOM % 10000)); new_port=$((old_port + 1))
-old_imaps=$((old_port + 2)); new_imaps=$((old_port + 3)); watch_port=$((old_port + 4))
-metrics_port=$((old_port + 5))
+watch_port=$((old_port + 4)); metrics_port=$((old_port + 5))
 
-cargo build -q --release -p server --bin fountain
-fountain="$CARGO_TARGET_DIR/release/fountain"
-
-cleanup() {
-  [ -n "${watch_pid:-}" ] && kill "$watch_pid" 2>/dev/null || true
-  "$rig/dovecot.sh" stop "$work/old"; "$rig/dovecot.sh" stop "$work/new"
-}
-trap cleanup EXIT
 names=$(seq -f "p%02g" 1 "$people")
 for n in $names; do printf '%s:x\n' "$n"; done >"$work/old-users"
 for n in $names; do printf '%s:x\nd%s:x\ns%s:x\n' "$n" "$n" "$n"; done >"$work/new-users"
-DOVECOT_PROCESS_LIMIT=${PROCESS_LIMIT:-} DOVECOT_IMAPS_PORT=$old_imaps "$rig/dovecot.sh" start old "$work/old" "$old_port" "$work/old-users" admin admin-pass >/dev/null
-DOVECOT_IMAPS_PORT=$new_imaps "$rig/dovecot.sh" start new "$work/new" "$new_port" "$work/new-users" admin admin-pass >/dev/null
-old_ca="$work/old/tls/ca.pem"; new_ca="$work/new/tls/ca.pem"
+OLD_PROCESS_LIMIT=${PROCESS_LIMIT:-} start_servers "$work/old-users" "$work/new-users" admin
 
 echo "generating $people mailboxes of ~$mb_each MB on the old server..." >&2
 # Messages of 50,000 bytes on average (48.828125 KiB), as the README's figures were measured with.
 mkdir -p "$work/mbox"
 read -r per_msgs per_bytes < <(python3 "$here/make-mbox.py" "$work/mbox/inbox" --mb "$mb_each" --avg-kb 48.828125 --seed 7 --id-prefix many)
-chown -R 65534:65534 "$work/mbox"
-for n in $names; do
-  doveadm -c "$work/old/dovecot.conf" import -u "$n" mbox:"$work/mbox":INBOX="$work/mbox/inbox" "" all
-done
+# shellcheck disable=SC2086 # one argument per name
+import_mbox "$work/mbox/inbox" $names
 total_msgs=$((per_msgs * people)); total_bytes=$((per_bytes * people))
 echo "source: $people × $per_msgs messages = $((total_bytes / 1000000)) MB" >&2
 
 # The old server behind a counting proxy: the most connections it sees at once, per tool.
-python3 "$here/link-proxy.py" "$watch_port" "$old_port" "$work/link.json" \
-  --mbit "${LINK_MBIT:-0}" --rtt-ms "${LINK_RTT_MS:-0}" >"$work/watch.log" 2>&1 &
-watch_pid=$!
-for _ in $(seq 50); do grep -q ready "$work/watch.log" 2>/dev/null && break; sleep 0.1; done
-peak_reset() { kill -USR1 "$watch_pid"; sleep 0.2; }
-peak_seen() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["peak"])' "$work/link.json"; }
+start_link "$watch_port" --mbit "${LINK_MBIT:-0}" --rtt-ms "${LINK_RTT_MS:-0}"
 # STARTTLS through the proxy: the certificate still names 127.0.0.1.
-
-rss_of() { awk -F': ' '/Maximum resident set size/ {print $2}' "$1"; }
-now() { date +%s.%N; }
 
 # --- Fountain: an IT-run wave, one worker process.
 cat >"$work/fountain.toml" <<TOML
@@ -99,7 +73,7 @@ TOML
 f() { RUST_LOG=warn "$fountain" --config "$work/fountain.toml" "$@"; }
 f waves import "$work/wave.csv" --wave bench --by bench >/dev/null
 f waves set bench --mode it-run --concurrency "$people" --by bench >/dev/null
-peak_reset
+link_reset
 start=$(now)
 f waves start bench --by bench >/dev/null
 RUST_LOG=warn /usr/bin/time -v -o "$work/fountain.time" "$fountain" --config "$work/fountain.toml" worker 2>"$work/fountain.err" &
@@ -110,8 +84,8 @@ until [ "$(ended_count)" -ge "$people" ]; do
   if ! kill -0 "$worker_pid" 2>/dev/null; then echo "the worker stopped: $(tail -5 "$work/fountain.err")" >&2; exit 1; fi
   if awk -v s="$start" -v n="$(now)" 'BEGIN {exit !(n - s > 3600)}'; then echo "fountain: not done within an hour" >&2; exit 1; fi
 done
-f_wall=$(awk -v s="$start" -v n="$(now)" 'BEGIN {print n - s}')
-f_peak=$(peak_seen)
+f_wall=$(since "$start")
+f_peak=$(link_stat peak)
 f_failed=$(sqlite3 "$work/fountain.db" "SELECT COUNT(*) FROM migration_requests WHERE state <> 'done'")
 curl -sf "http://127.0.0.1:$metrics_port/metrics" >"$work/fountain.metrics" || true
 metric() { awk -v k="$1" 'index($0, k) == 1 {s += $NF} END {print s + 0}' "$work/fountain.metrics"; }
@@ -120,7 +94,6 @@ pkill -TERM -P "$worker_pid" || true
 wait "$worker_pid" 2>/dev/null || true
 f_rss=$(rss_of "$work/fountain.time")
 
-messages_of() { doveadm -c "$work/new/dovecot.conf" -f flow mailbox status -u "$1" messages '*' | awk -F'messages=' '{s+=$2} END {print s+0}'; }
 copied() { local s=0; for n in $names; do s=$((s + $(messages_of "$1$n"))); done; echo "$s"; }
 f_copied=$(copied "")
 
@@ -128,13 +101,13 @@ f_copied=$(copied "")
 run_peer() { # tool name, then the command
   local tool=$1 n=$2; shift 2
   { rc=0; /usr/bin/time -v -o "$work/$tool-$n.time" "$@" >"$work/$tool-$n.log" 2>&1 || rc=$?; echo "$rc" >"$work/$tool-$n.rc"; } &
-  while [ "$(jobs -rp | grep -vcx "$watch_pid")" -ge "$at_once" ]; do sleep 0.05; done
+  while [ "$(jobs -rp | grep -vcx "$link_pid")" -ge "$at_once" ]; do sleep 0.05; done
 }
-wait_all() { for pid in $(jobs -p); do [ "$pid" = "$watch_pid" ] || wait "$pid" || true; done; }
+wait_all() { for pid in $(jobs -p); do [ "$pid" = "$link_pid" ] || wait "$pid" || true; done; }
 failed_of() { cat "$work/$1"-*.rc | grep -vcx 0 || true; }
 
 # --- doveadm backup: one process per mailbox.
-peak_reset
+link_reset
 start=$(now)
 for n in $names; do
   run_peer doveadm "$n" doveadm -c "$work/new/dovecot.conf" \
@@ -145,8 +118,8 @@ for n in $names; do
 done
 wait_all
 d_failed=$(failed_of doveadm)
-d_wall=$(awk -v s="$start" -v n="$(now)" 'BEGIN {print n - s}')
-d_peak=$(peak_seen)
+d_wall=$(since "$start")
+d_peak=$(link_stat peak)
 d_rss=$(for n in $names; do rss_of "$work/doveadm-$n.time"; done | awk '{s+=$1} END {print s}')
 d_copied=$(copied d)
 
@@ -162,7 +135,7 @@ echo "|--------------------------------|------------|--------|----------------|-
 row "fountain (1 worker, cap $cap)" "$f_wall" "$f_rss" "$f_peak" "$f_copied" "$f_failed"
 row "doveadm backup $peers" "$d_wall" "$d_rss" "$d_peak" "$d_copied" "$d_failed"
 if command -v imapsync >/dev/null; then
-  peak_reset
+  link_reset
   start=$(now)
   for n in $names; do
     run_peer imapsync "$n" imapsync --host1 127.0.0.1 --port1 "$watch_port" \
@@ -171,9 +144,9 @@ if command -v imapsync >/dev/null; then
       --sslargs2 "SSL_ca_file=$new_ca" --nolog --noreleasecheck
   done
   wait_all
-  s_wall=$(awk -v s="$start" -v n="$(now)" 'BEGIN {print n - s}')
+  s_wall=$(since "$start")
   s_rss=$(for n in $names; do rss_of "$work/imapsync-$n.time"; done | awk '{s+=$1} END {print s}')
-  row "imapsync $peers" "$s_wall" "$s_rss" "$(peak_seen)" "$(copied s)" "$(failed_of imapsync)"
+  row "imapsync $peers" "$s_wall" "$s_rss" "$(link_stat peak)" "$(copied s)" "$(failed_of imapsync)"
 else
   echo "(imapsync is not installed here: it would be a third row)"
 fi

@@ -9,68 +9,41 @@
 # and the ratios to Fountain compressed.
 #
 #   bash server/bench/slow-link.sh [MB] [MBIT] [RTT_MS]
-set -euo pipefail
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-source "$here/../../.ci/env"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh" slow
 mb=${1:-100}; mbit=${2:-50}; rtt=${3:-20}
-rig="$FOUNTAIN_ROOT/server/rig"
-work=$(mktemp -d /tmp/fountain-slow.XXXXXX); chmod 755 "$work"
-old_port=$((20000 + RANDOM % 10000)); new_port=$((old_port + 1))
-old_imaps=$((old_port + 2)); new_imaps=$((old_port + 3)); link_port=$((old_port + 4))
+link_port=$((old_port + 4))
 
-cargo build -q --release -p server --bin fountain
-fountain="$CARGO_TARGET_DIR/release/fountain"
-
-cleanup() {
-  [ -n "${link_pid:-}" ] && kill "$link_pid" 2>/dev/null || true
-  "$rig/dovecot.sh" stop "$work/old"; "$rig/dovecot.sh" stop "$work/new"
-}
-trap cleanup EXIT
 printf 'alice:alice-old\nfplain:x\nfzip:x\ndcot:x\nisync:x\n' >"$work/users"
-DOVECOT_IMAPS_PORT=$old_imaps "$rig/dovecot.sh" start old "$work/old" "$old_port" "$work/users" >/dev/null
-DOVECOT_IMAPS_PORT=$new_imaps "$rig/dovecot.sh" start new "$work/new" "$new_port" "$work/users" admin admin-pass >/dev/null
-old_ca="$work/old/tls/ca.pem"; new_ca="$work/new/tls/ca.pem"
+start_servers "$work/users" "$work/users"
 
 echo "generating ~$mb MB of mail on the old server..." >&2
 mkdir -p "$work/mbox"
 read -r total_msgs total_bytes < <(python3 "$here/make-mbox.py" "$work/mbox/inbox" --mb "$mb" --id-prefix slow --varied)
-chown -R 65534:65534 "$work/mbox"
-doveadm -c "$work/old/dovecot.conf" import -u alice mbox:"$work/mbox":INBOX="$work/mbox/inbox" "" all
+import_mbox "$work/mbox/inbox" alice
 echo "source: $total_msgs messages, $((total_bytes / 1000000)) MB; link: $mbit Mbit/s, $rtt ms RTT" >&2
 # Read every message once, so that no tool pays for a cold cache.
 doveadm -c "$work/old/dovecot.conf" fetch -u alice text mailbox INBOX all >/dev/null
 
-python3 "$here/link-proxy.py" "$link_port" "$old_port" "$work/link.json" --mbit "$mbit" --rtt-ms "$rtt" \
-  >"$work/link.log" 2>&1 &
-link_pid=$!
-for _ in $(seq 50); do grep -q ready "$work/link.log" 2>/dev/null && break; sleep 0.1; done
-link_reset() { kill -USR1 "$link_pid"; sleep 0.3; }
-link_down() { sleep 0.3; python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["down"])' "$work/link.json"; }
-
-measure() { # name, then the command; prints "wall_s rss_kb down_bytes"
-  local name=$1; shift
+start_link "$link_port" --mbit "$mbit" --rtt-ms "$rtt"
+# measure_link NAME COMMAND...: as measure, and the bytes the old server sent through the link.
+measure_link() {
   link_reset
-  /usr/bin/time -v -o "$work/$name.time" "$@" >"$work/$name.out" 2>"$work/$name.err" || true
-  local wall rss
-  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$work/$name.time")
-  rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/$name.time")
-  echo "$wall $rss $(link_down)"
+  echo "$(measure "$@") $(link_stat down)"
 }
 
 export FOUNTAIN_SOURCE_PASSWORD=alice-old FOUNTAIN_DEST_PASSWORD=admin-pass
 fountain_run() { # measurement name, target user, more options
   local name=$1 to=$2; shift 2
-  measure "$name" "$fountain" copy --from "imap://alice@127.0.0.1:$link_port" --source-ca-file "$old_ca" \
+  measure_link "$name" "$fountain" copy --from "imap://alice@127.0.0.1:$link_port" --source-ca-file "$old_ca" \
     --to "imap://$to@127.0.0.1:$new_port" --dest-ca-file "$new_ca" --dest-auth master:admin \
     --journal "$work/journal-$to.db" "$@"
 }
 read -r z_wall z_rss z_down < <(fountain_run fountain-zip fzip --compress-source)
 read -r p_wall p_rss p_down < <(fountain_run fountain-plain fplain)
-read -r d_wall d_rss d_down < <(measure doveadm doveadm -c "$work/new/dovecot.conf" -o imapc_host=127.0.0.1 \
+read -r d_wall d_rss d_down < <(measure_link doveadm doveadm -c "$work/new/dovecot.conf" -o imapc_host=127.0.0.1 \
   -o imapc_port="$link_port" -o imapc_ssl=starttls -o imapc_ssl_verify=yes -o ssl_client_ca_file="$old_ca" \
   -o imapc_user=alice -o imapc_password=alice-old -o imapc_features="rfc822.size fetch-headers" \
   -o mail_prefetch_count=20 backup -R -u dcot imapc:)
-messages_of() { doveadm -c "$work/new/dovecot.conf" -f flow mailbox status -u "$1" messages '*' | awk -F'messages=' '{s+=$2} END {print s+0}'; }
 
 row() { # tool wall rss down copied
   awk -v t="$1" -v w="$2" -v r="$3" -v d="$4" -v c="$5" -v m="$total_msgs" -v b="$total_bytes" -v zw="$z_wall" -v zr="$z_rss" 'BEGIN {
@@ -84,7 +57,7 @@ row "fountain copy, COMPRESS=DEFLATE" "$z_wall" "$z_rss" "$z_down" "$(messages_o
 row "fountain copy, uncompressed" "$p_wall" "$p_rss" "$p_down" "$(messages_of fplain)"
 row "doveadm backup (imapc)" "$d_wall" "$d_rss" "$d_down" "$(messages_of dcot)"
 if command -v imapsync >/dev/null; then
-  read -r s_wall s_rss s_down < <(measure imapsync imapsync --host1 127.0.0.1 --port1 "$link_port" --user1 alice \
+  read -r s_wall s_rss s_down < <(measure_link imapsync imapsync --host1 127.0.0.1 --port1 "$link_port" --user1 alice \
     --password1 alice-old --tls1 --sslargs1 "SSL_ca_file=$old_ca" --compress1 --host2 127.0.0.1 \
     --port2 "$new_port" --user2 "isync*admin" --password2 admin-pass --tls2 --sslargs2 "SSL_ca_file=$new_ca" \
     --nolog --noreleasecheck)

@@ -3,6 +3,7 @@
 //! `fountain worker` and the tests are thin callers, so the tests run the very portal people use.
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_files::Files;
 use actix_web::middleware::{from_fn, Compress};
@@ -23,6 +24,11 @@ use crate::jobs::Migrations;
 use crate::notify::Mailer;
 use crate::secret::SecretBox;
 use crate::web::{self, AppState};
+
+/// How long an idle HTTP connection stays open: longer than a reverse proxy keeps its idle connections
+/// to us (nginx: 60 s), so the proxy closes them first, since a POST it sends on a connection we have just
+/// closed fails (proxies do not retry POSTs), and longer than any page waits between polls.
+const KEEP_ALIVE: Duration = Duration::from_secs(75);
 
 /// The portal, listening, with the workers it runs (`migration.workers_in_portal`).
 pub struct Application {
@@ -91,6 +97,7 @@ impl Application {
                     move || app::shell(options.clone()),
                 )
         })
+        .keep_alive(KEEP_ALIVE)
         .listen(listener)
         .context("cannot serve on the portal's socket")?
         .shutdown_timeout(30)

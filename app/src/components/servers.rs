@@ -157,7 +157,7 @@ fn ServerState(s: ServerStatus) -> impl IntoView {
         </table>
         <dl class="live">
             <dt>"Connections open"</dt>
-            <dd id=id("open")>{format!("{} of {}", live.connections_open, s.in_force.max_connections)}</dd>
+            <dd id=id("open")>{s.connections_line()}</dd>
             <dt>"Operations at once (adaptive limit)"</dt>
             <dd id=id("limit")>{format!("{} allowed, {} running", live.adaptive_limit, live.operations_in_flight)}</dd>
             <dt>"Latency"</dt>

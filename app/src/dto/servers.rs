@@ -157,6 +157,10 @@ pub struct ServerLive {
     /// Milliseconds per operation, smoothed; `None` before any.
     pub latency_ms: Option<f64>,
     pub errors_last_minute: u32,
+    /// Connections the server was seen to take at once, when it refused one more (this process keeps
+    /// to that, trying one more now and then); `None` while it takes what IT allows.
+    #[serde(default)]
+    pub connection_ceiling: Option<u32>,
     /// Why no new scan or copy starts on the server now (the load guard: it is straining), if so.
     #[serde(default)]
     pub guard: Option<String>,
@@ -188,6 +192,19 @@ impl ServerStatus {
         self.live.connections_open > 0
             || self.live.operations_in_flight > 0
             || self.live.guard.is_some()
+    }
+
+    /// Connections open of those allowed now: IT's cap, or fewer where the server refused more.
+    pub fn connections_line(&self) -> String {
+        let open = self.live.connections_open;
+        let cap = self.in_force.max_connections;
+        match self.live.connection_ceiling.filter(|&ceiling| ceiling < cap) {
+            None => format!("{open} of {cap}"),
+            Some(ceiling) => format!(
+                "{open} of {ceiling}: the server refused a connection beyond {ceiling} at once, so \
+                 Fountain keeps to {ceiling} and tries one more now and then, up to the {cap} in force"
+            ),
+        }
     }
 }
 
@@ -224,6 +241,52 @@ mod tests {
                 "{bad:?}"
             );
         }
+    }
+
+    fn status(cap: u32, open: u32, ceiling: Option<u32>) -> ServerStatus {
+        let limits = ServerLimits {
+            max_connections: cap,
+            max_mb_per_sec: None,
+            claims_paused: false,
+        };
+        ServerStatus {
+            role: ServerRole::Old,
+            address: "imaps://old.example.org:993".into(),
+            auth: "password".into(),
+            profile: "generic".into(),
+            configured: limits,
+            in_force: limits,
+            live: ServerLive {
+                observed_at: 0,
+                connections_open: open,
+                adaptive_limit: 1,
+                operations_in_flight: 0,
+                history: Vec::new(),
+                latency_ms: None,
+                errors_last_minute: 0,
+                connection_ceiling: ceiling,
+                guard: None,
+            },
+            changes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn connections_are_counted_against_the_ceiling_the_server_showed() {
+        assert_eq!(status(8, 1, None).connections_line(), "1 of 8");
+        let line = status(8, 2, Some(3)).connections_line();
+        assert!(line.starts_with("2 of 3: the server refused"), "{line}");
+        assert!(line.ends_with("up to the 8 in force"), "{line}");
+        // IT lowered the cap below what the server took: the cap rules.
+        assert_eq!(status(2, 2, Some(3)).connections_line(), "2 of 2");
+    }
+
+    #[test]
+    fn a_reading_without_a_ceiling_still_parses() {
+        let mut json = serde_json::to_value(status(4, 0, Some(2)).live).unwrap();
+        json.as_object_mut().unwrap().remove("connection_ceiling");
+        let live: ServerLive = serde_json::from_value(json).unwrap();
+        assert_eq!(live.connection_ceiling, None);
     }
 
     #[test]

@@ -210,6 +210,7 @@ fn live(state: BudgetState) -> ServerLive {
             .collect(),
         latency_ms: state.latency_ms,
         errors_last_minute: count(state.errors_last_minute),
+        connection_ceiling: state.connection_ceiling.map(count),
         guard: state.guard.map(|trip| trip.to_string()),
     }
 }

@@ -4,63 +4,21 @@
 //! to end instead of failing again, and every mailbox arrives whole.
 use std::time::Duration;
 
-use crate::support::copying::bodies;
+use crate::support::copying::{bodies, engine_job};
 use crate::support::proxy::FaultyProxy;
-use crate::support::servers::Dovecot;
-use server::engine::copy::{copy_mailbox, CopyJob, DestinationProfile, Side, Transcripts};
-use server::engine::imap::transcript::Transcript;
-use server::engine::imap::{Credentials, Endpoint};
-use server::engine::plan::chunks::ChunkLimits;
+use crate::support::servers::{local_endpoint, Dovecot};
+use server::engine::copy::{copy_mailbox, CopyJob};
+use server::engine::imap::Credentials;
 use server::engine::throttle::{Limits, Throttle};
 
 const PEOPLE: [&str; 4] = ["ann", "ben", "cat", "dan"];
 
-fn endpoint(port: u16) -> Endpoint {
-    Endpoint {
-        timeout: Duration::from_secs(30),
-        ..Endpoint::new("127.0.0.1", port)
-    }
-}
-
 fn job(old: u16, new: u16, who: &str, throttle: &std::sync::Arc<Throttle>) -> CopyJob {
     CopyJob {
-        source: Side {
-            endpoint: endpoint(old),
-            credentials: Credentials::Login {
-                user: who.into(),
-                password: "old".into(),
-            },
-            renew: None,
-        },
-        destination: Side {
-            endpoint: endpoint(new),
-            credentials: Credentials::Master {
-                user: who.into(),
-                master: "admin".into(),
-                password: "admin-pass".into(),
-            },
-            renew: None,
-        },
-        include: Vec::new(),
-        exclude: Vec::new(),
-        limits: ChunkLimits {
-            max_bytes: 1 << 20,
-            max_messages: 1000,
-        },
-        dry_run: false,
         // One reconnect each: a copy refused twice would fail.
         retries: 1,
-        backoff: Duration::from_millis(100),
-        parallel: 1,
-        dest_profile: DestinationProfile::Generic,
         throttle: throttle.clone(),
-        max_message_bytes: None,
-        quarantine: Default::default(),
-        spool_dir: std::env::temp_dir(),
-        transcripts: Transcripts {
-            source: Transcript::counting(),
-            destination: Transcript::counting(),
-        },
+        ..engine_job(old, new, who, "old")
     }
 }
 
@@ -98,7 +56,7 @@ async fn a_server_that_takes_two_sessions_is_kept_to_two_and_nothing_fails() {
             .unwrap_or_else(|e| panic!("{who}'s copy failed: {e}"));
         assert_eq!(report.messages_copied_now(), 12, "{who}");
     }
-    let budget = throttle.server(&endpoint(proxy.port)).state();
+    let budget = throttle.server(&local_endpoint(proxy.port)).state();
     assert_eq!(budget.connection_ceiling, Some(2), "{budget:?}");
     assert!(
         proxy.peak.load(std::sync::atomic::Ordering::SeqCst) >= 3,

@@ -8,16 +8,10 @@ use std::time::Duration;
 use crate::support::copying::{
     bodies, copy_args, copy_in_background, folder, fountain_copy, total,
 };
-use crate::support::servers::{Cyrus, Dovecot};
+use crate::support::servers::{local_endpoint, Cyrus, Dovecot};
 use server::engine::imap::transcript::Transcript;
 use server::engine::imap::{Credentials, Endpoint, Source};
 
-fn endpoint(port: u16) -> Endpoint {
-    Endpoint {
-        timeout: Duration::from_secs(20),
-        ..Endpoint::new("127.0.0.1", port)
-    }
-}
 
 /// Every folder of the rig's sample mailbox, old name → new name.
 const SAMPLE_FOLDERS: &[(&str, &str)] = &[
@@ -95,7 +89,7 @@ async fn copies_a_mailbox_byte_exact_and_reruns_are_noops() {
     let copied = total(&report, "copied_now");
     let trash_count = {
         let mut s = Source::connect(
-            &endpoint(old.port),
+            &local_endpoint(old.port),
             &Credentials::Login {
                 user: "alice".into(),
                 password: "alice-old".into(),
@@ -129,7 +123,7 @@ async fn copies_a_mailbox_byte_exact_and_reruns_are_noops() {
         true
     );
     let mut check = Source::connect(
-        &endpoint(new.port),
+        &local_endpoint(new.port),
         &alice_via_master(),
         Transcript::default(),
     )
@@ -720,7 +714,7 @@ async fn flags_by_message_id(
     credentials: &Credentials,
     folder: &str,
 ) -> std::collections::BTreeMap<String, Vec<String>> {
-    let mut s = Source::connect(&endpoint(port), credentials, Transcript::default())
+    let mut s = Source::connect(&local_endpoint(port), credentials, Transcript::default())
         .await
         .unwrap();
     s.examine(folder).await.unwrap();
@@ -916,47 +910,19 @@ async fn forbidden_and_colliding_names_are_renamed_and_reported() {
 /// destination received is recorded; none of them can delete anything.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_engine_never_sends_anything_that_deletes() {
-    use server::engine::copy::{copy_mailbox, CopyJob, DestinationProfile, Side};
-    use server::engine::plan::chunks::ChunkLimits;
-    use server::engine::throttle::{Limits, Throttle};
+    use crate::support::copying::engine_job;
+    use server::engine::copy::{copy_mailbox, CopyJob};
 
     let old = Dovecot::start("old", None);
     let new = Dovecot::start("new", Some(("admin", "admin-pass")));
     old.seed_sample("alice", 30, 29);
     let audit = Transcript::default();
     let job = CopyJob {
-        source: Side {
-            endpoint: endpoint(old.port),
-            credentials: Credentials::Login {
-                user: "alice".into(),
-                password: "alice-old".into(),
-            },
-            renew: None,
-        },
-        destination: Side {
-            endpoint: endpoint(new.port),
-            credentials: alice_via_master(),
-            renew: None,
-        },
-        include: Vec::new(),
-        exclude: Vec::new(),
-        limits: ChunkLimits {
-            max_bytes: 1 << 20,
-            max_messages: 1000,
-        },
-        dry_run: false,
-        retries: 2,
-        backoff: Duration::from_millis(100),
-        parallel: 1,
-        dest_profile: DestinationProfile::Generic,
-        throttle: Throttle::new(Limits::default()),
-        max_message_bytes: None,
-        quarantine: Default::default(),
-        spool_dir: std::env::temp_dir(),
         transcripts: server::engine::copy::Transcripts {
             source: Transcript::counting(),
             destination: audit.clone(),
         },
+        ..engine_job(old.port, new.port, "alice", "alice-old")
     };
     let dir = tempfile::tempdir().unwrap();
     let journal = |name: &str| format!("sqlite://{}?mode=rwc", dir.path().join(name).display());

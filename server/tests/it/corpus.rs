@@ -4,17 +4,11 @@
 use std::time::Duration;
 
 use crate::support::copying::{copy_args, copy_in_background, folder, total};
-use crate::support::servers::{Cyrus, Dovecot};
+use crate::support::servers::{local_endpoint, Cyrus, Dovecot};
 use sea_orm::{ConnectionTrait, Database, Statement};
 use server::engine::imap::transcript::Transcript;
 use server::engine::imap::{Credentials, Destination, Endpoint, Source};
 
-fn endpoint(port: u16) -> Endpoint {
-    Endpoint {
-        timeout: Duration::from_secs(30),
-        ..Endpoint::new("127.0.0.1", port)
-    }
-}
 
 /// One message of the corpus: where it is, what it is, and its flags and INTERNALDATE.
 struct Case {
@@ -83,7 +77,7 @@ async fn seed_cyrus(cyrus: &Cyrus, cases: &[Case]) {
         user: "alice".into(),
         password: "alice-old".into(),
     };
-    let mut cyrus = Destination::connect(&endpoint(cyrus.port), &alice, Transcript::default())
+    let mut cyrus = Destination::connect(&local_endpoint(cyrus.port), &alice, Transcript::default())
         .await
         .unwrap();
     for c in cases {
@@ -151,7 +145,7 @@ async fn unusual_mail_from_cyrus_arrives_intact() {
         master: "admin".into(),
         password: "admin-pass".into(),
     };
-    let mut check = Source::connect(&endpoint(new.port), &master, Transcript::default())
+    let mut check = Source::connect(&local_endpoint(new.port), &master, Transcript::default())
         .await
         .unwrap();
     for c in &cases {

@@ -5,17 +5,11 @@
 use std::time::Duration;
 
 use crate::support::assert_never_deletes;
-use crate::support::servers::{Cyrus, Dovecot};
+use crate::support::servers::{local_endpoint, Cyrus, Dovecot};
 use server::engine::imap::transcript::Transcript;
 use server::engine::imap::{Credentials, Destination, Endpoint, ImapError, Outgoing, Source};
 use server::engine::plan::folders::SpecialUse;
 
-fn endpoint(port: u16) -> Endpoint {
-    Endpoint {
-        timeout: Duration::from_secs(20),
-        ..Endpoint::new("127.0.0.1", port)
-    }
-}
 
 fn login(user: &str, password: &str) -> Credentials {
     Credentials::Login {
@@ -47,7 +41,7 @@ async fn old_dovecot_to_new_dovecot_byte_exact() {
     }
 
     let mut source = Source::connect(
-        &endpoint(old.port),
+        &local_endpoint(old.port),
         &login("alice", "alice-old"),
         Transcript::default(),
     )
@@ -92,7 +86,7 @@ async fn old_dovecot_to_new_dovecot_byte_exact() {
         master: "admin".into(),
         password: "admin-pass".into(),
     };
-    let mut dest = Destination::connect(&endpoint(new.port), &master, audit.clone())
+    let mut dest = Destination::connect(&local_endpoint(new.port), &master, audit.clone())
         .await
         .unwrap();
     assert!(
@@ -176,7 +170,7 @@ async fn old_dovecot_to_new_dovecot_byte_exact() {
     );
 
     // Read back from the destination: same bytes, flags and date.
-    let mut check = Source::connect(&endpoint(new.port), &master, Transcript::default())
+    let mut check = Source::connect(&local_endpoint(new.port), &master, Transcript::default())
         .await
         .unwrap();
     check.examine("Projects").await.unwrap();
@@ -228,7 +222,7 @@ async fn cyrus_admin_proxy_reads_and_writes_a_users_mailbox() {
         password: "cyradmin-pass".into(),
     };
     let audit = Transcript::default();
-    let mut dest = Destination::connect(&endpoint(cyrus.port), &proxy, audit.clone())
+    let mut dest = Destination::connect(&local_endpoint(cyrus.port), &proxy, audit.clone())
         .await
         .unwrap();
     dest.create("INBOX.Archive 2019").await.unwrap();
@@ -242,7 +236,7 @@ async fn cyrus_admin_proxy_reads_and_writes_a_users_mailbox() {
     assert_never_deletes(&audit.text());
     assert!(!audit.text().contains("cyradmin-pass"));
 
-    let mut source = Source::connect(&endpoint(cyrus.port), &proxy, Transcript::default())
+    let mut source = Source::connect(&local_endpoint(cyrus.port), &proxy, Transcript::default())
         .await
         .unwrap();
     let folders = source.list().await.unwrap();
@@ -261,7 +255,7 @@ async fn cyrus_admin_proxy_reads_and_writes_a_users_mailbox() {
 async fn wrong_password_and_unreachable_server_are_explained() {
     let old = Dovecot::start("old", None);
     let err = Source::connect(
-        &endpoint(old.port),
+        &local_endpoint(old.port),
         &login("alice", "nope"),
         Transcript::default(),
     )
@@ -277,7 +271,7 @@ async fn wrong_password_and_unreachable_server_are_explained() {
 
     let closed = crate::support::free_port();
     let err = Source::connect(
-        &endpoint(closed),
+        &local_endpoint(closed),
         &login("alice", "x"),
         Transcript::default(),
     )
@@ -308,7 +302,7 @@ async fn a_reply_over_the_bound_is_refused_not_buffered() {
     );
     // With the default bound the same server is fine.
     Source::connect(
-        &endpoint(old.port),
+        &local_endpoint(old.port),
         &login("alice", "alice-old"),
         Transcript::default(),
     )

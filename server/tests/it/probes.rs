@@ -179,3 +179,33 @@ async fn readiness_follows_the_workers_and_a_worker_alone_answers_on_its_own_lis
     let (_, metrics) = get(&app.url("/metrics")).await;
     assert_eq!(sample(&metrics, "fountain_workers_alive"), Some(0.0));
 }
+
+/// The helpdesk's page polls every 5 s and a reverse proxy keeps idle connections to the portal for a
+/// minute: a connection idle longer than that poll must still be open (actix closes at 5 s unless told).
+#[tokio::test]
+async fn an_idle_connection_outlives_the_pages_polls() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let app = crate::support::TestApp::spawn(Backend::Sqlite).await;
+    let port = app.address.rsplit(':').next().unwrap().parse::<u16>().unwrap();
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let ask = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    for round in 0..2 {
+        if round == 1 {
+            tokio::time::sleep(Duration::from_secs(7)).await;
+        }
+        stream.write_all(ask).await.unwrap();
+        let mut answer = [0u8; 512];
+        let n = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut answer))
+            .await
+            .expect("an answer")
+            .unwrap_or(0);
+        let head = String::from_utf8_lossy(&answer[..n]);
+        assert!(
+            head.starts_with("HTTP/1.1 200"),
+            "round {round}: {head:?} (the portal closed the idle connection)"
+        );
+    }
+}

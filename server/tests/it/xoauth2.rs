@@ -4,19 +4,13 @@
 use std::time::Duration;
 
 use crate::support::copying::{copy_args, copy_in_background, folder};
-use crate::support::servers::Dovecot;
+use crate::support::servers::{local_endpoint, Dovecot};
 use crate::support::Idp;
 use server::engine::imap::transcript::Transcript;
 use server::engine::imap::{Credentials, Destination, Endpoint, ImapError};
 
 const REDIRECT: &str = "http://127.0.0.1:3999/auth/callback";
 
-fn endpoint(port: u16) -> Endpoint {
-    Endpoint {
-        timeout: Duration::from_secs(30),
-        ..Endpoint::new("127.0.0.1", port)
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bearer_tokens_from_the_idp_open_the_destination() {
@@ -37,7 +31,7 @@ async fn bearer_tokens_from_the_idp_open_the_destination() {
         user: "alice".into(),
         token: token.clone(),
     };
-    let mut dest = Destination::connect(&endpoint(new.port), &alice, transcript.clone())
+    let mut dest = Destination::connect(&local_endpoint(new.port), &alice, transcript.clone())
         .await
         .unwrap();
     assert!(dest
@@ -72,7 +66,7 @@ async fn bearer_tokens_from_the_idp_open_the_destination() {
     // Someone else's token for alice's mailbox is refused, with the reason.
     let bobs = idp.access_token(REDIRECT, "bob", "bob-pass").await;
     let err = Destination::connect(
-        &endpoint(new.port),
+        &local_endpoint(new.port),
         &Credentials::XOAuth2 {
             user: "alice".into(),
             token: bobs,

@@ -51,8 +51,15 @@ impl ConnectionCeiling {
             .map_or(configured, |(seen, _)| seen.min(configured))
     }
 
-    /// The learned ceiling, if any (for the servers page and metrics).
-    pub fn learned(&self) -> Option<usize> {
+    /// The ceiling as it stands at `now` (for the servers page and metrics): a learned one rises
+    /// with time, not only when a connection is asked for. `None`: the configured cap rules.
+    pub fn standing(&mut self, configured: usize, now: Instant) -> Option<usize> {
+        self.allowed(configured, now);
+        self.learned()
+    }
+
+    /// The learned ceiling, if any.
+    fn learned(&self) -> Option<usize> {
         self.learned.map(|(seen, _)| seen)
     }
 }
@@ -105,6 +112,16 @@ mod tests {
             assert!(!c.refused(2, t0 + Duration::from_secs(60 * minute)));
         }
         assert_eq!(c.allowed(8, t0 + PROBE_AFTER), 3);
+    }
+
+    #[test]
+    fn the_standing_ceiling_rises_with_time_alone() {
+        let (mut c, t0) = (ConnectionCeiling::default(), Instant::now());
+        assert_eq!(c.standing(4, t0), None);
+        c.refused(2, t0);
+        assert_eq!(c.standing(4, t0 + PROBE_AFTER / 2), Some(2));
+        assert_eq!(c.standing(4, t0 + PROBE_AFTER), Some(3));
+        assert_eq!(c.standing(4, t0 + PROBE_AFTER * 2), None, "the cap again");
     }
 
     #[test]

@@ -382,10 +382,8 @@ impl ServerBudget {
             limits: state.limits,
             connections_open: state.open,
             connection_ceiling: {
-                // As it stands now: a learned ceiling rises with time, not only when asked.
                 let configured = state.limits.max_connections;
-                state.ceiling.allowed(configured, Instant::now().into_std());
-                state.ceiling.learned()
+                state.ceiling.standing(configured, Instant::now().into_std())
             },
             limit: state.limit.current(),
             in_flight: state.running.len(),

@@ -71,12 +71,6 @@ pub async fn copy_in_background(
         .unwrap()
 }
 
-fn endpoint(port: u16) -> server::engine::imap::Endpoint {
-    server::engine::imap::Endpoint {
-        timeout: std::time::Duration::from_secs(20),
-        ..server::engine::imap::Endpoint::new("127.0.0.1", port)
-    }
-}
 
 /// Every message of a folder (named in Unicode, as reports name them) as (body, flags, INTERNALDATE),
 /// sorted: what "the same mail" means.
@@ -96,7 +90,7 @@ async fn messages_wire(
     folder: &str,
 ) -> Vec<(Vec<u8>, Vec<String>, Option<String>)> {
     use server::engine::imap::Source;
-    let mut s = Source::connect(&endpoint(port), credentials, Default::default())
+    let mut s = Source::connect(&super::servers::local_endpoint(port), credentials, Default::default())
         .await
         .unwrap();
     let status = s.examine(folder).await.unwrap();
@@ -130,4 +124,50 @@ pub async fn bodies(
         .into_iter()
         .map(|(body, _, _)| body)
         .collect()
+}
+
+/// The engine's copy of `who`'s mailbox from the old server at `old` (their own login) into the new
+/// one at `new` (the rig's admin as master user), with plain defaults: a test sets what it is about.
+pub fn engine_job(old: u16, new: u16, who: &str, password: &str) -> server::engine::copy::CopyJob {
+    use server::engine::copy::{CopyJob, DestinationProfile, Side, Transcripts};
+    use server::engine::imap::transcript::Transcript;
+    use server::engine::imap::Credentials;
+    CopyJob {
+        source: Side {
+            endpoint: super::servers::local_endpoint(old),
+            credentials: Credentials::Login {
+                user: who.into(),
+                password: password.into(),
+            },
+            renew: None,
+        },
+        destination: Side {
+            endpoint: super::servers::local_endpoint(new),
+            credentials: Credentials::Master {
+                user: who.into(),
+                master: "admin".into(),
+                password: "admin-pass".into(),
+            },
+            renew: None,
+        },
+        include: Vec::new(),
+        exclude: Vec::new(),
+        limits: server::engine::plan::chunks::ChunkLimits {
+            max_bytes: 1 << 20,
+            max_messages: 1000,
+        },
+        dry_run: false,
+        retries: 2,
+        backoff: std::time::Duration::from_millis(100),
+        parallel: 1,
+        dest_profile: DestinationProfile::Generic,
+        throttle: server::engine::throttle::Throttle::new(Default::default()),
+        max_message_bytes: None,
+        quarantine: Default::default(),
+        spool_dir: std::env::temp_dir(),
+        transcripts: Transcripts {
+            source: Transcript::counting(),
+            destination: Transcript::counting(),
+        },
+    }
 }

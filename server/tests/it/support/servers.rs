@@ -3,6 +3,14 @@ use std::process::Command;
 
 use super::{free_port, repo_root};
 
+/// An IMAP server of the rig's on this machine, with a timeout generous enough for a loaded CI box.
+pub fn local_endpoint(port: u16) -> server::engine::imap::Endpoint {
+    server::engine::imap::Endpoint {
+        timeout: std::time::Duration::from_secs(30),
+        ..server::engine::imap::Endpoint::new("127.0.0.1", port)
+    }
+}
+
 /// The test users every rig server knows (old-server passwords).
 pub const USERS: &str = "alice:alice-old\nbob:bob-old\n";
 
