@@ -3,15 +3,13 @@
 //! exclusions, and quarantine of what the destination refuses (exit 2, nothing lost, no duplicates).
 
 use std::process::Command;
-use std::time::Duration;
 
 use crate::support::copying::{
     bodies, copy_args, copy_in_background, folder, fountain_copy, total,
 };
 use crate::support::servers::{local_endpoint, Cyrus, Dovecot};
 use server::engine::imap::transcript::Transcript;
-use server::engine::imap::{Credentials, Endpoint, Source};
-
+use server::engine::imap::{Credentials, Source};
 
 /// Every folder of the rig's sample mailbox, old name → new name.
 const SAMPLE_FOLDERS: &[(&str, &str)] = &[

@@ -1,14 +1,11 @@
 //! Unusual and malformed mail, the kind an aging server has collected over the years, against the real
 //! servers: it arrives intact, or is quarantined with its reason and raw bytes while the rest goes on.
 
-use std::time::Duration;
-
 use crate::support::copying::{copy_args, copy_in_background, folder, total};
 use crate::support::servers::{local_endpoint, Cyrus, Dovecot};
 use sea_orm::{ConnectionTrait, Database, Statement};
 use server::engine::imap::transcript::Transcript;
-use server::engine::imap::{Credentials, Destination, Endpoint, Source};
-
+use server::engine::imap::{Credentials, Destination, Source};
 
 /// One message of the corpus: where it is, what it is, and its flags and INTERNALDATE.
 struct Case {
@@ -77,9 +74,10 @@ async fn seed_cyrus(cyrus: &Cyrus, cases: &[Case]) {
         user: "alice".into(),
         password: "alice-old".into(),
     };
-    let mut cyrus = Destination::connect(&local_endpoint(cyrus.port), &alice, Transcript::default())
-        .await
-        .unwrap();
+    let mut cyrus =
+        Destination::connect(&local_endpoint(cyrus.port), &alice, Transcript::default())
+            .await
+            .unwrap();
     for c in cases {
         cyrus.create(c.folder).await.unwrap();
         cyrus

@@ -2,14 +2,11 @@
 //! (master user), and Cyrus through its admin proxy. Bodies byte-exact, flags and dates kept, reading
 //! never marks anything seen, and the destination transcript never asks to delete anything.
 
-use std::time::Duration;
-
 use crate::support::assert_never_deletes;
 use crate::support::servers::{local_endpoint, Cyrus, Dovecot};
 use server::engine::imap::transcript::Transcript;
 use server::engine::imap::{Credentials, Destination, Endpoint, ImapError, Outgoing, Source};
 use server::engine::plan::folders::SpecialUse;
-
 
 fn login(user: &str, password: &str) -> Credentials {
     Credentials::Login {
@@ -290,7 +287,7 @@ async fn a_reply_over_the_bound_is_refused_not_buffered() {
     // Dovecot's NAMESPACE reply is about 70 bytes: a 32-byte bound refuses it.
     let tight = Endpoint {
         max_reply_bytes: 32,
-        ..endpoint(old.port)
+        ..local_endpoint(old.port)
     };
     let err = Source::connect(&tight, &login("alice", "alice-old"), Transcript::default())
         .await

@@ -187,7 +187,13 @@ async fn an_idle_connection_outlives_the_pages_polls() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     let app = crate::support::TestApp::spawn(Backend::Sqlite).await;
-    let port = app.address.rsplit(':').next().unwrap().parse::<u16>().unwrap();
+    let port = app
+        .address
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .parse::<u16>()
+        .unwrap();
     let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
         .await
         .unwrap();

@@ -7,10 +7,9 @@ use crate::support::copying::{copy_args, copy_in_background, folder};
 use crate::support::servers::{local_endpoint, Dovecot};
 use crate::support::Idp;
 use server::engine::imap::transcript::Transcript;
-use server::engine::imap::{Credentials, Destination, Endpoint, ImapError};
+use server::engine::imap::{Credentials, Destination, ImapError};
 
 const REDIRECT: &str = "http://127.0.0.1:3999/auth/callback";
-
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bearer_tokens_from_the_idp_open_the_destination() {

@@ -383,7 +383,9 @@ impl ServerBudget {
             connections_open: state.open,
             connection_ceiling: {
                 let configured = state.limits.max_connections;
-                state.ceiling.standing(configured, Instant::now().into_std())
+                state
+                    .ceiling
+                    .standing(configured, Instant::now().into_std())
             },
             limit: state.limit.current(),
             in_flight: state.running.len(),

@@ -71,7 +71,6 @@ pub async fn copy_in_background(
         .unwrap()
 }
 
-
 /// Every message of a folder (named in Unicode, as reports name them) as (body, flags, INTERNALDATE),
 /// sorted: what "the same mail" means.
 pub async fn messages(
@@ -90,9 +89,13 @@ async fn messages_wire(
     folder: &str,
 ) -> Vec<(Vec<u8>, Vec<String>, Option<String>)> {
     use server::engine::imap::Source;
-    let mut s = Source::connect(&super::servers::local_endpoint(port), credentials, Default::default())
-        .await
-        .unwrap();
+    let mut s = Source::connect(
+        &super::servers::local_endpoint(port),
+        credentials,
+        Default::default(),
+    )
+    .await
+    .unwrap();
     let status = s.examine(folder).await.unwrap();
     let mut all: Vec<_> = if status.messages == 0 {
         Vec::new()
