@@ -230,6 +230,66 @@ async fn refused_messages_are_quarantined_and_the_run_goes_on() {
     assert_eq!(folder(&again, "INBOX.Projects")["destination_messages"], 2);
 }
 
+/// What a copy into a destination that refuses everything left in the quarantine.
+struct Quarantined {
+    report: serde_json::Value,
+    stderr: String,
+    /// For each quarantined message, in order: kept whole (else by its headers only).
+    held: Vec<bool>,
+    /// The journal's quarantine rows, by source UID.
+    rows: Vec<server::db::entity::quarantine::Model>,
+}
+
+/// Copies `sent` (saved into alice's INBOX.Projects first) to a destination that refuses them, with
+/// the quarantine's per-message and per-mailbox limits in MB.
+async fn quarantine_run(
+    old: &Dovecot,
+    new: &Dovecot,
+    sent: &[Vec<u8>],
+    message_mb: &str,
+    mailbox_mb: &str,
+) -> Quarantined {
+    use sea_orm::{EntityTrait, QueryOrder};
+    for m in sent {
+        old.save("alice", "INBOX.Projects", m);
+    }
+    let journal = old.dir.path().join("journal.db");
+    let mut args = copy_args(old.port, "alice", new.port, "master:admin", &journal);
+    args.extend(
+        [
+            "--folder",
+            "INBOX.Projects",
+            "--quarantine-message-mb",
+            message_mb,
+            "--quarantine-mailbox-mb",
+            mailbox_mb,
+        ]
+        .map(String::from),
+    );
+    let (code, report, stderr) = fountain_copy(&args, "alice-old", "admin-pass");
+    assert_eq!(code, 2, "{stderr}");
+    let held = folder(&report, "INBOX.Projects")["quarantined"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["kept_whole"].as_bool().unwrap())
+        .collect();
+    let db = sea_orm::Database::connect(format!("sqlite://{}", journal.display()))
+        .await
+        .unwrap();
+    let rows = server::db::entity::quarantine::Entity::find()
+        .order_by_asc(server::db::entity::quarantine::Column::SourceUid)
+        .all(&db)
+        .await
+        .unwrap();
+    Quarantined {
+        report,
+        stderr,
+        held,
+        rows,
+    }
+}
+
 #[tokio::test]
 async fn the_quarantine_keeps_bounded_bytes_and_says_what_it_kept() {
     let old = Dovecot::start("old", None);
@@ -252,46 +312,19 @@ async fn the_quarantine_keeps_bounded_bytes_and_says_what_it_kept() {
         message(3, 30),
         message(4, 60),
     ];
-    for m in &sent {
-        old.save("alice", "INBOX.Projects", m);
-    }
-    let journal = old.dir.path().join("journal.db");
-    let mut args = copy_args(old.port, "alice", new.port, "master:admin", &journal);
     // Whole up to 50 KB each, 70 KB in all: the first two whole, the third past the total, the
     // fourth past the per-message size.
-    args.extend(
-        [
-            "--folder",
-            "INBOX.Projects",
-            "--quarantine-message-mb",
-            "0.05",
-            "--quarantine-mailbox-mb",
-            "0.07",
-        ]
-        .map(String::from),
-    );
-    let (code, report, stderr) = fountain_copy(&args, "alice-old", "admin-pass");
-    assert_eq!(code, 2, "{stderr}");
-    let held: Vec<bool> = folder(&report, "INBOX.Projects")["quarantined"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|q| q["kept_whole"].as_bool().unwrap())
-        .collect();
+    let Quarantined {
+        report,
+        stderr,
+        held,
+        rows,
+    } = quarantine_run(&old, &new, &sent, "0.05", "0.07").await;
     assert_eq!(held, [true, true, false, false], "{report}");
     assert!(
         stderr.contains("QUARANTINED 4 (2 kept by headers only: still on the old server)"),
         "{stderr}"
     );
-    let db = sea_orm::Database::connect(format!("sqlite://{}", journal.display()))
-        .await
-        .unwrap();
-    use sea_orm::{EntityTrait, QueryOrder};
-    let rows = server::db::entity::quarantine::Entity::find()
-        .order_by_asc(server::db::entity::quarantine::Column::SourceUid)
-        .all(&db)
-        .await
-        .unwrap();
     assert_eq!(rows.len(), 4);
     let kept: usize = rows
         .iter()
@@ -328,41 +361,11 @@ async fn big_refused_messages_are_quarantined_from_their_spool_file_within_the_l
         m
     };
     let sent = [big(1), big(2)];
-    for m in &sent {
-        old.save("alice", "INBOX.Projects", m);
-    }
-    let journal = old.dir.path().join("journal.db");
-    let mut args = copy_args(old.port, "alice", new.port, "master:admin", &journal);
     // Whole up to 5 MB each, 4 MB in all: the first whole, the second by its headers.
-    args.extend(
-        [
-            "--folder",
-            "INBOX.Projects",
-            "--quarantine-message-mb",
-            "5",
-            "--quarantine-mailbox-mb",
-            "4",
-        ]
-        .map(String::from),
-    );
-    let (code, report, stderr) = fountain_copy(&args, "alice-old", "admin-pass");
-    assert_eq!(code, 2, "{stderr}");
-    let held: Vec<bool> = folder(&report, "INBOX.Projects")["quarantined"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|q| q["kept_whole"].as_bool().unwrap())
-        .collect();
+    let Quarantined {
+        report, held, rows, ..
+    } = quarantine_run(&old, &new, &sent, "5", "4").await;
     assert_eq!(held, [true, false], "{report}");
-    let db = sea_orm::Database::connect(format!("sqlite://{}", journal.display()))
-        .await
-        .unwrap();
-    use sea_orm::{EntityTrait, QueryOrder};
-    let rows = server::db::entity::quarantine::Entity::find()
-        .order_by_asc(server::db::entity::quarantine::Column::SourceUid)
-        .all(&db)
-        .await
-        .unwrap();
     assert_eq!(rows[0].raw.as_deref().unwrap(), &sent[0][..]);
     let end = sent[1].windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
     assert_eq!(rows[1].raw.as_deref().unwrap(), &sent[1][..end]);
