@@ -355,7 +355,7 @@ async fn after_the_switch_catch_ups_take_what_still_arrives_and_never_touch_the_
     sign_in_as(c, &app, "/me", ("carol", "carol-pass"), "#my-migration").await;
     for address in ["carol.cole@old.example.org", "c.cole@old.example.org"] {
         let row = format!("#old-addresses li[data-address='{address}']");
-        css(c, &format!("{row} button.primary"))
+        css(c, &format!("{row}[data-hydrated='true'] button.primary"))
             .await
             .click()
             .await

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use crate::api::{my_old_addresses, DecideOldAddress};
+use crate::components::live::hydrated;
 use crate::dto::{AddressDecision, OldAddress, PersonAddresses};
 use crate::format::format_unix;
 
@@ -67,11 +68,14 @@ fn AddressRow(a: OldAddress, decide: ServerAction<DecideOldAddress>) -> impl Int
             " "
         }
     };
+    // Its buttons work once it runs in the browser (tests wait for this).
+    let live = hydrated();
     let conflict = a.contested.then(|| view! {
         <p class="error">"Someone else says this address is theirs too: IT will ask which of you it belongs to."</p>
     });
     view! {
-        <li data-address=address.clone() data-decision=a.decision.as_str()>
+        <li data-address=address.clone() data-decision=a.decision.as_str()
+            data-hydrated=move || live.get().to_string()>
             <strong>{address.clone()}</strong>" "
             <span class="muted">{seen}</span>" · "
             <span class="decision">{said}</span>

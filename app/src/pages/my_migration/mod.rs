@@ -77,6 +77,9 @@ fn MyMigrationBody() -> impl IntoView {
                 }
             })}
         </Transition>
+        // Outside the polled steps: a catch-up runs the finished request again (the step shows the
+        // copy, then the report), and a decision half made must not go with a re-render.
+        <addresses::OldAddresses />
     }
 }
 

@@ -2,7 +2,6 @@
 //! why, how to set up the mail program, and the catch-up sync.
 use leptos::prelude::*;
 
-use super::addresses::OldAddresses;
 use super::connect::Connect;
 use super::request::Controls;
 use super::Actions;
@@ -31,6 +30,5 @@ pub fn Finished(v: MigrationView, actions: Actions) -> impl IntoView {
                 view! { <Connect v=v actions=actions /> }.into_any()
             }}
         </section>
-        <OldAddresses />
     }
 }
